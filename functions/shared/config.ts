@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, read from the environment and validated once per container, one
+ * section per concern so a function only needs the variables it uses. In AWS the stack sets
+ * them; locally the runner does. Adapters get values from here, never from `process.env`.
+ */
+const authSchema = z.object({
+  /** JWT claim carrying the tenant id (a Cognito custom attribute by default). */
+  TENANT_CLAIM: z.string().min(1).default('custom:tenant_id'),
+  /** JWT claim listing the caller's groups, and the group that makes an admin. */
+  GROUPS_CLAIM: z.string().min(1).default('cognito:groups'),
+  ADMIN_GROUP: z.string().min(1).default('billing-admin'),
+});
+
+const storeSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Set only locally, to point the SDK at DynamoDB Local. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+
+export type AuthConfig = z.infer<typeof authSchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;
+
+/** Parses the environment; throws one clear error listing every bad variable. */
+export const parseEnv = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+};
+
+const once = <T>(load: () => T) => {
+  let value: T | undefined;
+  return (): T => (value ??= load());
+};
+
+export const authConfig = once(() => parseEnv(authSchema));
+export const storeConfig = once(() => parseEnv(storeSchema));

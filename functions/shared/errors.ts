@@ -1,0 +1,61 @@
+/**
+ * Typed failures. Code throws these; the HTTP layer maps each kind to a status once
+ * (`http/error-response.ts`). Anything else thrown is an internal error and becomes a plain 500.
+ */
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export abstract class BillingError extends Error {
+  abstract readonly code: string;
+  readonly details?: unknown;
+
+  constructor(message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options?.details;
+  }
+}
+
+/** Input that fails validation; `details` names each field and why. */
+export class InvalidInput extends BillingError {
+  readonly code = 'invalid_request';
+  constructor(message: string, issues: readonly FieldIssue[] = []) {
+    super(message, { details: issues });
+  }
+}
+
+export class Unauthenticated extends BillingError {
+  readonly code = 'unauthenticated';
+}
+
+export class Forbidden extends BillingError {
+  readonly code = 'forbidden';
+}
+
+export class NotFound extends BillingError {
+  readonly code = 'not_found';
+}
+
+export class Conflict extends BillingError {
+  readonly code = 'conflict';
+}
+
+export class PayloadTooLarge extends BillingError {
+  readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaType extends BillingError {
+  readonly code = 'unsupported_media_type';
+}
+
+export class RateLimited extends BillingError {
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

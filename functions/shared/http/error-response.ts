@@ -1,0 +1,56 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  BillingError,
+  Conflict,
+  Forbidden,
+  InvalidInput,
+  NotFound,
+  PayloadTooLarge,
+  RateLimited,
+  Unauthenticated,
+  UnsupportedMediaType,
+} from '../errors';
+
+/** The one place a failure kind becomes an HTTP status (SPEC section 7). */
+const statusOf = (error: BillingError): number => {
+  if (error instanceof InvalidInput) return 400;
+  if (error instanceof Unauthenticated) return 401;
+  if (error instanceof Forbidden) return 403;
+  if (error instanceof NotFound) return 404;
+  if (error instanceof Conflict) return 409;
+  if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof UnsupportedMediaType) return 415;
+  if (error instanceof RateLimited) return 429;
+  return 500;
+};
+
+export const jsonResponse = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  body: JSON.stringify(body),
+});
+
+/**
+ * Renders a failure as `{"error": {"code", "message", "details"?}}`. Errors that are not
+ * `BillingError`s are internal: their message never reaches the client.
+ */
+export const errorResponse = (error: unknown): APIGatewayProxyStructuredResultV2 => {
+  if (!(error instanceof BillingError)) {
+    return jsonResponse(500, { error: { code: 'internal_error', message: 'Internal server error' } });
+  }
+  const status = statusOf(error);
+  const body = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+  const headers: Record<string, string> =
+    error instanceof RateLimited ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+  return jsonResponse(status, body, headers);
+};

@@ -1,0 +1,63 @@
+/**
+ * THE route table (SPEC section 7). The CDK stack creates one Lambda per function group and
+ * one HTTP API route per entry; the local runner serves exactly the same entries; each group's
+ * handler dispatches by `routeKey` to the operation named here. Plain data: no CDK import,
+ * so Lambda bundles and the local runner can load it.
+ */
+export const API_PREFIX = '/api/billing';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Who may call a route: `public` needs no token; `tenant` a valid JWT with a tenant claim;
+ * `admin` a valid JWT in the admin group; `stripe` no JWT (the handler verifies Stripe's
+ * signature on the raw body).
+ */
+export type RouteAuth = 'public' | 'tenant' | 'admin' | 'stripe';
+
+export type TableAccess = 'none' | 'read' | 'readwrite';
+
+export interface FunctionGroup {
+  /** Source file, relative to the repository root, exporting `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly table: TableAccess;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+export const functionGroups = {
+  plans: {
+    entry: 'functions/plans/handler.ts',
+    description: 'Plan catalog (public)',
+    table: 'none',
+  },
+} as const satisfies Record<string, FunctionGroup>;
+
+export type FunctionGroupName = keyof typeof functionGroups;
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** Path below API_PREFIX, with `{param}` placeholders as API Gateway writes them. */
+  readonly path: string;
+  readonly group: FunctionGroupName;
+  /** The operation the group's handler runs for this route. */
+  readonly operation: string;
+  readonly auth: RouteAuth;
+}
+
+export const routes = [
+  { method: 'GET', path: '/plans', group: 'plans', operation: 'listPlans', auth: 'public' },
+] as const satisfies readonly Route[];
+
+/** API Gateway's route key, e.g. `GET /api/billing/plans`. */
+export const routeKey = (route: Pick<Route, 'method' | 'path'>): string =>
+  `${route.method} ${API_PREFIX}${route.path}`;
+
+const byKey = new Map<string, Route>(routes.map((r) => [routeKey(r), r]));
+
+export const findRouteByKey = (key: string): Route | undefined => byKey.get(key);
+
+/** Operations a group must implement, from the table. */
+export const operationsOf = (group: FunctionGroupName): string[] =>
+  routes.filter((r) => r.group === group).map((r) => r.operation);

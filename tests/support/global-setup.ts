@@ -1,0 +1,20 @@
+import type { TestProject } from 'vitest/node';
+import { ensureTable, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { freePort } from '../../lib/local/ports';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
+
+/** One in-memory DynamoDB Local for the whole run; each test file makes its own table. */
+export default async function setup(project: TestProject) {
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  project.provide('dynamoEndpoint', dynamo.endpoint);
+  return async () => {
+    await dynamo.stop();
+  };
+}
+
+export { ensureTable };
