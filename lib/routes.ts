@@ -36,11 +36,11 @@ export const functionGroups = {
 
 export type FunctionGroupName = keyof typeof functionGroups;
 
-export interface Route {
+export interface Route<G extends string = string> {
   readonly method: HttpMethod;
   /** Path below API_PREFIX, with `{param}` placeholders as API Gateway writes them. */
   readonly path: string;
-  readonly group: FunctionGroupName;
+  readonly group: G;
   /** The operation the group's handler runs for this route. */
   readonly operation: string;
   readonly auth: RouteAuth;
@@ -48,16 +48,23 @@ export interface Route {
 
 export const routes = [
   { method: 'GET', path: '/plans', group: 'plans', operation: 'listPlans', auth: 'public' },
-] as const satisfies readonly Route[];
+] as const satisfies readonly Route<FunctionGroupName>[];
+
+/** A route table: what the stack deploys and the local runner serves. */
+export interface RouteTable {
+  readonly routes: readonly Route[];
+  readonly functionGroups: Readonly<Record<string, FunctionGroup>>;
+}
+
+export const routeTable: RouteTable = { routes, functionGroups };
 
 /** API Gateway's route key, e.g. `GET /api/billing/plans`. */
 export const routeKey = (route: Pick<Route, 'method' | 'path'>): string =>
   `${route.method} ${API_PREFIX}${route.path}`;
 
-const byKey = new Map<string, Route>(routes.map((r) => [routeKey(r), r]));
-
-export const findRouteByKey = (key: string): Route | undefined => byKey.get(key);
+export const findRouteByKey = (table: RouteTable, key: string): Route | undefined =>
+  table.routes.find((r) => routeKey(r) === key);
 
 /** Operations a group must implement, from the table. */
-export const operationsOf = (group: FunctionGroupName): string[] =>
-  routes.filter((r) => r.group === group).map((r) => r.operation);
+export const operationsOf = (table: RouteTable, group: string): string[] =>
+  table.routes.filter((r) => r.group === group).map((r) => r.operation);

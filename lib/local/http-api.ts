@@ -8,7 +8,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { API_PREFIX, functionGroups, routeKey, routes, type FunctionGroupName, type Route } from '../routes';
+import { API_PREFIX, routeKey, type Route, type RouteTable } from '../routes';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -18,6 +18,8 @@ export interface HttpApiOptions {
   /** Verifies the Authorization header like the JWT authorizer; null means 401. */
   readonly verify: (authorization: string | undefined) => Promise<JWTPayload | null>;
   readonly repoRoot: string;
+  /** What to serve; the real route table unless a test mounts a fixture table. */
+  readonly table: RouteTable;
 }
 
 export interface RunningHttpApi {
@@ -47,8 +49,6 @@ const compile = (route: Route): CompiledRoute => {
   return { route, pattern: new RegExp(`^${source}$`), params, literalLength: full.replace(/\{\w+\}/g, '').length };
 };
 
-/** API Gateway picks the most specific match: more literal characters win over parameters. */
-const compiled = routes.map(compile).sort((a, b) => b.literalLength - a.literalLength);
 
 const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|xml|x-www-form-urlencoded|javascript))/i;
 
@@ -66,7 +66,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-const lambdaContext = (group: FunctionGroupName, requestId: string): Context => {
+const lambdaContext = (group: string, requestId: string): Context => {
   const deadline = Date.now() + 29_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -98,11 +98,15 @@ const send = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
  * exports Lambda calls. Gateway-level refusals use API Gateway's own bodies (`{"message": ...}`).
  */
 export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttpApi> => {
-  const handlers = new Map<FunctionGroupName, Promise<Handler>>();
-  const load = (group: FunctionGroupName): Promise<Handler> => {
+  // API Gateway picks the most specific match: more literal characters win over parameters.
+  const compiled = options.table.routes.map(compile).sort((a, b) => b.literalLength - a.literalLength);
+  const handlers = new Map<string, Promise<Handler>>();
+  const load = (group: string): Promise<Handler> => {
     let handler = handlers.get(group);
     if (!handler) {
-      const entry = pathToFileURL(resolve(options.repoRoot, functionGroups[group].entry)).href;
+      const fn = options.table.functionGroups[group];
+      if (!fn) throw new Error(`route table names function group ${group}, which it does not define`);
+      const entry = pathToFileURL(resolve(options.repoRoot, fn.entry)).href;
       handler = import(entry).then((m: { handler: Handler }) => m.handler);
       handlers.set(group, handler);
     }

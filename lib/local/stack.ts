@@ -5,6 +5,7 @@ import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } fr
 import { startHttpApi, type RunningHttpApi } from './http-api';
 import { loadOrCreateKeys, verifyBearer, type LocalKeys } from './jwt';
 import { freePort } from './ports';
+import { routeTable, type RouteTable } from '../routes';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data');
@@ -22,6 +23,8 @@ export interface LocalStackOptions {
   readonly dynamoEndpoint?: string;
   readonly dynamoPort?: number;
   readonly tableName?: string;
+  /** Serve another route table (tests mount fixtures); the real one by default. */
+  readonly routeTable?: RouteTable;
 }
 
 export interface LocalStack {
@@ -68,6 +71,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const api: RunningHttpApi = await startHttpApi({
       port: options.port,
       repoRoot: REPO_ROOT,
+      table: options.routeTable ?? routeTable,
       verify: (authorization) => verifyBearer(keys, authorization),
     });
     return {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { ensureTable, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { freePort } from '../../lib/local/ports';
 
 declare module 'vitest' {
@@ -16,5 +16,3 @@ export default async function setup(project: TestProject) {
     await dynamo.stop();
   };
 }
-
-export { ensureTable };

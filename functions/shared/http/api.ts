@@ -4,7 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { InvalidInput } from '../errors';
 import { logger } from '../logger';
-import { operationsOf, type FunctionGroupName } from '../../../lib/routes';
+import { operationsOf, routeTable, type RouteTable } from '../../../lib/routes';
 import { jsonResponse } from './error-response';
 import { authorizeRoute, errorResponder, jsonBody, securityHeaders, type ApiContext } from './middleware';
 import type { Principal } from './principal';
@@ -71,15 +71,19 @@ export const operation =
  * The Lambda handler of one function group: the shared middleware stack, then the operation
  * the route table names for the request's route key.
  */
-export const createApiHandler = (group: FunctionGroupName, operations: Record<string, Operation>) => {
-  const missing = operationsOf(group).filter((name) => !(name in operations));
+export const createApiHandler = (
+  group: string,
+  operations: Record<string, Operation>,
+  table: RouteTable = routeTable,
+) => {
+  const missing = operationsOf(table, group).filter((name) => !(name in operations));
   if (missing.length > 0) throw new Error(`${group} does not implement ${missing.join(', ')}`);
 
   return middy<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(securityHeaders())
     .use(errorResponder())
-    .use(authorizeRoute())
+    .use(authorizeRoute(table))
     .use(jsonBody())
     .handler(async (event, context) => {
       const name = context.route?.operation ?? '';

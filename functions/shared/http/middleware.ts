@@ -3,7 +3,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { authConfig } from '../config';
 import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedMediaType } from '../errors';
 import { logger } from '../logger';
-import { findRouteByKey, type Route } from '../../../lib/routes';
+import { findRouteByKey, type Route, type RouteTable } from '../../../lib/routes';
 import { errorResponse } from './error-response';
 import { principalFromClaims, type Principal } from './principal';
 import type { ApiEvent } from './types';
@@ -58,9 +58,9 @@ export const errorResponder = (): ApiMiddleware => ({
  * Finds the route from the table by API Gateway's route key and enforces its `auth`. Tenant id
  * and admin role come from the verified JWT claims only.
  */
-export const authorizeRoute = (): ApiMiddleware => ({
+export const authorizeRoute = (table: RouteTable): ApiMiddleware => ({
   before: (request) => {
-    const route = findRouteByKey(request.event.routeKey);
+    const route = findRouteByKey(table, request.event.routeKey);
     if (!route) throw new Error(`route ${request.event.routeKey} is not in the route table`);
     request.context.route = route;
     const claims = 'authorizer' in request.event.requestContext ? request.event.requestContext.authorizer?.jwt?.claims : undefined;
