@@ -7,14 +7,27 @@ import { startLocalStack } from '../lib/local/stack';
 const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false } } });
 const port = Number(process.env.PORT ?? 3000);
 
-const stack = await startLocalStack({ port, reset: values.reset, dynamoPort: Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000) });
+const stack = await startLocalStack({
+  port,
+  reset: values.reset,
+  dynamoPort: Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000),
+  stripePort: Number(process.env.STRIPE_LOCAL_PORT ?? 12111),
+});
+// Simulated time also runs with the wall clock: check every second for anything due.
+const ticker = setInterval(() => {
+  stack.clock.runDueNow().catch((error: unknown) => console.error('clock tick failed', error));
+}, 1000);
+
 const tenantToken = await issueToken(stack.keys, { tenantId: 'org-demo', userId: 'user-demo' });
 const adminToken = await issueToken(stack.keys, { userId: 'admin-demo', admin: true });
+const api = `${stack.apiUrl}${API_PREFIX}`;
 
 console.log(`
 SecureNet Billing is running locally.
-  API:            ${stack.apiUrl}${API_PREFIX}
-  DynamoDB Local: ${stack.dynamoEndpoint} (table ${stack.tableName}, data in .data/)
+  API:             ${api}
+  DynamoDB Local:  ${stack.dynamoEndpoint} (table ${stack.tableName}, data in .data/)
+  Stripe (local):  ${stack.stripeUrl} (any sk_test_ key; /v1/customers, /v1/subscriptions, /v1/invoices, /v1/events)
+  Simulated time:  ${stack.clock.now().toISOString()} (npm run clock -- +31d)
 
 Tenant token (org-demo):
   ${tenantToken}
@@ -22,9 +35,13 @@ Admin token:
   ${adminToken}
 
 Try:
-  curl ${stack.apiUrl}${API_PREFIX}/plans
   TOKEN=${tenantToken}
-  curl -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}${API_PREFIX}/plans
+  curl ${api}/plans
+  curl -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"plan_id":"starter","billing_cycle":"monthly","payment_method":"pm_card_visa"}' ${api}/subscriptions/create
+  curl -H "Authorization: Bearer $TOKEN" ${api}/subscriptions/current
+  npm run clock -- +15d
+  curl -H "Authorization: Bearer $TOKEN" ${api}/invoices
 More tokens: npm run token -- --tenant org-123 [--admin]
 Ctrl-C stops everything.
 `);
@@ -33,6 +50,7 @@ let stopping = false;
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
+  clearInterval(ticker);
   console.log('stopping...');
   await stack.stop();
   process.exit(0);

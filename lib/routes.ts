@@ -22,6 +22,8 @@ export interface FunctionGroup {
   readonly entry: string;
   readonly description: string;
   readonly table: TableAccess;
+  /** Needs the Stripe keys (Secrets Manager in AWS). */
+  readonly stripe?: boolean;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }
@@ -31,6 +33,23 @@ export const functionGroups = {
     entry: 'functions/plans/handler.ts',
     description: 'Plan catalog (public)',
     table: 'none',
+  },
+  subscriptions: {
+    entry: 'functions/subscriptions/handler.ts',
+    description: 'Create, change, cancel and read the tenant subscription',
+    table: 'readwrite',
+    stripe: true,
+  },
+  invoices: {
+    entry: 'functions/invoices/handler.ts',
+    description: 'The tenant invoices, mirrored from Stripe',
+    table: 'read',
+  },
+  'stripe-webhook': {
+    entry: 'functions/stripe-webhook/handler.ts',
+    description: 'Stripe webhook: signature-verified, each event once',
+    table: 'readwrite',
+    stripe: true,
   },
 } as const satisfies Record<string, FunctionGroup>;
 
@@ -48,6 +67,13 @@ export interface Route<G extends string = string> {
 
 export const routes = [
   { method: 'GET', path: '/plans', group: 'plans', operation: 'listPlans', auth: 'public' },
+  { method: 'POST', path: '/subscriptions/create', group: 'subscriptions', operation: 'createSubscription', auth: 'tenant' },
+  { method: 'POST', path: '/subscriptions/update', group: 'subscriptions', operation: 'updateSubscription', auth: 'tenant' },
+  { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant' },
+  { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant' },
+  { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant' },
+  { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant' },
+  { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
 
 /** A route table: what the stack deploys and the local runner serves. */

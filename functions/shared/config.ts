@@ -20,8 +20,24 @@ const storeSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
 });
 
+const stripeSchema = z
+  .object({
+    /** Locally (and in tests) the keys come straight from the environment... */
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+    /** ...in AWS from a Secrets Manager secret `{"secret_key", "webhook_secret"}`. */
+    STRIPE_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    /** The local Stripe endpoint, e.g. http://127.0.0.1:12111; unset means api.stripe.com. */
+    STRIPE_API_BASE: z.url().optional(),
+  })
+  .refine((c) => c.STRIPE_SECRET_ARN !== undefined || c.STRIPE_SECRET_KEY !== undefined, {
+    message: 'set STRIPE_SECRET_KEY (local) or STRIPE_SECRET_ARN (AWS)',
+    path: ['STRIPE_SECRET_KEY'],
+  });
+
 export type AuthConfig = z.infer<typeof authSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
+export type StripeConfig = z.infer<typeof stripeSchema>;
 
 /** Parses the environment; throws one clear error listing every bad variable. */
 export const parseEnv = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> => {
@@ -40,3 +56,4 @@ const once = <T>(load: () => T) => {
 
 export const authConfig = once(() => parseEnv(authSchema));
 export const storeConfig = once(() => parseEnv(storeSchema));
+export const stripeConfig = once(() => parseEnv(stripeSchema));

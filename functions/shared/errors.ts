@@ -59,3 +59,13 @@ export class RateLimited extends BillingError {
     super(message);
   }
 }
+
+/** A webhook whose signature does not verify (or is too old). */
+export class InvalidSignature extends BillingError {
+  readonly code = 'invalid_signature';
+}
+
+/** The customer's card was declined or needs another payment method. */
+export class PaymentRequired extends BillingError {
+  readonly code = 'payment_required';
+}

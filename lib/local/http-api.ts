@@ -20,6 +20,8 @@ export interface HttpApiOptions {
   readonly repoRoot: string;
   /** What to serve; the real route table unless a test mounts a fixture table. */
   readonly table: RouteTable;
+  /** Local-only endpoints (not part of the API, never deployed); true when it answered. */
+  readonly localRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface RunningHttpApi {
@@ -58,7 +60,7 @@ const gatewayClaims = (payload: JWTPayload): Record<string, string> =>
     Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
   );
 
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
+export const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -115,6 +117,7 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (options.localRoutes && (await options.localRoutes(req, res, url))) return;
     const method = (req.method ?? 'GET').toUpperCase();
     const match = compiled
       .filter((c) => c.route.method === method)

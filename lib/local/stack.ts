@@ -1,20 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { useClock } from '../../functions/shared/clock';
+import { StripeAdapter } from '../../functions/shared/payments/stripe-adapter';
+import { API_PREFIX, routeTable, type RouteTable } from '../routes';
+import { SimulatedClock } from './clock';
+import { clockRoute } from './clock-route';
 import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startHttpApi, type RunningHttpApi } from './http-api';
 import { loadOrCreateKeys, verifyBearer, type LocalKeys } from './jwt';
 import { freePort } from './ports';
-import { routeTable, type RouteTable } from '../routes';
+import { startLocalStripe, type LocalStripe } from './stripe';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data');
 export const LOCAL_TABLE_NAME = 'securenet-billing';
+/** Any `sk_test_` key works against the local Stripe endpoint. */
+export const LOCAL_STRIPE_KEY = 'sk_test_securenet_local';
 
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
   readonly port: number;
-  /** Where keys and DynamoDB data live; `inMemory` keeps the database in memory only. */
+  /** Where keys, the clock and DynamoDB data live; `inMemory` keeps the database in memory only. */
   readonly dataDir?: string;
   readonly inMemory?: boolean;
   /** Delete `dataDir` first. */
@@ -25,67 +34,117 @@ export interface LocalStackOptions {
   readonly tableName?: string;
   /** Serve another route table (tests mount fixtures); the real one by default. */
   readonly routeTable?: RouteTable;
+  /** The simulated clock; tests pass a frozen one. Default: the persisted running clock. */
+  readonly clock?: SimulatedClock;
+  /** Local Stripe endpoint port (default: a free one; `npm start` uses 12111). */
+  readonly stripePort?: number;
+  /** What Stripe does after the last failed payment retry. */
+  readonly finalFailure?: 'canceled' | 'unpaid';
 }
 
 export interface LocalStack {
   readonly apiUrl: string;
   readonly dynamoEndpoint: string;
+  readonly stripeUrl: string;
   readonly tableName: string;
   readonly keys: LocalKeys;
+  readonly clock: SimulatedClock;
+  readonly stripe: LocalStripe;
+  /** Resolves when the Stripe endpoint has delivered every webhook that is due. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * The whole local stack: DynamoDB Local with the stack's table, the environment the Lambdas
- * get in AWS, and the HTTP API built from the route table.
+ * The whole local stack: DynamoDB Local with the stack's table, the local Stripe endpoint and
+ * its webhooks, one simulated clock for all of them, the environment the Lambdas get in AWS,
+ * and the HTTP API built from the route table.
  */
 export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
+  const clockFile = join(dataDir, 'clock.json');
+  const clock = options.clock ?? SimulatedClock.load(clockFile);
+  useClock(clock);
 
-  let dynamo: DynamoDbLocal | undefined;
-  let endpoint = options.dynamoEndpoint;
-  if (!endpoint) {
-    dynamo = await startDynamoDbLocal({
-      port: options.dynamoPort ?? (await freePort()),
-      ...(options.inMemory ? {} : { dataDir: join(dataDir, 'dynamodb') }),
-    });
-    endpoint = dynamo.endpoint;
-  }
+  const stopping: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stopping.reverse()) await stop();
+  };
   try {
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const admin =
-      dynamo?.client ??
-      new DynamoDBClient({
-        endpoint,
-        region: LOCAL_AWS_ENV.AWS_REGION,
-        credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+    let endpoint = options.dynamoEndpoint;
+    if (!endpoint) {
+      const dynamo: DynamoDbLocal = await startDynamoDbLocal({
+        port: options.dynamoPort ?? (await freePort()),
+        ...(options.inMemory ? {} : { dataDir: join(dataDir, 'dynamodb') }),
       });
+      stopping.push(() => dynamo.stop());
+      endpoint = dynamo.endpoint;
+    }
+    const admin = new DynamoDBClient({ endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await ensureTable(admin, tableName);
+    admin.destroy();
+
+    const apiPort = options.port === 0 ? await freePort() : options.port;
+    const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+    const stripe = await startLocalStripe({
+      port: options.stripePort ?? (await freePort()),
+      clock,
+      webhook: { url: `http://127.0.0.1:${apiPort}${API_PREFIX}/webhooks/stripe`, secret: webhookSecret },
+      advanceClock: (to: Date) => clock.advanceTo(to).then(() => undefined),
+      ...(options.inMemory || options.clock ? {} : { stateFile: join(dataDir, 'stripe.json') }),
+      ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
+    });
+    stopping.push(() => stripe.close());
+    // Each due step's webhooks land before the clock moves on, so things happen in order.
+    clock.register({
+      name: 'stripe',
+      nextDueAt: () => stripe.participant.nextDueAt(),
+      runDue: async (now) => {
+        await stripe.participant.runDue(now);
+        await stripe.idle();
+      },
+    });
 
     // The handlers run in this process, so they read the same variables the stack sets in AWS.
-    Object.assign(process.env, LOCAL_AWS_ENV, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint });
+    Object.assign(process.env, LOCAL_AWS_ENV, {
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: endpoint,
+      STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_API_BASE: stripe.url,
+    });
+    await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
 
     const keys = await loadOrCreateKeys(join(dataDir, 'keys', 'jwt-es256.json'));
     const api: RunningHttpApi = await startHttpApi({
-      port: options.port,
+      port: apiPort,
       repoRoot: REPO_ROOT,
       table: options.routeTable ?? routeTable,
       verify: (authorization) => verifyBearer(keys, authorization),
+      localRoutes: clockRoute(clock, async () => {
+        await stripe.idle();
+        if (!options.clock) clock.save(clockFile);
+      }),
     });
+    stopping.push(() => api.close());
     return {
       apiUrl: api.url,
       dynamoEndpoint: endpoint,
+      stripeUrl: stripe.url,
       tableName,
       keys,
+      clock,
+      stripe,
+      settle: () => stripe.idle(),
       stop: async () => {
-        await api.close();
-        await dynamo?.stop();
+        if (!options.clock) clock.save(clockFile);
+        await stopAll();
       },
     };
   } catch (error) {
-    await dynamo?.stop();
+    await stopAll();
     throw error;
   }
 };

@@ -8,7 +8,7 @@ let api: TestApi;
 let tenantToken: string;
 
 beforeAll(async () => {
-  api = await startTestApi(echoRouteTable);
+  api = await startTestApi({ routeTable: echoRouteTable });
   tenantToken = await api.token({ tenantId: 'org-a', userId: 'u-1' });
 });
 afterAll(async () => api.stack.stop());

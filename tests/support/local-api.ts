@@ -2,30 +2,51 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
 import { inject } from 'vitest';
 import { API_PREFIX, type RouteTable } from '../../lib/routes';
+import { SimulatedClock } from '../../lib/local/clock';
 import { issueToken, type TokenRequest } from '../../lib/local/jwt';
-import { startLocalStack, type LocalStack } from '../../lib/local/stack';
+import { LOCAL_STRIPE_KEY, startLocalStack, type LocalStack } from '../../lib/local/stack';
 
 export interface TestApi {
   readonly stack: LocalStack;
+  /** The real Stripe SDK pointed at the local Stripe endpoint, to look at what our code did. */
+  readonly stripe: Stripe;
   /** Calls `${API_PREFIX}${path}` on the local HTTP API. */
   call(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   token(request: TokenRequest): Promise<string>;
+  /** Moves the simulated clock and waits until every webhook due by then has landed. */
+  advanceTo(at: Date | string): Promise<void>;
 }
 
-/** The local stack on a free port, over the run's DynamoDB Local, with its own table and keys. */
-export const startTestApi = async (routeTable?: RouteTable): Promise<TestApi> => {
+export interface TestApiOptions {
+  readonly routeTable?: RouteTable;
+  /** Where the frozen simulated clock starts. */
+  readonly start?: Date;
+  readonly finalFailure?: 'canceled' | 'unpaid';
+}
+
+/** The local stack on free ports, over the run's DynamoDB Local, with its own table, keys and clock. */
+export const startTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
   const stack = await startLocalStack({
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'securenet-')),
     dynamoEndpoint: inject('dynamoEndpoint'),
     tableName: `e2e-${randomUUID()}`,
-    ...(routeTable ? { routeTable } : {}),
+    clock: new SimulatedClock({ start: options.start ?? new Date('2027-01-01T00:00:00Z'), frozen: true }),
+    ...(options.routeTable ? { routeTable: options.routeTable } : {}),
+    ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
   });
+  const stripeUrl = new URL(stack.stripeUrl);
   return {
     stack,
+    stripe: new Stripe(LOCAL_STRIPE_KEY, { host: stripeUrl.hostname, port: Number(stripeUrl.port), protocol: 'http' }),
     token: (request) => issueToken(stack.keys, request),
+    advanceTo: async (at) => {
+      await stack.clock.advanceTo(typeof at === 'string' ? new Date(at) : at);
+      await stack.settle();
+    },
     call: (path, init = {}) => {
       const { token, json, headers, ...rest } = init;
       return fetch(`${stack.apiUrl}${API_PREFIX}${path}`, {

@@ -9,6 +9,7 @@ import { jsonResponse } from './error-response';
 import { authorizeRoute, errorResponder, jsonBody, securityHeaders, type ApiContext } from './middleware';
 import type { Principal } from './principal';
 import type { ApiEvent } from './types';
+import { onceForKey } from './idempotency';
 import { zodIssues } from './validation';
 
 export interface ApiRequest<B, Q> {
@@ -46,7 +47,7 @@ const validate = <S extends z.ZodType>(schema: S, value: unknown, where: 'body' 
  */
 export const operation =
   <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(
-    schemas: { body?: B; query?: Q },
+    schemas: { body?: B; query?: Q; /** Honour the `Idempotency-Key` header (writes that create money or subscriptions). */ idempotent?: boolean },
     run: (request: ApiRequest<z.infer<B>, z.infer<Q>>) => Promise<ApiResult>,
   ): Operation =>
   async (event, context) => {
@@ -55,7 +56,7 @@ export const operation =
     }
     const body = schemas.body ? validate(schemas.body, context.jsonBody, 'body') : undefined;
     const query = schemas.query ? validate(schemas.query, event.queryStringParameters ?? {}, 'query') : undefined;
-    return run({
+    const request = {
       body: body as z.infer<B>,
       query: query as z.infer<Q>,
       params: Object.fromEntries(
@@ -64,7 +65,13 @@ export const operation =
       principal: context.principal ?? null,
       headers: event.headers,
       event,
-    });
+    };
+    const key = event.headers['idempotency-key'];
+    if (schemas.idempotent && key !== undefined) {
+      const scope = { route: event.routeKey, tenant: context.principal?.tenantId ?? '', key };
+      return onceForKey(scope, body, () => run(request));
+    }
+    return run(request);
   };
 
 /**

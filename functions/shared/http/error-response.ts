@@ -4,8 +4,10 @@ import {
   Conflict,
   Forbidden,
   InvalidInput,
+  InvalidSignature,
   NotFound,
   PayloadTooLarge,
+  PaymentRequired,
   RateLimited,
   Unauthenticated,
   UnsupportedMediaType,
@@ -13,8 +15,9 @@ import {
 
 /** The one place a failure kind becomes an HTTP status (SPEC section 7). */
 const statusOf = (error: BillingError): number => {
-  if (error instanceof InvalidInput) return 400;
+  if (error instanceof InvalidInput || error instanceof InvalidSignature) return 400;
   if (error instanceof Unauthenticated) return 401;
+  if (error instanceof PaymentRequired) return 402;
   if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;

@@ -5,6 +5,8 @@ import { storeConfig, type StoreConfig } from '../config';
 /** Where repositories write: a document client and the table name. */
 export interface TableRef {
   readonly client: DynamoDBDocumentClient;
+  /** The low-level client under `client`, for libraries that want one (Powertools idempotency). */
+  readonly base: DynamoDBClient;
   readonly tableName: string;
 }
 
@@ -15,6 +17,7 @@ export const createTableRef = (cfg: StoreConfig): TableRef => {
   });
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
+    base,
     tableName: cfg.TABLE_NAME,
   };
 };

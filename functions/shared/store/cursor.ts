@@ -11,7 +11,12 @@ export const encodeCursor = (key: Record<string, unknown> | undefined): string |
  * Decodes a cursor and checks it belongs to this tenant's partition: a cursor that was
  * tampered with or taken from another tenant is a 400, never another tenant's page.
  */
-export const decodeCursor = (cursor: string | undefined, tenantId: string): Key | undefined => {
+export const decodeCursor = (
+  cursor: string | undefined,
+  tenantId: string,
+  /** Index key attributes the cursor must carry unchanged (e.g. the GSI partition). */
+  fixed: Record<string, string> = {},
+): Key | undefined => {
   if (cursor === undefined) return undefined;
   const invalid = () => new InvalidInput('Invalid cursor', [{ field: 'cursor', message: 'not a cursor this API issued for you' }]);
   let parsed: unknown;
@@ -25,5 +30,6 @@ export const decodeCursor = (cursor: string | undefined, tenantId: string): Key 
   if (!entries.every((e): e is [string, string] => typeof e[1] === 'string')) throw invalid();
   const key = Object.fromEntries(entries);
   if (key[ATTR.pk] !== tenantPk(tenantId) || typeof key[ATTR.sk] !== 'string') throw invalid();
+  if (Object.entries(fixed).some(([name, value]) => key[name] !== value)) throw invalid();
   return key;
 };

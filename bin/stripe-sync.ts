@@ -1,0 +1,18 @@
+import { StripeAdapter } from '../functions/shared/payments/stripe-adapter';
+
+/**
+ * `STRIPE_SECRET_KEY=sk_test_... npm run stripe:sync`: creates the catalog's products and prices
+ * in a Stripe account (once per plan x cycle x currency, found again by lookup_key), so a
+ * re-run creates nothing. Run it once per account before the first deploy takes traffic.
+ */
+const secretKey = process.env.STRIPE_SECRET_KEY;
+if (!secretKey?.startsWith('sk_')) {
+  console.error('set STRIPE_SECRET_KEY to the account secret key (sk_test_... or sk_live_...)');
+  process.exit(2);
+}
+const result = await new StripeAdapter({
+  secretKey,
+  webhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? 'whsec_unused',
+  ...(process.env.STRIPE_API_BASE ? { apiBase: process.env.STRIPE_API_BASE } : {}),
+}).syncCatalog();
+console.log(`catalog in Stripe: ${result.created} prices created, ${result.existing} already there`);

@@ -1,0 +1,37 @@
+import { clock } from '../clock';
+import { paymentProvider } from '../payments/provider';
+import { BillingEventsRepository } from '../store/billing-events';
+import { table } from '../store/client';
+import { InvoiceRepository } from '../store/invoices';
+import { ProcessedEvents } from '../store/processed-events';
+import { SubscriptionRepository } from '../store/subscriptions';
+import { TenantRepository } from '../store/tenants';
+import { StripeEventProcessor } from './stripe-events';
+import { SubscriptionService } from './subscriptions';
+
+/** The clock is looked up per call, so the local stack's simulated clock is always used. */
+const currentClock = { now: () => clock().now() };
+
+const repositories = () => {
+  const t = table();
+  return {
+    tenants: new TenantRepository(t),
+    subscriptions: new SubscriptionRepository(t),
+    invoices: new InvoiceRepository(t),
+    events: new BillingEventsRepository(t),
+  };
+};
+
+let subscriptions: Promise<SubscriptionService> | undefined;
+let stripeEvents: Promise<StripeEventProcessor> | undefined;
+
+/** Use-case objects, built once per container from the shared clients. */
+export const subscriptionService = (): Promise<SubscriptionService> =>
+  (subscriptions ??= paymentProvider().then((provider) => new SubscriptionService({ provider, ...repositories(), clock: currentClock })));
+
+export const stripeEventProcessor = (): Promise<StripeEventProcessor> =>
+  (stripeEvents ??= paymentProvider().then(
+    (provider) => new StripeEventProcessor({ provider, ...repositories(), processed: new ProcessedEvents(table()) }),
+  ));
+
+export const invoiceRepository = (): InvoiceRepository => new InvoiceRepository(table());

@@ -1,0 +1,116 @@
+import type { BillingCycle } from '../domain/catalog';
+import type { Currency } from '../domain/money';
+import type { SubscriptionStatus } from '../domain/subscription';
+
+/**
+ * What the billing code needs from a payment provider, in our own words. The Stripe adapter
+ * (`stripe-adapter.ts`) is the only implementation and the only file that calls Stripe.
+ */
+export interface ProviderSubscription {
+  readonly id: string;
+  readonly customerId: string;
+  readonly tenantId: string | null;
+  readonly status: SubscriptionStatus;
+  readonly itemId: string;
+  readonly priceId: string;
+  readonly planId: string;
+  readonly cycle: BillingCycle;
+  readonly currency: Currency;
+  readonly unitAmount: number;
+  readonly trialEnd: Date | null;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+  readonly cancelAtPeriodEnd: boolean;
+  readonly canceledAt: Date | null;
+  readonly createdAt: Date;
+  readonly scheduleId: string | null;
+  readonly pendingChange: { planId: string; cycle: BillingCycle; effectiveAt: Date } | null;
+  /** Set when the call that returned this subscription produced an invoice (create, upgrade). */
+  readonly latestInvoice: ProviderInvoice | null;
+}
+
+export type InvoiceLineKind = 'subscription' | 'proration' | 'overage' | 'other';
+
+export interface ProviderInvoiceLine {
+  readonly id: string;
+  readonly description: string;
+  readonly amount: number;
+  readonly quantity: number;
+  readonly kind: InvoiceLineKind;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+}
+
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+
+export interface ProviderInvoice {
+  readonly id: string;
+  readonly customerId: string;
+  readonly subscriptionId: string | null;
+  readonly number: string | null;
+  readonly status: InvoiceStatus;
+  readonly billingReason: string | null;
+  readonly currency: Currency;
+  readonly subtotal: number;
+  readonly tax: number;
+  readonly total: number;
+  readonly amountPaid: number;
+  readonly amountDue: number;
+  readonly attemptCount: number;
+  readonly nextPaymentAttempt: Date | null;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+  readonly hostedInvoiceUrl: string | null;
+  readonly invoicePdf: string | null;
+  readonly createdAt: Date;
+  readonly lines: readonly ProviderInvoiceLine[];
+}
+
+/** A verified webhook event, reduced to what we act on. */
+export interface ProviderEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly createdAt: Date;
+  readonly object: { readonly kind: 'subscription' | 'invoice' | 'other'; readonly id: string };
+  readonly customerId: string | null;
+}
+
+export interface CreateSubscriptionInput {
+  readonly tenantId: string;
+  readonly customerId: string;
+  readonly planId: string;
+  readonly cycle: BillingCycle;
+  readonly currency: Currency;
+  readonly trialDays: number;
+  readonly idempotencyKey: string;
+}
+
+export interface PaymentProvider {
+  /** Creates the catalog's products and prices once; a re-run creates nothing. */
+  syncCatalog(): Promise<{ created: number; existing: number }>;
+  createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string>;
+  /**
+   * Attaches a payment method and makes it the customer's default (subscriptions charge the
+   * customer's default, so a card updated later is used by the next retry); returns its id.
+   */
+  attachPaymentMethod(customerId: string, paymentMethod: string, idempotencyKey: string): Promise<string>;
+  createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription>;
+  /** Switches price now; `invoiceNow` invoices the proration at once (upgrade). */
+  changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Switches price at the end of the current period, with no proration (downgrade). */
+  changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription>;
+  /** Drops a pending period-end change. */
+  clearPendingChange(subscriptionId: string): Promise<ProviderSubscription>;
+  setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<ProviderSubscription>;
+  cancelNow(subscriptionId: string): Promise<ProviderSubscription>;
+  getSubscription(subscriptionId: string): Promise<ProviderSubscription>;
+  getInvoice(invoiceId: string): Promise<ProviderInvoice>;
+  /** Verifies the signature on the raw body; throws `InvalidSignature`. */
+  parseWebhook(rawBody: string, signature: string | undefined, now: Date): ProviderEvent;
+}
+
+export interface PriceTarget {
+  readonly planId: string;
+  readonly cycle: BillingCycle;
+  readonly currency: Currency;
+}

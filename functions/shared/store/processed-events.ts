@@ -1,0 +1,41 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from './client';
+import { ATTR, stripeEventKey } from './keys';
+
+/** How long a processed-event marker lives: longer than Stripe retries (3 days). */
+const MARKER_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Remembers which Stripe events were processed, so each is acted on once. */
+export class ProcessedEvents {
+  constructor(private readonly table: TableRef) {}
+
+  async seen(eventId: string): Promise<boolean> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: stripeEventKey(eventId), ConsistentRead: true }),
+    );
+    return Item !== undefined;
+  }
+
+  /** Marks the event processed; false when it already was. */
+  async mark(eventId: string, type: string, now: Date): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: {
+            ...stripeEventKey(eventId),
+            type,
+            processed_at: now.toISOString(),
+            [ATTR.ttl]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}

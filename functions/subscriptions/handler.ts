@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { subscriptionService } from '../shared/billing/services';
+import { subscriptionView } from '../shared/billing/views';
+import { BILLING_CYCLES, catalog } from '../shared/domain/catalog';
+import { CURRENCIES } from '../shared/domain/money';
+import { createApiHandler, operation, type ApiRequest } from '../shared/http/api';
+import type { Actor } from '../shared/store/billing-events';
+
+const planId = z.enum(catalog.plans.map((p) => p.id) as [string, ...string[]]);
+const cycle = z.enum(BILLING_CYCLES);
+const currency = z.string().toLowerCase().pipe(z.enum(CURRENCIES));
+
+const createBody = z.strictObject({
+  plan_id: planId,
+  billing_cycle: cycle,
+  currency: currency.optional(),
+  trial_days: z.number().int().min(0).max(30).optional(),
+  email: z.email().max(254).optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  payment_method: z.string().regex(/^pm_\w{1,200}$/, 'a Stripe payment method id (pm_...)').optional(),
+});
+
+const updateBody = z.strictObject({
+  plan_id: planId.optional(),
+  billing_cycle: cycle.optional(),
+  cancel_at_period_end: z.boolean().optional(),
+});
+
+const cancelBody = z.strictObject({ immediately: z.boolean().optional() }).optional();
+
+/** The tenant from the verified token (the route's auth guarantees one) and the user as actor. */
+const caller = (request: ApiRequest<unknown, unknown>): { tenantId: string; actor: Actor } => {
+  const tenantId = request.principal?.tenantId;
+  if (!tenantId || !request.principal) throw new Error('tenant route reached without a tenant principal');
+  return { tenantId, actor: { type: 'user', id: request.principal.userId } };
+};
+
+export const createSubscription = operation({ body: createBody, idempotent: true }, async (request) => {
+  const { tenantId, actor } = caller(request);
+  const subscription = await (await subscriptionService()).create(tenantId, actor, request.body);
+  return { status: 201, body: { subscription } };
+});
+
+export const updateSubscription = operation({ body: updateBody, idempotent: true }, async (request) => {
+  const { tenantId, actor } = caller(request);
+  return { status: 200, body: await (await subscriptionService()).update(tenantId, actor, request.body) };
+});
+
+export const cancelSubscription = operation({ body: cancelBody, idempotent: true }, async (request) => {
+  const { tenantId, actor } = caller(request);
+  const subscription = await (await subscriptionService()).cancel(tenantId, actor, request.body ?? {});
+  return { status: 200, body: { subscription } };
+});
+
+export const currentSubscription = operation({}, async (request) => {
+  const { tenantId } = caller(request);
+  return { status: 200, body: { subscription: subscriptionView(await (await subscriptionService()).current(tenantId)) } };
+});
+
+export const handler = createApiHandler('subscriptions', {
+  createSubscription,
+  updateSubscription,
+  cancelSubscription,
+  currentSubscription,
+});

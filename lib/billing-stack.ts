@@ -1,0 +1,104 @@
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { BillingApi } from './constructs/billing-api';
+import { BillingFunction } from './constructs/billing-function';
+import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer } from './constructs/billing-identity';
+import { BillingTable } from './constructs/billing-table';
+import { type RouteTable, routeTable as defaultRouteTable } from './routes';
+import { readStackConfig, type StackConfig } from './stack-config';
+
+export interface BillingStackProps extends StackProps {
+  /** What to build Lambdas and routes from (default: `lib/routes.ts`); tests bring their own. */
+  readonly routeTable?: RouteTable;
+}
+
+/** The external OIDC issuer the context names, with its claim names; none means Cognito. */
+const externalIssuer = (config: StackConfig): ExternalIssuer | undefined =>
+  config.oidcIssuer === undefined || config.oidcAudience === undefined
+    ? undefined
+    : {
+        issuer: config.oidcIssuer,
+        audience: config.oidcAudience,
+        claims: {
+          tenantClaim: config.tenantClaim ?? cognitoClaims.tenantClaim,
+          groupsClaim: config.groupsClaim ?? cognitoClaims.groupsClaim,
+          adminGroup: config.adminGroup ?? cognitoClaims.adminGroup,
+        },
+      };
+
+/**
+ * SecureNet Billing in one stack (SPEC section 1): the table, the identity provider, one Lambda
+ * per function group of the route table and the HTTP API in front of them. Settings come from
+ * CDK context, see `lib/stack-config.ts`.
+ */
+export class BillingStack extends Stack {
+  readonly table: BillingTable;
+  readonly identity: BillingIdentity;
+  /** By function group name, as in `functionGroups`. */
+  readonly functions: ReadonlyMap<string, BillingFunction>;
+  readonly api: BillingApi;
+  /** Stripe API and webhook signing keys; operators put the values after the first deploy. */
+  readonly stripeSecret: Secret;
+  /** Every alarm the stack raises, for whoever wires notifications. */
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
+    super(scope, id, props);
+    const config = readStackConfig(this);
+    const routeTable = props.routeTable ?? defaultRouteTable;
+
+    this.table = new BillingTable(this, 'Table');
+    this.identity = new BillingIdentity(this, 'Identity', {
+      external: externalIssuer(config),
+      callbackUrls: config.authCallbackUrls,
+      domainPrefix: config.cognitoDomainPrefix,
+    });
+
+    this.stripeSecret = new Secret(this, 'StripeSecret', {
+      description: 'Stripe keys as JSON: {"secret_key": "sk_...", "webhook_secret": "whsec_..."}',
+    });
+    Validations.of(this.stripeSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Stripe keys are rolled in the Stripe dashboard, which no rotation Lambda can drive; rolling them is an operator runbook step.',
+    });
+
+    const functions = new Map<string, BillingFunction>();
+    for (const [name, group] of Object.entries(routeTable.functionGroups)) {
+      const fn = new BillingFunction(this, `${name}-function`, {
+        entry: group.entry,
+        description: group.description,
+        memoryMb: group.memoryMb,
+        timeoutSeconds: group.timeoutSeconds,
+        environment: claimEnvironment(this.identity.claims),
+      });
+      if (group.table !== 'none') fn.bindTable(this.table, { access: group.table });
+      if (group.stripe) fn.bindStripeSecret(this.stripeSecret);
+      functions.set(name, fn);
+    }
+    this.functions = functions;
+
+    this.api = new BillingApi(this, 'Api', {
+      routes: routeTable.routes,
+      functions: new Map([...functions].map(([name, fn]) => [name, fn.handler])),
+      authorizer: this.identity.authorizer,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      corsOrigins: config.corsOrigins,
+    });
+
+
+    this.alarms = [...functions.values()].map((fn) => fn.errorsAlarm);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'StripeSecretArn', { value: this.stripeSecret.secretArn });
+    if (this.identity.userPool && this.identity.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });
+    }
+    if (this.identity.userPoolDomain) {
+      new CfnOutput(this, 'SignInBaseUrl', { value: this.identity.userPoolDomain.baseUrl() });
+    }
+  }
+}

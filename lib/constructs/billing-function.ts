@@ -1,0 +1,120 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BillingTable, DataAccess } from './billing-table';
+
+/** Entries in the route table are relative to the repository root. */
+const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+export interface BillingFunctionProps {
+  /** Source file exporting `handler`, relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  /** Merged into the construct's own variables; a key may not be set twice. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every Lambda of the service, built one way: Node 22 on arm64, bundled locally by esbuild as
+ * ESM, X-Ray tracing, its own log group, a role that starts with nothing but log writes, and an
+ * alarm on errors. Permissions are added with `bind*` methods that also set the variable the
+ * code reads, so a function cannot get a table name without the grant or the other way round.
+ */
+export class BillingFunction extends Construct {
+  readonly handler: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly errorsAlarm: Alarm;
+  private readonly environment = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: BillingFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to
+    // every log group in the account, this one only to the function's own.
+    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    this.logGroup.grantWrite(role);
+
+    this.handler = new NodejsFunction(this, 'Handler', {
+      entry: join(repoRoot, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 256,
+      timeout: Duration.seconds(props.timeoutSeconds ?? 10),
+      role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      bundling: {
+        // Bundle with the esbuild in node_modules: no Docker on CI or developer machines.
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies bundled into ESM still call `require`; give them one.
+        banner: "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Ship the SDK version the tests ran against, not whatever the runtime carries.
+        bundleAwsSDK: true,
+      },
+    });
+
+    this.setEnvironment('NODE_OPTIONS', '--enable-source-maps');
+    this.setEnvironment('POWERTOOLS_SERVICE_NAME', 'securenet-billing');
+    for (const [key, value] of Object.entries(props.environment ?? {})) this.setEnvironment(key, value);
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions. Table and log grants name their resources.',
+    });
+    Validations.of(this.handler).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'Pinned to nodejs22.x, the Node line the code, its esbuild target and the local runner are tested on; move deliberately.',
+    });
+
+    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: `${props.description}: the function failed (unhandled error or timeout)`,
+      metric: this.handler.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Grants least-privilege item access to the billing table and tells the code its name. */
+  bindTable(table: BillingTable, options: { readonly access: DataAccess }): void {
+    table.grantData(this.handler, options.access);
+    this.setEnvironment('TABLE_NAME', table.tableName);
+  }
+
+  /** Lets the function read the Stripe keys secret and tells the code where it is. */
+  bindStripeSecret(secret: ISecret): void {
+    secret.grantRead(this.handler);
+    this.setEnvironment('STRIPE_SECRET_ARN', secret.secretArn);
+  }
+
+  /** Adds a variable; setting a key twice is a wiring mistake, so it fails synthesis. */
+  private setEnvironment(key: string, value: string): void {
+    if (this.environment.has(key)) {
+      throw new Error(`${this.node.path}: environment variable ${key} is already set`);
+    }
+    this.environment.set(key, value);
+    this.handler.addEnvironment(key, value);
+  }
+}

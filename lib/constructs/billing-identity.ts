@@ -1,0 +1,137 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+  type UserPoolDomain,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+
+/** Where the verified JWT carries the tenant and the caller's groups; the Lambdas read these. */
+export interface ClaimConfig {
+  readonly tenantClaim: string;
+  readonly groupsClaim: string;
+  readonly adminGroup: string;
+}
+
+/**
+ * The claims Cognito puts in its ID tokens for the pool built here; also the defaults of
+ * `functions/shared/config.ts` and of the local token issuer, and of an external issuer.
+ */
+export const cognitoClaims: ClaimConfig = {
+  tenantClaim: 'custom:tenant_id',
+  groupsClaim: 'cognito:groups',
+  adminGroup: 'billing-admin',
+};
+
+export interface ExternalIssuer {
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  readonly claims: ClaimConfig;
+}
+
+export interface BillingIdentityProps {
+  /** Use this OIDC issuer instead of creating a Cognito user pool. */
+  readonly external?: ExternalIssuer;
+  readonly callbackUrls: readonly string[];
+  readonly domainPrefix?: string;
+}
+
+/** The environment variables that tell the Lambdas how to read the claims. */
+export const claimEnvironment = (claims: ClaimConfig): Record<string, string> => ({
+  TENANT_CLAIM: claims.tenantClaim,
+  GROUPS_CLAIM: claims.groupsClaim,
+  ADMIN_GROUP: claims.adminGroup,
+});
+
+/**
+ * Who may call the API: a JWT authorizer over a Cognito user pool built here, or over an
+ * external OIDC issuer. Either way the API only verifies signature, issuer, audience and
+ * expiry; the handlers read the tenant and admin group from the claims named in `claims`.
+ */
+export class BillingIdentity extends Construct {
+  readonly authorizer: HttpJwtAuthorizer;
+  readonly claims: ClaimConfig;
+  readonly userPool?: UserPool;
+  readonly userPoolClient?: UserPoolClient;
+  readonly userPoolDomain?: UserPoolDomain;
+
+  constructor(scope: Construct, id: string, props: BillingIdentityProps) {
+    super(scope, id);
+    if (props.external) {
+      this.claims = props.external.claims;
+      this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.external.issuer, {
+        jwtAudience: [...props.external.audience],
+      });
+      return;
+    }
+
+    this.claims = cognitoClaims;
+    const tenantAttribute = this.claims.tenantClaim.replace(/^custom:/, '');
+    const userPool = new UserPool(this, 'UserPool', {
+      // Tenants' users are invited by an operator, who sets their tenant; nobody signs up alone.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: { [tenantAttribute]: new StringAttribute({ minLen: 1, maxLen: 64, mutable: true }) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // Plus tier: compromised-credential and risky sign-in checks on accounts that can change
+      // what a tenant pays, enforced rather than only reported.
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-COG2',
+      reason:
+        'MFA is optional by product decision (SPEC): users may enrol TOTP, and Plus-tier threat protection challenges risky sign-ins even without it.',
+    });
+
+    userPool.addGroup('AdminGroup', {
+      groupName: this.claims.adminGroup,
+      description: 'Operators who may call the /admin routes',
+    });
+
+    const client = userPool.addClient('WebClient', {
+      // A browser app cannot keep a secret; authorization code + PKCE protects the exchange.
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: [...props.callbackUrls],
+      },
+      preventUserExistenceErrors: true,
+      // The tenant claim is read from the ID token, so the client may read the attribute but
+      // never write it: a user who could set it could bill another tenant.
+      readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true }).withCustomAttributes(tenantAttribute),
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
+
+    this.userPool = userPool;
+    this.userPoolClient = client;
+    if (props.domainPrefix) {
+      this.userPoolDomain = userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix } });
+    }
+    const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
+    this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: [client.userPoolClientId] });
+  }
+}

@@ -1,0 +1,65 @@
+import type { Construct } from 'constructs';
+import { z } from 'zod';
+
+/**
+ * Deployment settings, read once from CDK context (`cdk.json` or `cdk synth -c key=value`) and
+ * validated here so a typo fails synthesis with one clear message instead of deploying a
+ * half-configured API. Values given with `-c` arrive as strings, hence the coercion.
+ */
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
+
+const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://app.example.com');
+
+const contextSchema = z
+  .object({
+    /** External OIDC issuer; when set (with an audience) the stack creates no Cognito user pool. */
+    oidcIssuer: z.url({ protocol: /^https$/ }).optional(),
+    oidcAudience: list.pipe(z.array(z.string()).min(1)).optional(),
+    /** Claim names an external issuer uses; Cognito's are fixed by the user pool the stack builds. */
+    tenantClaim: z.string().min(1).optional(),
+    groupsClaim: z.string().min(1).optional(),
+    adminGroup: z.string().min(1).optional(),
+    throttleRateLimit: z.coerce.number().positive().default(100),
+    throttleBurstLimit: z.coerce.number().int().positive().default(200),
+    corsOrigins: list.pipe(z.array(origin)).default([]),
+    /** Where Cognito's hosted sign-in may send the authorization code (auth code + PKCE). */
+    authCallbackUrls: list.pipe(z.array(z.url()).min(1)).default(['http://localhost:3000/auth/callback']),
+    /** Prefix of the Cognito hosted sign-in domain; globally unique per region, so no default. */
+    cognitoDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens')
+      .optional(),
+  })
+  .superRefine((ctx, issues) => {
+    if ((ctx.oidcIssuer === undefined) !== (ctx.oidcAudience === undefined)) {
+      issues.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'oidcIssuer and oidcAudience go together' });
+    }
+    const claimOverrides = [ctx.tenantClaim, ctx.groupsClaim, ctx.adminGroup].some((v) => v !== undefined);
+    if (claimOverrides && ctx.oidcIssuer === undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['tenantClaim'],
+        message: 'tenantClaim, groupsClaim and adminGroup apply only to an external OIDC issuer',
+      });
+    }
+    if (ctx.throttleBurstLimit < ctx.throttleRateLimit) {
+      issues.addIssue({ code: 'custom', path: ['throttleBurstLimit'], message: 'must be at least throttleRateLimit' });
+    }
+  });
+
+export type StackConfig = z.infer<typeof contextSchema>;
+
+const contextKeys = contextSchema.keyof().options;
+
+/** Reads and validates the stack's context; throws one error listing every bad value. */
+export const readStackConfig = (scope: Construct): StackConfig => {
+  const raw = Object.fromEntries(contextKeys.map((key) => [key, scope.node.tryGetContext(key)]));
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid CDK context: ${problems}`);
+  }
+  return parsed.data;
+};

@@ -1,0 +1,376 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfnParameter, CfnResource } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routeKey, routeTable } from '../../../lib/routes';
+import { tableDefinition } from '../../../lib/table-definition';
+import {
+  billingApp,
+  dynamoActionsOf,
+  everyKindTable,
+  expectCleanSynthesis,
+  lambdaOf,
+  lambdas,
+  routeByKey,
+  statementsOf,
+  type Synthesized,
+  synth,
+} from './synth';
+
+// Synthesis takes about a second: each describe synthesizes once and its tests share the result.
+
+describe('BillingStack', () => {
+  describe('built from the route table with default context', () => {
+    let synthesized: Synthesized;
+    let template: Template;
+    beforeAll(() => {
+      synthesized = synth();
+      template = synthesized.template;
+    });
+
+    it('keeps billing data in one on-demand table with point-in-time recovery, TTL and AWS-managed encryption', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: tableDefinition.ttlAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        KeySchema: [
+          { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+          { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+        ],
+      });
+    });
+
+    it('creates every GSI of tableDefinition with its string keys, projecting all attributes', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: tableDefinition.indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        AttributeDefinitions: Match.arrayWith(
+          tableDefinition.indexes.flatMap((index) => [
+            { AttributeName: index.partitionKey, AttributeType: 'S' },
+            { AttributeName: index.sortKey, AttributeType: 'S' },
+          ]),
+        ),
+      });
+    });
+
+    it('retains the table when the stack is deleted or the table replaced', () => {
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('creates one nodejs22.x arm64 Lambda per function group, traced by X-Ray', () => {
+      template.resourceCountIs('AWS::Lambda::Function', Object.keys(routeTable.functionGroups).length);
+      for (const group of Object.values(routeTable.functionGroups)) {
+        const { props } = lambdaOf(template, group.description);
+        expect(props.Runtime).toBe('nodejs22.x');
+        expect(props.Architectures).toEqual(['arm64']);
+      }
+      template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    });
+
+    it('tells every function how to read the tenant and admin claims of Cognito tokens', () => {
+      for (const group of Object.values(routeTable.functionGroups)) {
+        expect(lambdaOf(template, group.description).props.Environment.Variables).toMatchObject({
+          TENANT_CLAIM: 'custom:tenant_id',
+          GROUPS_CLAIM: 'cognito:groups',
+          ADMIN_GROUP: 'billing-admin',
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'securenet-billing',
+        });
+      }
+    });
+
+    it('creates one route per route table entry, JWT-protected for tenant and admin routes only', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', routeTable.routes.length);
+      for (const route of routeTable.routes) {
+        const needsJwt = route.auth === 'tenant' || route.auth === 'admin';
+        expect(routeByKey(template, routeKey(route)).AuthorizationType, routeKey(route)).toBe(needsJwt ? 'JWT' : 'NONE');
+      }
+    });
+
+    it("sends each route to its function group's Lambda", () => {
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+      for (const route of routeTable.routes) {
+        const group = routeTable.functionGroups[route.group];
+        if (!group) throw new Error(`route ${routeKey(route)} names unknown group ${route.group}`);
+        const fnId = lambdaOf(template, group.description).id;
+        const target = JSON.stringify(routeByKey(template, routeKey(route)).Target);
+        const integrationId = Object.keys(integrations).find((id) => target.includes(`"${id}"`));
+        expect(integrationId, routeKey(route)).toBeDefined();
+        expect(JSON.stringify(integrations[integrationId ?? ''])).toContain(`"${fnId}"`);
+      }
+    });
+
+    it('gives functions without table access no DynamoDB permission and no TABLE_NAME', () => {
+      const tableless = Object.values(routeTable.functionGroups).filter((g) => g.table === 'none');
+      for (const group of tableless) {
+        expect(dynamoActionsOf(template, group.description), group.description).toEqual([]);
+        expect(lambdaOf(template, group.description).props.Environment.Variables).not.toHaveProperty('TABLE_NAME');
+      }
+    });
+
+    it('uses no AWS managed policy for function roles', () => {
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    });
+
+    it('throttles the default stage at 100 requests per second with bursts of 200', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      });
+    });
+
+    it('writes access logs of the stage, with the request id, to a log group', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        AccessLogSettings: {
+          DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AccessLogs'), 'Arn'] },
+          Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+        },
+      });
+    });
+
+    it('answers no CORS preflight when no origins are configured', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+    });
+
+    it('alarms on the errors of every function and exposes the alarms', () => {
+      const groups = Object.keys(routeTable.functionGroups).length;
+      expect(synthesized.stack.alarms).toHaveLength(groups);
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }))).toHaveLength(groups);
+    });
+
+    it('lets exactly the function groups that need Stripe read the Stripe secret, and tells them its ARN', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0] ?? '';
+      for (const group of Object.values(routeTable.functionGroups)) {
+        const needs = 'stripe' in group && group.stripe === true;
+        const reads = JSON.stringify(statementsOf(template, group.description)).includes(secretId);
+        expect(reads, group.description).toBe(needs);
+        const env = lambdaOf(template, group.description).props.Environment.Variables;
+        if (needs) expect(env.STRIPE_SECRET_ARN).toEqual({ Ref: secretId });
+        else expect(env).not.toHaveProperty('STRIPE_SECRET_ARN');
+      }
+    });
+
+    it('outputs the API URL, the table name and the user pool and client ids', () => {
+      for (const output of ['ApiUrl', 'TableName', 'UserPoolId', 'UserPoolClientId', 'StripeSecretArn']) {
+        template.hasOutput(output, {});
+      }
+    });
+
+    it('passes cdk-nag AWS Solutions, every finding acknowledged with a reason, and CDK warns of nothing', () => {
+      expectCleanSynthesis(synthesized);
+    });
+  });
+
+  describe('with a route table holding every kind of route and table access', () => {
+    let synthesized: Synthesized;
+    let template: Template;
+    beforeAll(() => {
+      synthesized = synth({ routeTable: everyKindTable });
+      template = synthesized.template;
+    });
+
+    it('puts the JWT authorizer on tenant and admin routes and none on public and Stripe routes', () => {
+      for (const route of everyKindTable.routes) {
+        const needsJwt = route.auth === 'tenant' || route.auth === 'admin';
+        const cfn = routeByKey(template, routeKey(route));
+        expect(cfn.AuthorizationType, routeKey(route)).toBe(needsJwt ? 'JWT' : 'NONE');
+        expect(cfn.AuthorizerId !== undefined, routeKey(route)).toBe(needsJwt);
+      }
+    });
+
+    it('verifies JWTs issued by the Cognito user pool of the stack for its app client', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+      const [clientId] = Object.keys(template.findResources('AWS::Cognito::UserPoolClient'));
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: poolId }]] },
+          Audience: [{ Ref: clientId }],
+        },
+      });
+    });
+
+    it('creates the user pool with a tenant attribute, a strong password policy, optional MFA and enforced threat protection', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        Schema: Match.arrayWith([Match.objectLike({ Name: 'tenant_id', AttributeDataType: 'String', Mutable: true })]),
+        Policies: {
+          PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+        },
+        MfaConfiguration: 'OPTIONAL',
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        UserPoolTier: 'PLUS',
+        UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      });
+      template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'billing-admin' });
+    });
+
+    it('gives the app client no secret, the authorization code flow, and no right to write the tenant', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: false,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        ReadAttributes: Match.arrayWith(['custom:tenant_id']),
+        WriteAttributes: Match.not(Match.arrayWith(['custom:tenant_id'])),
+      });
+    });
+
+    it('grants a read group item reads on the table and each named index, nothing more', () => {
+      expect(dynamoActionsOf(template, 'fixture: reader')).toEqual(
+        ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'].sort(),
+      );
+      const resources = JSON.stringify(statementsOf(template, 'fixture: reader').map((s) => s.Resource));
+      for (const index of tableDefinition.indexes) expect(resources).toContain(`/index/${index.name}`);
+      expect(resources).not.toContain('/index/*');
+    });
+
+    it('grants a readwrite group item writes as well, but no Scan and no table management', () => {
+      const actions = dynamoActionsOf(template, 'fixture: writer');
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']));
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions.filter((a) => a.includes('Table'))).toEqual([]);
+    });
+
+    it('sets TABLE_NAME on functions with table access only', () => {
+      const tableRef = { Ref: Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] };
+      expect(lambdaOf(template, 'fixture: reader').props.Environment.Variables.TABLE_NAME).toEqual(tableRef);
+      expect(lambdaOf(template, 'fixture: writer').props.Environment.Variables.TABLE_NAME).toEqual(tableRef);
+      expect(lambdaOf(template, 'fixture: catalog').props.Environment.Variables).not.toHaveProperty('TABLE_NAME');
+    });
+
+    it("applies a group's memory and timeout, with defaults for the others", () => {
+      expect(lambdaOf(template, 'fixture: reader').props).toMatchObject({ MemorySize: 512, Timeout: 20 });
+      expect(lambdaOf(template, 'fixture: catalog').props).toMatchObject({ MemorySize: 256, Timeout: 10 });
+    });
+
+    it('passes cdk-nag AWS Solutions and CDK warns of nothing', () => {
+      expectCleanSynthesis(synthesized);
+    });
+  });
+
+  describe('with an external OIDC issuer in context', () => {
+    let synthesized: Synthesized;
+    beforeAll(() => {
+      synthesized = synth({
+        context: {
+          oidcIssuer: 'https://login.example.com/',
+          oidcAudience: 'billing-api, billing-web',
+          tenantClaim: 'https://example.com/tenant',
+          groupsClaim: 'roles',
+        },
+        routeTable: everyKindTable,
+      });
+    });
+
+    it('verifies JWTs from that issuer for each audience and creates no user pool', () => {
+      const { template } = synthesized;
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['billing-api', 'billing-web'] },
+      });
+      template.resourceCountIs('AWS::Cognito::UserPool', 0);
+      template.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
+      expect(Object.keys(template.findOutputs('*'))).not.toContain('UserPoolId');
+    });
+
+    it("passes the issuer's claim names to the functions, defaulting the ones not given", () => {
+      expect(lambdaOf(synthesized.template, 'fixture: reader').props.Environment.Variables).toMatchObject({
+        TENANT_CLAIM: 'https://example.com/tenant',
+        GROUPS_CLAIM: 'roles',
+        ADMIN_GROUP: 'billing-admin',
+      });
+    });
+
+    it('passes cdk-nag AWS Solutions and CDK warns of nothing', () => {
+      expectCleanSynthesis(synthesized);
+    });
+  });
+
+  describe('with throttling and CORS origins in context', () => {
+    let template: Template;
+    beforeAll(() => {
+      // As `cdk synth -c throttleRateLimit=50 ...` passes them: strings.
+      ({ template } = synth({
+        context: { throttleRateLimit: '50', throttleBurstLimit: '75', corsOrigins: 'https://app.example.com,http://localhost:5173' },
+      }));
+    });
+
+    it('throttles the default stage at the given rate and burst', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 75 },
+      });
+    });
+
+    it('answers CORS preflights for the given origins with the headers clients send', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: ['https://app.example.com', 'http://localhost:5173'],
+          AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key']),
+          AllowMethods: Match.arrayWith(['GET', 'OPTIONS']),
+        },
+      });
+    });
+  });
+
+  describe('context validation', () => {
+    it.each([
+      [{ oidcIssuer: 'https://login.example.com/' }, /oidcIssuer and oidcAudience go together/],
+      [{ oidcIssuer: 'http://login.example.com/', oidcAudience: 'x' }, /oidcIssuer/],
+      [{ tenantClaim: 'tenant' }, /apply only to an external OIDC issuer/],
+      [{ throttleRateLimit: '500' }, /throttleBurstLimit: must be at least throttleRateLimit/],
+      [{ throttleRateLimit: 'lots' }, /throttleRateLimit/],
+      [{ corsOrigins: 'https://app.example.com/path' }, /corsOrigins/],
+    ])('rejects %j with a clear error', (context, message) => {
+      expect(() => synth({ context })).toThrow(message);
+    });
+  });
+
+  describe('template validation', () => {
+    it('fails synthesis on a CloudFormation schema error instead of warning about it', () => {
+      const { app, stack } = billingApp();
+      new CfnResource(stack, 'Broken', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'soon' } });
+      expect(() => app.synth()).toThrow(/VisibilityTimeout/);
+    });
+
+    it('fails synthesis on a CloudFormation validation warning', () => {
+      const { app, stack } = billingApp();
+      new CfnParameter(stack, 'Unused', { type: 'String', default: 'x' });
+      expect(() => app.synth()).toThrow(/not referenced anywhere/);
+    });
+
+    it('fails synthesis on a cdk-nag finding nobody acknowledged', () => {
+      const { app, stack } = billingApp();
+      new Secret(stack, 'Unrotated');
+      expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
+    });
+  });
+
+  describe('asset bundling', () => {
+    it('bundles each handler locally with esbuild (no Docker) into minified ESM that defines require', () => {
+      const { template, assemblyDir } = synth({ bundle: true });
+      const assetKeys = lambdas(template).map((fn) => fn.props.Code.S3Key);
+      expect(assetKeys).toHaveLength(Object.keys(routeTable.functionGroups).length);
+      for (const key of assetKeys) {
+        const dir = join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
+        const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        expect(bundle.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(true);
+        expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+        expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      }
+    });
+  });
+});
