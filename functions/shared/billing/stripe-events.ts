@@ -31,7 +31,8 @@ export class StripeEventProcessor {
     if (await this.deps.processed.seen(event.id)) return 'duplicate';
     const tenantId = await this.tenantOf(event);
     if (!tenantId) {
-      logger.warn('stripe event for an unknown customer', { event_id: event.id, type: event.type });
+      // Catalog events have no tenant; a subscription or invoice without one is worth a look.
+      if (event.object.kind !== 'other') logger.warn('stripe event for an unknown customer', { event_id: event.id, type: event.type });
       await this.deps.processed.mark(event.id, event.type, now);
       return 'ignored';
     }

@@ -69,7 +69,7 @@ export const operation =
     const key = event.headers['idempotency-key'];
     if (schemas.idempotent && key !== undefined) {
       const scope = { route: event.routeKey, tenant: context.principal?.tenantId ?? '', key };
-      return onceForKey(scope, body, () => run(request));
+      return onceForKey(scope, body, context, () => run(request));
     }
     return run(request);
   };

@@ -1,5 +1,6 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
 import { Conflict, InvalidInput } from '../errors';
 import { table } from '../store/client';
 import { ATTR } from '../store/keys';
@@ -40,10 +41,12 @@ let idempotentRun: IdempotentRun | undefined;
  * billing table: a retry with the same key and body replays the first answer; the same key
  * with another body, or while the first is still running, is a 409.
  */
-export const onceForKey = async <R>(scope: Scope, body: unknown, run: Run<R>): Promise<R> => {
+export const onceForKey = async <R>(scope: Scope, body: unknown, context: Context, run: Run<R>): Promise<R> => {
   if (scope.key.length === 0 || scope.key.length > 255 || !/^[\x21-\x7e]+$/.test(scope.key)) {
     throw new InvalidInput('Invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1 to 255 visible ASCII characters' }]);
   }
+  // Lets an in-progress record expire with the invocation if the function times out.
+  config.registerLambdaContext(context);
   const once: IdempotentRun = (idempotentRun ??= makeIdempotent(
     async (_input: { scope: Scope; body: unknown }, work: Run<unknown>) => work(),
     { persistenceStore: store(), config, keyPrefix: 'api' },

@@ -1,0 +1,59 @@
+import Stripe from 'stripe';
+
+/** The API version the pinned SDK speaks; every event and response carries it. */
+export const API_VERSION: string = Stripe.API_VERSION;
+
+export const SECONDS = { minute: 60, hour: 3_600, day: 86_400 } as const;
+
+/**
+ * Days between payment attempts of an invoice after a failure, one entry per retry. Stripe's
+ * dashboard lets an account replace Smart Retries with a custom schedule of up to four retries,
+ * each "N days after the previous attempt"; 3, 5 and 7 days is a documented-style fixed choice.
+ */
+export const DEFAULT_RETRY_DAYS: readonly number[] = [3, 5, 7];
+
+/**
+ * Delays before re-delivering a webhook that failed, in seconds. Stripe retries live-mode
+ * deliveries with exponential backoff for up to three days; this sums to about 3.2 days.
+ */
+export const DEFAULT_WEBHOOK_BACKOFF: readonly number[] = [
+  1 * SECONDS.minute,
+  5 * SECONDS.minute,
+  30 * SECONDS.minute,
+  2 * SECONDS.hour,
+  5 * SECONDS.hour,
+  10 * SECONDS.hour,
+  12 * SECONDS.hour,
+  24 * SECONDS.hour,
+  24 * SECONDS.hour,
+];
+
+/** Stripe finalizes a subscription's draft invoice about an hour after creating it. */
+export const DRAFT_FINALIZE_DELAY = SECONDS.hour;
+
+/** `customer.subscription.trial_will_end` fires three days before the trial ends. */
+export const TRIAL_WILL_END_NOTICE = 3 * SECONDS.day;
+
+/** An `incomplete` subscription whose first invoice stays unpaid expires after 23 hours. */
+export const INCOMPLETE_EXPIRY = 23 * SECONDS.hour;
+
+/** Idempotency keys are kept for 24 hours (simulated time). */
+export const IDEMPOTENCY_TTL = SECONDS.day;
+
+/** How long a webhook receiver may take before the attempt counts as failed (wall clock). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+export const ACCOUNT_NAME = 'SecureNet Billing (local Stripe)';
+export const ACCOUNT_COUNTRY = 'US';
+
+/** What happens when the last retry of a subscription invoice fails. */
+export type FinalFailure = 'canceled' | 'unpaid';
+/** What happens to that invoice: Stripe's "leave the invoice past-due" or "mark it uncollectible". */
+export type FinalInvoiceStatus = 'open' | 'uncollectible';
+
+export interface EngineConfig {
+  readonly baseUrl: string;
+  readonly retryDays: readonly number[];
+  readonly finalFailure: FinalFailure;
+  readonly finalInvoiceStatus: FinalInvoiceStatus;
+}

@@ -1,0 +1,114 @@
+import type Stripe from 'stripe';
+import { clone, previousAttributes } from '../clone';
+import { API_VERSION } from '../config';
+import { newId } from '../ids';
+import type { StripeState } from '../store';
+
+/** The events the local endpoint emits and the object each carries. */
+export interface EmittedObjects {
+  'customer.created': Stripe.Customer;
+  'customer.updated': Stripe.Customer;
+  'customer.deleted': Stripe.Customer;
+  'customer.subscription.created': Stripe.Subscription;
+  'customer.subscription.updated': Stripe.Subscription;
+  'customer.subscription.deleted': Stripe.Subscription;
+  'customer.subscription.trial_will_end': Stripe.Subscription;
+  'invoice.created': Stripe.Invoice;
+  'invoice.deleted': Stripe.Invoice;
+  'invoice.finalized': Stripe.Invoice;
+  'invoice.paid': Stripe.Invoice;
+  'invoice.payment_succeeded': Stripe.Invoice;
+  'invoice.payment_failed': Stripe.Invoice;
+  'invoice.updated': Stripe.Invoice;
+  'invoice.voided': Stripe.Invoice;
+  'invoice.marked_uncollectible': Stripe.Invoice;
+  'invoiceitem.created': Stripe.InvoiceItem;
+  'invoiceitem.deleted': Stripe.InvoiceItem;
+  'subscription_schedule.created': Stripe.SubscriptionSchedule;
+  'subscription_schedule.updated': Stripe.SubscriptionSchedule;
+  'subscription_schedule.released': Stripe.SubscriptionSchedule;
+  'subscription_schedule.canceled': Stripe.SubscriptionSchedule;
+  'subscription_schedule.completed': Stripe.SubscriptionSchedule;
+  'payment_method.attached': Stripe.PaymentMethod;
+  'payment_method.detached': Stripe.PaymentMethod;
+  'product.created': Stripe.Product;
+  'product.updated': Stripe.Product;
+  'price.created': Stripe.Price;
+  'price.updated': Stripe.Price;
+  'test_helpers.test_clock.created': Stripe.TestHelpers.TestClock;
+  'test_helpers.test_clock.advancing': Stripe.TestHelpers.TestClock;
+  'test_helpers.test_clock.ready': Stripe.TestHelpers.TestClock;
+  'test_helpers.test_clock.deleted': Stripe.TestHelpers.TestClock;
+}
+
+export type EmittedEventType = keyof EmittedObjects;
+
+// Compile-time proof that every entry above is a real event type carrying that object in the SDK's types.
+type EventOf<T extends string> = Extract<Stripe.Event, { type: T }>;
+type Agrees = { [K in EmittedEventType]: EmittedObjects[K] extends EventOf<K>['data']['object'] ? true : false };
+type AllAgree = false extends Agrees[EmittedEventType] ? never : true;
+const agrees: AllAgree = true;
+void agrees;
+
+export interface RequestContext {
+  readonly id: string;
+  readonly idempotencyKey: string | null;
+}
+
+/**
+ * Records events. Each event's `data.object` is a snapshot taken when it is emitted; `request`
+ * names the API request that caused it (null ids for work the clock triggered).
+ */
+export class EventLog {
+  private request: RequestContext | null = null;
+
+  constructor(
+    private readonly state: StripeState,
+    private readonly now: () => number,
+    private readonly webhooksEnabled: () => boolean,
+    private readonly onEmit: (event: Stripe.Event) => void,
+  ) {}
+
+  /** Runs `fn` with events attributed to the request; only its synchronous part is covered. */
+  during<T>(request: RequestContext, fn: () => T): T {
+    const outer = this.request;
+    this.request = request;
+    try {
+      return fn();
+    } finally {
+      this.request = outer;
+    }
+  }
+
+  emit<T extends EmittedEventType>(type: T, object: EmittedObjects[T], before?: EmittedObjects[T]): Stripe.Event {
+    const snapshot = clone(object);
+    const data = before === undefined ? { object: snapshot } : { object: snapshot, previous_attributes: previousAttributes(before, object) };
+    const event = build(type, data, {
+      id: newId('evt'),
+      object: 'event',
+      api_version: API_VERSION,
+      created: this.now(),
+      livemode: false,
+      pending_webhooks: this.webhooksEnabled() ? 1 : 0,
+      request: { id: this.request?.id ?? null, idempotency_key: this.request?.idempotencyKey ?? null },
+    });
+    this.state.events.set(event.id, event);
+    this.onEmit(event);
+    return event;
+  }
+
+  /** `customer.updated`-style event, only if something changed. */
+  emitUpdated<T extends EmittedEventType>(type: T, object: EmittedObjects[T], before: EmittedObjects[T]): void {
+    if (Object.keys(previousAttributes(before, object)).length > 0) this.emit(type, object, before);
+  }
+}
+
+type EventBaseFields = Omit<Stripe.EventBase, 'type' | 'data'>;
+
+// The SDK's Event is a union discriminated by `type`; `EmittedObjects` (checked above) ties
+// each type to its object, so this is the one place the union is asserted.
+const build = (
+  type: EmittedEventType,
+  data: { object: object; previous_attributes?: Record<string, unknown> },
+  base: EventBaseFields,
+): Stripe.Event => ({ ...base, type, data }) as Stripe.Event;

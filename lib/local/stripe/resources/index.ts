@@ -1,0 +1,25 @@
+import type { Route } from './context';
+import { customerRoutes } from './customers';
+import { eventRoutes } from './events';
+import { invoiceItemRoutes } from './invoice-items';
+import { invoiceRoutes } from './invoices';
+import { paymentMethodRoutes } from './payment-methods';
+import { priceRoutes } from './prices';
+import { productRoutes } from './products';
+import { scheduleRoutes } from './subscription-schedules';
+import { subscriptionRoutes } from './subscriptions';
+import { testClockRoutes } from './test-clocks';
+
+/** Every endpoint the local Stripe serves. */
+export const ROUTES: readonly Route[] = [
+  ...productRoutes,
+  ...priceRoutes,
+  ...customerRoutes,
+  ...paymentMethodRoutes,
+  ...subscriptionRoutes,
+  ...scheduleRoutes,
+  ...invoiceItemRoutes,
+  ...invoiceRoutes,
+  ...eventRoutes,
+  ...testClockRoutes,
+];

@@ -1,0 +1,122 @@
+import type Stripe from 'stripe';
+import { clone } from '../clone';
+import type { Recurrence } from '../billing/periods';
+import {
+  cancelSchedule,
+  createScheduleFromSubscription,
+  type PhaseSpec,
+  releaseSchedule,
+  setPhases,
+} from '../billing/schedules';
+import type { ProrationBehavior } from '../billing/subscriptions';
+import { invalidRequest, parameterInvalid, parameterMissing } from '../errors';
+import { mergeMetadata } from '../http/params';
+import { LIST_PARAMS, newestFirst, toList } from '../lists';
+import { must } from '../store';
+import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
+
+const PRORATION: readonly ProrationBehavior[] = ['create_prorations', 'always_invoice', 'none'];
+const END_BEHAVIORS: readonly Stripe.SubscriptionSchedule.EndBehavior[] = ['release', 'cancel'];
+
+const create = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['from_subscription', 'customer', 'phases', 'start_date', 'end_behavior', 'metadata', 'expand']);
+  const from = p.nonEmptyString('from_subscription');
+  if (!from) {
+    if (p.has('customer') || p.has('phases'))
+      throw parameterInvalid('phases', 'The local Stripe endpoint creates schedules with from_subscription only (see docs/local-stripe.md).');
+    throw parameterMissing('from_subscription');
+  }
+  for (const key of ['customer', 'phases', 'start_date', 'end_behavior'])
+    if (p.has(key)) throw invalidRequest(`You cannot set \`${key}\` if \`from_subscription\` is set.`, { param: key });
+  const sub = must(ctx.state.subscriptions, from, 'subscription', 'from_subscription');
+  const schedule = createScheduleFromSubscription(ctx, sub, mergeMetadata(null, p.metadata()));
+  return render(ctx, schedule, expandOf(p));
+};
+
+const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['expand']);
+  return render(ctx, must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule'), expandOf(p));
+};
+
+const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration'] as const;
+
+const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
+  p.objectList('phases', PHASE_FIELDS)?.map((phase) => {
+    const items = phase.objectList('items', ['price', 'quantity', 'metadata']);
+    if (!items || items.length === 0) throw parameterMissing(phase.name('items'));
+    if (items.length > 1) throw parameterInvalid(phase.name('items'), 'The local Stripe endpoint models one item per phase.');
+    const item = items[0];
+    if (!item) throw parameterMissing(phase.name('items'));
+    const quantity = item.int('quantity', { min: 0 });
+    if (quantity !== undefined && quantity !== 1) throw parameterInvalid(item.name('quantity'), 'The local Stripe endpoint models quantity 1 only.');
+    const price = must(ctx.state.prices, item.requiredString('price'), 'price', item.name('price'));
+    const startDate = phase.timestampOrNow('start_date');
+    const endDate = phase.timestampOrNow('end_date');
+    const durationParams = phase.object('duration', ['interval', 'interval_count']);
+    let duration: Recurrence | undefined;
+    if (durationParams) {
+      if (endDate !== undefined) throw invalidRequest('You may only specify one of these parameters: duration, end_date.', { param: phase.name('duration') });
+      const interval = durationParams.enum('interval', ['day', 'week', 'month', 'year'] as const);
+      if (!interval) throw parameterMissing(durationParams.name('interval'));
+      duration = { interval, count: durationParams.int('interval_count', { min: 1 }) ?? 1 };
+    }
+    const metadata = phase.metadata();
+    return {
+      price,
+      startDate,
+      endDate,
+      duration,
+      prorationBehavior: phase.enum('proration_behavior', PRORATION),
+      metadata: metadata === '' || metadata === undefined ? {} : metadata,
+    };
+  });
+
+const update = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['phases', 'end_behavior', 'proration_behavior', 'metadata', 'expand']);
+  const schedule = must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule');
+  const specs = phaseSpecs(ctx, p);
+  const endBehavior = p.enum('end_behavior', END_BEHAVIORS);
+  const prorationBehavior = p.enum('proration_behavior', PRORATION);
+  const metadata = p.metadata();
+  if (specs) setPhases(ctx, schedule, specs, { ...(endBehavior ? { endBehavior } : {}), ...(prorationBehavior ? { prorationBehavior } : {}) });
+  if (metadata !== undefined || (endBehavior && !specs)) {
+    const before = clone(schedule);
+    schedule.metadata = mergeMetadata(schedule.metadata, metadata);
+    if (endBehavior) schedule.end_behavior = endBehavior;
+    ctx.events.emitUpdated('subscription_schedule.updated', schedule, before);
+  }
+  return render(ctx, schedule, expandOf(p));
+};
+
+const release = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['preserve_cancel_date', 'expand']);
+  p.bool('preserve_cancel_date');
+  const schedule = must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule');
+  releaseSchedule(ctx, schedule);
+  return render(ctx, schedule, expandOf(p));
+};
+
+const cancel = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['invoice_now', 'prorate', 'expand']);
+  if (p.bool('invoice_now') || p.bool('prorate'))
+    throw parameterInvalid('prorate', 'invoice_now/prorate on schedule cancel are not modelled by the local Stripe endpoint.');
+  const schedule = must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule');
+  cancelSchedule(ctx, schedule);
+  return render(ctx, schedule, expandOf(p));
+};
+
+const list = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, [...LIST_PARAMS, 'customer', 'scheduled', 'released', 'canceled', 'completed']);
+  const customer = p.nonEmptyString('customer');
+  const items = newestFirst(ctx.state.schedules).filter((s) => !customer || s.customer === customer);
+  return render(ctx, toList(items, p, '/v1/subscription_schedules'), expandOf(p));
+};
+
+export const scheduleRoutes: readonly Route[] = [
+  { method: 'POST', path: '/v1/subscription_schedules', handler: create },
+  { method: 'GET', path: '/v1/subscription_schedules', handler: list },
+  { method: 'GET', path: '/v1/subscription_schedules/:id', handler: retrieve },
+  { method: 'POST', path: '/v1/subscription_schedules/:id', handler: update },
+  { method: 'POST', path: '/v1/subscription_schedules/:id/release', handler: release },
+  { method: 'POST', path: '/v1/subscription_schedules/:id/cancel', handler: cancel },
+];

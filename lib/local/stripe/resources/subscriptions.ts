@@ -1,0 +1,251 @@
+import type Stripe from 'stripe';
+import { updateSubscription } from '../billing/context';
+import {
+  cancelNow,
+  changePrice,
+  checkPriceChange,
+  createSubscription,
+  endTrialNow,
+  type PaymentBehavior,
+  type ProrationBehavior,
+  setCancelAtPeriodEnd,
+} from '../billing/subscriptions';
+import { SECONDS } from '../config';
+import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../errors';
+import { mergeMetadata } from '../http/params';
+import { LIST_PARAMS, inRange, newestFirst, toList } from '../lists';
+import { defaultPaymentMethodOf } from '../objects/customer';
+import { customerIdOf, itemOf } from '../objects/subscription';
+import { must } from '../store';
+import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
+import { currencyParam } from './prices';
+import { requireAttached } from './payment-methods';
+
+const PAYMENT_BEHAVIORS: readonly PaymentBehavior[] = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete'];
+const PRORATION_BEHAVIORS: readonly ProrationBehavior[] = ['create_prorations', 'always_invoice', 'none'];
+const MAX_TRIAL = 730 * SECONDS.day;
+
+const paymentBehavior = (p: Params): PaymentBehavior => {
+  if (p.string('payment_behavior') === 'pending_if_incomplete')
+    throw parameterInvalid('payment_behavior', 'payment_behavior=pending_if_incomplete is not modelled by the local Stripe endpoint.');
+  return p.enum('payment_behavior', PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
+};
+
+/** Accepted for compatibility, but only with the one value the local endpoint models. */
+const onlyChargeAutomatically = (p: Params): void => {
+  p.enum('collection_method', ['charge_automatically']);
+  p.bool('off_session');
+};
+
+const recurringPrice = (ctx: ApiContext, id: string, param: string): Stripe.Price => {
+  const price = must(ctx.state.prices, id, 'price', param);
+  if (!price.active) throw invalidRequest(`The price specified is inactive. This subscription cannot be created.`, { param });
+  if (!price.recurring) throw invalidRequest(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, { param });
+  return price;
+};
+
+const ITEM_FIELDS = ['price', 'quantity', 'metadata'] as const;
+
+const singleItem = (items: Params[] | undefined): Params | undefined => {
+  if (items && items.length > 1)
+    throw parameterInvalid('items', 'The local Stripe endpoint models one item per subscription (see docs/local-stripe.md).');
+  const item = items?.[0];
+  const quantity = item?.int('quantity', { min: 0 });
+  if (item && quantity !== undefined && quantity !== 1)
+    throw parameterInvalid(item.name('quantity'), 'The local Stripe endpoint models quantity 1 only (see docs/local-stripe.md).');
+  return item;
+};
+
+const create = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, [
+    'customer',
+    'items',
+    'trial_period_days',
+    'trial_end',
+    'default_payment_method',
+    'metadata',
+    'description',
+    'payment_behavior',
+    'proration_behavior',
+    'cancel_at_period_end',
+    'collection_method',
+    'off_session',
+    'currency',
+    'expand',
+  ]);
+  // Every parameter is checked before any object is looked up, as Stripe does.
+  const customerId = p.requiredString('customer');
+  const item = singleItem(p.objectList('items', ITEM_FIELDS));
+  if (!item) throw parameterMissing('items');
+  const priceId = item.requiredString('price');
+  item.metadata();
+  if (ctx.state.deletedCustomers.has(customerId)) throw resourceMissing('customer', customerId, 'customer');
+  const customer = must(ctx.state.customers, customerId, 'customer', 'customer');
+  const price = recurringPrice(ctx, priceId, item.name('price'));
+  const currency = currencyParam(p);
+  if (currency && currency !== price.currency)
+    throw invalidRequest(`The price ${price.id} is in ${price.currency}, not ${currency}.`, { param: 'currency' });
+  onlyChargeAutomatically(p);
+  p.enum('proration_behavior', PRORATION_BEHAVIORS);
+
+  const now = ctx.now();
+  const trialDays = p.int('trial_period_days', { min: 0, max: 730 });
+  const trialEndParam = p.timestampOrNow('trial_end');
+  if (trialDays !== undefined && trialEndParam !== undefined)
+    throw invalidRequest('You may only specify one of these parameters: trial_end, trial_period_days.', { code: 'parameters_exclusive' });
+  let trialEnd: number | null = null;
+  if (typeof trialEndParam === 'number') {
+    if (trialEndParam <= now) throw parameterInvalid('trial_end', 'Invalid timestamp: must be an integer Unix timestamp in the future.');
+    if (trialEndParam > now + MAX_TRIAL) throw parameterInvalid('trial_end', 'Invalid timestamp: can be no more than two years in the future.');
+    trialEnd = trialEndParam;
+  } else if (trialDays) trialEnd = now + trialDays * SECONDS.day;
+
+  const pm = p.nonEmptyString('default_payment_method');
+  const defaultPaymentMethod = pm ? requireAttached(ctx, pm, customer.id, 'default_payment_method') : null;
+  const metadata = p.metadata();
+  const sub = createSubscription(ctx, {
+    customer,
+    price,
+    trialEnd,
+    defaultPaymentMethod,
+    metadata: mergeMetadata(null, metadata),
+    description: p.string('description') ?? null,
+    paymentBehavior: paymentBehavior(p),
+    cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? false,
+  });
+  return render(ctx, sub, expandOf(p));
+};
+
+const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['expand']);
+  return render(ctx, must(ctx.state.subscriptions, pathParam(req, 'id'), 'subscription'), expandOf(p));
+};
+
+const scheduleId = (sub: Stripe.Subscription): string | null =>
+  sub.schedule === null ? null : typeof sub.schedule === 'string' ? sub.schedule : sub.schedule.id;
+
+const update = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, [
+    'items',
+    'proration_behavior',
+    'proration_date',
+    'cancel_at_period_end',
+    'default_payment_method',
+    'metadata',
+    'description',
+    'trial_end',
+    'payment_behavior',
+    'cancellation_details',
+    'collection_method',
+    'off_session',
+    'expand',
+  ]);
+  const sub = must(ctx.state.subscriptions, pathParam(req, 'id'), 'subscription');
+  const item = singleItem(p.objectList('items', ['id', ...ITEM_FIELDS]));
+  const prorationBehavior = p.enum('proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
+  const prorationDate = p.int('proration_date', { min: 0 });
+  const cancelAtPeriodEnd = p.bool('cancel_at_period_end');
+  const trialEnd = p.timestampOrNow('trial_end');
+  const behavior = paymentBehavior(p);
+  const metadata = p.metadata();
+  const details = p.object('cancellation_details', ['comment', 'feedback']);
+  onlyChargeAutomatically(p);
+  const pm = p.string('default_payment_method');
+  const defaultPaymentMethod = pm ? requireAttached(ctx, pm, customerIdOf(sub.customer), 'default_payment_method') : pm;
+
+  let price: Stripe.Price | undefined;
+  if (item) {
+    const itemId = item.nonEmptyString('id');
+    if (!itemId)
+      throw parameterInvalid(item.name('id'), 'Adding a second item is not modelled by the local Stripe endpoint; pass items[0][id] to change the existing item.');
+    if (itemId !== itemOf(sub).id) throw invalidRequest(`Invalid subscription_item id: ${itemId}`, { param: item.name('id'), code: 'resource_missing' });
+    const priceId = item.nonEmptyString('price');
+    if (priceId) price = recurringPrice(ctx, priceId, item.name('price'));
+  }
+
+  const ended = sub.status === 'canceled' || sub.status === 'incomplete_expired';
+  const onlyMetadata = !item && cancelAtPeriodEnd === undefined && trialEnd === undefined && pm === undefined && !p.has('description');
+  if (ended && !(onlyMetadata || details))
+    throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
+  if (sub.status === 'incomplete' && !(onlyMetadata || (pm !== undefined && !item && cancelAtPeriodEnd === undefined && trialEnd === undefined)))
+    throw invalidRequest('A subscription in incomplete status can only have metadata and default payment method updated; pay its first invoice instead.');
+  const schedule = scheduleId(sub);
+  if (schedule && cancelAtPeriodEnd !== undefined)
+    throw invalidRequest(
+      `The subscription is managed by the subscription schedule \`${schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+    );
+  if (typeof trialEnd === 'number')
+    throw parameterInvalid('trial_end', 'Only trial_end=now is modelled by the local Stripe endpoint for updates.');
+
+  const change = { prorationBehavior, ...(prorationDate === undefined ? {} : { prorationDate }), paymentBehavior: behavior };
+  if (price) {
+    const own = sub.default_payment_method;
+    const chargeWith =
+      defaultPaymentMethod ||
+      (typeof own === 'string' ? own : own?.id) ||
+      defaultPaymentMethodOf(must(ctx.state.customers, customerIdOf(sub.customer), 'customer'));
+    checkPriceChange(ctx, sub, price, change, chargeWith ?? null);
+  }
+
+  updateSubscription(ctx, sub, (s) => {
+    s.metadata = mergeMetadata(s.metadata, metadata);
+    if (p.has('description')) s.description = p.string('description') || null;
+    if (defaultPaymentMethod !== undefined) s.default_payment_method = defaultPaymentMethod || null;
+    if (details)
+      s.cancellation_details = {
+        comment: details.string('comment') ?? s.cancellation_details?.comment ?? null,
+        feedback: details.enum('feedback', ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused']) ?? s.cancellation_details?.feedback ?? null,
+        feedback_option: s.cancellation_details?.feedback_option ?? null,
+        reason: s.cancellation_details?.reason ?? null,
+      };
+  });
+  if (price) changePrice(ctx, sub, price, change);
+  if (trialEnd === 'now') endTrialNow(ctx, sub, behavior);
+  if (cancelAtPeriodEnd !== undefined && cancelAtPeriodEnd !== sub.cancel_at_period_end) setCancelAtPeriodEnd(ctx, sub, cancelAtPeriodEnd);
+  return render(ctx, sub, expandOf(p));
+};
+
+const cancel = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['invoice_now', 'prorate', 'cancellation_details', 'expand']);
+  const sub = must(ctx.state.subscriptions, pathParam(req, 'id'), 'subscription');
+  const invoiceNow = p.bool('invoice_now') ?? false;
+  const prorate = p.bool('prorate') ?? false;
+  const details = p.object('cancellation_details', ['comment', 'feedback']);
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired')
+    throw invalidRequest(`This subscription is already ${sub.status === 'canceled' ? 'canceled' : 'expired'}.`, { code: 'resource_missing', status: 404 });
+  if (details) sub.cancellation_details = { comment: details.string('comment') ?? null, feedback: null, feedback_option: null, reason: null };
+  cancelNow(ctx, sub, { invoiceNow, prorate });
+  return render(ctx, sub, expandOf(p));
+};
+
+const STATUSES = ['active', 'all', 'canceled', 'ended', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'] as const;
+
+const list = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, [...LIST_PARAMS, 'customer', 'status', 'price', 'created', 'test_clock']);
+  const customer = p.nonEmptyString('customer');
+  const status = p.enum('status', STATUSES);
+  const price = p.nonEmptyString('price');
+  const created = p.range('created');
+  const matchStatus = (s: string): boolean => {
+    if (status === 'all') return true;
+    if (status === 'ended') return s === 'canceled' || s === 'incomplete_expired';
+    if (status === undefined) return s !== 'canceled' && s !== 'incomplete_expired';
+    return s === status;
+  };
+  const items = newestFirst(ctx.state.subscriptions).filter(
+    (s) =>
+      (!customer || customerIdOf(s.customer) === customer) &&
+      matchStatus(s.status) &&
+      (!price || itemOf(s).price.id === price) &&
+      inRange(s.created, created),
+  );
+  return render(ctx, toList(items, p, '/v1/subscriptions'), expandOf(p));
+};
+
+export const subscriptionRoutes: readonly Route[] = [
+  { method: 'POST', path: '/v1/subscriptions', handler: create },
+  { method: 'GET', path: '/v1/subscriptions', handler: list },
+  { method: 'GET', path: '/v1/subscriptions/:id', handler: retrieve },
+  { method: 'POST', path: '/v1/subscriptions/:id', handler: update },
+  { method: 'DELETE', path: '/v1/subscriptions/:id', handler: cancel },
+];
