@@ -192,6 +192,23 @@ describe('local Stripe subscriptions', () => {
     expect(h.receiver.types()).toContain('subscription_schedule.released');
   });
 
+  it('moves the subscription at once with prorations when a schedule phase ends now', async () => {
+    const sub = await subscribe(prices.proMonthly);
+    const { start, end } = periodOf(sub);
+    await h.advanceTo(start + (end - start) / 2);
+    const schedule = await h.stripe.subscriptionSchedules.create({ from_subscription: sub.id });
+    const updated = await h.stripe.subscriptionSchedules.update(schedule.id, {
+      phases: [
+        { items: [{ price: prices.proMonthly.id }], start_date: start, end_date: 'now' },
+        { items: [{ price: prices.starterMonthly.id }], proration_behavior: 'create_prorations' },
+      ],
+    });
+    expect(updated.current_phase?.start_date).toBe(h.now());
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).items.data[0]?.price.id).toBe(prices.starterMonthly.id);
+    const pending = await h.stripe.invoiceItems.list({ customer: customer.id, pending: true });
+    expect(pending.data.map((ii) => ii.amount).sort((a, b) => a - b)).toEqual([-14_950, 4_950]);
+  });
+
   it('cancels at period end, can be undone before then, and ends without a renewal invoice', async () => {
     const sub = await subscribe(prices.starterMonthly);
     const { end } = periodOf(sub);

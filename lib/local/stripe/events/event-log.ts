@@ -1,8 +1,10 @@
 import type Stripe from 'stripe';
 import { clone, previousAttributes } from '../clone';
-import { API_VERSION } from '../config';
+import { API_VERSION, SECONDS } from '../config';
 import { newId } from '../ids';
 import type { StripeState } from '../store';
+
+const EVENT_RETENTION = 30 * SECONDS.day;
 
 /** The events the local endpoint emits and the object each carries. */
 export interface EmittedObjects {
@@ -92,9 +94,19 @@ export class EventLog {
       pending_webhooks: this.webhooksEnabled() ? 1 : 0,
       request: { id: this.request?.id ?? null, idempotency_key: this.request?.idempotencyKey ?? null },
     });
+    this.prune(event.created);
     this.state.events.set(event.id, event);
     this.onEmit(event);
     return event;
+  }
+
+  /** Stripe keeps events for 30 days; they are stored in creation order, oldest first. */
+  private prune(now: number): void {
+    const cutoff = now - EVENT_RETENTION;
+    for (const [id, event] of this.state.events) {
+      if (event.created >= cutoff) break;
+      this.state.events.delete(id);
+    }
   }
 
   /** `customer.updated`-style event, only if something changed. */

@@ -11,7 +11,8 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const decode = (text: string): string => {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch (cause) {
+  } catch {
+    // Malformed percent-encoding is the client's error, reported like Stripe reports bad input.
     throw invalidRequest(`Invalid URL encoding: ${text}`, { code: 'parameter_invalid_string' });
   }
 };

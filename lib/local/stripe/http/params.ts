@@ -44,7 +44,7 @@ export class Params {
     return v;
   }
 
-  /** A string that must not be empty; `''` counts as absent only when `emptyIsAbsent`. */
+  /** A string that must not be empty (Stripe reads `''` as an attempt to unset). */
   nonEmptyString(key: string): string | undefined {
     const v = this.string(key);
     if (v === '') throw parameterInvalid(this.name(key), `You passed an empty string for '${this.name(key)}'. We assume empty values are an attempt to unset a parameter; however '${this.name(key)}' cannot be unset. You should remove '${this.name(key)}' from your request or supply a non-empty value.`, 'parameter_invalid_empty');

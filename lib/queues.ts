@@ -1,0 +1,43 @@
+/**
+ * The SQS queues and their consumers, as plain data: the CDK stack declares them from here and
+ * the local SQS endpoint and its event-source poller use the very same settings.
+ */
+export interface QueueDefinition {
+  /** Logical name; the local endpoint uses it as the queue name. */
+  readonly name: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  /** SQS's own maximum is 1 MiB; a queue defaults to 256 KiB unless it is set. */
+  readonly maximumMessageSizeBytes: number;
+  /** Receives before a message moves to the queue's dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly deadLetterRetentionSeconds: number;
+  /** The Lambda event source mapping that consumes it. */
+  readonly consumer: {
+    readonly entry: string;
+    readonly description: string;
+    readonly batchSize: number;
+    readonly maximumBatchingWindowSeconds: number;
+    readonly reportBatchItemFailures: true;
+  };
+}
+
+export const queues = {
+  usage: {
+    name: 'usage',
+    visibilityTimeoutSeconds: 120,
+    retentionSeconds: 4 * 24 * 3600,
+    maximumMessageSizeBytes: 1_048_576,
+    maxReceiveCount: 5,
+    deadLetterRetentionSeconds: 14 * 24 * 3600,
+    consumer: {
+      entry: 'functions/usage-aggregator/handler.ts',
+      description: 'Aggregates usage records from SQS into DynamoDB, each exactly once',
+      batchSize: 10,
+      maximumBatchingWindowSeconds: 1,
+      reportBatchItemFailures: true,
+    },
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+export type QueueName = keyof typeof queues;
