@@ -25,6 +25,7 @@ export const storedSubscription = (sub: ProviderSubscription, tenantId: string):
   stripe_customer_id: sub.customerId,
   stripe_price_id: sub.priceId,
   unit_amount: sub.unitAmount,
+  billing_cycle_anchor: sub.billingCycleAnchor.toISOString(),
 });
 
 /** The SPEC section 8 subscription shape (no Stripe ids beyond our own `id`). */

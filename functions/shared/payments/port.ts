@@ -20,6 +20,8 @@ export interface ProviderSubscription {
   readonly trialEnd: Date | null;
   readonly periodStart: Date;
   readonly periodEnd: Date;
+  /** Periods step from here (Stripe's billing_cycle_anchor). */
+  readonly billingCycleAnchor: Date;
   readonly cancelAtPeriodEnd: boolean;
   readonly canceledAt: Date | null;
   readonly createdAt: Date;

@@ -342,6 +342,7 @@ export class StripeAdapter implements PaymentProvider {
       trialEnd: sub.trial_end === null ? null : fromUnix(sub.trial_end),
       periodStart: fromUnix(item.current_period_start),
       periodEnd: fromUnix(item.current_period_end),
+      billingCycleAnchor: fromUnix(sub.billing_cycle_anchor),
       cancelAtPeriodEnd: sub.cancel_at_period_end,
       canceledAt: sub.canceled_at === null ? null : fromUnix(sub.canceled_at),
       createdAt: fromUnix(sub.created),

@@ -22,6 +22,12 @@ const PREFIX = {
   invoices: 'INVOICES#',
   stripeCustomer: 'STRIPE_CUSTOMER#',
   stripeEvent: 'STRIPE_EVENT#',
+  usage: 'USAGE#',
+  period: 'PERIOD#',
+  alert: 'ALERT#',
+  usageMessage: 'USAGEMSG#',
+  usageRecord: 'USAGEKEY#',
+  unbilled: 'UNBILLED#',
 } as const;
 
 const PROFILE = 'PROFILE';
@@ -76,3 +82,59 @@ export const stripeEventKey = (eventId: string): ItemKey => ({ PK: `${PREFIX.str
 export const FIELD = {
   syncedAt: 'synced_at',
 } as const;
+
+/** A usage bucket: one tenant, one usage period, one UTC day (`USAGE#<period start>#<date>`). */
+export const usageBucketKey = (tenantId: string, periodStart: string, date: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.usage}${periodStart}#${date}`,
+});
+
+/** Sort-key prefix of every bucket of one usage period, and the range across periods. */
+export const usageBucketPrefix = (periodStart: string): string => `${PREFIX.usage}${periodStart}#`;
+export const usageBucketRange = (fromPeriodStart: string, toPeriodStart: string) => ({
+  start: `${PREFIX.usage}${fromPeriodStart}`,
+  end: `${PREFIX.usage}${toPeriodStart}#\uffff`,
+});
+
+/** The date part of a bucket sort key. */
+export const bucketParts = (sk: string): { periodStart: string; date: string } => {
+  const [periodStart = '', date = ''] = sk.slice(PREFIX.usage.length).split('#');
+  return { periodStart, date };
+};
+
+/** Bucket attributes: counter sums, gauge peaks, and the late part of counters. */
+export const usageAttr = {
+  counter: (resource: string) => `c_${resource}`,
+  peak: (resource: string) => `p_${resource}`,
+  late: (resource: string) => `l_${resource}`,
+} as const;
+
+/** Shards of the unbilled-periods index, so the planner's queries spread over partitions. */
+export const UNBILLED_SHARDS = 8;
+
+export const periodKey = (tenantId: string, periodStart: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.period}${periodStart}`,
+});
+
+/** GSI2 attributes of an unbilled period: the planner queries ended ones by end time. */
+export const unbilledPeriodIndex = (tenantId: string, periodEnd: string) => {
+  let hash = 0;
+  for (const ch of tenantId) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return { GSI2PK: `${PREFIX.unbilled}${hash % UNBILLED_SHARDS}`, GSI2SK: `${periodEnd}#${tenantId}` };
+};
+
+/** One marker per usage message (its dedup id): counted once. */
+export const usageMessageKey = (dedupId: string): ItemKey => ({ PK: `${PREFIX.usageMessage}${dedupId}`, SK: MARKER });
+
+/** One marker per record idempotency key of a tenant. */
+export const usageRecordKey = (tenantId: string, key: string): ItemKey => ({
+  PK: `${PREFIX.usageRecord}${tenantId}#${key}`,
+  SK: MARKER,
+});
+
+/** One marker per (period, resource, threshold): a usage alert fires once. */
+export const usageAlertKey = (tenantId: string, periodStart: string, resource: string, threshold: number): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.alert}${periodStart}#${resource}#${threshold}`,
+});

@@ -9,6 +9,7 @@ export interface StoredSubscription extends Subscription {
   readonly stripe_customer_id: string;
   readonly stripe_price_id: string;
   readonly unit_amount: number;
+  readonly billing_cycle_anchor: string;
 }
 
 const isConditionFailure = (error: unknown): boolean =>

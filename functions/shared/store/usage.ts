@@ -1,0 +1,293 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { emptyTally, type Tally } from '../domain/metering';
+import { RESOURCES, type Resource } from '../domain/resources';
+import type { TableRef } from './client';
+import {
+  ATTR,
+  bucketParts,
+  periodKey,
+  unbilledPeriodIndex,
+  usageAlertKey,
+  usageAttr,
+  usageBucketKey,
+  usageBucketPrefix,
+  usageBucketRange,
+  usageMessageKey,
+  usageRecordKey,
+} from './keys';
+
+export type PeriodStatus = 'open' | 'closing' | 'billed';
+
+export interface StoredPeriod {
+  readonly tenant_id: string;
+  readonly start: string;
+  readonly end: string;
+  readonly trial: boolean;
+  readonly status: PeriodStatus;
+  readonly plan_id: string | null;
+  readonly currency: string | null;
+}
+
+export interface BucketDelta {
+  readonly periodStart: string;
+  readonly date: string;
+  readonly delta: Tally;
+  /** Gauge peaks stored now (from a consistent read), to raise them only with a guard. */
+  readonly storedPeaks: Partial<Record<Resource, number>>;
+}
+
+export type CommitResult =
+  | { readonly kind: 'committed' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'duplicate-records'; readonly keys: string[] }
+  | { readonly kind: 'retry'; readonly reason: string };
+
+/** Marker lifetimes: longer than any redelivery (SQS retention) or record age (35 days). */
+const MESSAGE_MARKER_TTL_S = 15 * 24 * 3600;
+const RECORD_MARKER_TTL_S = 40 * 24 * 3600;
+
+const tallyOf = (item: Record<string, unknown> | undefined): Tally => {
+  const tally = { counters: {}, peaks: {}, late: {} } as { counters: Record<string, number>; peaks: Record<string, number>; late: Record<string, number> };
+  if (!item) return emptyTally();
+  for (const r of RESOURCES) {
+    const c = item[usageAttr.counter(r)];
+    const p = item[usageAttr.peak(r)];
+    const l = item[usageAttr.late(r)];
+    if (typeof c === 'number') tally.counters[r] = c;
+    if (typeof p === 'number') tally.peaks[r] = p;
+    if (typeof l === 'number') tally.late[r] = l;
+  }
+  return tally;
+};
+
+const epoch = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Usage buckets, periods, dedup markers and alert markers. The exactly-once write is
+ * `commit`: see `functions/shared/usage/aggregator.ts` for the design.
+ */
+export class UsageRepository {
+  constructor(private readonly table: TableRef) {}
+
+  async getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: periodKey(tenantId, start), ConsistentRead: true }),
+    );
+    return Item ? (Item as unknown as StoredPeriod) : null;
+  }
+
+  /** Creates the period record once (open); billable periods join the planner's index. */
+  async ensurePeriod(period: Omit<StoredPeriod, 'status'>): Promise<StoredPeriod> {
+    const item = { ...period, status: 'open' as const };
+    const billable = !period.trial && period.plan_id !== null;
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...periodKey(period.tenant_id, period.start), ...item, ...(billable ? unbilledPeriodIndex(period.tenant_id, period.end) : {}) },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+      return item;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+        const existing = await this.getPeriod(period.tenant_id, period.start);
+        if (existing) return existing;
+      }
+      throw error;
+    }
+  }
+
+  /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
+  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, Tally>> {
+    const result = new Map<string, Tally>();
+    const unique = [...new Map(keys.map((k) => [`${k.periodStart}#${k.date}`, k])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      const chunk = unique.slice(i, i + 100);
+      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table.tableName]: { Keys: chunk.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.table.client.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.table.tableName] ?? []) {
+          const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
+          result.set(`${periodStart}#${date}`, tallyOf(item));
+        }
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * One transaction per message: the message marker, one marker per record idempotency key,
+   * and one update per bucket (counters ADD, gauge peaks SET only upward, guarded by the peak
+   * read before), plus a check that each ended period is still open. Returns why it did not
+   * commit instead of throwing, so the caller can drop duplicates or re-read and retry.
+   */
+  async commit(input: {
+    tenantId: string;
+    dedupId: string;
+    recordKeys: readonly string[];
+    buckets: readonly BucketDelta[];
+    openPeriods: readonly string[];
+  }): Promise<CommitResult> {
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    items.push({
+      Put: {
+        TableName: this.table.tableName,
+        Item: { ...usageMessageKey(input.dedupId), tenant_id: input.tenantId, [ATTR.ttl]: epoch() + MESSAGE_MARKER_TTL_S },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk },
+      },
+    });
+    for (const key of input.recordKeys) {
+      items.push({
+        Put: {
+          TableName: this.table.tableName,
+          Item: { ...usageRecordKey(input.tenantId, key), [ATTR.ttl]: epoch() + RECORD_MARKER_TTL_S },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      });
+    }
+    for (const bucket of input.buckets) {
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const adds: string[] = [];
+      const sets: string[] = [];
+      const guards: string[] = [];
+      let n = 0;
+      for (const [r, v] of Object.entries(bucket.delta.counters) as [Resource, number][]) {
+        names[`#a${n}`] = usageAttr.counter(r);
+        values[`:a${n}`] = v;
+        adds.push(`#a${n} :a${n}`);
+        n += 1;
+      }
+      for (const [r, v] of Object.entries(bucket.delta.late) as [Resource, number][]) {
+        names[`#a${n}`] = usageAttr.late(r);
+        values[`:a${n}`] = v;
+        adds.push(`#a${n} :a${n}`);
+        n += 1;
+      }
+      for (const [r, v] of Object.entries(bucket.delta.peaks) as [Resource, number][]) {
+        const stored = bucket.storedPeaks[r];
+        if (stored !== undefined && stored >= v) continue;
+        names[`#p${n}`] = usageAttr.peak(r);
+        values[`:p${n}`] = v;
+        sets.push(`#p${n} = :p${n}`);
+        guards.push(stored === undefined ? `attribute_not_exists(#p${n})` : `#p${n} = :s${n}`);
+        if (stored !== undefined) values[`:s${n}`] = stored;
+        n += 1;
+      }
+      if (adds.length === 0 && sets.length === 0) continue;
+      names['#t'] = 'tenant_id';
+      values[':t'] = input.tenantId;
+      sets.push('#t = :t');
+      items.push({
+        Update: {
+          TableName: this.table.tableName,
+          Key: usageBucketKey(input.tenantId, bucket.periodStart, bucket.date),
+          UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+          ...(guards.length ? { ConditionExpression: guards.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      });
+    }
+    for (const start of input.openPeriods) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.table.tableName,
+          Key: periodKey(input.tenantId, start),
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': 'open' },
+        },
+      });
+    }
+    try {
+      await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { kind: 'committed' };
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (!(error instanceof Error) || error.name !== 'TransactionCanceledException' || !reasons) throw error;
+      const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+      if (failed(0)) return { kind: 'duplicate' };
+      const dupKeys = input.recordKeys.filter((_, i) => failed(i + 1));
+      if (dupKeys.length > 0) return { kind: 'duplicate-records', keys: dupKeys };
+      return { kind: 'retry', reason: reasons.map((r) => r.Code ?? 'None').join(',') };
+    }
+  }
+
+  /** Every bucket of one period, merged: the period's quantities so far. */
+  async periodTally(tenantId: string, periodStart: string): Promise<{ total: Tally; days: Map<string, Tally> }> {
+    const days = new Map<string, Tally>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`.replace(/^/, ''), ':prefix': usageBucketPrefix(periodStart) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) days.set(bucketParts(String(item[ATTR.sk])).date, tallyOf(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    let total = emptyTally();
+    const { mergeTallies } = await import('../domain/metering');
+    for (const t of days.values()) total = mergeTallies(total, t);
+    return { total, days };
+  }
+
+  /** Buckets of every period starting between two period starts, for history. */
+  async bucketsBetween(tenantId: string, fromPeriodStart: string, toPeriodStart: string) {
+    const range = usageBucketRange(fromPeriodStart, toPeriodStart);
+    const buckets: { periodStart: string; date: string; tally: Tally }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':start': range.start, ':end': range.end },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) buckets.push({ ...bucketParts(String(item[ATTR.sk])), tally: tallyOf(item) });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return buckets;
+  }
+
+  /** Records that an alert fired; false when it already had (once per threshold per period). */
+  async markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...usageAlertKey(tenantId, periodStart, resource, threshold), fired_at: at.toISOString() },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}
