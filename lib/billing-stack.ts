@@ -6,6 +6,8 @@ import { BillingApi } from './constructs/billing-api';
 import { BillingFunction } from './constructs/billing-function';
 import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer } from './constructs/billing-identity';
 import { BillingTable } from './constructs/billing-table';
+import { QueueConsumer } from './constructs/usage-pipeline';
+import { queues } from './queues';
 import { type RouteTable, routeTable as defaultRouteTable } from './routes';
 import { readStackConfig, type StackConfig } from './stack-config';
 
@@ -41,6 +43,8 @@ export class BillingStack extends Stack {
   readonly api: BillingApi;
   /** Stripe API and webhook signing keys; operators put the values after the first deploy. */
   readonly stripeSecret: Secret;
+  /** The usage queue, its DLQ and the aggregation Lambda. */
+  readonly usage: QueueConsumer;
   /** Every alarm the stack raises, for whoever wires notifications. */
   readonly alarms: readonly Alarm[];
 
@@ -64,6 +68,12 @@ export class BillingStack extends Stack {
       reason: 'Stripe keys are rolled in the Stripe dashboard, which no rotation Lambda can drive; rolling them is an operator runbook step.',
     });
 
+    this.usage = new QueueConsumer(this, 'Usage', {
+      definition: queues.usage,
+      table: this.table,
+      environment: claimEnvironment(this.identity.claims),
+    });
+
     const functions = new Map<string, BillingFunction>();
     for (const [name, group] of Object.entries(routeTable.functionGroups)) {
       const fn = new BillingFunction(this, `${name}-function`, {
@@ -75,6 +85,7 @@ export class BillingStack extends Stack {
       });
       if (group.table !== 'none') fn.bindTable(this.table, { access: group.table });
       if (group.stripe) fn.bindStripeSecret(this.stripeSecret);
+      if (group.usageQueue === 'send') fn.bindQueueSend(this.usage.queue, 'USAGE_QUEUE_URL');
       functions.set(name, fn);
     }
     this.functions = functions;
@@ -88,7 +99,7 @@ export class BillingStack extends Stack {
     });
 
 
-    this.alarms = [...functions.values()].map((fn) => fn.errorsAlarm);
+    this.alarms = [...[...functions.values()].map((fn) => fn.errorsAlarm), ...this.usage.alarms];
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -24,6 +24,8 @@ export interface FunctionGroup {
   readonly table: TableAccess;
   /** Needs the Stripe keys (Secrets Manager in AWS). */
   readonly stripe?: boolean;
+  /** Sends to the usage queue (lib/queues.ts). */
+  readonly usageQueue?: 'send';
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }
@@ -44,6 +46,12 @@ export const functionGroups = {
     entry: 'functions/invoices/handler.ts',
     description: 'The tenant invoices, mirrored from Stripe',
     table: 'read',
+  },
+  usage: {
+    entry: 'functions/usage/handler.ts',
+    description: 'Track usage onto the queue; read current usage and history',
+    table: 'readwrite',
+    usageQueue: 'send',
   },
   'stripe-webhook': {
     entry: 'functions/stripe-webhook/handler.ts',
@@ -73,6 +81,9 @@ export const routes = [
   { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant' },
   { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant' },
   { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant' },
+  { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },
+  { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant' },
+  { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant' },
   { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
 

@@ -35,9 +35,17 @@ const stripeSchema = z
     path: ['STRIPE_SECRET_KEY'],
   });
 
+const queueSchema = z.object({
+  USAGE_QUEUE_URL: z.url(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Set only locally, to point the SDK at the local SQS endpoint. */
+  SQS_ENDPOINT: z.url().optional(),
+});
+
 export type AuthConfig = z.infer<typeof authSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type StripeConfig = z.infer<typeof stripeSchema>;
+export type QueueConfig = z.infer<typeof queueSchema>;
 
 /** Parses the environment; throws one clear error listing every bad variable. */
 export const parseEnv = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> => {
@@ -57,3 +65,4 @@ const once = <T>(load: () => T) => {
 export const authConfig = once(() => parseEnv(authSchema));
 export const storeConfig = once(() => parseEnv(storeSchema));
 export const stripeConfig = once(() => parseEnv(stripeSchema));
+export const queueConfig = once(() => parseEnv(queueSchema));

@@ -69,3 +69,8 @@ export class InvalidSignature extends BillingError {
 export class PaymentRequired extends BillingError {
   readonly code = 'payment_required';
 }
+
+/** A dependency did not take the request; nothing was accepted and a retry is safe. */
+export class ServiceUnavailable extends BillingError {
+  readonly code = 'service_unavailable';
+}

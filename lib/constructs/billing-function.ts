@@ -5,6 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +108,12 @@ export class BillingFunction extends Construct {
   bindStripeSecret(secret: ISecret): void {
     secret.grantRead(this.handler);
     this.setEnvironment('STRIPE_SECRET_ARN', secret.secretArn);
+  }
+
+  /** Lets the function send to a queue and tells the code its URL under `variable`. */
+  bindQueueSend(queue: IQueue, variable: string): void {
+    queue.grantSendMessages(this.handler);
+    this.setEnvironment(variable, queue.queueUrl);
   }
 
   /** Adds a variable; setting a key twice is a wiring mistake, so it fails synthesis. */

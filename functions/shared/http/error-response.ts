@@ -9,6 +9,7 @@ import {
   PayloadTooLarge,
   PaymentRequired,
   RateLimited,
+  ServiceUnavailable,
   Unauthenticated,
   UnsupportedMediaType,
 } from '../errors';
@@ -24,6 +25,7 @@ const statusOf = (error: BillingError): number => {
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof RateLimited) return 429;
+  if (error instanceof ServiceUnavailable) return 503;
   return 500;
 };
 

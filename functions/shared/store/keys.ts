@@ -133,8 +133,11 @@ export const usageRecordKey = (tenantId: string, key: string): ItemKey => ({
   SK: MARKER,
 });
 
+/** Sort-key prefix of a period's alert markers; the rest of the key is `<resource>#<threshold>`. */
+export const usageAlertPrefix = (periodStart: string): string => `${PREFIX.alert}${periodStart}#`;
+
 /** One marker per (period, resource, threshold): a usage alert fires once. */
 export const usageAlertKey = (tenantId: string, periodStart: string, resource: string, threshold: number): ItemKey => ({
   PK: tenantPk(tenantId),
-  SK: `${PREFIX.alert}${periodStart}#${resource}#${threshold}`,
+  SK: `${usageAlertPrefix(periodStart)}${resource}#${threshold}`,
 });

@@ -4,17 +4,20 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { emptyTally, type Tally } from '../domain/metering';
+import { emptyTally, mergeTallies, type Tally } from '../domain/metering';
 import { RESOURCES, type Resource } from '../domain/resources';
 import type { TableRef } from './client';
 import {
   ATTR,
   bucketParts,
   periodKey,
+  tenantPk,
   unbilledPeriodIndex,
   usageAlertKey,
+  usageAlertPrefix,
   usageAttr,
   usageBucketKey,
   usageBucketPrefix,
@@ -45,9 +48,13 @@ export interface BucketDelta {
 
 export type CommitResult =
   | { readonly kind: 'committed' }
-  | { readonly kind: 'duplicate' }
-  | { readonly kind: 'duplicate-records'; readonly keys: string[] }
+  /** Some units were counted before: drop them and commit the rest. */
+  | { readonly kind: 'duplicates'; readonly dedupIds: string[]; readonly recordKeys: string[] }
+  /** A guard failed (a peak moved, a period closed): read again and retry. */
   | { readonly kind: 'retry'; readonly reason: string };
+
+/** Items one commit may hold (DynamoDB's transaction limit). */
+export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Marker lifetimes: longer than any redelivery (SQS retention) or record age (35 days). */
 const MESSAGE_MARKER_TTL_S = 15 * 24 * 3600;
@@ -135,20 +142,22 @@ export class UsageRepository {
    */
   async commit(input: {
     tenantId: string;
-    dedupId: string;
+    dedupIds: readonly string[];
     recordKeys: readonly string[];
     buckets: readonly BucketDelta[];
     openPeriods: readonly string[];
   }): Promise<CommitResult> {
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
-    items.push({
-      Put: {
-        TableName: this.table.tableName,
-        Item: { ...usageMessageKey(input.dedupId), tenant_id: input.tenantId, [ATTR.ttl]: epoch() + MESSAGE_MARKER_TTL_S },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': ATTR.pk },
-      },
-    });
+    for (const dedupId of input.dedupIds) {
+      items.push({
+        Put: {
+          TableName: this.table.tableName,
+          Item: { ...usageMessageKey(dedupId), tenant_id: input.tenantId, [ATTR.ttl]: epoch() + MESSAGE_MARKER_TTL_S },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      });
+    }
     for (const key of input.recordKeys) {
       items.push({
         Put: {
@@ -221,9 +230,10 @@ export class UsageRepository {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
       if (!(error instanceof Error) || error.name !== 'TransactionCanceledException' || !reasons) throw error;
       const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
-      if (failed(0)) return { kind: 'duplicate' };
-      const dupKeys = input.recordKeys.filter((_, i) => failed(i + 1));
-      if (dupKeys.length > 0) return { kind: 'duplicate-records', keys: dupKeys };
+      const m = input.dedupIds.length;
+      const dedupIds = input.dedupIds.filter((_, i) => failed(i));
+      const recordKeys = input.recordKeys.filter((_, i) => failed(m + i));
+      if (dedupIds.length > 0 || recordKeys.length > 0) return { kind: 'duplicates', dedupIds, recordKeys };
       return { kind: 'retry', reason: reasons.map((r) => r.Code ?? 'None').join(',') };
     }
   }
@@ -238,7 +248,7 @@ export class UsageRepository {
           TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
           ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`.replace(/^/, ''), ':prefix': usageBucketPrefix(periodStart) },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': usageBucketPrefix(periodStart) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
@@ -247,7 +257,6 @@ export class UsageRepository {
       start = out.LastEvaluatedKey;
     } while (start);
     let total = emptyTally();
-    const { mergeTallies } = await import('../domain/metering');
     for (const t of days.values()) total = mergeTallies(total, t);
     return { total, days };
   }
@@ -263,7 +272,7 @@ export class UsageRepository {
           TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
           ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':start': range.start, ':end': range.end },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':start': range.start, ':end': range.end },
           ExclusiveStartKey: start,
         }),
       );
@@ -273,21 +282,58 @@ export class UsageRepository {
     return buckets;
   }
 
-  /** Records that an alert fired; false when it already had (once per threshold per period). */
-  async markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<boolean> {
+  /** The alert markers of a period: `<resource>#<threshold>` -> when it fired and whether it was announced. */
+  async alerts(tenantId: string, periodStart: string): Promise<Map<string, { firedAt: string; notified: boolean }>> {
+    const prefix = usageAlertPrefix(periodStart);
+    const out = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': prefix },
+        ConsistentRead: true,
+      }),
+    );
+    const result = new Map<string, { firedAt: string; notified: boolean }>();
+    for (const item of out.Items ?? []) {
+      const sk = String(item[ATTR.sk]);
+      result.set(sk.slice(prefix.length), { firedAt: String(item.fired_at), notified: item.notified === true });
+    }
+    return result;
+  }
+
+  /**
+   * Records that an alert fired, once per (period, resource, threshold) even under racing
+   * consumers; returns the winning firing time.
+   */
+  async markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<string> {
     try {
       await this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...usageAlertKey(tenantId, periodStart, resource, threshold), fired_at: at.toISOString() },
+          Item: { ...usageAlertKey(tenantId, periodStart, resource, threshold), fired_at: at.toISOString(), notified: false },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': ATTR.pk },
         }),
       );
-      return true;
+      return at.toISOString();
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      const existing = (await this.alerts(tenantId, periodStart)).get(`${resource}#${threshold}`);
+      if (!existing) throw error;
+      return existing.firedAt;
     }
+  }
+
+  /** Marks an alert announced (its billing event and notification are written). */
+  async alertNotified(tenantId: string, periodStart: string, resource: Resource, threshold: number): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: usageAlertKey(tenantId, periodStart, resource, threshold),
+        UpdateExpression: 'SET notified = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
   }
 }

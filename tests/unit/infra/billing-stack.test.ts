@@ -4,6 +4,7 @@ import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { queues } from '../../../lib/queues';
 import { routeKey, routeTable } from '../../../lib/routes';
 import { tableDefinition } from '../../../lib/table-definition';
 import {
@@ -18,6 +19,8 @@ import {
   type Synthesized,
   synth,
 } from './synth';
+
+const functionCount = Object.keys(routeTable.functionGroups).length + Object.keys(queues).length;
 
 // Synthesis takes about a second: each describe synthesizes once and its tests share the result.
 
@@ -67,9 +70,9 @@ describe('BillingStack', () => {
       template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     });
 
-    it('creates one nodejs22.x arm64 Lambda per function group, traced by X-Ray', () => {
-      template.resourceCountIs('AWS::Lambda::Function', Object.keys(routeTable.functionGroups).length);
-      for (const group of Object.values(routeTable.functionGroups)) {
+    it('creates one nodejs22.x arm64 Lambda per function group and per queue consumer, traced by X-Ray', () => {
+      template.resourceCountIs('AWS::Lambda::Function', functionCount);
+      for (const group of [...Object.values(routeTable.functionGroups), ...Object.values(queues).map((q) => q.consumer)]) {
         const { props } = lambdaOf(template, group.description);
         expect(props.Runtime).toBe('nodejs22.x');
         expect(props.Architectures).toEqual(['arm64']);
@@ -144,8 +147,9 @@ describe('BillingStack', () => {
     });
 
     it('alarms on the errors of every function and exposes the alarms', () => {
-      const groups = Object.keys(routeTable.functionGroups).length;
-      expect(synthesized.stack.alarms).toHaveLength(groups);
+      const groups = functionCount;
+      // One errors alarm per function, plus one DLQ-depth alarm per queue.
+      expect(synthesized.stack.alarms).toHaveLength(groups + Object.keys(queues).length);
       expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }))).toHaveLength(groups);
     });
 
@@ -165,6 +169,43 @@ describe('BillingStack', () => {
     it('outputs the API URL, the table name and the user pool and client ids', () => {
       for (const output of ['ApiUrl', 'TableName', 'UserPoolId', 'UserPoolClientId', 'StripeSecretArn']) {
         template.hasOutput(output, {});
+      }
+    });
+
+    it('declares the usage queue from lib/queues.ts: 1 MiB messages, its visibility and retention, and a DLQ after maxReceiveCount', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        MaximumMessageSize: queues.usage.maximumMessageSizeBytes,
+        VisibilityTimeout: queues.usage.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: queues.usage.retentionSeconds,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { maxReceiveCount: queues.usage.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+      });
+    });
+
+    it('feeds the aggregation Lambda in batches, with a batching window and partial batch failures', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: queues.usage.consumer.batchSize,
+        MaximumBatchingWindowInSeconds: queues.usage.consumer.maximumBatchingWindowSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(lambdaOf(template, queues.usage.consumer.description).props.Timeout).toBeLessThan(queues.usage.visibilityTimeoutSeconds);
+    });
+
+    it('alarms as soon as one message sits in the usage DLQ', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+      });
+    });
+
+    it('lets only the usage API send to the usage queue, and tells it the URL', () => {
+      for (const group of Object.values(routeTable.functionGroups)) {
+        const sends = JSON.stringify(statementsOf(template, group.description)).includes('sqs:SendMessage');
+        const wants = 'usageQueue' in group && group.usageQueue === 'send';
+        expect(sends, group.description).toBe(wants);
+        const env = lambdaOf(template, group.description).props.Environment.Variables;
+        if (wants) expect(env).toHaveProperty('USAGE_QUEUE_URL');
       }
     });
 
@@ -363,7 +404,7 @@ describe('BillingStack', () => {
     it('bundles each handler locally with esbuild (no Docker) into minified ESM that defines require', () => {
       const { template, assemblyDir } = synth({ bundle: true });
       const assetKeys = lambdas(template).map((fn) => fn.props.Code.S3Key);
-      expect(assetKeys).toHaveLength(Object.keys(routeTable.functionGroups).length);
+      expect(assetKeys).toHaveLength(functionCount);
       for (const key of assetKeys) {
         const dir = join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
         const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');

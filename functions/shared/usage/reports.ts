@@ -1,0 +1,122 @@
+import type { Clock } from '../clock';
+import { findPlan, overageRateMilli } from '../domain/catalog';
+import { billableQuantity, emptyTally, mergeTallies, quantityOf, type Tally } from '../domain/metering';
+import { amountForQuantity, isCurrency, type Currency } from '../domain/money';
+import { usagePeriodAt } from '../domain/periods';
+import { RESOURCES, type Resource } from '../domain/resources';
+import { InvalidInput } from '../errors';
+import type { UsageRepository } from '../store/usage';
+import type { TenantBasis } from './aggregator';
+
+export interface ResourceUsage {
+  readonly quantity: number;
+  readonly included: number | null;
+  readonly overage: number;
+  readonly overage_amount: number;
+  readonly percent_used: number | null;
+}
+
+export interface HistoryItem {
+  readonly resource_type: Resource;
+  readonly start: string;
+  readonly end: string;
+  readonly quantity: number;
+}
+
+const DAY_MS = 86_400_000;
+/** A usage period is at most a month (or a trial of at most 30 days). */
+const LONGEST_PERIOD_MS = 32 * DAY_MS;
+
+const encodeCursor = (index: number): string => Buffer.from(JSON.stringify({ i: index })).toString('base64url');
+const decodeCursor = (cursor: string | undefined): number => {
+  if (cursor === undefined) return 0;
+  try {
+    const { i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { i: unknown };
+    if (typeof i === 'number' && Number.isSafeInteger(i) && i >= 0) return i;
+  } catch {
+    // fall through to the 400 below: a cursor we did not issue
+  }
+  throw new InvalidInput('Invalid cursor', [{ field: 'cursor', message: 'not a cursor this API issued' }]);
+};
+
+/** `GET /usage/current` and `GET /usage/history`: quantities from the buckets aggregated so far. */
+export class UsageReports {
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly basisOf: (tenantId: string) => Promise<TenantBasis>,
+    private readonly clock: Clock,
+  ) {}
+
+  async current(tenantId: string) {
+    const tenant = await this.basisOf(tenantId);
+    const period = usagePeriodAt(tenant.basis, this.clock.now());
+    const { total } = await this.usage.periodTally(tenantId, period.start.toISOString());
+    const currency: Currency = tenant.currency && isCurrency(tenant.currency) ? tenant.currency : 'usd';
+    const plan = tenant.planId ? findPlan(tenant.planId) : undefined;
+    const usage = Object.fromEntries(
+      RESOURCES.map((r): [Resource, ResourceUsage] => {
+        const quantity = quantityOf(total, r);
+        const included = plan ? plan.limits[r] : null;
+        const overage = included === null ? 0 : Math.max(0, billableQuantity(r, quantity) - included);
+        return [
+          r,
+          {
+            quantity,
+            included,
+            overage,
+            overage_amount: amountForQuantity(overage, overageRateMilli(currency, r)),
+            percent_used: included ? Math.round((quantity * 1000) / included) / 10 : null,
+          },
+        ];
+      }),
+    );
+    return {
+      period: { start: period.start.toISOString(), end: period.end.toISOString() },
+      trial: period.trial,
+      plan_id: tenant.planId,
+      currency,
+      usage,
+    };
+  }
+
+  async history(
+    tenantId: string,
+    query: { resource_type?: Resource; from: Date; to: Date; granularity: 'day' | 'period'; limit: number; cursor?: string },
+  ): Promise<{ items: HistoryItem[]; next_cursor: string | null }> {
+    if (query.to.getTime() <= query.from.getTime()) throw new InvalidInput('Invalid range', [{ field: 'to', message: 'must be after from' }]);
+    if (query.to.getTime() - query.from.getTime() > 400 * DAY_MS) {
+      throw new InvalidInput('Range too long', [{ field: 'to', message: 'at most 400 days after from' }]);
+    }
+    const offset = decodeCursor(query.cursor);
+    const buckets = await this.usage.bucketsBetween(
+      tenantId,
+      new Date(query.from.getTime() - LONGEST_PERIOD_MS).toISOString(),
+      query.to.toISOString(),
+    );
+    const fromDay = query.from.toISOString().slice(0, 10);
+    const toDay = query.to.toISOString().slice(0, 10);
+    const groups = new Map<string, { start: string; end: string; tally: Tally }>();
+    const tenant = query.granularity === 'period' ? await this.basisOf(tenantId) : null;
+    for (const b of buckets) {
+      if (b.date < fromDay || b.date > toDay) continue;
+      let start: string;
+      let end: string;
+      if (query.granularity === 'day') {
+        start = `${b.date}T00:00:00.000Z`;
+        end = new Date(Date.parse(start) + DAY_MS).toISOString();
+      } else {
+        start = b.periodStart;
+        end = usagePeriodAt(tenant?.basis ?? null, new Date(b.periodStart)).end.toISOString();
+      }
+      const group = groups.get(start) ?? { start, end, tally: emptyTally() };
+      group.tally = mergeTallies(group.tally, b.tally);
+      groups.set(start, group);
+    }
+    const resources = query.resource_type ? [query.resource_type] : [...RESOURCES];
+    const items: HistoryItem[] = [...groups.values()]
+      .sort((a, b) => a.start.localeCompare(b.start))
+      .flatMap((g) => resources.map((r) => ({ resource_type: r, start: g.start, end: g.end, quantity: quantityOf(g.tally, r) })));
+    const page = items.slice(offset, offset + query.limit);
+    return { items: page, next_cursor: offset + query.limit < items.length ? encodeCursor(offset + query.limit) : null };
+  }
+}

@@ -1,0 +1,45 @@
+import { clock } from '../clock';
+import { BillingEventsRepository } from '../store/billing-events';
+import { table } from '../store/client';
+import { SubscriptionRepository } from '../store/subscriptions';
+import { TenantRepository } from '../store/tenants';
+import { UsageRepository } from '../store/usage';
+import { usageQueue } from '../queue/sqs-queue';
+import { UsageAggregator, type TenantBasis } from './aggregator';
+import { UsageIngest } from './ingest';
+import { UsageReports } from './reports';
+
+const currentClock = { now: () => clock().now() };
+
+/** A tenant's period basis and plan, from its current subscription (none: calendar months). */
+const basisOf = async (tenantId: string): Promise<TenantBasis> => {
+  const t = table();
+  const profile = await new TenantRepository(t).get(tenantId);
+  const sub = profile.current_subscription_id ? await new SubscriptionRepository(t).get(tenantId, profile.current_subscription_id) : null;
+  if (!sub) return { basis: null, planId: null, currency: profile.currency };
+  return {
+    basis: {
+      created_at: sub.created_at,
+      trial_end: sub.trial_end,
+      billing_cycle_anchor: sub.billing_cycle_anchor ?? sub.current_period_start,
+    },
+    planId: sub.plan_id,
+    currency: sub.currency,
+  };
+};
+
+let ingest: UsageIngest | undefined;
+let aggregator: UsageAggregator | undefined;
+let reports: UsageReports | undefined;
+
+export const usageIngest = (): UsageIngest => (ingest ??= new UsageIngest(usageQueue(), currentClock));
+
+export const usageAggregator = (): UsageAggregator =>
+  (aggregator ??= new UsageAggregator({
+    usage: new UsageRepository(table()),
+    events: new BillingEventsRepository(table()),
+    basisOf,
+    clock: currentClock,
+  }));
+
+export const usageReports = (): UsageReports => (reports ??= new UsageReports(new UsageRepository(table()), basisOf, currentClock));

@@ -1,0 +1,16 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { logger } from '../shared/logger';
+import { usageAggregator } from '../shared/usage/services';
+
+/**
+ * The usage queue's consumer (SQS event source mapping with ReportBatchItemFailures): counts
+ * each record exactly once and answers which messages to redeliver, never swallowing a failure.
+ */
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event) => {
+    const failed = await usageAggregator().processBatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  });

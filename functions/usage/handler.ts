@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { clock } from '../shared/clock';
+import { RESOURCES } from '../shared/domain/resources';
+import { METERING_LIMITS, type UsageRecord } from '../shared/domain/metering';
+import { createApiHandler, operation } from '../shared/http/api';
+import { usageIngest, usageReports } from '../shared/usage/services';
+
+const tenantOf = (tenantId: string | null | undefined): string => {
+  if (!tenantId) throw new Error('tenant route reached without a tenant principal');
+  return tenantId;
+};
+
+const recordSchema = z
+  .strictObject({
+    resource_type: z.enum(RESOURCES),
+    usage_amount: z.number().finite().nonnegative().max(1e12),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(METERING_LIMITS.maxIdempotencyKeyLength)
+      .regex(/^[\x21-\x7e]+$/, 'visible ASCII only')
+      .optional(),
+    metadata: z
+      .record(z.string().min(1).max(64), z.string().max(METERING_LIMITS.maxMetadataValueLength))
+      .refine((m) => Object.keys(m).length <= METERING_LIMITS.maxMetadataKeys, `at most ${METERING_LIMITS.maxMetadataKeys} keys`)
+      .optional(),
+  })
+  .superRefine((record, ctx) => {
+    if (record.resource_type !== 'storage_gb' && !Number.isInteger(record.usage_amount)) {
+      ctx.addIssue({ code: 'custom', path: ['usage_amount'], message: `${record.resource_type} is counted in whole units` });
+    }
+    if (record.timestamp !== undefined) {
+      const at = Date.parse(record.timestamp);
+      const now = clock().now().getTime();
+      if (at < now - METERING_LIMITS.maxAgeMs) ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'more than 35 days old' });
+      if (at > now + METERING_LIMITS.maxFutureMs) ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'more than 5 minutes in the future' });
+    }
+  });
+
+const trackBody = z.union([
+  recordSchema,
+  z.strictObject({ records: z.array(recordSchema).min(1).max(METERING_LIMITS.maxRecordsPerRequest) }),
+]);
+
+
+export const trackUsage = operation({ body: trackBody, idempotent: true }, async ({ body, principal, headers }) => {
+  const now = clock().now().toISOString();
+  const input = 'records' in body ? body.records : [body];
+  const records: UsageRecord[] = input.map((r) => ({
+    resource_type: r.resource_type,
+    usage_amount: r.usage_amount,
+    timestamp: r.timestamp ? new Date(r.timestamp).toISOString() : now,
+    ...(r.idempotency_key ? { idempotency_key: r.idempotency_key } : {}),
+  }));
+  const accepted = await usageIngest().track(tenantOf(principal?.tenantId), records, headers['idempotency-key'] ?? null);
+  return { status: 202, body: { accepted } };
+});
+
+export const currentUsage = operation({}, async ({ principal }) => ({
+  status: 200,
+  body: await usageReports().current(tenantOf(principal?.tenantId)),
+}));
+
+const historyQuery = z.strictObject({
+  resource_type: z.enum(RESOURCES).optional(),
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  granularity: z.enum(['day', 'period']).default('day'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(256).optional(),
+});
+
+export const usageHistory = operation({ query: historyQuery }, async ({ query, principal }) => {
+  const now = clock().now();
+  const to = query.to ? new Date(query.to) : now;
+  const from = query.from ? new Date(query.from) : new Date(to.getTime() - 31 * 86_400_000);
+  return {
+    status: 200,
+    body: await usageReports().history(tenantOf(principal?.tenantId), {
+      ...(query.resource_type ? { resource_type: query.resource_type } : {}),
+      from,
+      to,
+      granularity: query.granularity,
+      limit: query.limit,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    }),
+  };
+});
+
+export const handler = createApiHandler('usage', { trackUsage, currentUsage, usageHistory });
