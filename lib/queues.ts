@@ -7,7 +7,7 @@ export interface QueueDefinition {
   readonly name: string;
   readonly visibilityTimeoutSeconds: number;
   readonly retentionSeconds: number;
-  /** SQS's own maximum is 1 MiB; a queue defaults to 256 KiB unless it is set. */
+  /** SQS allows up to 1 MiB; the stack sets it explicitly rather than rely on a default. */
   readonly maximumMessageSizeBytes: number;
   /** Receives before a message moves to the queue's dead-letter queue. */
   readonly maxReceiveCount: number;

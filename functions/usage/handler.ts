@@ -38,16 +38,25 @@ const recordSchema = z
     }
   });
 
-const trackBody = z.union([
-  recordSchema,
-  z.strictObject({ records: z.array(recordSchema).min(1).max(METERING_LIMITS.maxRecordsPerRequest) }),
-]);
+const batchSchema = z.strictObject({ records: z.array(recordSchema).min(1).max(METERING_LIMITS.maxRecordsPerRequest) });
+
+/**
+ * One record or `{"records": [...]}`. Picked by shape rather than a zod union, so that errors
+ * name the record and field (`records.3.usage_amount`) instead of "no union member matched".
+ */
+const trackBody = z.union([z.object({ records: z.unknown() }).loose(), z.object({}).loose()]).transform((body, ctx) => {
+  const parsed = 'records' in body ? batchSchema.safeParse(body) : recordSchema.safeParse(body);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  }
+  return 'records' in parsed.data ? parsed.data.records : [parsed.data];
+});
 
 
 export const trackUsage = operation({ body: trackBody, idempotent: true }, async ({ body, principal, headers }) => {
   const now = clock().now().toISOString();
-  const input = 'records' in body ? body.records : [body];
-  const records: UsageRecord[] = input.map((r) => ({
+  const records: UsageRecord[] = body.map((r) => ({
     resource_type: r.resource_type,
     usage_amount: r.usage_amount,
     timestamp: r.timestamp ? new Date(r.timestamp).toISOString() : now,

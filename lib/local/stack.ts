@@ -13,6 +13,11 @@ import { startHttpApi, type RunningHttpApi } from './http-api';
 import { loadOrCreateKeys, verifyBearer, type LocalKeys } from './jwt';
 import { freePort } from './ports';
 import { startLocalStripe, type LocalStripe } from './stripe';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
+import { pathToFileURL } from 'node:url';
+import { queues, type QueueDefinition } from '../queues';
+import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller, startLocalSqs, type SqsConsumer } from './sqs';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data');
@@ -40,6 +45,14 @@ export interface LocalStackOptions {
   readonly stripePort?: number;
   /** What Stripe does after the last failed payment retry. */
   readonly finalFailure?: 'canceled' | 'unpaid';
+  /** Local SQS endpoint port (default: a free one). */
+  readonly sqsPort?: number;
+  /** Tests shorten queue timings (e.g. a 1 s visibility timeout) to see redeliveries quickly. */
+  readonly queueOverrides?: Partial<Pick<QueueDefinition, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>>;
+  /** Concurrent usage consumers (Lambda scales out; tests race two). Default 1. */
+  readonly usageConsumers?: number;
+  /** Tests wrap the usage consumer to inject faults (e.g. a crash after its writes). */
+  readonly wrapUsageConsumer?: (handler: SqsConsumer) => SqsConsumer;
 }
 
 export interface LocalStack {
@@ -50,7 +63,11 @@ export interface LocalStack {
   readonly keys: LocalKeys;
   readonly clock: SimulatedClock;
   readonly stripe: LocalStripe;
-  /** Resolves when the Stripe endpoint has delivered every webhook that is due. */
+  readonly sqsEndpoint: string;
+  readonly usageQueueUrl: string;
+  /** Bodies of the messages now in the usage dead-letter queue (read without consuming them for long). */
+  usageDeadLetters(): Promise<string[]>;
+  /** Resolves when due webhooks are delivered and the usage queue is drained. */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -107,8 +124,16 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       },
     });
 
+    const sqs = await startLocalSqs({ port: options.sqsPort ?? 0 });
+    stopping.push(() => sqs.close());
+    const sqsClient = createLocalSqsClient(sqs.endpoint);
+    const usageDefinition = { ...queues.usage, ...options.queueOverrides };
+    const { usage: usageQueue } = await createQueuesFromDefinitions(sqsClient, { usage: usageDefinition });
+
     // The handlers run in this process, so they read the same variables the stack sets in AWS.
     Object.assign(process.env, LOCAL_AWS_ENV, {
+      SQS_ENDPOINT: sqs.endpoint,
+      USAGE_QUEUE_URL: usageQueue.url,
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: endpoint,
       STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
@@ -116,6 +141,27 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       STRIPE_API_BASE: stripe.url,
     });
     await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
+
+    // Lambda's SQS event source mapping, with the settings the CDK stack declares.
+    const consumerModule = (await import(pathToFileURL(resolve(REPO_ROOT, usageDefinition.consumer.entry)).href)) as {
+      handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+    };
+    const consumer: SqsConsumer = (event, context) => consumerModule.handler(event, context);
+    const poller = startEventSourcePoller({
+      sqsEndpoint: sqs.endpoint,
+      queueUrl: usageQueue.url,
+      handler: options.wrapUsageConsumer ? options.wrapUsageConsumer(consumer) : consumer,
+      batchSize: usageDefinition.consumer.batchSize,
+      maximumBatchingWindowSeconds: usageDefinition.consumer.maximumBatchingWindowSeconds,
+      reportBatchItemFailures: usageDefinition.consumer.reportBatchItemFailures,
+      functionName: 'local-usage-aggregator',
+      concurrency: options.usageConsumers ?? 1,
+      // Middy aborts a handler whose remaining time runs out: give it the whole visibility
+      // timeout locally (tests shorten it to a second or two).
+      functionTimeoutSeconds: usageDefinition.visibilityTimeoutSeconds,
+    });
+    // Stop polling before the endpoint closes.
+    stopping.push(() => poller.stop());
 
     const keys = await loadOrCreateKeys(join(dataDir, 'keys', 'jwt-es256.json'));
     const api: RunningHttpApi = await startHttpApi({
@@ -137,7 +183,21 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       keys,
       clock,
       stripe,
-      settle: () => stripe.idle(),
+      sqsEndpoint: sqs.endpoint,
+      usageQueueUrl: usageQueue.url,
+      usageDeadLetters: async () => {
+        const out = await sqsClient.send(
+          new ReceiveMessageCommand({ QueueUrl: usageQueue.deadLetterUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+        );
+        return (out.Messages ?? []).map((m) => m.Body ?? '');
+      },
+      settle: async () => {
+        // Each side can cause work for the other (a webhook during usage processing): settle both until quiet.
+        for (let i = 0; i < 2; i += 1) {
+          await stripe.idle();
+          await poller.idle();
+        }
+      },
       stop: async () => {
         if (!options.clock) clock.save(clockFile);
         await stopAll();

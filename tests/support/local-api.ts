@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { API_PREFIX, type RouteTable } from '../../lib/routes';
 import { SimulatedClock } from '../../lib/local/clock';
 import { issueToken, type TokenRequest } from '../../lib/local/jwt';
-import { LOCAL_STRIPE_KEY, startLocalStack, type LocalStack } from '../../lib/local/stack';
+import { LOCAL_STRIPE_KEY, startLocalStack, type LocalStack, type LocalStackOptions } from '../../lib/local/stack';
 
 export interface TestApi {
   readonly stack: LocalStack;
@@ -25,6 +25,9 @@ export interface TestApiOptions {
   /** Where the frozen simulated clock starts. */
   readonly start?: Date;
   readonly finalFailure?: 'canceled' | 'unpaid';
+  readonly queueOverrides?: LocalStackOptions['queueOverrides'];
+  readonly wrapUsageConsumer?: LocalStackOptions['wrapUsageConsumer'];
+  readonly usageConsumers?: number;
 }
 
 /** The local stack on free ports, over the run's DynamoDB Local, with its own table, keys and clock. */
@@ -37,6 +40,9 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     clock: new SimulatedClock({ start: options.start ?? new Date('2027-01-01T00:00:00Z'), frozen: true }),
     ...(options.routeTable ? { routeTable: options.routeTable } : {}),
     ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
+    ...(options.queueOverrides ? { queueOverrides: options.queueOverrides } : {}),
+    ...(options.wrapUsageConsumer ? { wrapUsageConsumer: options.wrapUsageConsumer } : {}),
+    ...(options.usageConsumers ? { usageConsumers: options.usageConsumers } : {}),
   });
   const stripeUrl = new URL(stack.stripeUrl);
   return {

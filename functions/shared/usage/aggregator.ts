@@ -118,7 +118,9 @@ export class UsageAggregator {
     return { tenantId: m.tenant_id, units };
   }
 
-  private async processTenant(tenantId: string, all: readonly Unit[]): Promise<void> {
+  private async processTenant(tenantId: string, received: readonly Unit[]): Promise<void> {
+    // SQS can hand us the same message twice in one batch: one unit per dedup id.
+    const all = [...new Map(received.map((u) => [u.dedupId, u])).values()];
     // Keep each transaction within DynamoDB's item limit.
     const groups: Unit[][] = [[]];
     let items = 0;
@@ -170,7 +172,8 @@ export class UsageAggregator {
         storedPeaks: stored.get(key)?.peaks ?? {},
       }));
       const now = this.deps.clock.now().getTime();
-      const ended = [...periods.values()].filter((p) => Date.parse(p.end) <= now + 60_000).map((p) => p.start);
+      const used = new Set([...buckets.values()].map((b) => b.periodStart));
+      const ended = [...periods.values()].filter((p) => used.has(p.start) && Date.parse(p.end) <= now + 60_000).map((p) => p.start);
       const result = await this.deps.usage.commit({
         tenantId,
         dedupIds: units.map((u) => u.dedupId),

@@ -14,6 +14,8 @@ export interface ResourceUsage {
   readonly overage: number;
   readonly overage_amount: number;
   readonly percent_used: number | null;
+  /** Of `quantity`, what arrived after its own period was billed (counters only). */
+  readonly late_quantity: number;
 }
 
 export interface HistoryItem {
@@ -66,6 +68,7 @@ export class UsageReports {
             overage,
             overage_amount: amountForQuantity(overage, overageRateMilli(currency, r)),
             percent_used: included ? Math.round((quantity * 1000) / included) / 10 : null,
+            late_quantity: total.late[r] ?? 0,
           },
         ];
       }),

@@ -1,0 +1,12 @@
+export { startLocalSqs } from './local-sqs';
+export { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants';
+export type { LocalSqs, LocalSqsOptions } from './local-sqs';
+export { createLocalSqsClient, LOCAL_CREDENTIALS } from './client';
+export { startEventSourcePoller } from './poller';
+export type { EventSourcePoller, EventSourcePollerOptions, Invocation, SqsConsumer } from './poller';
+export type { Settlement } from './batch-response';
+export { createQueuesFromDefinitions, deadLetterQueueName } from './definitions';
+export type { CreatedQueue } from './definitions';
+export { BILLING_CHUNK_BYTES, billedUnits } from './stats';
+export type { SqsStats } from './stats';
+export type { SendEntry } from './faults';
