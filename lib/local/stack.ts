@@ -17,7 +17,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { pathToFileURL } from 'node:url';
 import { queues, type QueueDefinition } from '../queues';
-import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller, startLocalSqs, type SqsConsumer } from './sqs';
+import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller, startLocalSqs, type LocalSqs, type SqsConsumer } from './sqs';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data');
@@ -64,6 +64,8 @@ export interface LocalStack {
   readonly clock: SimulatedClock;
   readonly stripe: LocalStripe;
   readonly sqsEndpoint: string;
+  /** The local SQS endpoint itself (request counts as SQS bills them: `stats()`). */
+  readonly sqs: LocalSqs;
   readonly usageQueueUrl: string;
   /** Bodies of the messages now in the usage dead-letter queue (read without consuming them for long). */
   usageDeadLetters(): Promise<string[]>;
@@ -184,6 +186,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       clock,
       stripe,
       sqsEndpoint: sqs.endpoint,
+      sqs,
       usageQueueUrl: usageQueue.url,
       usageDeadLetters: async () => {
         const out = await sqsClient.send(
