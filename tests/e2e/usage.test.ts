@@ -169,6 +169,40 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
     expect(alerts.items.map((e) => e.data)).toEqual([expect.objectContaining({ resource_type: 'api_calls', threshold_percent: 80, included: 10_000 })]);
   });
 
+  it('answers /usage/history by day and by period, paged with a cursor', async () => {
+    const token = await subscribed('org-history');
+    const now = api.stack.clock.now().getTime();
+    const day = 86_400_000;
+    await track(token, {
+      records: [
+        { resource_type: 'api_calls', usage_amount: 10, timestamp: new Date(now - 2 * day).toISOString() },
+        { resource_type: 'api_calls', usage_amount: 20, timestamp: new Date(now - day).toISOString() },
+        { resource_type: 'api_calls', usage_amount: 5, timestamp: new Date(now - day + 60_000).toISOString() },
+        { resource_type: 'devices', usage_amount: 3, timestamp: new Date(now - day).toISOString() },
+      ],
+    });
+    await api.stack.settle();
+    const from = new Date(now - 3 * day).toISOString();
+    const to = new Date(now).toISOString();
+    const page1 = (await (await api.call(`/usage/history?resource_type=api_calls&from=${from}&to=${to}&limit=1`, { token })).json()) as {
+      items: { resource_type: string; start: string; end: string; quantity: number }[];
+      next_cursor: string | null;
+    };
+    expect(page1.items).toEqual([{ resource_type: 'api_calls', start: `${new Date(now - 2 * day).toISOString().slice(0, 10)}T00:00:00.000Z`, end: expect.any(String), quantity: 10 }]);
+    const page2 = (await (await api.call(`/usage/history?resource_type=api_calls&from=${from}&to=${to}&limit=1&cursor=${page1.next_cursor}`, { token })).json()) as {
+      items: { quantity: number }[];
+      next_cursor: string | null;
+    };
+    expect(page2.items.map((i) => i.quantity)).toEqual([25]);
+    const periods = (await (await api.call(`/usage/history?granularity=period&from=${from}&to=${to}`, { token })).json()) as {
+      items: { resource_type: string; quantity: number }[];
+    };
+    expect(periods.items.find((i) => i.resource_type === 'api_calls')?.quantity).toBe(35);
+    expect(periods.items.find((i) => i.resource_type === 'devices')?.quantity).toBe(3);
+    expect((await api.call('/usage/history?cursor=garbage', { token })).status).toBe(400);
+    expect((await api.call('/usage/history?granularity=hour', { token })).status).toBe(400);
+  });
+
   it('fires each threshold once even when many requests cross it at once', async () => {
     const token = await subscribed('org-race');
     const sends = Array.from({ length: 12 }, () => track(token, { resource_type: 'alerts', usage_amount: 100 }));
