@@ -38,6 +38,31 @@ export const queues = {
       reportBatchItemFailures: true,
     },
   },
+  overage: {
+    name: 'overage',
+    visibilityTimeoutSeconds: 360,
+    retentionSeconds: 4 * 24 * 3600,
+    maximumMessageSizeBytes: 262_144,
+    maxReceiveCount: 5,
+    deadLetterRetentionSeconds: 14 * 24 * 3600,
+    consumer: {
+      entry: 'functions/overage-worker/handler.ts',
+      description: 'Bills closed usage periods into Stripe invoice items, each exactly once',
+      batchSize: 5,
+      maximumBatchingWindowSeconds: 0,
+      reportBatchItemFailures: true,
+    },
+  },
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof queues;
+
+/** Scheduled functions: the CDK stack builds an EventBridge rule each; locally the simulated clock fires them. */
+export const schedules = {
+  overagePlanner: {
+    entry: 'functions/overage-planner/handler.ts',
+    description: 'Hourly: enqueues every closed, unbilled usage period for the overage workers',
+    /** EventBridge schedule expression; CDK context `overageSchedule` overrides it. */
+    expression: 'rate(1 hour)',
+  },
+} as const;

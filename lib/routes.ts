@@ -53,6 +53,12 @@ export const functionGroups = {
     table: 'readwrite',
     usageQueue: 'send',
   },
+  admin: {
+    entry: 'functions/admin/handler.ts',
+    description: 'Admin: process overages now (and, later, the overview)',
+    table: 'readwrite',
+    stripe: true,
+  },
   'stripe-webhook': {
     entry: 'functions/stripe-webhook/handler.ts',
     description: 'Stripe webhook: signature-verified, each event once',
@@ -84,6 +90,7 @@ export const routes = [
   { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },
   { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant' },
   { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant' },
+  { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
   { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
 

@@ -12,6 +12,8 @@ export interface TimeDriven {
   nextDueAt(): Date | null;
   /** Does everything due at or before `now`. */
   runDue(now: Date): Promise<void>;
+  /** Looks up what is due, when that needs I/O; called before each step. */
+  refresh?(): Promise<void>;
 }
 
 /**
@@ -51,6 +53,7 @@ export class SimulatedClock implements Clock {
     const run = this.running.then(async () => {
       if (target.getTime() < this.now().getTime()) throw new RangeError('the clock only moves forward');
       for (let guard = 0; guard < 100_000; guard += 1) {
+        await this.refresh();
         const due = this.nextDue(target);
         if (!due) break;
         // Work overdue from before this advance runs now; time never goes backwards.
@@ -71,6 +74,7 @@ export class SimulatedClock implements Clock {
 
   /** Runs whatever is due at the current time (the wall-clock ticker calls this). */
   async runDueNow(): Promise<void> {
+    await this.refresh();
     const now = this.now();
     for (const p of this.participants) {
       const at = p.nextDueAt();
@@ -88,6 +92,10 @@ export class SimulatedClock implements Clock {
     if (!existsSync(file)) return new SimulatedClock();
     const { offsetMs } = JSON.parse(readFileSync(file, 'utf8')) as { offsetMs: number };
     return new SimulatedClock({ offsetMs });
+  }
+
+  private async refresh(): Promise<void> {
+    for (const p of this.participants) await p.refresh?.();
   }
 
   private set(at: Date): void {

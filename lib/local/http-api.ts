@@ -9,6 +9,7 @@ import type {
 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import { API_PREFIX, routeKey, type Route, type RouteTable } from '../routes';
+import { localContext } from './lambda';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -68,23 +69,10 @@ export const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-const lambdaContext = (group: string, requestId: string): Context => {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `local-${group}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:local-${group}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/local-${group}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
+const lambdaContext = (group: string, requestId: string): Context => ({
+  ...localContext(`local-${group}`, 29_000),
+  awsRequestId: requestId,
+});
 
 const send = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void => {
   const headers = { ...(result.headers ?? {}) } as Record<string, string | number | boolean>;

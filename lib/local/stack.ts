@@ -15,8 +15,11 @@ import { freePort } from './ports';
 import { startLocalStripe, type LocalStripe } from './stripe';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
-import { pathToFileURL } from 'node:url';
-import { queues, type QueueDefinition } from '../queues';
+import { queues, schedules, type QueueDefinition } from '../queues';
+import { hourlySchedule, loadHandler, localContext } from './lambda';
+import { CLOSE_GRACE_MS } from '../../functions/shared/overage/biller';
+import { createTableRef } from '../../functions/shared/store/client';
+import { OverageRepository } from '../../functions/shared/store/overages';
 import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller, startLocalSqs, type LocalSqs, type SqsConsumer } from './sqs';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -129,13 +132,18 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const sqs = await startLocalSqs({ port: options.sqsPort ?? 0 });
     stopping.push(() => sqs.close());
     const sqsClient = createLocalSqsClient(sqs.endpoint);
-    const usageDefinition = { ...queues.usage, ...options.queueOverrides };
-    const { usage: usageQueue } = await createQueuesFromDefinitions(sqsClient, { usage: usageDefinition });
+    const definitions = {
+      usage: { ...queues.usage, ...options.queueOverrides },
+      overage: { ...queues.overage, ...options.queueOverrides },
+    } satisfies Record<keyof typeof queues, QueueDefinition>;
+    const created = await createQueuesFromDefinitions(sqsClient, definitions);
+    const usageQueue = created.usage;
 
     // The handlers run in this process, so they read the same variables the stack sets in AWS.
     Object.assign(process.env, LOCAL_AWS_ENV, {
       SQS_ENDPOINT: sqs.endpoint,
       USAGE_QUEUE_URL: usageQueue.url,
+      OVERAGE_QUEUE_URL: created.overage.url,
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: endpoint,
       STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
@@ -144,26 +152,47 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     });
     await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
 
-    // Lambda's SQS event source mapping, with the settings the CDK stack declares.
-    const consumerModule = (await import(pathToFileURL(resolve(REPO_ROOT, usageDefinition.consumer.entry)).href)) as {
-      handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+    // Lambda's SQS event source mappings, with the settings the CDK stack declares.
+    const pollers = await Promise.all(
+      (Object.keys(definitions) as (keyof typeof definitions)[]).map(async (name) => {
+        const definition = definitions[name];
+        const handler = await loadHandler<SQSEvent, SQSBatchResponse>(definition.consumer.entry);
+        const consumer: SqsConsumer = (event, context) => handler(event, context);
+        const poller = startEventSourcePoller({
+          sqsEndpoint: sqs.endpoint,
+          queueUrl: created[name].url,
+          handler: name === 'usage' && options.wrapUsageConsumer ? options.wrapUsageConsumer(consumer) : consumer,
+          batchSize: definition.consumer.batchSize,
+          maximumBatchingWindowSeconds: definition.consumer.maximumBatchingWindowSeconds,
+          reportBatchItemFailures: definition.consumer.reportBatchItemFailures,
+          functionName: `local-${name}-consumer`,
+          concurrency: name === 'usage' ? (options.usageConsumers ?? 1) : 1,
+          // Middy aborts a handler whose remaining time runs out: give it the whole visibility
+          // timeout locally (tests shorten it to a second or two).
+          functionTimeoutSeconds: definition.visibilityTimeoutSeconds,
+        });
+        // Stop polling before the endpoint closes.
+        stopping.push(() => poller.stop());
+        return poller;
+      }),
+    );
+    const queuesIdle = async () => {
+      for (const p of pollers) await p.idle();
     };
-    const consumer: SqsConsumer = (event, context) => consumerModule.handler(event, context);
-    const poller = startEventSourcePoller({
-      sqsEndpoint: sqs.endpoint,
-      queueUrl: usageQueue.url,
-      handler: options.wrapUsageConsumer ? options.wrapUsageConsumer(consumer) : consumer,
-      batchSize: usageDefinition.consumer.batchSize,
-      maximumBatchingWindowSeconds: usageDefinition.consumer.maximumBatchingWindowSeconds,
-      reportBatchItemFailures: usageDefinition.consumer.reportBatchItemFailures,
-      functionName: 'local-usage-aggregator',
-      concurrency: options.usageConsumers ?? 1,
-      // Middy aborts a handler whose remaining time runs out: give it the whole visibility
-      // timeout locally (tests shorten it to a second or two).
-      functionTimeoutSeconds: usageDefinition.visibilityTimeoutSeconds,
+
+    // The EventBridge schedule: the overage planner on every simulated hour.
+    const planner = await loadHandler<Record<string, never>, unknown>(schedules.overagePlanner.entry);
+    const overageStore = new OverageRepository(createTableRef({ TABLE_NAME: tableName, AWS_REGION: LOCAL_AWS_ENV.AWS_REGION, DYNAMODB_ENDPOINT: endpoint }));
+    const firstWork = async () => {
+      const end = await overageStore.earliestUnbilledEnd();
+      return end === null ? null : new Date(end.getTime() + CLOSE_GRACE_MS);
+    };
+    const schedule = hourlySchedule(clock.now(), firstWork, async () => {
+      await planner({}, localContext('local-overage-planner'));
+      await queuesIdle();
+      await stripe.idle();
     });
-    // Stop polling before the endpoint closes.
-    stopping.push(() => poller.stop());
+    clock.register(schedule);
 
     const keys = await loadOrCreateKeys(join(dataDir, 'keys', 'jwt-es256.json'));
     const api: RunningHttpApi = await startHttpApi({
@@ -198,7 +227,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         // Each side can cause work for the other (a webhook during usage processing): settle both until quiet.
         for (let i = 0; i < 2; i += 1) {
           await stripe.idle();
-          await poller.idle();
+          await queuesIdle();
         }
       },
       stop: async () => {

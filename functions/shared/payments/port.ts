@@ -87,7 +87,7 @@ export interface CreateSubscriptionInput {
   readonly idempotencyKey: string;
 }
 
-export interface PaymentProvider {
+export interface PaymentProvider extends OverageBilling {
   /** Creates the catalog's products and prices once; a re-run creates nothing. */
   syncCatalog(): Promise<{ created: number; existing: number }>;
   createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string>;
@@ -115,4 +115,28 @@ export interface PriceTarget {
   readonly planId: string;
   readonly cycle: BillingCycle;
   readonly currency: Currency;
+}
+
+export interface OverageItemInput {
+  readonly customerId: string;
+  readonly subscriptionId: string;
+  readonly currency: Currency;
+  readonly amount: number;
+  readonly description: string;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The renewal invoice while it is a draft; null leaves the item pending for the next one. */
+  readonly invoiceId: string | null;
+  readonly idempotencyKey: string;
+}
+
+/** What the overage run needs from the payment provider (SPEC section 5). */
+export interface OverageBilling {
+  /** Creates one invoice item; returns its id. Retries Stripe's 429s with backoff and jitter. */
+  createInvoiceItem(input: OverageItemInput): Promise<string>;
+  /** An invoice item created earlier for `overageKey` (its metadata), if any: for resuming after a crash. */
+  findInvoiceItem(customerId: string, overageKey: string): Promise<string | null>;
+  /** Invoices the customer's pending items now and finalizes the invoice (annual plans' monthly overage). */
+  invoicePendingItems(customerId: string, subscriptionId: string, idempotencyKey: string): Promise<ProviderInvoice>;
 }

@@ -5,6 +5,7 @@ import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscr
 import { Conflict, InvalidInput, InvalidSignature, PaymentRequired } from '../errors';
 import type {
   CreateSubscriptionInput,
+  OverageItemInput,
   InvoiceLineKind,
   InvoiceStatus,
   PaymentProvider,
@@ -63,6 +64,24 @@ const translate = (error: unknown): unknown => {
     return new InvalidInput('Unknown payment method', [{ field: 'payment_method', message: error.message }]);
   }
   return error;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stripe answers 429 when a client goes too fast (about 100 requests/s live, 25 in test mode)
+ * and the SDK does not retry it. Every call routed here carries an idempotency key, so trying
+ * again with exponential backoff and full jitter cannot create anything twice.
+ */
+export const withRateLimitRetry = async <T>(call: () => Promise<T>, attempts = 6, baseMs = 200): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeRateLimitError) || attempt >= attempts) throw error;
+      await sleep(Math.random() * baseMs * 2 ** (attempt - 1));
+    }
+  }
 };
 
 const translated = async <T>(call: () => Promise<T>): Promise<T> => {
@@ -260,6 +279,55 @@ export class StripeAdapter implements PaymentProvider {
       object: { kind, id: object.id ?? '' },
       customerId: idOf(object.customer ?? null),
     };
+  }
+
+  async createInvoiceItem(input: OverageItemInput): Promise<string> {
+    const create = (invoice: string | null) =>
+      withRateLimitRetry(() =>
+        this.stripe.invoiceItems.create(
+          {
+            customer: input.customerId,
+            subscription: input.subscriptionId,
+            currency: input.currency,
+            amount: input.amount,
+            description: input.description,
+            period: { start: Math.floor(input.periodStart.getTime() / 1000), end: Math.floor(input.periodEnd.getTime() / 1000) },
+            metadata: { ...input.metadata },
+            ...(invoice ? { invoice } : {}),
+          },
+          { idempotencyKey: invoice ? input.idempotencyKey : `${input.idempotencyKey}:pending` },
+        ),
+      );
+    try {
+      return (await create(input.invoiceId)).id;
+    } catch (error) {
+      // The renewal draft was finalized in the meantime: the item waits for the next invoice.
+      if (input.invoiceId && error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'invoice') {
+        return (await create(null)).id;
+      }
+      throw error;
+    }
+  }
+
+  async findInvoiceItem(customerId: string, overageKey: string): Promise<string | null> {
+    for await (const item of this.stripe.invoiceItems.list({ customer: customerId, limit: 100 })) {
+      if (item.metadata?.overage_key === overageKey) return item.id;
+    }
+    return null;
+  }
+
+  async invoicePendingItems(customerId: string, subscriptionId: string, idempotencyKey: string): Promise<ProviderInvoice> {
+    const draft = await withRateLimitRetry(() =>
+      this.stripe.invoices.create(
+        { customer: customerId, subscription: subscriptionId, pending_invoice_items_behavior: 'include', auto_advance: true },
+        { idempotencyKey },
+      ),
+    );
+    const invoice =
+      draft.status === 'draft' && draft.id
+        ? await withRateLimitRetry(() => this.stripe.invoices.finalizeInvoice(draft.id ?? '', {}, { idempotencyKey: `${idempotencyKey}:finalize` }))
+        : draft;
+    return this.toInvoice(invoice, await this.allLines(invoice));
   }
 
   private async retrieve(subscriptionId: string): Promise<Stripe.Subscription> {

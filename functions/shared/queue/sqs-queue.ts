@@ -68,12 +68,23 @@ export class SqsQueue implements MessageQueue {
   }
 }
 
-let shared: SqsQueue | undefined;
+let client: SQSClient | undefined;
+const queuesByVariable = new Map<string, SqsQueue>();
 
-/** The container's usage queue. */
-export const usageQueue = (): SqsQueue => {
-  if (shared) return shared;
+const queueFrom = (variable: 'USAGE_QUEUE_URL' | 'OVERAGE_QUEUE_URL'): SqsQueue => {
+  const existing = queuesByVariable.get(variable);
+  if (existing) return existing;
   const cfg = queueConfig();
-  const client = new SQSClient({ region: cfg.AWS_REGION, ...(cfg.SQS_ENDPOINT ? { endpoint: cfg.SQS_ENDPOINT } : {}) });
-  return (shared = new SqsQueue(client, cfg.USAGE_QUEUE_URL));
+  const url = cfg[variable];
+  if (!url) throw new Error(`invalid configuration: ${variable} is not set for this function`);
+  client ??= new SQSClient({ region: cfg.AWS_REGION, ...(cfg.SQS_ENDPOINT ? { endpoint: cfg.SQS_ENDPOINT } : {}) });
+  const queue = new SqsQueue(client, url);
+  queuesByVariable.set(variable, queue);
+  return queue;
 };
+
+/** The container's usage queue (the usage API sends to it). */
+export const usageQueue = (): SqsQueue => queueFrom('USAGE_QUEUE_URL');
+
+/** The container's overage work queue (the planner and the admin route send to it). */
+export const overageQueue = (): SqsQueue => queueFrom('OVERAGE_QUEUE_URL');

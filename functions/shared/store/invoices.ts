@@ -78,6 +78,19 @@ export class InvoiceRepository {
     return Item ? strip(Item) : null;
   }
 
+  /**
+   * The renewal invoice of a subscription for the period that ended at `periodEnd`, while it
+   * is still a draft (Stripe keeps it open for changes for about an hour); from our mirror.
+   */
+  async draftRenewal(tenantId: string, subscriptionId: string, periodEnd: string): Promise<Invoice | null> {
+    const { items } = await this.list(tenantId, { limit: 10 });
+    return (
+      items.find(
+        (i) => i.status === 'draft' && i.subscription_id === subscriptionId && i.billing_reason === 'subscription_cycle' && i.period_end === periodEnd,
+      ) ?? null
+    );
+  }
+
   async list(tenantId: string, options: { limit: number; cursor?: string }): Promise<{ items: Invoice[]; nextCursor: string | null }> {
     const listing = invoiceListing(tenantId);
     const result = await this.table.client.send(

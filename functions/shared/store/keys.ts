@@ -28,6 +28,7 @@ const PREFIX = {
   usageMessage: 'USAGEMSG#',
   usageRecord: 'USAGEKEY#',
   unbilled: 'UNBILLED#',
+  overage: 'OVERAGE#',
 } as const;
 
 const PROFILE = 'PROFILE';
@@ -141,3 +142,13 @@ export const usageAlertKey = (tenantId: string, periodStart: string, resource: s
   PK: tenantPk(tenantId),
   SK: `${usageAlertPrefix(periodStart)}${resource}#${threshold}`,
 });
+
+/** One record per billed overage line: `OVERAGE#<period start>#<resource>`, with the Stripe item id. */
+export const overageLineKey = (tenantId: string, periodStart: string, resource: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.overage}${periodStart}#${resource}`,
+});
+export const overageLinePrefix = (periodStart: string): string => `${PREFIX.overage}${periodStart}#`;
+
+/** The unbilled-periods index partitions, for the planner to query one by one. */
+export const unbilledShards = (): string[] => Array.from({ length: UNBILLED_SHARDS }, (_, i) => `${PREFIX.unbilled}${i}`);

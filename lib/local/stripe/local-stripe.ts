@@ -46,6 +46,8 @@ export interface LocalStripe {
   setWebhook(target: WebhookTarget | null): void;
   /** Every webhook attempt of this process, oldest first. */
   webhookAttempts(): readonly DeliveryAttempt[];
+  /** The next `n` API requests answer 429 `rate_limit`, as Stripe does when a client goes too fast. */
+  rateLimitNext(n: number): void;
   /** Stops listening, waits for the delivery in flight, saves the state. */
   close(): Promise<void>;
 }
@@ -83,7 +85,9 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
   const ctx: ApiContext = { ...billing, clock: options.clock, advanceClock: options.advanceClock, deliverer };
   const idempotency = new IdempotencyKeys(state, now);
 
+  const faults = { rateLimitNext: 0 };
   const server = createStripeServer({
+    faults,
     routes: ROUTES,
     ctx,
     idempotency,
@@ -115,6 +119,9 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
     idle: () => deliverer.drain(),
     setWebhook: (target) => deliverer.retarget(target),
     webhookAttempts: () => deliverer.attempts(),
+    rateLimitNext: (n) => {
+      faults.rateLimitNext = n;
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

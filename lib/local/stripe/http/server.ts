@@ -22,6 +22,8 @@ export interface StripeServerOptions {
   readonly idempotency: IdempotencyKeys;
   /** Runs after each API response is sent: persist, start webhook deliveries. */
   readonly afterRequest: () => void;
+  /** Injected faults: the next N API calls answer 429 (Stripe's rate limit), for retry tests. */
+  readonly faults: { rateLimitNext: number };
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -106,6 +108,14 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
     const url = new URL(req.url ?? '/', 'http://local');
     if (method === 'GET' && servePage(ctx, url.pathname, res)) return;
     authenticate(req.headers.authorization);
+    if (options.faults.rateLimitNext > 0) {
+      options.faults.rateLimitNext -= 1;
+      throw new StripeApiError(429, {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+      });
+    }
     const raw = method === 'POST' ? await readBody(req) : url.search.slice(1);
     const params = parseForm(raw);
     const found = match(method, url.pathname);

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { createApiHandler, operation } from '../shared/http/api';
+import { overageRun } from '../shared/overage/services';
+
+const processBody = z
+  .strictObject({
+    tenant_id: z.string().min(1).max(128).optional(),
+    period: z.iso.datetime().optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .optional();
+
+/** `POST /admin/usage/process-overages`: the scheduled run's code, for an admin, inline. */
+export const processOverages = operation({ body: processBody }, async ({ body }) => {
+  const run = await overageRun();
+  const summary = await run.process({
+    ...(body?.tenant_id ? { tenantId: body.tenant_id } : {}),
+    ...(body?.period ? { periodStart: new Date(body.period).toISOString() } : {}),
+    dryRun: body?.dry_run ?? false,
+  });
+  return { status: 200, body: { dry_run: body?.dry_run ?? false, ...summary } };
+});
+
+export const handler = createApiHandler('admin', { processOverages });

@@ -1,0 +1,27 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { logger } from '../shared/logger';
+import { overageBiller } from '../shared/overage/services';
+
+const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.datetime() });
+
+/** Bills each queued tenant period; failures come back to the queue (then its DLQ). */
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event) => {
+    const biller = await overageBiller();
+    const failures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records) {
+      try {
+        const item = work.parse(JSON.parse(record.body));
+        const result = await biller.billPeriod(item.tenant_id, item.period_start);
+        logger.info('overage period', { tenant_id: item.tenant_id, period_start: item.period_start, outcome: result.outcome, lines: result.lines.length });
+      } catch (error) {
+        logger.error('overage billing failed; will retry', { message_id: record.messageId, error });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  });

@@ -1,0 +1,138 @@
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { OverageLine } from '../domain/overage';
+import type { TableRef } from './client';
+import { ATTR, overageLineKey, overageLinePrefix, periodKey, tenantPk, unbilledShards } from './keys';
+import type { PeriodStatus } from './usage';
+
+export interface BilledLine extends OverageLine {
+  readonly stripe_invoice_item_id: string;
+}
+
+export interface DuePeriod {
+  readonly tenant_id: string;
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * The overage run's state: a period moves `open -> closing -> billed` by conditional writes,
+ * each billed line is recorded with its Stripe item, and unbilled periods are found through
+ * the sparse GSI2 (removed when billed), never by scanning.
+ */
+export class OverageRepository {
+  constructor(private readonly table: TableRef) {}
+
+  /** Ended, unbilled, billable periods (end before `before`), oldest first per shard. */
+  async duePeriods(before: Date, limit = 1_000): Promise<DuePeriod[]> {
+    const due: DuePeriod[] = [];
+    for (const shard of unbilledShards()) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.table.client.send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            IndexName: 'GSI2',
+            KeyConditionExpression: '#pk = :pk AND #sk < :before',
+            ExpressionAttributeNames: { '#pk': ATTR.gsi2pk, '#sk': ATTR.gsi2sk },
+            ExpressionAttributeValues: { ':pk': shard, ':before': before.toISOString() },
+            ExclusiveStartKey: start,
+            Limit: Math.min(limit - due.length, 500),
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          due.push({ tenant_id: String(item.tenant_id), start: String(item.start), end: String(item.end) });
+        }
+        start = out.LastEvaluatedKey;
+      } while (start && due.length < limit);
+      if (due.length >= limit) break;
+    }
+    return due;
+  }
+
+  /** The earliest end of any unbilled period, or null: when the next overage run has work. */
+  async earliestUnbilledEnd(): Promise<Date | null> {
+    let earliest: string | null = null;
+    for (const shard of unbilledShards()) {
+      const out = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: 'GSI2',
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': ATTR.gsi2pk },
+          ExpressionAttributeValues: { ':pk': shard },
+          Limit: 1,
+        }),
+      );
+      const end = out.Items?.[0]?.end;
+      if (typeof end === 'string' && (earliest === null || end < earliest)) earliest = end;
+    }
+    return earliest === null ? null : new Date(earliest);
+  }
+
+  /**
+   * Moves a period to `closing` (from `open`, or keeps it there when resuming). Returns the
+   * status it had, or null when it is already billed.
+   */
+  async claim(tenantId: string, periodStart: string): Promise<PeriodStatus | null> {
+    try {
+      const out = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: periodKey(tenantId, periodStart),
+          UpdateExpression: 'SET #s = :closing',
+          ConditionExpression: '#s IN (:open, :closing)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':open': 'open', ':closing': 'closing' },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return (out.Attributes?.status as PeriodStatus | undefined) ?? 'open';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return null;
+      throw error;
+    }
+  }
+
+  async lines(tenantId: string, periodStart: string): Promise<BilledLine[]> {
+    const out = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': overageLinePrefix(periodStart) },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map(({ PK: _p, SK: _s, ...line }) => line as unknown as BilledLine);
+  }
+
+  /** Records a billed line once (a resumed run finds it and moves on). */
+  async recordLine(tenantId: string, periodStart: string, line: BilledLine): Promise<void> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...overageLineKey(tenantId, periodStart, line.resource), ...line },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+
+  /** `closing -> billed`, leaving the planner's index. */
+  async markBilled(tenantId: string, periodStart: string, at: Date): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: periodKey(tenantId, periodStart),
+        UpdateExpression: 'SET #s = :billed, billed_at = :at REMOVE #g2pk, #g2sk',
+        ConditionExpression: '#s IN (:closing, :billed)',
+        ExpressionAttributeNames: { '#s': 'status', '#g2pk': ATTR.gsi2pk, '#g2sk': ATTR.gsi2sk },
+        ExpressionAttributeValues: { ':closing': 'closing', ':billed': 'billed', ':at': at.toISOString() },
+      }),
+    );
+  }
+}
