@@ -119,13 +119,6 @@ export class OverageBiller {
           }));
         const billedLine: BilledLine = { ...line, stripe_invoice_item_id: itemId };
         await overages.recordLine(tenantId, periodStart, billedLine);
-        await this.deps.events.append(tenantId, {
-          id: key,
-          type: 'overage.billed',
-          actor: { type: 'system' },
-          occurredAt: new Date(period.end),
-          data: { ...billedLine, period_start: period.start, period_end: period.end },
-        });
         billed.push(billedLine);
       }
       if (cycle === 'annual') {
@@ -133,6 +126,17 @@ export class OverageBiller {
         const invoice = await this.deps.provider.invoicePendingItems(customerId, subscriptionId, `overage-invoice:${tenantId}:${periodStart}`);
         await this.deps.invoices.save(storedInvoice(invoice, tenantId), readAt);
       }
+    }
+    // Every line's audit entry, also those recorded by a run that died before writing it
+    // (same id and time: appending again changes nothing).
+    for (const line of billed) {
+      await this.deps.events.append(tenantId, {
+        id: `overage:${tenantId}:${periodStart}:${line.resource}`,
+        type: 'overage.billed',
+        actor: { type: 'system' },
+        occurredAt: new Date(period.end),
+        data: { ...line, period_start: period.start, period_end: period.end },
+      });
     }
     await overages.markBilled(tenantId, periodStart, clock.now());
     return result('billed', billed);
