@@ -7,7 +7,9 @@ import { BillingFunction } from './constructs/billing-function';
 import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer } from './constructs/billing-identity';
 import { BillingTable } from './constructs/billing-table';
 import { QueueConsumer } from './constructs/usage-pipeline';
-import { queues } from './queues';
+import { queues, schedules } from './queues';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type RouteTable, routeTable as defaultRouteTable } from './routes';
 import { readStackConfig, type StackConfig } from './stack-config';
 
@@ -45,6 +47,9 @@ export class BillingStack extends Stack {
   readonly stripeSecret: Secret;
   /** The usage queue, its DLQ and the aggregation Lambda. */
   readonly usage: QueueConsumer;
+  /** The overage work queue, its DLQ and the worker; the planner that feeds it. */
+  readonly overage: QueueConsumer;
+  readonly overagePlanner: BillingFunction;
   /** Every alarm the stack raises, for whoever wires notifications. */
   readonly alarms: readonly Alarm[];
 
@@ -74,6 +79,28 @@ export class BillingStack extends Stack {
       environment: claimEnvironment(this.identity.claims),
     });
 
+    // The overage run: an hourly planner enqueues closed periods; workers bill them in Stripe.
+    this.overage = new QueueConsumer(this, 'Overage', {
+      definition: queues.overage,
+      table: this.table,
+      environment: claimEnvironment(this.identity.claims),
+      maxConcurrency: config.overageWorkerConcurrency,
+    });
+    this.overage.consumer.bindStripeSecret(this.stripeSecret);
+    this.overagePlanner = new BillingFunction(this, 'OveragePlanner', {
+      entry: schedules.overagePlanner.entry,
+      description: schedules.overagePlanner.description,
+      timeoutSeconds: 300,
+      environment: claimEnvironment(this.identity.claims),
+    });
+    this.overagePlanner.bindTable(this.table, { access: 'read' });
+    this.overagePlanner.bindQueueSend(this.overage.queue, 'OVERAGE_QUEUE_URL');
+    new Rule(this, 'OverageSchedule', {
+      description: 'Starts the overage run',
+      schedule: Schedule.expression(config.overageSchedule),
+      targets: [new LambdaFunction(this.overagePlanner.handler, { retryAttempts: 2 })],
+    });
+
     const functions = new Map<string, BillingFunction>();
     for (const [name, group] of Object.entries(routeTable.functionGroups)) {
       const fn = new BillingFunction(this, `${name}-function`, {
@@ -99,7 +126,12 @@ export class BillingStack extends Stack {
     });
 
 
-    this.alarms = [...[...functions.values()].map((fn) => fn.errorsAlarm), ...this.usage.alarms];
+    this.alarms = [
+      ...[...functions.values()].map((fn) => fn.errorsAlarm),
+      ...this.usage.alarms,
+      ...this.overage.alarms,
+      this.overagePlanner.errorsAlarm,
+    ];
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

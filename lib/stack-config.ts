@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
+import { schedules } from './queues';
 
 /**
  * Deployment settings, read once from CDK context (`cdk.json` or `cdk synth -c key=value`) and
@@ -24,6 +25,13 @@ const contextSchema = z
     throttleRateLimit: z.coerce.number().positive().default(100),
     throttleBurstLimit: z.coerce.number().int().positive().default(200),
     corsOrigins: list.pipe(z.array(origin)).default([]),
+    /** When the overage planner runs (EventBridge schedule expression). */
+    overageSchedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'an EventBridge schedule expression such as rate(1 hour)')
+      .default(schedules.overagePlanner.expression),
+    /** Overage workers at once: each makes a handful of Stripe calls per tenant; keep under Stripe's rate limit. */
+    overageWorkerConcurrency: z.coerce.number().int().min(1).max(50).default(5),
     /** Where Cognito's hosted sign-in may send the authorization code (auth code + PKCE). */
     authCallbackUrls: list.pipe(z.array(z.url()).min(1)).default(['http://localhost:3000/auth/callback']),
     /** Prefix of the Cognito hosted sign-in domain; globally unique per region, so no default. */

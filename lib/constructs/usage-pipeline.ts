@@ -11,6 +11,8 @@ export interface QueueConsumerProps {
   readonly definition: QueueDefinition;
   readonly table: BillingTable;
   readonly environment?: Readonly<Record<string, string>>;
+  /** Most consumer invocations at once (the event source mapping's maximum concurrency). */
+  readonly maxConcurrency?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export class QueueConsumer extends Construct {
         batchSize: def.consumer.batchSize,
         maxBatchingWindow: Duration.seconds(def.consumer.maximumBatchingWindowSeconds),
         reportBatchItemFailures: def.consumer.reportBatchItemFailures,
+        ...(props.maxConcurrency ? { maxConcurrency: Math.max(2, props.maxConcurrency) } : {}),
       }),
     );
     const dlqDepth = new Alarm(this, 'DeadLettersAlarm', {

@@ -4,7 +4,7 @@ import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../../lib/queues';
+import { queues, schedules } from '../../../lib/queues';
 import { routeKey, routeTable } from '../../../lib/routes';
 import { tableDefinition } from '../../../lib/table-definition';
 import {
@@ -20,7 +20,7 @@ import {
   synth,
 } from './synth';
 
-const functionCount = Object.keys(routeTable.functionGroups).length + Object.keys(queues).length;
+const functionCount = Object.keys(routeTable.functionGroups).length + Object.keys(queues).length + Object.keys(schedules).length;
 
 // Synthesis takes about a second: each describe synthesizes once and its tests share the result.
 
@@ -197,6 +197,23 @@ describe('BillingStack', () => {
         Namespace: 'AWS/SQS',
         Threshold: 1,
       });
+    });
+
+    it('starts the overage planner hourly from an EventBridge rule, and lets it only read the table and feed the overage queue', () => {
+      template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
+      expect(dynamoActionsOf(template, schedules.overagePlanner.description)).toEqual(
+        ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'].sort(),
+      );
+      expect(lambdaOf(template, schedules.overagePlanner.description).props.Environment.Variables).toHaveProperty('OVERAGE_QUEUE_URL');
+    });
+
+    it('bounds the overage workers\' concurrency (Stripe rate limit) and lets them read the Stripe secret', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: queues.overage.consumer.batchSize,
+        ScalingConfig: { MaximumConcurrency: 5 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(lambdaOf(template, queues.overage.consumer.description).props.Environment.Variables).toHaveProperty('STRIPE_SECRET_ARN');
     });
 
     it('lets only the usage API send to the usage queue, and tells it the URL', () => {
