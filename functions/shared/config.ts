@@ -39,6 +39,7 @@ const queueSchema = z.object({
   /** Each function gets the URLs of the queues it sends to, and only those. */
   USAGE_QUEUE_URL: z.url().optional(),
   OVERAGE_QUEUE_URL: z.url().optional(),
+  WEBHOOKS_QUEUE_URL: z.url().optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   /** Set only locally, to point the SDK at the local SQS endpoint. */
   SQS_ENDPOINT: z.url().optional(),

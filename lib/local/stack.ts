@@ -77,6 +77,10 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** `<NAME>_QUEUE_URL` for every queue, as the CDK stack sets them for the functions that send. */
+const queueUrlVariables = (created: Record<string, { url: string }>): Record<string, string> =>
+  Object.fromEntries(Object.entries(created).map(([name, q]) => [`${name.replace(/-/g, '_').toUpperCase()}_QUEUE_URL`, q.url]));
+
 /**
  * The whole local stack: DynamoDB Local with the stack's table, the local Stripe endpoint and
  * its webhooks, one simulated clock for all of them, the environment the Lambdas get in AWS,
@@ -132,18 +136,16 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const sqs = await startLocalSqs({ port: options.sqsPort ?? 0 });
     stopping.push(() => sqs.close());
     const sqsClient = createLocalSqsClient(sqs.endpoint);
-    const definitions = {
-      usage: { ...queues.usage, ...options.queueOverrides },
-      overage: { ...queues.overage, ...options.queueOverrides },
-    } satisfies Record<keyof typeof queues, QueueDefinition>;
+    const definitions = Object.fromEntries(
+      Object.entries(queues).map(([name, def]) => [name, { ...def, ...options.queueOverrides }]),
+    ) as Record<keyof typeof queues, QueueDefinition>;
     const created = await createQueuesFromDefinitions(sqsClient, definitions);
     const usageQueue = created.usage;
 
     // The handlers run in this process, so they read the same variables the stack sets in AWS.
     Object.assign(process.env, LOCAL_AWS_ENV, {
       SQS_ENDPOINT: sqs.endpoint,
-      USAGE_QUEUE_URL: usageQueue.url,
-      OVERAGE_QUEUE_URL: created.overage.url,
+      ...queueUrlVariables(created),
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: endpoint,
       STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_GRACE_MS, OverageBiller, type OverageDeps } from '../../functions/shared/overage/biller';
 import { StripeAdapter } from '../../functions/shared/payments/stripe-adapter';
+import { EventPublisher } from '../../functions/shared/events/publisher';
 import { BillingEventsRepository } from '../../functions/shared/store/billing-events';
 import { createTableRef } from '../../functions/shared/store/client';
 import { InvoiceRepository } from '../../functions/shared/store/invoices';
@@ -144,7 +145,7 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
         tenants: new TenantRepository(t),
         subscriptions: new SubscriptionRepository(t),
         invoices: new InvoiceRepository(t),
-        events: new BillingEventsRepository(t),
+        publisher: new EventPublisher(new BillingEventsRepository(t), null),
         provider,
         clock: api.stack.clock,
       };

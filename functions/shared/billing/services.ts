@@ -1,6 +1,6 @@
 import { clock } from '../clock';
 import { paymentProvider } from '../payments/provider';
-import { BillingEventsRepository } from '../store/billing-events';
+import { eventPublisher } from '../events/services';
 import { table } from '../store/client';
 import { InvoiceRepository } from '../store/invoices';
 import { ProcessedEvents } from '../store/processed-events';
@@ -18,7 +18,7 @@ const repositories = () => {
     tenants: new TenantRepository(t),
     subscriptions: new SubscriptionRepository(t),
     invoices: new InvoiceRepository(t),
-    events: new BillingEventsRepository(t),
+    publisher: eventPublisher(),
   };
 };
 

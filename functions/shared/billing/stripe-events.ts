@@ -1,6 +1,6 @@
 import { logger } from '../logger';
 import type { PaymentProvider, ProviderEvent } from '../payments/port';
-import type { BillingEventsRepository } from '../store/billing-events';
+import type { EventPublisher } from '../events/publisher';
 import type { InvoiceRepository } from '../store/invoices';
 import type { ProcessedEvents } from '../store/processed-events';
 import type { SubscriptionRepository } from '../store/subscriptions';
@@ -12,7 +12,7 @@ export interface StripeEventDeps {
   readonly tenants: TenantRepository;
   readonly subscriptions: SubscriptionRepository;
   readonly invoices: InvoiceRepository;
-  readonly events: BillingEventsRepository;
+  readonly publisher: EventPublisher;
   readonly processed: ProcessedEvents;
 }
 
@@ -38,7 +38,7 @@ export class StripeEventProcessor {
     }
     if (event.object.kind === 'subscription') await this.syncSubscription(tenantId, event.object.id);
     if (event.object.kind === 'invoice') await this.syncInvoice(tenantId, event.object.id);
-    await this.deps.events.append(tenantId, {
+    await this.deps.publisher.publish(tenantId, {
       id: `stripe:${event.id}`,
       type: `stripe.${event.type}`,
       actor: { type: 'stripe' },

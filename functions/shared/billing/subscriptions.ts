@@ -4,7 +4,9 @@ import type { Currency } from '../domain/money';
 import { classifyChange, isLive, type ChangeKind, type Subscription } from '../domain/subscription';
 import { Conflict, InvalidInput, NotFound } from '../errors';
 import type { PaymentProvider, ProviderSubscription } from '../payments/port';
-import type { Actor, BillingEventsRepository } from '../store/billing-events';
+import { randomUUID } from 'node:crypto';
+import type { EventPublisher } from '../events/publisher';
+import type { Actor } from '../store/billing-events';
 import type { InvoiceRepository } from '../store/invoices';
 import type { StoredSubscription, SubscriptionRepository } from '../store/subscriptions';
 import type { TenantRepository } from '../store/tenants';
@@ -15,7 +17,7 @@ export interface SubscriptionDeps {
   readonly tenants: TenantRepository;
   readonly subscriptions: SubscriptionRepository;
   readonly invoices: InvoiceRepository;
-  readonly events: BillingEventsRepository;
+  readonly publisher: EventPublisher;
   readonly clock: Clock;
 }
 
@@ -233,8 +235,8 @@ export class SubscriptionService {
 
   /** Appends to the audit trail; `once` makes a retried write land on the same entry. */
   private async record(tenantId: string, actor: Actor, type: string, data: Record<string, unknown>, once?: { id: string; at: Date }) {
-    await this.deps.events.append(tenantId, {
-      ...(once ? { id: once.id } : {}),
+    await this.deps.publisher.publish(tenantId, {
+      id: once?.id ?? randomUUID(),
       type,
       actor,
       occurredAt: once?.at ?? this.deps.clock.now(),

@@ -5,7 +5,7 @@ import { isCurrency } from '../domain/money';
 import { NotFound } from '../errors';
 import type { OverageBilling } from '../payments/port';
 import { storedInvoice } from '../billing/views';
-import type { BillingEventsRepository } from '../store/billing-events';
+import type { EventPublisher } from '../events/publisher';
 import type { InvoiceRepository } from '../store/invoices';
 import type { BilledLine, OverageRepository } from '../store/overages';
 import type { SubscriptionRepository } from '../store/subscriptions';
@@ -18,7 +18,7 @@ export interface OverageDeps {
   readonly tenants: TenantRepository;
   readonly subscriptions: SubscriptionRepository;
   readonly invoices: InvoiceRepository;
-  readonly events: BillingEventsRepository;
+  readonly publisher: EventPublisher;
   readonly provider: OverageBilling;
   readonly clock: Clock;
 }
@@ -130,7 +130,7 @@ export class OverageBiller {
     // Every line's audit entry, also those recorded by a run that died before writing it
     // (same id and time: appending again changes nothing).
     for (const line of billed) {
-      await this.deps.events.append(tenantId, {
+      await this.deps.publisher.publish(tenantId, {
         id: `overage:${tenantId}:${periodStart}:${line.resource}`,
         type: 'overage.billed',
         actor: { type: 'system' },

@@ -1,6 +1,6 @@
 import { clock } from '../clock';
 import { paymentProvider } from '../payments/provider';
-import { BillingEventsRepository } from '../store/billing-events';
+import { eventPublisher } from '../events/services';
 import { table } from '../store/client';
 import { InvoiceRepository } from '../store/invoices';
 import { OverageRepository } from '../store/overages';
@@ -25,7 +25,7 @@ export const overageBiller = (): Promise<OverageBiller> =>
       tenants: new TenantRepository(t),
       subscriptions: new SubscriptionRepository(t),
       invoices: new InvoiceRepository(t),
-      events: new BillingEventsRepository(t),
+      publisher: eventPublisher(),
       provider,
       clock: currentClock,
     });

@@ -71,7 +71,9 @@ export class SqsQueue implements MessageQueue {
 let client: SQSClient | undefined;
 const queuesByVariable = new Map<string, SqsQueue>();
 
-const queueFrom = (variable: 'USAGE_QUEUE_URL' | 'OVERAGE_QUEUE_URL'): SqsQueue => {
+type QueueVariable = 'USAGE_QUEUE_URL' | 'OVERAGE_QUEUE_URL' | 'WEBHOOKS_QUEUE_URL';
+
+const queueFrom = (variable: QueueVariable): SqsQueue => {
   const existing = queuesByVariable.get(variable);
   if (existing) return existing;
   const cfg = queueConfig();
@@ -85,6 +87,9 @@ const queueFrom = (variable: 'USAGE_QUEUE_URL' | 'OVERAGE_QUEUE_URL'): SqsQueue 
 
 /** The container's usage queue (the usage API sends to it). */
 export const usageQueue = (): SqsQueue => queueFrom('USAGE_QUEUE_URL');
+
+/** The tenant-webhook queue, when this function publishes events (null when not configured). */
+export const webhookQueue = (): SqsQueue | null => (queueConfig().WEBHOOKS_QUEUE_URL ? queueFrom('WEBHOOKS_QUEUE_URL') : null);
 
 /** The container's overage work queue (the planner and the admin route send to it). */
 export const overageQueue = (): SqsQueue => queueFrom('OVERAGE_QUEUE_URL');

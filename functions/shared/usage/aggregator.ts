@@ -4,7 +4,7 @@ import { addToTally, billableQuantity, emptyTally, quantityOf, thresholdsReached
 import { nextPeriod, usagePeriodAt, utcDate, type PeriodBasis } from '../domain/periods';
 import type { Resource } from '../domain/resources';
 import { logger } from '../logger';
-import type { BillingEventsRepository } from '../store/billing-events';
+import type { EventPublisher } from '../events/publisher';
 import { MAX_TRANSACTION_ITEMS, type BucketDelta, type StoredPeriod, type UsageRepository } from '../store/usage';
 import { usageMessageSchema, type PackedRecord } from './message';
 
@@ -17,7 +17,7 @@ export interface TenantBasis {
 
 export interface AggregatorDeps {
   readonly usage: UsageRepository;
-  readonly events: BillingEventsRepository;
+  readonly publisher: EventPublisher;
   readonly basisOf: (tenantId: string) => Promise<TenantBasis>;
   readonly clock: Clock;
 }
@@ -247,7 +247,7 @@ export class UsageAggregator {
           if (existing?.notified) continue;
           const firedAt = existing?.firedAt ?? (await this.deps.usage.markAlert(tenantId, periodStart, resource, threshold, this.deps.clock.now()));
           // Deterministic id and time: a retry after a crash writes the same entry, not a second one.
-          await this.deps.events.append(tenantId, {
+          await this.deps.publisher.publish(tenantId, {
             id: `usage-alert:${periodStart}:${resource}:${threshold}`,
             type: 'usage.threshold_reached',
             actor: { type: 'system' },

@@ -1,5 +1,5 @@
 import { clock } from '../clock';
-import { BillingEventsRepository } from '../store/billing-events';
+import { eventPublisher } from '../events/services';
 import { table } from '../store/client';
 import { SubscriptionRepository } from '../store/subscriptions';
 import { TenantRepository } from '../store/tenants';
@@ -37,7 +37,7 @@ export const usageIngest = (): UsageIngest => (ingest ??= new UsageIngest(usageQ
 export const usageAggregator = (): UsageAggregator =>
   (aggregator ??= new UsageAggregator({
     usage: new UsageRepository(table()),
-    events: new BillingEventsRepository(table()),
+    publisher: eventPublisher(),
     basisOf,
     clock: currentClock,
   }));
