@@ -53,9 +53,14 @@ export const functionGroups = {
     table: 'readwrite',
     usageQueue: 'send',
   },
+  events: {
+    entry: 'functions/events/handler.ts',
+    description: 'The tenant billing events (audit trail), read only',
+    table: 'read',
+  },
   admin: {
     entry: 'functions/admin/handler.ts',
-    description: 'Admin: process overages now (and, later, the overview)',
+    description: 'Admin: overview figures, process overages now',
     table: 'readwrite',
     stripe: true,
   },
@@ -90,7 +95,9 @@ export const routes = [
   { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },
   { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant' },
   { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant' },
+  { method: 'GET', path: '/admin/overview', group: 'admin', operation: 'overview', auth: 'admin' },
   { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
+  { method: 'GET', path: '/events', group: 'events', operation: 'listEvents', auth: 'tenant' },
   { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
 

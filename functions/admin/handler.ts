@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { createApiHandler, operation } from '../shared/http/api';
+import { adminOverview } from '../shared/billing/overview';
+import { clock } from '../shared/clock';
 import { overageRun } from '../shared/overage/services';
+import { table } from '../shared/store/client';
+import { StatsRepository } from '../shared/store/stats';
 
 const processBody = z
   .strictObject({
@@ -21,4 +25,9 @@ export const processOverages = operation({ body: processBody }, async ({ body })
   return { status: 200, body: { dry_run: body?.dry_run ?? false, ...summary } };
 });
 
-export const handler = createApiHandler('admin', { processOverages });
+export const overview = operation({}, async () => ({
+  status: 200,
+  body: await adminOverview(new StatsRepository(table()), { now: () => clock().now() }),
+}));
+
+export const handler = createApiHandler('admin', { processOverages, overview });

@@ -118,7 +118,7 @@ export class OverageBiller {
             idempotencyKey: key,
           }));
         const billedLine: BilledLine = { ...line, stripe_invoice_item_id: itemId };
-        await overages.recordLine(tenantId, periodStart, billedLine);
+        await overages.recordLine(tenantId, periodStart, billedLine, clock.now());
         billed.push(billedLine);
       }
       if (cycle === 'annual') {

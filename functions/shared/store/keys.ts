@@ -152,3 +152,18 @@ export const overageLinePrefix = (periodStart: string): string => `${PREFIX.over
 
 /** The unbilled-periods index partitions, for the planner to query one by one. */
 export const unbilledShards = (): string[] => Array.from({ length: UNBILLED_SHARDS }, (_, i) => `${PREFIX.unbilled}${i}`);
+
+/** The admin overview's maintained counters: one item, changed in the same transactions as the data. */
+export const statsKey = (): ItemKey => ({ PK: 'STATS', SK: 'OVERVIEW' });
+
+/** Counter attribute names on the stats item (`c#arr#usd`, `c#plan#starter`, ...). */
+export const statsCounter = (name: string): string => `c#${name}`;
+
+/** GSI2 on a subscription while it is trialing (by trial end) or past due (by tenant). */
+export const subscriptionWatchIndex = (status: string, tenantId: string, trialEnd: string | null) =>
+  status === 'trialing' && trialEnd
+    ? { GSI2PK: 'WATCH#TRIALING', GSI2SK: `${trialEnd}#${tenantId}` }
+    : status === 'past_due'
+      ? { GSI2PK: 'WATCH#PAST_DUE', GSI2SK: tenantId }
+      : null;
+export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE' } as const;

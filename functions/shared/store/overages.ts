@@ -1,7 +1,7 @@
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OverageLine } from '../domain/overage';
 import type { TableRef } from './client';
-import { ATTR, overageLineKey, overageLinePrefix, periodKey, tenantPk, unbilledShards } from './keys';
+import { ATTR, overageLineKey, overageLinePrefix, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
 import type { PeriodStatus } from './usage';
 
 export interface BilledLine extends OverageLine {
@@ -106,19 +106,46 @@ export class OverageRepository {
     return (out.Items ?? []).map(({ PK: _p, SK: _s, ...line }) => line as unknown as BilledLine);
   }
 
-  /** Records a billed line once (a resumed run finds it and moves on). */
-  async recordLine(tenantId: string, periodStart: string, line: BilledLine): Promise<void> {
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...overageLineKey(tenantId, periodStart, line.resource), ...line },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
+  /**
+   * Records a billed line once (a resumed run finds it and moves on), and in the same
+   * transaction adds its amount to the admin overview's overage revenue of the month.
+   */
+  async recordLine(tenantId: string, periodStart: string, line: BilledLine, billedAt: Date): Promise<void> {
+    const counter = statsCounter(`overage#${billedAt.toISOString().slice(0, 7)}#${line.currency}`);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table.tableName,
+                Item: { ...overageLineKey(tenantId, periodStart, line.resource), ...line },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': ATTR.pk },
+              },
+            },
+            {
+              Update: {
+                TableName: this.table.tableName,
+                Key: statsKey(),
+                UpdateExpression: 'ADD #c :amount',
+                ExpressionAttributeNames: { '#c': counter },
+                ExpressionAttributeValues: { ':amount': line.amount },
+              },
+            },
+          ],
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        );
+        return;
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+        // Recorded before: nothing to do. Another writer on the counters: try again shortly.
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
+        if (attempt >= 5 || !reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+        await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 20));
+      }
     }
   }
 

@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { counterDelta } from '../domain/overview';
 import type { Subscription } from '../domain/subscription';
 import { Conflict } from '../errors';
 import type { TableRef } from './client';
-import { FIELD, profileKey, subscriptionKey } from './keys';
+import { ATTR, FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
 
 /** Our copy of a Stripe subscription, plus the Stripe ids we need to change it. */
 export interface StoredSubscription extends Subscription {
@@ -15,49 +16,71 @@ export interface StoredSubscription extends Subscription {
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
 
+const MAX_ATTEMPTS = 5;
+
 export class SubscriptionRepository {
   constructor(private readonly table: TableRef) {}
 
   async get(tenantId: string, subscriptionId: string): Promise<StoredSubscription | null> {
-    const { Item } = await this.table.client.send(
-      new GetCommand({ TableName: this.table.tableName, Key: subscriptionKey(tenantId, subscriptionId), ConsistentRead: true }),
-    );
-    if (!Item) return null;
-    const { PK: _pk, SK: _sk, [FIELD.syncedAt]: _synced, ...sub } = Item;
-    return sub as StoredSubscription;
+    const item = await this.raw(tenantId, subscriptionId);
+    if (!item) return null;
+    const { PK: _pk, SK: _sk, GSI2PK: _g1, GSI2SK: _g2, [FIELD.syncedAt]: _synced, ...sub } = item;
+    return sub as unknown as StoredSubscription;
   }
 
   /**
    * Writes the copy unless a newer one is stored: `syncedAt` is when the data was read from
    * Stripe, so an older read (a slow request, a late webhook) never overwrites a newer one.
-   * Returns whether it wrote.
+   * In the same transaction it moves the admin overview's counters by the difference between
+   * the old and the new copy, so the figures stay exact without ever scanning. Returns
+   * whether it wrote.
    */
   async save(sub: StoredSubscription, syncedAt: Date): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...subscriptionKey(sub.tenant_id, sub.id), ...sub, [FIELD.syncedAt]: syncedAt.getTime() },
-          ConditionExpression: 'attribute_not_exists(#synced) OR #synced <= :synced',
-          ExpressionAttributeNames: { '#synced': FIELD.syncedAt },
-          ExpressionAttributeValues: { ':synced': syncedAt.getTime() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const old = await this.raw(sub.tenant_id, sub.id);
+      const oldSynced = typeof old?.[FIELD.syncedAt] === 'number' ? (old[FIELD.syncedAt] as number) : null;
+      if (oldSynced !== null && oldSynced > syncedAt.getTime()) return false;
+      const delta = counterDelta(old ? (old as unknown as StoredSubscription) : null, sub);
+      const watch = subscriptionWatchIndex(sub.status, sub.tenant_id, sub.trial_end);
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+        {
+          Put: {
+            TableName: this.table.tableName,
+            Item: { ...subscriptionKey(sub.tenant_id, sub.id), ...sub, ...(watch ?? {}), [FIELD.syncedAt]: syncedAt.getTime() },
+            // Unchanged since we read it: a racing writer makes us read again.
+            ConditionExpression: oldSynced === null ? 'attribute_not_exists(#pk)' : '#synced = :old',
+            ExpressionAttributeNames: oldSynced === null ? { '#pk': ATTR.pk } : { '#synced': FIELD.syncedAt },
+            ...(oldSynced === null ? {} : { ExpressionAttributeValues: { ':old': oldSynced } }),
+          },
+        },
+      ];
+      const names = Object.keys(delta);
+      if (names.length > 0) {
+        items.push({
+          Update: {
+            TableName: this.table.tableName,
+            Key: statsKey(),
+            UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#c${i}`, statsCounter(n)])),
+            ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:c${i}`, delta[n]])),
+          },
+        });
+      }
+      try {
+        await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     }
+    throw new Error(`subscription ${sub.id} kept changing while being saved`);
   }
 
   /**
    * Makes `sub` the tenant's current subscription and counts the create. The count must still
    * be `expectedCount`, so two concurrent creates cannot both succeed.
    */
-  async recordCreated(
-    sub: StoredSubscription,
-    input: { expectedCount: number; trialUsed: boolean },
-  ): Promise<void> {
+  async recordCreated(sub: StoredSubscription, input: { expectedCount: number; trialUsed: boolean }): Promise<void> {
     try {
       await this.table.client.send(
         new UpdateCommand({
@@ -82,5 +105,12 @@ export class SubscriptionRepository {
       if (isConditionFailure(error)) throw new Conflict('Another subscription was created for this tenant at the same time');
       throw error;
     }
+  }
+
+  private async raw(tenantId: string, subscriptionId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: subscriptionKey(tenantId, subscriptionId), ConsistentRead: true }),
+    );
+    return Item;
   }
 }

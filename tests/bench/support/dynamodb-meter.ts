@@ -1,0 +1,271 @@
+import {
+  type AttributeValue,
+  type BatchWriteItemCommandInput,
+  type DeleteItemCommandInput,
+  DynamoDBClient,
+  GetItemCommand,
+  type PutItemCommandInput,
+  type TransactWriteItemsCommandInput,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { tableDefinition } from '../../../lib/table-definition';
+import { itemBytes, writeUnitsFor } from './item-size';
+
+const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
+const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
+/** AWS performs two underlying reads or writes of every item in a transaction (prepare and commit). */
+const TRANSACTION_FACTOR = 2;
+
+export interface CommandCount {
+  calls: number;
+  failed: number;
+  units: number;
+}
+
+export interface DynamoUsage {
+  readonly writeRequests: number;
+  readonly failedWrites: number;
+  /** Write units as AWS bills them (transactions doubled, failed writes included). */
+  readonly writeUnits: number;
+  /** The part of `writeUnits` computed from item sizes because DynamoDB Local reported nothing for it. */
+  readonly computedWriteUnits: number;
+  readonly readRequests: number;
+  /** Read units as DynamoDB Local reports them (transactional reads doubled). */
+  readonly readUnits: number;
+  readonly byCommand: Readonly<Record<string, CommandCount>>;
+  /** Failed requests by error name. */
+  readonly failures: Readonly<Record<string, number>>;
+}
+
+type Key = Record<string, AttributeValue>;
+/** One item a write touched: its table and key, and the new item when the write carries it. */
+interface Touched {
+  readonly table: string;
+  readonly key: Key | null;
+  readonly newItem?: Record<string, AttributeValue>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+const keyOf = (item: Record<string, AttributeValue>): Key | null => {
+  const pk = item[tableDefinition.partitionKey];
+  const sk = item[tableDefinition.sortKey];
+  return pk && sk ? { [tableDefinition.partitionKey]: pk, [tableDefinition.sortKey]: sk } : null;
+};
+
+/** Units the response reported, and whether it reported any at all. */
+const reportedUnits = (output: unknown): { units: number; reported: boolean } => {
+  if (!isRecord(output) || output.ConsumedCapacity === undefined) return { units: 0, reported: false };
+  const list: unknown[] = Array.isArray(output.ConsumedCapacity) ? output.ConsumedCapacity : [output.ConsumedCapacity];
+  const units = list.reduce<number>((n, c) => n + (isRecord(c) && typeof c.CapacityUnits === 'number' ? c.CapacityUnits : 0), 0);
+  return { units, reported: true };
+};
+
+/** The items a (non-transactional) write touches. */
+const touchedBy = (command: string, input: unknown): Touched[] => {
+  switch (command) {
+    case 'PutItemCommand': {
+      const i = input as PutItemCommandInput;
+      return [{ table: i.TableName ?? '', key: keyOf(i.Item ?? {}), newItem: i.Item ?? {} }];
+    }
+    case 'UpdateItemCommand': {
+      const i = input as UpdateItemCommandInput;
+      return [{ table: i.TableName ?? '', key: i.Key ?? null }];
+    }
+    case 'DeleteItemCommand': {
+      const i = input as DeleteItemCommandInput;
+      return [{ table: i.TableName ?? '', key: i.Key ?? null }];
+    }
+    case 'BatchWriteItemCommand': {
+      const i = input as BatchWriteItemCommandInput;
+      return Object.entries(i.RequestItems ?? {}).flatMap(([table, requests]) =>
+        requests.map((r): Touched =>
+          r.PutRequest?.Item ? { table, key: keyOf(r.PutRequest.Item), newItem: r.PutRequest.Item } : { table, key: r.DeleteRequest?.Key ?? null },
+        ),
+      );
+    }
+    default:
+      return [];
+  }
+};
+
+/** The actions of a transaction, split into the ones DynamoDB Local reports units for and condition checks. */
+const transactionItems = (input: unknown): { writes: Touched[]; checks: Touched[] } => {
+  const writes: Touched[] = [];
+  const checks: Touched[] = [];
+  for (const item of (input as TransactWriteItemsCommandInput).TransactItems ?? []) {
+    if (item.Put) writes.push({ table: item.Put.TableName ?? '', key: keyOf(item.Put.Item ?? {}), newItem: item.Put.Item ?? {} });
+    if (item.Update) writes.push({ table: item.Update.TableName ?? '', key: item.Update.Key ?? null });
+    if (item.Delete) writes.push({ table: item.Delete.TableName ?? '', key: item.Delete.Key ?? null });
+    if (item.ConditionCheck) checks.push({ table: item.ConditionCheck.TableName ?? '', key: item.ConditionCheck.Key ?? null });
+  }
+  return { writes, checks };
+};
+
+const empty = () => ({
+  writeRequests: 0,
+  failedWrites: 0,
+  writeUnits: 0,
+  computedWriteUnits: 0,
+  readRequests: 0,
+  readUnits: 0,
+  byCommand: {} as Record<string, CommandCount>,
+  failures: {} as Record<string, number>,
+});
+
+/**
+ * Counts DynamoDB requests and capacity units of the clients it is attached to, as AWS bills
+ * them. Each data-plane request asks for `ReturnConsumedCapacity: 'TOTAL'`; the reported units are
+ * summed, except where DynamoDB Local departs from AWS:
+ *   - a transaction's units are doubled (AWS prepares and commits every item: 2 units per KB);
+ *   - a transaction's ConditionCheck actions, which DynamoDB Local leaves out of its figure
+ *     (probed with this DynamoDB Local), are added from item sizes, as writes (AWS bills them so);
+ *   - a failed conditional write (ConditionalCheckFailedException) returns no figure: AWS still
+ *     bills it, by the size of the larger of the stored and the new item (at least 1 unit);
+ *   - a cancelled transaction returns no figure: it is billed here like a committed one
+ *     (2 units per KB of every item), an assumption on the expensive side.
+ * Sizes of stored items come from a separate client this meter does not count.
+ *
+ * @example
+ * const meter = new DynamoMeter(stack.dynamoEndpoint, 'us-east-1');
+ * meter.attach(table().base);
+ * // ... run a workload ...
+ * const { writeUnits, writeRequests } = await meter.snapshot();
+ */
+export class DynamoMeter {
+  private usage = empty();
+  private pending: Promise<void>[] = [];
+  private readonly inspector: DynamoDBClient;
+
+  constructor(endpoint: string, region: string) {
+    this.inspector = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  }
+
+  /** Adds the counting middleware to `client` (and so to document clients built on it). */
+  attach(client: DynamoDBClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = typeof context.commandName === 'string' ? context.commandName : '';
+        if ((!WRITES.has(command) && !READS.has(command)) || !isRecord(args.input)) return next(args);
+        return next({ ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } as typeof args.input });
+      },
+      { step: 'initialize', name: 'benchReturnConsumedCapacity', override: true },
+    );
+    // In the build step the input is the low-level (marshalled) one, whichever client sent it.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = typeof context.commandName === 'string' ? context.commandName : '';
+        if (!WRITES.has(command) && !READS.has(command)) return next(args);
+        const input: unknown = args.input;
+        try {
+          const result = await next(args);
+          if (WRITES.has(command)) this.wrote(command, input, result.output);
+          else this.read(command, result.output);
+          return result;
+        } catch (error) {
+          this.failed(command, input, error);
+          throw error;
+        }
+      },
+      { step: 'build', name: 'benchCountCapacity', override: true },
+    );
+  }
+
+  /** The counts so far, once the item-size lookups of failed writes are done. */
+  async snapshot(): Promise<DynamoUsage> {
+    await this.drain();
+    return structuredClone(this.usage);
+  }
+
+  async reset(): Promise<void> {
+    await this.drain();
+    this.usage = empty();
+  }
+
+  destroy(): void {
+    this.inspector.destroy();
+  }
+
+  private async drain(): Promise<void> {
+    for (let round = 0; round < 10 && this.pending.length > 0; round += 1) {
+      const batch = this.pending;
+      this.pending = [];
+      await Promise.all(batch);
+    }
+  }
+
+  private entry(command: string): CommandCount {
+    return (this.usage.byCommand[command] ??= { calls: 0, failed: 0, units: 0 });
+  }
+
+  private addWriteUnits(command: string, units: number, computed: boolean): void {
+    this.usage.writeUnits += units;
+    if (computed) this.usage.computedWriteUnits += units;
+    this.entry(command).units += units;
+  }
+
+  /** Adds units computed from sizes later (they need a lookup), keeping the counts consistent. */
+  private later(work: Promise<number>, command: string): void {
+    this.pending.push(work.then((units) => this.addWriteUnits(command, units, true)));
+  }
+
+  private wrote(command: string, input: unknown, output: unknown): void {
+    this.usage.writeRequests += 1;
+    this.entry(command).calls += 1;
+    const { units, reported } = reportedUnits(output);
+    if (command === 'TransactWriteItemsCommand') {
+      const { writes, checks } = transactionItems(input);
+      if (reported) this.addWriteUnits(command, units * TRANSACTION_FACTOR, false);
+      else this.later(this.unitsOf(writes).then((u) => u * TRANSACTION_FACTOR), command);
+      if (checks.length > 0) this.later(this.unitsOf(checks).then((u) => u * TRANSACTION_FACTOR), command);
+      return;
+    }
+    if (reported) this.addWriteUnits(command, units, false);
+    else this.later(this.unitsOf(touchedBy(command, input)), command);
+  }
+
+  private read(command: string, output: unknown): void {
+    this.usage.readRequests += 1;
+    this.entry(command).calls += 1;
+    const factor = command === 'TransactGetItemsCommand' ? TRANSACTION_FACTOR : 1;
+    const units = reportedUnits(output).units * factor;
+    this.usage.readUnits += units;
+    this.entry(command).units += units;
+  }
+
+  private failed(command: string, input: unknown, error: unknown): void {
+    const name = error instanceof Error ? error.name : 'UnknownError';
+    this.usage.failures[name] = (this.usage.failures[name] ?? 0) + 1;
+    const entry = this.entry(command);
+    entry.calls += 1;
+    entry.failed += 1;
+    if (READS.has(command)) {
+      this.usage.readRequests += 1;
+      return;
+    }
+    this.usage.writeRequests += 1;
+    this.usage.failedWrites += 1;
+    if (name === 'ConditionalCheckFailedException') {
+      this.later(this.unitsOf(touchedBy(command, input)), command);
+    } else if (name === 'TransactionCanceledException') {
+      const { writes, checks } = transactionItems(input);
+      this.later(this.unitsOf([...writes, ...checks]).then((u) => u * TRANSACTION_FACTOR), command);
+    }
+    // Other errors (validation, throttling) are not billed.
+  }
+
+  /** Units of writing each item: the larger of the stored and the new item, per started KB. */
+  private async unitsOf(items: readonly Touched[]): Promise<number> {
+    let units = 0;
+    for (const item of items) {
+      const stored = item.key ? await this.storedBytes(item.table, item.key) : 0;
+      units += writeUnitsFor(Math.max(stored, item.newItem ? itemBytes(item.newItem) : 0));
+    }
+    return units;
+  }
+
+  private async storedBytes(table: string, key: Key): Promise<number> {
+    const { Item } = await this.inspector.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+    return Item ? itemBytes(Item) : 0;
+  }
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/local-api';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ start: new Date('2027-12-01T00:00:00Z') });
+});
+afterAll(async () => api.stack.stop());
+
+const subscribe = async (tenantId: string, body: Record<string, unknown>) => {
+  const token = await api.token({ tenantId });
+  const res = await api.call('/subscriptions/create', { method: 'POST', token, json: { billing_cycle: 'monthly', ...body } });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return token;
+};
+
+interface Overview {
+  mrr: Record<string, number>;
+  arr: Record<string, number>;
+  subscriptions: { by_plan: Record<string, number>; by_status: Record<string, number> };
+  trials_ending_7d: { tenant_id: string }[];
+  past_due: { tenant_id: string }[];
+  overage_revenue_current_period: Record<string, number>;
+  new_this_month: number;
+  churned_this_month: number;
+}
+
+describe('GET /admin/overview', () => {
+  it('adds up a scripted history exactly, annual plans counted /12 per currency', async () => {
+    const a = await subscribe('org-a', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
+    await subscribe('org-b', { plan_id: 'business', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' });
+    await subscribe('org-c', { plan_id: 'professional', currency: 'eur', trial_days: 5, payment_method: 'pm_card_visa' });
+    await subscribe('org-d', { plan_id: 'starter', trial_days: 2, payment_method: 'pm_card_chargeCustomerFail' });
+    const e = await subscribe('org-e', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
+    await api.call('/subscriptions/cancel', { method: 'POST', token: e, json: { immediately: true } });
+    await api.call('/subscriptions/update', { method: 'POST', token: a, json: { plan_id: 'professional' } });
+    await api.advanceTo('2027-12-04T00:00:00Z');
+
+    const admin = await api.token({ admin: true });
+    const res = await api.call('/admin/overview', { token: admin });
+    expect(res.status).toBe(200);
+    const o = (await res.json()) as Overview;
+    // ARR: professional monthly 29,900 x 12 + business annual 799,000 + past-due starter 9,900 x 12.
+    expect(o.arr).toEqual({ usd: 29_900 * 12 + 799_000 + 9_900 * 12 });
+    expect(o.mrr).toEqual({ usd: 106_383 });
+    expect(o.subscriptions.by_plan).toEqual({ professional: 2, business: 1, starter: 1 });
+    expect(o.subscriptions.by_status).toEqual({ active: 2, trialing: 1, past_due: 1, canceled: 1 });
+    expect(o.trials_ending_7d.map((t) => t.tenant_id)).toEqual(['org-c']);
+    expect(o.past_due.map((t) => t.tenant_id)).toEqual(['org-d']);
+    expect(o.new_this_month).toBe(5);
+    expect(o.churned_this_month).toBe(1);
+    expect(o.overage_revenue_current_period).toEqual({});
+  });
+
+  it('answers 403 to a tenant token', async () => {
+    const token = await api.token({ tenantId: 'org-a' });
+    expect((await api.call('/admin/overview', { token })).status).toBe(403);
+  });
+});
+
+describe('GET /events', () => {
+  it('lists the tenant\'s audit trail newest first, by type, and never another tenant\'s', async () => {
+    const token = await api.token({ tenantId: 'org-a' });
+    const res = await api.call('/events?limit=100', { token });
+    expect(res.status).toBe(200);
+    const { events } = (await res.json()) as { events: { type: string; tenant_id: string; actor: { type: string } }[] };
+    expect(events.every((e) => e.tenant_id === 'org-a')).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['subscription.created', 'subscription.upgraded']));
+    const upgraded = (await (await api.call('/events?type=subscription.upgraded', { token })).json()) as { events: { actor: { type: string; id?: string } }[] };
+    expect(upgraded.events).toHaveLength(1);
+    expect(upgraded.events[0]?.actor).toEqual({ type: 'user', id: 'user-org-a' });
+    expect((await api.call('/events?cursor=bm9wZQ', { token })).status).toBe(400);
+    expect((await api.call('/events?type=DROP TABLE', { token })).status).toBe(400);
+  });
+});
