@@ -8,6 +8,11 @@ export default defineConfig({
     hookTimeout: 120_000,
     // DynamoDB Local is shared by the run; two workers keep this 2-core machine responsive.
     maxWorkers: 2,
-    env: { AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1', POWERTOOLS_LOG_LEVEL: 'WARN' },
+    env: {
+      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
   },
 });

@@ -16,6 +16,9 @@ export const tableDefinition = {
   ],
 } as const;
 
+/** Partition-key prefix of the per-tenant rate-limit counters (IAM scopes read-only functions to it). */
+export const RATE_LIMIT_KEY_PREFIX = 'RATE#';
+
 export type IndexName = (typeof tableDefinition.indexes)[number]['name'];
 
 /** The same table as a DynamoDB CreateTable request (on-demand, every index projecting all). */

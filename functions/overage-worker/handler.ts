@@ -2,7 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../shared/logger';
+import { addAmount, count, METRIC, metrics } from '../shared/metrics';
 import { overageBiller } from '../shared/overage/services';
 
 const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.datetime() });
@@ -10,6 +12,7 @@ const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.dateti
 /** Bills each queued tenant period; failures come back to the queue (then its DLQ). */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
   .handler(async (event) => {
     const biller = await overageBiller();
     const failures: { itemIdentifier: string }[] = [];
@@ -17,6 +20,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
       try {
         const item = work.parse(JSON.parse(record.body));
         const result = await biller.billPeriod(item.tenant_id, item.period_start);
+        if (result.outcome === 'billed') {
+          for (const line of result.lines) addAmount(METRIC.overageAmountBilled, line.currency, line.amount);
+          count(METRIC.overageLinesBilled, result.lines.length);
+        }
         logger.info('overage period', { tenant_id: item.tenant_id, period_start: item.period_start, outcome: result.outcome, lines: result.lines.length });
       } catch (error) {
         logger.error('overage billing failed; will retry', { message_id: record.messageId, error });

@@ -4,6 +4,7 @@ import { subscriptionView } from '../shared/billing/views';
 import { BILLING_CYCLES, catalog } from '../shared/domain/catalog';
 import { CURRENCIES } from '../shared/domain/money';
 import { createApiHandler, operation, type ApiRequest } from '../shared/http/api';
+import { humanText } from '../shared/http/validation';
 import type { Actor } from '../shared/store/billing-events';
 
 const planId = z.enum(catalog.plans.map((p) => p.id) as [string, ...string[]]);
@@ -16,7 +17,7 @@ const createBody = z.strictObject({
   currency: currency.optional(),
   trial_days: z.number().int().min(0).max(30).optional(),
   email: z.email().max(254).optional(),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: humanText(200).optional(),
   payment_method: z.string().regex(/^pm_\w{1,200}$/, 'a Stripe payment method id (pm_...)').optional(),
 });
 

@@ -1,7 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../shared/logger';
+import { metrics } from '../shared/metrics';
 import { usageAggregator } from '../shared/usage/services';
 
 /**
@@ -10,6 +12,7 @@ import { usageAggregator } from '../shared/usage/services';
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
   .handler(async (event) => {
     const failed = await usageAggregator().processBatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };

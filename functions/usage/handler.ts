@@ -3,6 +3,8 @@ import { clock } from '../shared/clock';
 import { RESOURCES } from '../shared/domain/resources';
 import { METERING_LIMITS, type UsageRecord } from '../shared/domain/metering';
 import { createApiHandler, operation } from '../shared/http/api';
+import { count, METRIC } from '../shared/metrics';
+import { consumeRecords } from '../shared/http/middleware';
 import { usageIngest, usageReports } from '../shared/usage/services';
 
 const tenantOf = (tenantId: string | null | undefined): string => {
@@ -55,6 +57,7 @@ const trackBody = z.union([z.object({ records: z.unknown() }).loose(), z.object(
 
 
 export const trackUsage = operation({ body: trackBody, idempotent: true }, async ({ body, principal, headers }) => {
+  await consumeRecords(tenantOf(principal?.tenantId), body.length);
   const now = clock().now().toISOString();
   const records: UsageRecord[] = body.map((r) => ({
     resource_type: r.resource_type,
@@ -63,6 +66,7 @@ export const trackUsage = operation({ body: trackBody, idempotent: true }, async
     ...(r.idempotency_key ? { idempotency_key: r.idempotency_key } : {}),
   }));
   const accepted = await usageIngest().track(tenantOf(principal?.tenantId), records, headers['idempotency-key'] ?? null);
+  count(METRIC.usageRecordsIngested, accepted);
   return { status: 202, body: { accepted } };
 });
 

@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../routes';
-import { tableDefinition } from '../table-definition';
+import { RATE_LIMIT_KEY_PREFIX, tableDefinition } from '../table-definition';
 
 export type DataAccess = Exclude<TableAccess, 'none'>;
 
@@ -46,6 +46,20 @@ export class BillingTable extends Construct {
 
   get tableName(): string {
     return this.table.tableName;
+  }
+
+  /**
+   * Lets a read-only function keep its tenants' rate-limit counters: `UpdateItem` only on items
+   * whose partition key starts with the rate-limit prefix (IAM `dynamodb:LeadingKeys`).
+   */
+  grantRateLimitCounters(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_LIMIT_KEY_PREFIX}*`] } },
+      }),
+    );
   }
 
   /**

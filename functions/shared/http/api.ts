@@ -4,9 +4,11 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { InvalidInput } from '../errors';
 import { logger } from '../logger';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { metrics } from '../metrics';
 import { operationsOf, routeTable, type RouteTable } from '../../../lib/routes';
 import { jsonResponse } from './error-response';
-import { authorizeRoute, errorResponder, jsonBody, securityHeaders, type ApiContext } from './middleware';
+import { authorizeRoute, errorResponder, jsonBody, securityHeaders, tenantRateLimit, type ApiContext } from './middleware';
 import type { Principal } from './principal';
 import type { ApiEvent } from './types';
 import { onceForKey } from './idempotency';
@@ -88,9 +90,11 @@ export const createApiHandler = (
 
   return middy<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .use(securityHeaders())
     .use(errorResponder())
     .use(authorizeRoute(table))
+    .use(tenantRateLimit())
     .use(jsonBody())
     .handler(async (event, context) => {
       const name = context.route?.operation ?? '';

@@ -1,6 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { authConfig } from '../config';
+import { authConfig, rateLimitConfig } from '../config';
+import { table } from '../store/client';
+import { RateLimiter } from '../store/rate-limits';
 import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedMediaType } from '../errors';
 import { logger } from '../logger';
 import { findRouteByKey, type Route, type RouteTable } from '../../../lib/routes';
@@ -73,6 +75,30 @@ export const authorizeRoute = (table: RouteTable): ApiMiddleware => ({
     logger.appendKeys({ tenant_id: principal.tenantId ?? undefined, user_id: principal.userId });
   },
 });
+
+let limiter: RateLimiter | undefined;
+
+/**
+ * The per-tenant request limit (429 with Retry-After), on tenant routes of functions that
+ * have the table. Stage throttling in API Gateway limits the API as a whole.
+ */
+export const tenantRateLimit = (): ApiMiddleware => ({
+  before: async (request) => {
+    const tenantId = request.context.principal?.tenantId;
+    if (request.context.route?.auth !== 'tenant' || !tenantId || !process.env.TABLE_NAME) return;
+    limiter ??= new RateLimiter(table());
+    await limiter.consume(tenantId, 'requests', rateLimitConfig().RATE_LIMIT_REQUESTS_PER_MINUTE, 60);
+  },
+});
+
+/**
+ * The usage-records limit of `POST /usage/track`, counted in records, not requests: the
+ * per-second rate over one-minute windows, so leases amortize over a tenant's steady traffic.
+ */
+export const consumeRecords = async (tenantId: string, records: number): Promise<void> => {
+  limiter ??= new RateLimiter(table());
+  await limiter.consume(tenantId, 'records', rateLimitConfig().RATE_LIMIT_RECORDS_PER_SECOND * 60, 60, records);
+};
 
 /** The largest JSON body accepted (usage batches of 1,000 records fit well inside). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;

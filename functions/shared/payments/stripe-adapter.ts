@@ -3,6 +3,7 @@ import { BILLING_CYCLES, catalog, type BillingCycle, type Catalog } from '../dom
 import { CURRENCIES, isCurrency, type Currency } from '../domain/money';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
 import { Conflict, InvalidInput, InvalidSignature, PaymentRequired } from '../errors';
+import { count, METRIC } from '../metrics';
 import type {
   CreateSubscriptionInput,
   OverageItemInput,
@@ -56,6 +57,7 @@ export interface StripeAdapterOptions {
  * parameters a 409, an unknown payment method a 400 naming it. Anything else stays internal.
  */
 const translate = (error: unknown): unknown => {
+  if (error instanceof Stripe.errors.StripeError) count(METRIC.stripeErrors);
   if (error instanceof Stripe.errors.StripeCardError) return new PaymentRequired(error.message, { cause: error });
   if (error instanceof Stripe.errors.StripeIdempotencyError) {
     return new Conflict('A previous request with other parameters is still being processed; try again', { cause: error });
@@ -78,6 +80,7 @@ export const withRateLimitRetry = async <T>(call: () => Promise<T>, attempts = 6
     try {
       return await call();
     } catch (error) {
+      if (error instanceof Stripe.errors.StripeError) count(error instanceof Stripe.errors.StripeRateLimitError ? METRIC.stripeRateLimited : METRIC.stripeErrors);
       if (!(error instanceof Stripe.errors.StripeRateLimitError) || attempt >= attempts) throw error;
       await sleep(Math.random() * baseMs * 2 ** (attempt - 1));
     }

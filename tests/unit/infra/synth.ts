@@ -74,6 +74,7 @@ const policySchema = z.object({
       z.object({
         Action: z.union([z.string(), z.array(z.string())]).transform((a) => (Array.isArray(a) ? a : [a])),
         Resource: z.unknown(),
+        Condition: z.unknown().optional(),
       }),
     ),
   }),

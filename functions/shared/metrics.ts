@@ -1,0 +1,29 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/**
+ * Business metrics in CloudWatch embedded metric format (namespace `SecureNetBilling`): the
+ * middleware of every handler flushes them once per invocation. The stack's dashboard and
+ * alarms read them.
+ */
+export const metrics = new Metrics({ namespace: 'SecureNetBilling', serviceName: 'securenet-billing' });
+
+export const METRIC = {
+  usageRecordsIngested: 'UsageRecordsIngested',
+  overageAmountBilled: 'OverageAmountBilled',
+  overageLinesBilled: 'OverageLinesBilled',
+  stripeErrors: 'StripeErrors',
+  stripeRateLimited: 'StripeRateLimited',
+  webhookDeliveryFailures: 'WebhookDeliveryFailures',
+} as const;
+
+/** Counts one event of `name`. */
+export const count = (name: string, value = 1): void => {
+  metrics.addMetric(name, MetricUnit.Count, value);
+};
+
+/** Adds an amount of money (minor units) under a currency dimension. */
+export const addAmount = (name: string, currency: string, amount: number): void => {
+  const single = metrics.singleMetric();
+  single.addDimension('currency', currency);
+  single.addMetric(name, MetricUnit.Count, amount);
+};
