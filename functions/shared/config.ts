@@ -45,6 +45,13 @@ const queueSchema = z.object({
   SQS_ENDPOINT: z.url().optional(),
 });
 
+const rateLimitSchema = z.object({
+  /** Requests per tenant per minute on tenant routes (stage throttling guards the API as a whole). */
+  RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(1_200),
+  /** Usage records per tenant per second on POST /usage/track. */
+  RATE_LIMIT_RECORDS_PER_SECOND: z.coerce.number().int().positive().default(10_000),
+});
+
 export type AuthConfig = z.infer<typeof authSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type StripeConfig = z.infer<typeof stripeSchema>;
@@ -69,3 +76,4 @@ export const authConfig = once(() => parseEnv(authSchema));
 export const storeConfig = once(() => parseEnv(storeSchema));
 export const stripeConfig = once(() => parseEnv(stripeSchema));
 export const queueConfig = once(() => parseEnv(queueSchema));
+export const rateLimitConfig = once(() => parseEnv(rateLimitSchema));

@@ -1,4 +1,4 @@
-import { tableDefinition } from '../../../lib/table-definition';
+import { RATE_LIMIT_KEY_PREFIX, tableDefinition } from '../../../lib/table-definition';
 
 /**
  * Every key of the single table is built here, and nowhere else (docs/data-model.md).
@@ -29,6 +29,7 @@ const PREFIX = {
   usageRecord: 'USAGEKEY#',
   unbilled: 'UNBILLED#',
   overage: 'OVERAGE#',
+  rate: RATE_LIMIT_KEY_PREFIX,
 } as const;
 
 const PROFILE = 'PROFILE';
@@ -167,3 +168,43 @@ export const subscriptionWatchIndex = (status: string, tenantId: string, trialEn
       ? { GSI2PK: 'WATCH#PAST_DUE', GSI2SK: tenantId }
       : null;
 export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE' } as const;
+
+/** Tenant webhooks (`store/webhooks.ts`): endpoints, their count, delivery state and attempts. */
+const WEBHOOK_PREFIX = { endpoint: 'WEBHOOK#', delivery: 'WHDELIVERY#', attempt: 'DELIVERY#' } as const;
+
+/** One webhook endpoint of a tenant: `WEBHOOK#<id>` (another tenant's id is simply not there). */
+export const webhookEndpointKey = (tenantId: string, endpointId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${WEBHOOK_PREFIX.endpoint}${endpointId}`,
+});
+export const webhookEndpointPrefix = (): string => WEBHOOK_PREFIX.endpoint;
+
+/** The tenant's endpoint count, kept in the same transactions as creates and deletes (the cap). */
+export const webhookCountKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: 'WEBHOOK_COUNT' });
+
+/** Delivery state of one event to one endpoint: attempts so far, lease, delivered. TTL. */
+export const webhookDeliveryKey = (tenantId: string, endpointId: string, eventId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${WEBHOOK_PREFIX.delivery}${endpointId}#${eventId}`,
+});
+
+/** One delivery attempt, listed newest first: `DELIVERY#<attempted at>#<event>#<endpoint>#<attempt>`. TTL. */
+export const webhookAttemptKey = (tenantId: string, attemptedAt: string, eventId: string, endpointId: string, attempt: number): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${WEBHOOK_PREFIX.attempt}${attemptedAt}#${eventId}#${endpointId}#${String(attempt).padStart(4, '0')}`,
+});
+export const webhookAttemptPrefix = (): string => WEBHOOK_PREFIX.attempt;
+
+/** Attribute names of webhook items that conditions and updates name. */
+export const WEBHOOK_FIELD = {
+  count: 'endpoint_count',
+  attempts: 'attempts',
+  leaseUntil: 'lease_until',
+  deliveredAt: 'delivered_at',
+} as const;
+
+/** A per-tenant rate-limit window: `RATE#<tenant>#<what>#<window start>`, expiring by TTL. */
+export const rateWindowKey = (tenantId: string, what: string, windowStart: number): ItemKey => ({
+  PK: `${PREFIX.rate}${tenantId}#${what}#${windowStart}`,
+  SK: MARKER,
+});
