@@ -2,9 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../shared/logger';
-import { addAmount, count, METRIC, metrics } from '../shared/metrics';
+import { addAmount, count, METRIC, publishMetrics } from '../shared/metrics';
 import { overageBiller } from '../shared/overage/services';
 
 const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.datetime() });
@@ -12,7 +11,7 @@ const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.dateti
 /** Bills each queued tenant period; failures come back to the queue (then its DLQ). */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(publishMetrics())
   .handler(async (event) => {
     const biller = await overageBiller();
     const failures: { itemIdentifier: string }[] = [];

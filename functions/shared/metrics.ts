@@ -27,3 +27,14 @@ export const addAmount = (name: string, currency: string, amount: number): void 
   single.addDimension('currency', currency);
   single.addMetric(name, MetricUnit.Count, amount);
 };
+
+/**
+ * Flushes the invocation's metrics, when it recorded any (Powertools' own middleware would log a
+ * warning on every invocation that recorded none: one log line per request).
+ */
+export const publishMetrics = () => {
+  const flush = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+};

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger } from '../shared/logger';
-import { metrics } from '../shared/metrics';
+import { publishMetrics } from '../shared/metrics';
 import { usageAggregator } from '../shared/usage/services';
 
 /**
@@ -12,7 +11,7 @@ import { usageAggregator } from '../shared/usage/services';
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(publishMetrics())
   .handler(async (event) => {
     const failed = await usageAggregator().processBatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };

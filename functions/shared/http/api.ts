@@ -4,8 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { InvalidInput } from '../errors';
 import { logger } from '../logger';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { metrics } from '../metrics';
+import { publishMetrics } from '../metrics';
 import { operationsOf, routeTable, type RouteTable } from '../../../lib/routes';
 import { jsonResponse } from './error-response';
 import { authorizeRoute, errorResponder, jsonBody, securityHeaders, tenantRateLimit, type ApiContext } from './middleware';
@@ -90,7 +89,7 @@ export const createApiHandler = (
 
   return middy<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .use(securityHeaders())
     .use(errorResponder())
     .use(authorizeRoute(table))

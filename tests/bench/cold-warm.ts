@@ -1,0 +1,234 @@
+/**
+ * Warm latency of the hot routes, for `npm run bench:cold`: the local stack in this process,
+ * sequential requests over loopback HTTP after a warm-up, and the same routes with the handler
+ * export called directly (no HTTP server, no JWT check), to separate handler time from the rest.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { API_PREFIX, functionGroups, routes, routeKey, type Route } from '../../lib/routes';
+import { SimulatedClock } from '../../lib/local/clock';
+import { issueToken, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../lib/local/jwt';
+import { localContext } from '../../lib/local/lambda';
+import { REPO_ROOT, startLocalStack, type LocalStack } from '../../lib/local/stack';
+
+export interface WarmConfig {
+  readonly warmUp: number;
+  readonly samples: number;
+  readonly clockStart: Date;
+}
+
+/** One hot call: a route of the table, a body, the status it must answer. */
+interface HotCall {
+  readonly label: string;
+  readonly method: Route['method'];
+  readonly path: string;
+  readonly body?: unknown;
+  readonly status: number;
+}
+
+export interface WarmResult {
+  readonly label: string;
+  /** Client-observed latency over HTTP, ms. */
+  readonly http: readonly number[];
+  /** The handler export called in-process with a built event, ms. */
+  readonly handler: readonly number[];
+}
+
+const TENANT = 'org-bench-cold';
+
+const records = (n: number) => ({
+  records: Array.from({ length: n }, (_, i) => ({ resource_type: i % 2 === 0 ? 'api_calls' : 'alerts', usage_amount: 1 + (i % 5) })),
+});
+
+const HOT_CALLS: readonly HotCall[] = [
+  { label: 'GET  /plans', method: 'GET', path: '/plans', status: 200 },
+  { label: 'GET  /subscriptions/current', method: 'GET', path: '/subscriptions/current', status: 200 },
+  { label: 'POST /usage/track (1 record)', method: 'POST', path: '/usage/track', body: { resource_type: 'api_calls', usage_amount: 1 }, status: 202 },
+  { label: 'POST /usage/track (100 records)', method: 'POST', path: '/usage/track', body: records(100), status: 202 },
+  { label: 'GET  /usage/current', method: 'GET', path: '/usage/current', status: 200 },
+  { label: 'GET  /invoices', method: 'GET', path: '/invoices', status: 200 },
+];
+
+/** Powertools output the handlers write during the warm phase, dropped so the report stays readable. */
+export interface DroppedOutput {
+  /** CloudWatch embedded-metric-format lines (stdout): serialized as in Lambda, just not printed. */
+  emfLines: number;
+  /** Powertools Metrics' "No application metrics to publish" warnings (stderr), one per flush with nothing to publish. */
+  emptyMetricWarnings: number;
+}
+
+const EMF_PREFIX = '{"_aws":';
+const EMPTY_METRICS_WARNING = 'No application metrics to publish';
+
+/** Wraps `stream.write` to drop what `drop` matches; returns the function that restores it. */
+const dropWrites = (stream: NodeJS.WriteStream, drop: (text: string) => boolean): (() => void) => {
+  const original = stream.write;
+  const write = (chunk: Uint8Array | string, ...rest: unknown[]): boolean => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (drop(text)) {
+      const callback = rest.find((r): r is () => void => typeof r === 'function');
+      callback?.();
+      return true;
+    }
+    return (original as (...args: unknown[]) => boolean).apply(stream, [chunk, ...rest]);
+  };
+  stream.write = write as unknown as typeof stream.write;
+  return () => {
+    stream.write = original;
+  };
+};
+
+type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const routeOf = (call: HotCall): Route => {
+  const route = routes.find((r) => r.method === call.method && r.path === call.path);
+  if (!route) throw new Error(`${call.method} ${call.path} is not in lib/routes.ts`);
+  return route;
+};
+
+/** The module the local HTTP API loaded for the group (same URL, so the same instance and clients). */
+const loadGroupHandler = async (group: string): Promise<Handler> => {
+  const fn = (functionGroups as Readonly<Record<string, { entry: string }>>)[group];
+  if (!fn) throw new Error(`no function group ${group}`);
+  const module = (await import(pathToFileURL(resolve(REPO_ROOT, fn.entry)).href)) as { handler: Handler };
+  return module.handler;
+};
+
+/** An API Gateway HTTP API v2 event as the JWT authorizer hands it over: claims as strings. */
+const gatewayEvent = (route: Route, body: unknown, claims: Record<string, string> | null): APIGatewayProxyEventV2WithJWTAuthorizer => {
+  const path = `${API_PREFIX}${route.path}`;
+  const now = new Date();
+  const raw = body === undefined ? undefined : JSON.stringify(body);
+  const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+    version: '2.0',
+    routeKey: routeKey(route),
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'localhost', 'user-agent': 'bench-cold', ...(raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(raw)) }) },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: route.method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench-cold' },
+      requestId: randomUUID(),
+      routeKey: routeKey(route),
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+    },
+    isBase64Encoded: false,
+    ...(raw === undefined ? {} : { body: raw }),
+  };
+  if (!claims) delete (event.requestContext as Partial<typeof event.requestContext>).authorizer;
+  return event;
+};
+
+const timed = async (times: number, warmUp: number, once: () => Promise<void>): Promise<number[]> => {
+  for (let i = 0; i < warmUp; i += 1) await once();
+  const out: number[] = [];
+  for (let i = 0; i < times; i += 1) {
+    const started = performance.now();
+    await once();
+    out.push(performance.now() - started);
+  }
+  return out;
+};
+
+const measureRoutes = async (stack: LocalStack, config: WarmConfig, progress: (line: string) => void): Promise<WarmResult[]> => {
+  const token = await issueToken(stack.keys, { tenantId: TENANT });
+  const call = async (method: string, path: string, body: unknown): Promise<Response> =>
+    fetch(`${stack.apiUrl}${API_PREFIX}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  const created = await call('POST', '/subscriptions/create', { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' });
+  if (created.status !== 201) throw new Error(`POST /subscriptions/create answered ${created.status}: ${(await created.text()).slice(0, 500)}`);
+  await stack.settle();
+  const invoices = (await (await call('GET', '/invoices', undefined)).json()) as { invoices?: unknown[] };
+  if (!invoices.invoices?.length) throw new Error('the subscription produced no invoice: GET /invoices would measure an empty list');
+
+  // Claims as API Gateway passes them for this token (lists would be `[a b]`; none here).
+  const claims: Record<string, string> = {
+    sub: `user-${TENANT}`,
+    'custom:tenant_id': TENANT,
+    token_use: 'id',
+    iss: LOCAL_ISSUER,
+    aud: LOCAL_AUDIENCE,
+  };
+  const results: WarmResult[] = [];
+  for (const hot of HOT_CALLS) {
+    const route = routeOf(hot);
+    progress(`warm: ${hot.label}...`);
+    const http = await timed(config.samples, config.warmUp, async () => {
+      const res = await call(hot.method, hot.path, hot.body);
+      const text = await res.text();
+      if (res.status !== hot.status) throw new Error(`${hot.label} answered ${res.status}, not ${hot.status}: ${text.slice(0, 300)}`);
+    });
+    await stack.settle();
+    const handler = await loadGroupHandler(route.group);
+    const direct = await timed(config.samples, config.warmUp, async () => {
+      const event = gatewayEvent(route, hot.body, route.auth === 'public' ? null : claims);
+      // A fresh context per call, as API Gateway's 29 s integration timeout starts anew each time.
+      const result = await handler(event, localContext(`bench-${route.group}`, 29_000));
+      if (result.statusCode !== hot.status) throw new Error(`${hot.label} (handler) answered ${String(result.statusCode)}: ${String(result.body).slice(0, 300)}`);
+    });
+    await stack.settle();
+    results.push({ label: hot.label, http, handler: direct });
+  }
+  return results;
+};
+
+/**
+ * Starts the local stack (in-memory DynamoDB Local, frozen clock, temp data dir), measures, stops
+ * it and deletes the data dir. The per-tenant limits are raised first: they are read once, at
+ * first use, and a sequential bench would otherwise measure 429s.
+ */
+export const measureWarm = async (
+  config: WarmConfig,
+  progress: (line: string) => void,
+  /** Told how to stop the stack while it runs (the caller's watchdog or Ctrl-C uses it). */
+  onRunning: (stop: () => Promise<void>) => void,
+): Promise<{ results: WarmResult[]; dropped: DroppedOutput }> => {
+  process.env.RATE_LIMIT_REQUESTS_PER_MINUTE = '100000000';
+  process.env.RATE_LIMIT_RECORDS_PER_SECOND = '100000000';
+  const dataDir = mkdtempSync(join(tmpdir(), 'securenet-bench-cold-'));
+  let stack: LocalStack | undefined;
+  const stop = async (): Promise<void> => {
+    const s = stack;
+    stack = undefined;
+    if (s) await s.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    progress('warm: starting the local stack (DynamoDB Local in memory, SQS, Stripe, HTTP API)...');
+    stack = await startLocalStack({ port: 0, dataDir, inMemory: true, clock: new SimulatedClock({ start: config.clockStart, frozen: true }) });
+    onRunning(stop);
+    const dropped: DroppedOutput = { emfLines: 0, emptyMetricWarnings: 0 };
+    const restoreStdout = dropWrites(process.stdout, (text) => {
+      if (!text.startsWith(EMF_PREFIX)) return false;
+      dropped.emfLines += 1;
+      return true;
+    });
+    const restoreStderr = dropWrites(process.stderr, (text) => {
+      if (!text.includes(EMPTY_METRICS_WARNING)) return false;
+      dropped.emptyMetricWarnings += 1;
+      return true;
+    });
+    try {
+      return { results: await measureRoutes(stack, config, progress), dropped };
+    } finally {
+      restoreStdout();
+      restoreStderr();
+    }
+  } finally {
+    await stop();
+  }
+};
