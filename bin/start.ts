@@ -4,7 +4,9 @@ import { issueToken } from '../lib/local/jwt';
 import { startLocalStack } from '../lib/local/stack';
 
 /** `npm start [-- --reset]`: the whole billing backend on this machine. */
-const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { reset: { type: 'boolean', default: false }, 'allow-local-webhooks': { type: 'boolean', default: false } },
+});
 const port = Number(process.env.PORT ?? 3000);
 
 const stack = await startLocalStack({
@@ -12,6 +14,8 @@ const stack = await startLocalStack({
   reset: values.reset,
   dynamoPort: Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000),
   stripePort: Number(process.env.STRIPE_LOCAL_PORT ?? 12111),
+  // Off by default: tenant webhooks may then target http://localhost receivers (never other private ranges).
+  allowLocalWebhookTargets: values['allow-local-webhooks'],
 });
 // Simulated time also runs with the wall clock: check every second for anything due.
 const ticker = setInterval(() => {
@@ -21,9 +25,13 @@ const ticker = setInterval(() => {
 const tenantToken = await issueToken(stack.keys, { tenantId: 'org-demo', userId: 'user-demo' });
 const adminToken = await issueToken(stack.keys, { userId: 'admin-demo', admin: true });
 const api = `${stack.apiUrl}${API_PREFIX}`;
+// The server listens on loopback; browsers know it as localhost (SPEC section 9).
+const page = `${stack.apiUrl.replace('//127.0.0.1:', '//localhost:')}/`;
 
 console.log(`
 SecureNet Billing is running locally.
+  Billing page:    ${page}#token=${tenantToken}
+                   (signed in as org-demo; the token moves to session storage and leaves the address bar)
   API:             ${api}
   DynamoDB Local:  ${stack.dynamoEndpoint} (table ${stack.tableName}, data in .data/)
   Stripe (local):  ${stack.stripeUrl} (any sk_test_ key; /v1/customers, /v1/subscriptions, /v1/invoices, /v1/events)

@@ -1,17 +1,24 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { BillingApi } from './constructs/billing-api';
 import { BillingFunction } from './constructs/billing-function';
 import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer } from './constructs/billing-identity';
 import { BillingTable } from './constructs/billing-table';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { QueueConsumer } from './constructs/usage-pipeline';
+import { WebSite } from './constructs/web-site';
 import { queues, schedules } from './queues';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type RouteTable, routeTable as defaultRouteTable } from './routes';
 import { readStackConfig, type StackConfig } from './stack-config';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export interface BillingStackProps extends StackProps {
   /** What to build Lambdas and routes from (default: `lib/routes.ts`); tests bring their own. */
@@ -50,6 +57,12 @@ export class BillingStack extends Stack {
   /** The overage work queue, its DLQ and the worker; the planner that feeds it. */
   readonly overage: QueueConsumer;
   readonly overagePlanner: BillingFunction;
+  /** The tenant-webhook queue, its DLQ and the dispatcher that delivers the webhooks. */
+  readonly webhooks: QueueConsumer;
+  /** Key material (generated) that encrypts tenants' webhook signing secrets in the table. */
+  readonly webhookSecretsKey: Secret;
+  /** The billing web page: bucket, CloudFront distribution, deployment and config. */
+  readonly web: WebSite;
   /** Every alarm the stack raises, for whoever wires notifications. */
   readonly alarms: readonly Alarm[];
 
@@ -73,6 +86,26 @@ export class BillingStack extends Stack {
       reason: 'Stripe keys are rolled in the Stripe dashboard, which no rotation Lambda can drive; rolling them is an operator runbook step.',
     });
 
+    // Tenant webhooks: signing secrets are stored AES-256-GCM-encrypted under a key derived from
+    // this generated secret; the configure routes and the dispatcher read it, nothing else.
+    this.webhookSecretsKey = new Secret(this, 'WebhookSecretsKey', {
+      description: 'Key material for encrypting tenant webhook signing secrets at rest (generated; never shown)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.webhookSecretsKey).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Rotating this data key means re-encrypting every stored webhook signing secret; that is a deliberate operator runbook step, not a scheduled rotation Lambda.',
+    });
+    const webhookKeyEnvironment = { WEBHOOK_SECRETS_KEY_ARN: this.webhookSecretsKey.secretArn };
+    this.webhooks = new QueueConsumer(this, 'Webhooks', {
+      definition: queues.webhooks,
+      table: this.table,
+      environment: { ...claimEnvironment(this.identity.claims), ...webhookKeyEnvironment },
+    });
+    this.webhookSecretsKey.grantRead(this.webhooks.consumer.handler);
+    // The dispatcher fans events out onto its own queue, one message per endpoint.
+    this.webhooks.consumer.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
+
     this.usage = new QueueConsumer(this, 'Usage', {
       definition: queues.usage,
       table: this.table,
@@ -87,6 +120,9 @@ export class BillingStack extends Stack {
       maxConcurrency: config.overageWorkerConcurrency,
     });
     this.overage.consumer.bindStripeSecret(this.stripeSecret);
+    // Both publish billing events (usage alerts, billed overages) that tenants can subscribe to.
+    this.usage.consumer.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
+    this.overage.consumer.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
     this.overagePlanner = new BillingFunction(this, 'OveragePlanner', {
       entry: schedules.overagePlanner.entry,
       description: schedules.overagePlanner.description,
@@ -108,21 +144,39 @@ export class BillingStack extends Stack {
         description: group.description,
         memoryMb: group.memoryMb,
         timeoutSeconds: group.timeoutSeconds,
-        environment: claimEnvironment(this.identity.claims),
+        environment: { ...claimEnvironment(this.identity.claims), ...(group.webhookSecrets ? webhookKeyEnvironment : {}) },
       });
       if (group.table !== 'none') fn.bindTable(this.table, { access: group.table });
+      if (group.webhookSecrets) this.webhookSecretsKey.grantRead(fn.handler);
+      if (group.publishes) fn.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
+      // Tenant routes count requests per tenant; read-only functions may touch only those counters.
+      const servesTenants = routeTable.routes.some((r) => r.group === name && r.auth === 'tenant');
+      if (servesTenants && group.table === 'read') this.table.grantRateLimitCounters(fn.handler);
       if (group.stripe) fn.bindStripeSecret(this.stripeSecret);
       if (group.usageQueue === 'send') fn.bindQueueSend(this.usage.queue, 'USAGE_QUEUE_URL');
       functions.set(name, fn);
     }
     this.functions = functions;
 
+    // The billing page: its origin may call the API (CORS) and receive Cognito's sign-in code.
+    this.web = new WebSite(this, 'Web', { sourceDir: join(REPO_ROOT, 'web') });
+    const appClient = this.identity.userPoolClient?.node.defaultChild;
+    if (appClient instanceof CfnUserPoolClient) {
+      appClient.callbackUrLs = [...config.authCallbackUrls, this.web.callbackUrl];
+    }
+
     this.api = new BillingApi(this, 'Api', {
       routes: routeTable.routes,
       functions: new Map([...functions].map(([name, fn]) => [name, fn.handler])),
       authorizer: this.identity.authorizer,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
-      corsOrigins: config.corsOrigins,
+      corsOrigins: [...config.corsOrigins, this.web.url],
+    });
+    this.web.deploy({
+      apiUrl: this.api.url,
+      ...(this.identity.userPoolDomain && this.identity.userPoolClient
+        ? { userPoolDomain: this.identity.userPoolDomain.baseUrl(), clientId: this.identity.userPoolClient.userPoolClientId }
+        : {}),
     });
 
 
@@ -130,10 +184,24 @@ export class BillingStack extends Stack {
       ...[...functions.values()].map((fn) => fn.errorsAlarm),
       ...this.usage.alarms,
       ...this.overage.alarms,
+      ...this.webhooks.alarms,
       this.overagePlanner.errorsAlarm,
     ];
 
+    new OperationsDashboard(this, 'Operations', {
+      apiId: this.api.httpApi.apiId,
+      functions: [
+        ...[...functions.values()].map((fn) => fn.handler),
+        this.usage.consumer.handler,
+        this.overage.consumer.handler,
+        this.webhooks.consumer.handler,
+        this.overagePlanner.handler,
+      ],
+      deadLetterQueues: [this.usage.deadLetterQueue, this.overage.deadLetterQueue, this.webhooks.deadLetterQueue],
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'WebUrl', { value: this.web.url, description: 'The billing web page' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StripeSecretArn', { value: this.stripeSecret.secretArn });
     if (this.identity.userPool && this.identity.userPoolClient) {

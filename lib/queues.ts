@@ -53,6 +53,27 @@ export const queues = {
       reportBatchItemFailures: true,
     },
   },
+  /**
+   * Tenant webhooks: events from the EventPublisher, fanned out into one message per endpoint,
+   * each retried with backoff (ChangeMessageVisibility: 1 min doubling to 3 h, see
+   * functions/shared/webhooks/backoff.ts): 16 receives put the last attempt about 25 hours after
+   * the first, then the DLQ. Retention covers that with room to spare.
+   */
+  webhooks: {
+    name: 'webhooks',
+    visibilityTimeoutSeconds: 120,
+    retentionSeconds: 4 * 24 * 3600,
+    maximumMessageSizeBytes: 262_144,
+    maxReceiveCount: 16,
+    deadLetterRetentionSeconds: 14 * 24 * 3600,
+    consumer: {
+      entry: 'functions/webhook-dispatcher/handler.ts',
+      description: 'Delivers tenant webhooks: fan-out per endpoint, signed POSTs, backoff, then the DLQ',
+      batchSize: 10,
+      maximumBatchingWindowSeconds: 0,
+      reportBatchItemFailures: true,
+    },
+  },
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof queues;

@@ -26,6 +26,10 @@ export interface FunctionGroup {
   readonly stripe?: boolean;
   /** Sends to the usage queue (lib/queues.ts). */
   readonly usageQueue?: 'send';
+  /** Publishes billing events (EventPublisher): sends to the tenant-webhook queue. */
+  readonly publishes?: true;
+  /** Seals or opens tenants' webhook signing secrets: reads the key that encrypts them. */
+  readonly webhookSecrets?: true;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }
@@ -41,6 +45,7 @@ export const functionGroups = {
     description: 'Create, change, cancel and read the tenant subscription',
     table: 'readwrite',
     stripe: true,
+    publishes: true,
   },
   invoices: {
     entry: 'functions/invoices/handler.ts',
@@ -63,12 +68,20 @@ export const functionGroups = {
     description: 'Admin: overview figures, process overages now',
     table: 'readwrite',
     stripe: true,
+    publishes: true,
   },
   'stripe-webhook': {
     entry: 'functions/stripe-webhook/handler.ts',
     description: 'Stripe webhook: signature-verified, each event once',
     table: 'readwrite',
     stripe: true,
+    publishes: true,
+  },
+  webhooks: {
+    entry: 'functions/webhooks/handler.ts',
+    description: 'Tenant webhook endpoints: configure, rotate secrets, list deliveries',
+    table: 'readwrite',
+    webhookSecrets: true,
   },
 } as const satisfies Record<string, FunctionGroup>;
 
@@ -99,6 +112,11 @@ export const routes = [
   { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
   { method: 'GET', path: '/events', group: 'events', operation: 'listEvents', auth: 'tenant' },
   { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
+  { method: 'POST', path: '/webhooks/configure', group: 'webhooks', operation: 'configureWebhook', auth: 'tenant' },
+  { method: 'GET', path: '/webhooks', group: 'webhooks', operation: 'listWebhooks', auth: 'tenant' },
+  { method: 'GET', path: '/webhooks/deliveries', group: 'webhooks', operation: 'listWebhookDeliveries', auth: 'tenant' },
+  { method: 'POST', path: '/webhooks/{id}/rotate-secret', group: 'webhooks', operation: 'rotateWebhookSecret', auth: 'tenant' },
+  { method: 'DELETE', path: '/webhooks/{id}', group: 'webhooks', operation: 'deleteWebhook', auth: 'tenant' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
 
 /** A route table: what the stack deploys and the local runner serves. */

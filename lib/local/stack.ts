@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useClock } from '../../functions/shared/clock';
@@ -8,6 +8,7 @@ import { StripeAdapter } from '../../functions/shared/payments/stripe-adapter';
 import { API_PREFIX, routeTable, type RouteTable } from '../routes';
 import { SimulatedClock } from './clock';
 import { clockRoute } from './clock-route';
+import { webRoute, WEB_DIST_DIR } from './web';
 import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startHttpApi, type RunningHttpApi } from './http-api';
 import { loadOrCreateKeys, verifyBearer, type LocalKeys } from './jwt';
@@ -56,6 +57,11 @@ export interface LocalStackOptions {
   readonly usageConsumers?: number;
   /** Tests wrap the usage consumer to inject faults (e.g. a crash after its writes). */
   readonly wrapUsageConsumer?: (handler: SqsConsumer) => SqsConsumer;
+  /**
+   * Lets tenant webhooks go to http://localhost / 127.0.0.1 receivers (development and tests);
+   * only loopback, never other private ranges. Off by default.
+   */
+  readonly allowLocalWebhookTargets?: boolean;
 }
 
 export interface LocalStack {
@@ -76,6 +82,25 @@ export interface LocalStack {
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The key material that encrypts webhook signing secrets at rest: made once, kept with the data. */
+const loadOrCreateWebhookKey = (file: string): string => {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+};
+
+type LocalRoute = NonNullable<Parameters<typeof startHttpApi>[0]['localRoutes']>;
+
+/** Local-only handlers tried in order; the first that answers wins. */
+const firstMatch =
+  (...routes: LocalRoute[]): LocalRoute =>
+  async (req, res, url) => {
+    for (const route of routes) if (await route(req, res, url)) return true;
+    return false;
+  };
 
 /** `<NAME>_QUEUE_URL` for every queue, as the CDK stack sets them for the functions that send. */
 const queueUrlVariables = (created: Record<string, { url: string }>): Record<string, string> =>
@@ -143,6 +168,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const usageQueue = created.usage;
 
     // The handlers run in this process, so they read the same variables the stack sets in AWS.
+    // EMF metrics go to stdout in AWS; locally they would drown the logs unless asked for.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     Object.assign(process.env, LOCAL_AWS_ENV, {
       SQS_ENDPOINT: sqs.endpoint,
       ...queueUrlVariables(created),
@@ -151,6 +178,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       STRIPE_API_BASE: stripe.url,
+      WEBHOOK_SECRETS_KEY: loadOrCreateWebhookKey(join(dataDir, 'keys', 'webhook-secrets.key')),
+      WEBHOOK_ALLOW_LOCAL_TARGETS: options.allowLocalWebhookTargets ? 'true' : 'false',
     });
     await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
 
@@ -202,10 +231,13 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       repoRoot: REPO_ROOT,
       table: options.routeTable ?? routeTable,
       verify: (authorization) => verifyBearer(keys, authorization),
-      localRoutes: clockRoute(clock, async () => {
-        await stripe.idle();
-        if (!options.clock) clock.save(clockFile);
-      }),
+      localRoutes: firstMatch(
+        clockRoute(clock, async () => {
+          await stripe.idle();
+          if (!options.clock) clock.save(clockFile);
+        }),
+        webRoute({ distDir: join(REPO_ROOT, WEB_DIST_DIR) }),
+      ),
     });
     stopping.push(() => api.close());
     return {

@@ -28,6 +28,7 @@ export interface TestApiOptions {
   readonly queueOverrides?: LocalStackOptions['queueOverrides'];
   readonly wrapUsageConsumer?: LocalStackOptions['wrapUsageConsumer'];
   readonly usageConsumers?: number;
+  readonly allowLocalWebhookTargets?: boolean;
 }
 
 /** The local stack on free ports, over the run's DynamoDB Local, with its own table, keys and clock. */
@@ -43,6 +44,7 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     ...(options.queueOverrides ? { queueOverrides: options.queueOverrides } : {}),
     ...(options.wrapUsageConsumer ? { wrapUsageConsumer: options.wrapUsageConsumer } : {}),
     ...(options.usageConsumers ? { usageConsumers: options.usageConsumers } : {}),
+    ...(options.allowLocalWebhookTargets ? { allowLocalWebhookTargets: true } : {}),
   });
   const stripeUrl = new URL(stack.stripeUrl);
   return {

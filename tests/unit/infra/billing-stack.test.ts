@@ -4,9 +4,11 @@ import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { queues, schedules } from '../../../lib/queues';
 import { routeKey, routeTable } from '../../../lib/routes';
 import { tableDefinition } from '../../../lib/table-definition';
+import { DEFAULT_RETRY_POLICY, retryScheduleSeconds } from '../../../functions/shared/webhooks/backoff';
 import {
   billingApp,
   dynamoActionsOf,
@@ -19,6 +21,17 @@ import {
   type Synthesized,
   synth,
 } from './synth';
+
+/** The logical id of the one resource of `type` whose id matches `pattern`. */
+const resourceIdMatching = (template: Template, type: string, pattern: RegExp): string => {
+  const ids = Object.keys(template.findResources(type)).filter((id) => pattern.test(id));
+  if (ids.length !== 1 || ids[0] === undefined) throw new Error(`expected one ${type} matching ${pattern}, found ${ids.length}`);
+  return ids[0];
+};
+
+/** Whether the Lambda described so may send messages to the queue with this logical id. */
+const sendsTo = (template: Template, description: string, queueId: string): boolean =>
+  statementsOf(template, description).some((s) => s.Action.includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(`"${queueId}"`));
 
 const functionCount = Object.keys(routeTable.functionGroups).length + Object.keys(queues).length + Object.keys(schedules).length;
 
@@ -71,13 +84,16 @@ describe('BillingStack', () => {
     });
 
     it('creates one nodejs22.x arm64 Lambda per function group and per queue consumer, traced by X-Ray', () => {
-      template.resourceCountIs('AWS::Lambda::Function', functionCount);
+      // Ours, plus CDK's copy function of the web site deployment.
+      expect(lambdas(template)).toHaveLength(functionCount);
+      template.resourceCountIs('AWS::Lambda::Function', functionCount + 1);
       for (const group of [...Object.values(routeTable.functionGroups), ...Object.values(queues).map((q) => q.consumer)]) {
         const { props } = lambdaOf(template, group.description);
         expect(props.Runtime).toBe('nodejs22.x');
         expect(props.Architectures).toEqual(['arm64']);
       }
-      template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+      const traced = template.findResources('AWS::Lambda::Function', { Properties: { TracingConfig: { Mode: 'Active' } } });
+      expect(Object.keys(traced).sort()).toEqual(lambdas(template).map((fn) => fn.id).sort());
     });
 
     it('tells every function how to read the tenant and admin claims of Cognito tokens', () => {
@@ -142,8 +158,13 @@ describe('BillingStack', () => {
       });
     });
 
-    it('answers no CORS preflight when no origins are configured', () => {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+    it("answers CORS preflights for the web page's own origin only when no other origins are configured", () => {
+      const distributionId = resourceIdMatching(template, 'AWS::CloudFront::Distribution', /^WebDistribution[0-9A-F]{8}$/);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: Match.objectLike({
+          AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] }],
+        }),
+      });
     });
 
     it('alarms on the errors of every function and exposes the alarms', () => {
@@ -154,8 +175,9 @@ describe('BillingStack', () => {
     });
 
     it('lets exactly the function groups that need Stripe read the Stripe secret, and tells them its ARN', () => {
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0] ?? '';
+      // The Stripe keys, and the generated key that encrypts tenant webhook signing secrets.
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      const secretId = resourceIdMatching(template, 'AWS::SecretsManager::Secret', /^StripeSecret[0-9A-F]{8}$/);
       for (const group of Object.values(routeTable.functionGroups)) {
         const needs = 'stripe' in group && group.stripe === true;
         const reads = JSON.stringify(statementsOf(template, group.description)).includes(secretId);
@@ -216,13 +238,89 @@ describe('BillingStack', () => {
       expect(lambdaOf(template, queues.overage.consumer.description).props.Environment.Variables).toHaveProperty('STRIPE_SECRET_ARN');
     });
 
+    it('builds one operations dashboard with API, function, DLQ and business widgets', () => {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+      for (const metric of ['UsageRecordsIngested', 'OverageAmountBilled', 'StripeErrors', 'WebhookDeliveryFailures', 'ApproximateNumberOfMessagesVisible', '5xx']) {
+        expect(body, metric).toContain(metric);
+      }
+    });
+
     it('lets only the usage API send to the usage queue, and tells it the URL', () => {
+      const usageQueueId = resourceIdMatching(template, 'AWS::SQS::Queue', /^UsageQueue[0-9A-F]{8}$/);
       for (const group of Object.values(routeTable.functionGroups)) {
-        const sends = JSON.stringify(statementsOf(template, group.description)).includes('sqs:SendMessage');
+        const sends = sendsTo(template, group.description, usageQueueId);
         const wants = 'usageQueue' in group && group.usageQueue === 'send';
         expect(sends, group.description).toBe(wants);
         const env = lambdaOf(template, group.description).props.Environment.Variables;
         if (wants) expect(env).toHaveProperty('USAGE_QUEUE_URL');
+      }
+    });
+
+    it('declares the webhooks queue from lib/queues.ts, with its DLQ after maxReceiveCount, and feeds the dispatcher with partial batch failures', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: queues.webhooks.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: queues.webhooks.retentionSeconds,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { maxReceiveCount: queues.webhooks.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: queues.webhooks.consumer.batchSize,
+        FunctionName: { Ref: lambdaOf(template, queues.webhooks.consumer.description).id },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const dispatcher = lambdaOf(template, queues.webhooks.consumer.description);
+      expect(dispatcher.props.Timeout).toBeLessThan(queues.webhooks.visibilityTimeoutSeconds);
+      // A batch delivers in parallel: one attempt's timeout (5 s) fits with room for the writes.
+      expect(dispatcher.props.Timeout).toBeGreaterThanOrEqual(15);
+      // Backoff is ChangeMessageVisibility on the failed message; the redrive policy says which receive is the last.
+      const queueId = resourceIdMatching(template, 'AWS::SQS::Queue', /^WebhooksQueue[0-9A-F]{8}$/);
+      const onQueue = statementsOf(template, queues.webhooks.consumer.description).filter((s) => JSON.stringify(s.Resource).includes(`"${queueId}"`));
+      expect(onQueue.flatMap((s) => s.Action)).toEqual(expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes']));
+    });
+
+    it('retries webhooks for about a day before the DLQ, well inside the queue retention', () => {
+      const schedule = retryScheduleSeconds(queues.webhooks.maxReceiveCount, DEFAULT_RETRY_POLICY);
+      const lastAttempt = schedule.at(-1) ?? 0;
+      expect(lastAttempt).toBeGreaterThan(20 * 3600);
+      expect(lastAttempt).toBeLessThan(30 * 3600);
+      // With every wait jittered to its longest, the last attempt still happens before SQS drops the message.
+      expect(lastAttempt * (1 + DEFAULT_RETRY_POLICY.jitter)).toBeLessThan(queues.webhooks.retentionSeconds);
+    });
+
+    it('lets exactly the publishing function groups and the usage, overage and webhook consumers send to the webhooks queue, and tells them its URL', () => {
+      const webhooksQueueId = resourceIdMatching(template, 'AWS::SQS::Queue', /^WebhooksQueue[0-9A-F]{8}$/);
+      const senders = [queues.usage.consumer.description, queues.overage.consumer.description, queues.webhooks.consumer.description];
+      for (const group of Object.values(routeTable.functionGroups)) {
+        const wants = 'publishes' in group && group.publishes === true;
+        expect(sendsTo(template, group.description, webhooksQueueId), group.description).toBe(wants);
+        const env = lambdaOf(template, group.description).props.Environment.Variables;
+        if (wants) expect(env.WEBHOOKS_QUEUE_URL).toEqual({ Ref: webhooksQueueId });
+        else expect(env).not.toHaveProperty('WEBHOOKS_QUEUE_URL');
+      }
+      for (const description of senders) {
+        expect(sendsTo(template, description, webhooksQueueId), description).toBe(true);
+        expect(lambdaOf(template, description).props.Environment.Variables.WEBHOOKS_QUEUE_URL).toEqual({ Ref: webhooksQueueId });
+      }
+      expect(sendsTo(template, schedules.overagePlanner.description, webhooksQueueId)).toBe(false);
+    });
+
+    it('lets only the webhook routes and the dispatcher read the key that encrypts signing secrets, and tells them its ARN', () => {
+      const keyId = resourceIdMatching(template, 'AWS::SecretsManager::Secret', /^WebhookSecretsKey[0-9A-F]{8}$/);
+      template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) });
+      const readers = [
+        ...Object.values(routeTable.functionGroups).map((g) => ({ description: g.description, wants: 'webhookSecrets' in g && g.webhookSecrets === true })),
+        ...Object.values(queues).map((q) => ({ description: q.consumer.description, wants: q === queues.webhooks })),
+      ];
+      expect(readers.filter((r) => r.wants)).toHaveLength(2);
+      for (const { description, wants } of readers) {
+        const reads = JSON.stringify(statementsOf(template, description)).includes(keyId);
+        expect(reads, description).toBe(wants);
+        const env = lambdaOf(template, description).props.Environment.Variables;
+        if (wants) expect(env.WEBHOOK_SECRETS_KEY_ARN).toEqual({ Ref: keyId });
+        else expect(env).not.toHaveProperty('WEBHOOK_SECRETS_KEY_ARN');
+        // The local-development allowance for loopback receivers never reaches AWS.
+        expect(env).not.toHaveProperty('WEBHOOK_ALLOW_LOCAL_TARGETS');
       }
     });
 
@@ -287,10 +385,12 @@ describe('BillingStack', () => {
       });
     });
 
-    it('grants a read group item reads on the table and each named index, nothing more', () => {
+    it('grants a read group item reads on the table and each named index, and updates only of its rate-limit counters', () => {
       expect(dynamoActionsOf(template, 'fixture: reader')).toEqual(
-        ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'].sort(),
+        ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
       );
+      const update = statementsOf(template, 'fixture: reader').find((s) => JSON.stringify(s.Action).includes('UpdateItem'));
+      expect(update?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
       const resources = JSON.stringify(statementsOf(template, 'fixture: reader').map((s) => s.Resource));
       for (const index of tableDefinition.indexes) expect(resources).toContain(`/index/${index.name}`);
       expect(resources).not.toContain('/index/*');
@@ -376,7 +476,7 @@ describe('BillingStack', () => {
     it('answers CORS preflights for the given origins with the headers clients send', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         CorsConfiguration: {
-          AllowOrigins: ['https://app.example.com', 'http://localhost:5173'],
+          AllowOrigins: ['https://app.example.com', 'http://localhost:5173', Match.objectLike({ 'Fn::Join': Match.anyValue() })],
           AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key']),
           AllowMethods: Match.arrayWith(['GET', 'OPTIONS']),
         },
@@ -417,9 +517,140 @@ describe('BillingStack', () => {
     });
   });
 
+  describe('the billing web page (CloudFront + S3)', () => {
+    let synthesized: Synthesized;
+    let template: Template;
+    let distributionId: string;
+    let siteBucketId: string;
+    beforeAll(() => {
+      synthesized = synth({ context: { cognitoDomainPrefix: 'securenet-billing-test' } });
+      template = synthesized.template;
+      distributionId = resourceIdMatching(template, 'AWS::CloudFront::Distribution', /^WebDistribution[0-9A-F]{8}$/);
+      siteBucketId = resourceIdMatching(template, 'AWS::S3::Bucket', /^WebSite[0-9A-F]{8}$/);
+    });
+    const distributionDomain = () => ({ 'Fn::GetAtt': [distributionId, 'DomainName'] });
+
+    it('keeps the page in a private, encrypted bucket that refuses plain HTTP', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/' }),
+      });
+      expect(Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { PublicAccessBlockConfiguration: Match.absent() } }))).toEqual([]);
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: siteBucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('lets only this distribution read the bucket, through origin access control (no OAI, no public read)', () => {
+      template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+      template.resourceCountIs('AWS::CloudFront::CloudFrontOriginAccessIdentity', 0);
+      const oacId = resourceIdMatching(template, 'AWS::CloudFront::OriginAccessControl', /OriginAccessControl/);
+      template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+        OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+      });
+      template.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          Origins: [Match.objectLike({ OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] }, S3OriginConfig: { OriginAccessIdentity: '' } })],
+        }),
+      });
+      const policy = template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: siteBucketId } } });
+      const statements = Object.values(policy).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement);
+      const allows = statements.filter((st) => st.Effect === 'Allow');
+      expect(allows).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [siteBucketId, 'Arn'] }, '/*']] },
+          Condition: {
+            StringEquals: {
+              'AWS:SourceArn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]],
+              },
+            },
+          },
+        },
+      ]);
+    });
+
+    it('serves index.html at /, falls back to it for page paths, redirects HTTP to HTTPS and logs requests', () => {
+      template.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          DefaultRootObject: 'index.html',
+          DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: Match.anyValue() }),
+          CacheBehaviors: [Match.objectLike({ PathPattern: 'assets/*', ViewerProtocolPolicy: 'redirect-to-https' })],
+          CustomErrorResponses: [403, 404].map((code) => ({ ErrorCode: code, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 0 })),
+          Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
+        }),
+      });
+    });
+
+    it('sends a content security policy (scripts from the page only, no framing) and caches only the hashed assets', () => {
+      const policies = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy')).map((p) => JSON.stringify(p));
+      expect(policies).toHaveLength(2);
+      for (const policy of policies) {
+        for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) expect(policy).toContain(directive);
+        expect(policy).toContain('"FrameOption":"DENY"');
+      }
+      expect(policies.filter((p) => p.includes('"Value":"no-cache"'))).toHaveLength(1);
+      expect(policies.filter((p) => p.includes('"Value":"public, max-age=31536000, immutable"'))).toHaveLength(1);
+    });
+
+    it('deploys the page with a config.json naming the API, the hosted UI domain, the app client and the callback', () => {
+      template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+      const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+      const props = JSON.stringify(deployment);
+      expect(props).toContain(`"${siteBucketId}"`);
+      const apiId = resourceIdMatching(template, 'AWS::ApiGatewayV2::Api', /HttpApi/);
+      const clientId = resourceIdMatching(template, 'AWS::Cognito::UserPoolClient', /WebClient/);
+      const domainId = resourceIdMatching(template, 'AWS::Cognito::UserPoolDomain', /Domain/);
+      // Deploy-time values of Source.jsonData travel as markers beside the uploaded file.
+      for (const id of [apiId, clientId, domainId, distributionId]) expect(props).toContain(`"${id}"`);
+    });
+
+    it("lets the hosted UI return to the page's /auth/callback, besides the configured callbacks", () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        CallbackURLs: ['http://localhost:3000/auth/callback', { 'Fn::Join': ['', ['https://', distributionDomain(), '/auth/callback']] }],
+      });
+    });
+
+    it('outputs the page URL', () => {
+      template.hasOutput('WebUrl', { Value: { 'Fn::Join': ['', ['https://', distributionDomain()]] } });
+    });
+
+    it('passes cdk-nag AWS Solutions and CDK warns of nothing', () => {
+      expectCleanSynthesis(synthesized);
+    });
+  });
+
   describe('asset bundling', () => {
+    let bundled: Synthesized;
+    beforeAll(() => {
+      bundled = synth({ bundle: true });
+    });
+
+    it('builds the web page with Vite at synth time into the asset the site deployment uploads', () => {
+      const { template, assemblyDir } = bundled;
+      const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+      const keys = z.object({ Properties: z.object({ SourceObjectKeys: z.array(z.string()) }) }).parse(deployment).Properties.SourceObjectKeys;
+      const dirs = keys.map((key) => join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`));
+      const page = dirs.find((dir) => existsSync(join(dir, 'index.html')));
+      expect(page, 'an uploaded asset holds index.html').toBeDefined();
+      const html = readFileSync(join(page ?? '', 'index.html'), 'utf8');
+      const script = /src="\/(assets\/index-[\w-]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      expect(existsSync(join(page ?? '', script ?? ''))).toBe(true);
+      expect(dirs.some((dir) => existsSync(join(dir, 'config.json')))).toBe(true);
+    });
+
     it('bundles each handler locally with esbuild (no Docker) into minified ESM that defines require', () => {
-      const { template, assemblyDir } = synth({ bundle: true });
+      const { template, assemblyDir } = bundled;
       const assetKeys = lambdas(template).map((fn) => fn.props.Code.S3Key);
       expect(assetKeys).toHaveLength(functionCount);
       for (const key of assetKeys) {

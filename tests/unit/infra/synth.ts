@@ -86,13 +86,20 @@ const routeSchema = z.object({
   Target: z.unknown(),
 });
 
-const propertiesOf = <T>(template: Template, type: string, schema: z.ZodType<T>): Array<{ id: string; props: T }> =>
-  Object.entries(template.findResources(type)).map(([id, resource]) => ({
-    id,
-    props: schema.parse(z.object({ Properties: z.unknown() }).parse(resource).Properties),
-  }));
+const propertiesOf = <T>(template: Template, type: string, schema: z.ZodType<T>, keep: (id: string) => boolean = () => true): Array<{ id: string; props: T }> =>
+  Object.entries(template.findResources(type))
+    .filter(([id]) => keep(id))
+    .map(([id, resource]) => ({
+      id,
+      props: schema.parse(z.object({ Properties: z.unknown() }).parse(resource).Properties),
+    }));
 
-export const lambdas = (template: Template) => propertiesOf(template, 'AWS::Lambda::Function', lambdaSchema);
+/** CDK's own BucketDeployment copy function (web site deploys), not one of ours. */
+export const isWebDeploymentFunction = (logicalId: string): boolean => logicalId.startsWith('CustomCDKBucketDeployment');
+
+/** The project's Lambdas (route groups, queue consumers, schedules); CDK's helper functions aside. */
+export const lambdas = (template: Template) =>
+  propertiesOf(template, 'AWS::Lambda::Function', lambdaSchema, (id) => !isWebDeploymentFunction(id));
 
 /** The Lambda built for a function group, found by the group's description. */
 export const lambdaOf = (template: Template, description: string) => {
@@ -139,6 +146,19 @@ const acknowledgedRules = new Set([
   'AwsSolutions-IAM5[Resource::*]', // X-Ray actions have no resource-level permissions
   'AwsSolutions-L1', // runtime pinned to nodejs22.x
   'AwsSolutions-SMG4', // Stripe keys cannot be rotated by a Lambda
+  // The web site (lib/constructs/web-site.ts):
+  'AwsSolutions-CFR1', // no geo restriction: customers anywhere
+  'AwsSolutions-CFR2', // no WAF in front of static files from a private bucket
+  'AwsSolutions-CFR4', // default *.cloudfront.net certificate
+  'AwsSolutions-S1', // the access-log bucket does not log itself
+  // CDK's BucketDeployment copy function: read the asset bucket, write and prune the site bucket.
+  'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+  'AwsSolutions-IAM5[Action::s3:GetObject*]',
+  'AwsSolutions-IAM5[Action::s3:List*]',
+  'AwsSolutions-IAM5[Action::s3:Abort*]',
+  'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+  'AwsSolutions-IAM5[Resource::<WebSiteD504717C.Arn>/*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
 ]);
 
 /**

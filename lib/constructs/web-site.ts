@@ -1,0 +1,254 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { AssetHashType, DefaultStackSynthesizer, DockerImage, Duration, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { SingletonFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, Source, type ISource } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+
+/** What the page reads from `/config.json` (see `web/src/config.ts`). */
+export interface WebConfig {
+  /** The API's base URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/api/billing`. */
+  readonly apiUrl: string;
+  /** With `clientId`: the Cognito hosted UI the page signs in through (OIDC code + PKCE). */
+  readonly userPoolDomain?: string;
+  readonly clientId?: string;
+}
+
+export interface WebSiteProps {
+  /** The page's sources (`web/`, with its `vite.config.ts`); built at synth time. */
+  readonly sourceDir: string;
+}
+
+/** Where the hosted UI sends the browser back to; the page handles it (SPA fallback). */
+export const CALLBACK_PATH = '/auth/callback';
+
+/**
+ * Builds the page with Vite into `outputDir`. CDK calls this as local bundling during
+ * synthesis, so a deploy always ships the page built from the sources it was synthesized
+ * with, whether or not `web/dist` exists or is current; no Docker is involved.
+ */
+const buildPage = (sourceDir: string, outputDir: string): void => {
+  const require = createRequire(import.meta.url);
+  const vitePackage = require.resolve('vite/package.json');
+  const viteBin = join(dirname(vitePackage), 'bin', 'vite.js');
+  try {
+    execFileSync(process.execPath, [viteBin, 'build', sourceDir, '--outDir', outputDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      // Vite's output must not mix into `cdk synth`'s standard output (the template).
+      stdio: ['ignore', process.stderr, process.stderr],
+    });
+  } catch (error) {
+    throw new Error(`building the billing page from ${sourceDir} failed (run \`npm run build:web\` to see why)`, { cause: error });
+  }
+};
+
+/**
+ * The security headers both behaviours send. The page calls the API (execute-api) and, to
+ * sign in, the Cognito hosted UI's token endpoint; nothing else. Wildcards rather than the
+ * exact hosts: the API's CORS rule names this distribution, so the distribution cannot name
+ * the API back without a dependency cycle.
+ */
+const contentSecurityPolicy = (region: string): string =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' https://*.execute-api.${region}.amazonaws.com https://*.amazoncognito.com`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
+
+/**
+ * The billing web page (SPEC section 9): a private S3 bucket behind CloudFront with origin
+ * access control, the SPA fallback to `index.html`, security headers, and a deployment of
+ * the Vite build plus a generated `config.json`. Built in two steps so the API can allow
+ * this site's origin in CORS before the site's config names the API: construct, read
+ * `url`, then `deploy(config)`.
+ */
+export class WebSite extends Construct {
+  readonly bucket: Bucket;
+  readonly logBucket: Bucket;
+  readonly distribution: Distribution;
+  private readonly sourceDir: string;
+
+  constructor(scope: Construct, id: string, props: WebSiteProps) {
+    super(scope, id);
+    this.sourceDir = resolve(props.sourceDir);
+
+    // CloudFront standard logs need ACLs on their bucket; nothing else is written here.
+    this.logBucket = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(180) }],
+    });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason: 'This is the access-log bucket of the web site; logging its own access would log the log writes.',
+    });
+
+    this.bucket = new Bucket(this, 'Site', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: 's3/',
+    });
+
+    const security = {
+      contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(Stack.of(this).region), override: true },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+      referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+    };
+    // index.html and config.json are read afresh on every visit, so a deploy shows at once;
+    // Vite names everything under assets/ by content hash, so those are cached for good.
+    const pageHeaders = new ResponseHeadersPolicy(this, 'PageHeaders', {
+      comment: 'SecureNet billing page: security headers, no caching of the entry points',
+      securityHeadersBehavior: security,
+      customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: 'no-cache', override: true }] },
+    });
+    const assetHeaders = new ResponseHeadersPolicy(this, 'AssetHeaders', {
+      comment: 'SecureNet billing page: security headers, immutable hashed assets',
+      securityHeadersBehavior: security,
+      customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: 'public, max-age=31536000, immutable', override: true }] },
+    });
+
+    const origin = S3BucketOrigin.withOriginAccessControl(this.bucket);
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'SecureNet billing page',
+      defaultRootObject: 'index.html',
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        responseHeadersPolicy: pageHeaders,
+      },
+      additionalBehaviors: {
+        'assets/*': {
+          origin,
+          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: assetHeaders,
+        },
+      },
+      // The SPA fallback: S3 answers 403 for a key it does not have (no ListBucket grant),
+      // so page paths such as /auth/callback get index.html and the page routes itself.
+      errorResponses: [403, 404].map((httpStatus) => ({ httpStatus, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.seconds(0) })),
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'cloudfront/',
+    });
+    const acknowledge = (rule: string, reason: string) =>
+      Validations.of(this.distribution).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+    acknowledge('CFR1', 'The billing page is for customers in any country; the API behind it authenticates every call.');
+    acknowledge(
+      'CFR2',
+      'The distribution serves only static files from a private bucket (no origin logic to attack); the API has its own throttling and per-tenant limits.',
+    );
+    acknowledge(
+      'CFR4',
+      "Served on CloudFront's default *.cloudfront.net certificate, whose TLS policy CloudFront sets; a custom domain with its own certificate and TLSv1.2_2021 is an operator choice.",
+    );
+  }
+
+  /** `https://<id>.cloudfront.net`: the page's origin, for the API's CORS rule. */
+  get url(): string {
+    return `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /** Where Cognito's hosted UI returns to after sign-in. */
+  get callbackUrl(): string {
+    return `${this.url}${CALLBACK_PATH}`;
+  }
+
+  /** Uploads the page and its `config.json`; call once the API and identity exist. */
+  deploy(config: WebConfig): BucketDeployment {
+    const page: ISource = Source.asset(this.sourceDir, {
+      // Hash what is deployed, not the sources: the page also compiles code from functions/.
+      assetHashType: AssetHashType.OUTPUT,
+      exclude: ['dist', 'node_modules'],
+      bundling: {
+        // Never pulled: local bundling always answers (or fails synthesis).
+        image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
+        local: {
+          tryBundle: (outputDir: string) => {
+            buildPage(this.sourceDir, outputDir);
+            return true;
+          },
+        },
+      },
+    });
+    const oidc = config.userPoolDomain !== undefined && config.clientId !== undefined;
+    const settings = Source.jsonData('config.json', {
+      apiUrl: config.apiUrl,
+      ...(oidc ? { userPoolDomain: config.userPoolDomain, clientId: config.clientId, redirectUri: this.callbackUrl } : {}),
+    });
+
+    // Its own role and log group: no AWS managed policy, logs kept a month like the functions'.
+    const role = new Role(this, 'DeploymentRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Copies the billing page into its bucket at deploy time',
+    });
+    const logGroup = new LogGroup(this, 'DeploymentLogs', { retention: RetentionDays.ONE_MONTH });
+    logGroup.grantWrite(role);
+    const deployment = new BucketDeployment(this, 'Deployment', {
+      sources: [page, settings],
+      destinationBucket: this.bucket,
+      role,
+      logGroup,
+      memoryLimit: 256,
+    });
+    // The grants BucketDeployment makes: read the CDK asset bucket, read-write this site's
+    // bucket. Each wildcard is named, so any other one still fails synthesis.
+    const stack = Stack.of(this);
+    const siteBucketId = stack.resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
+    const qualifier = String(this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER);
+    const wildcards = [
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      'Action::s3:Abort*',
+      'Action::s3:DeleteObject*',
+      `Resource::<${siteBucketId}.Arn>/*`,
+      `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`,
+    ];
+    for (const finding of wildcards) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
+        reason:
+          "CDK's BucketDeployment copy function syncs whole prefixes: it reads the page's asset objects from the CDK asset bucket and writes and prunes objects in this site's bucket only.",
+      });
+    }
+    // The copy function is a singleton at stack level, outside this construct.
+    const handler = deployment.node.findChild('CustomResourceHandler') as SingletonFunction;
+    Validations.of(stack.node.findChild(handler.constructName)).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: "The runtime of CDK's BucketDeployment copy function is chosen by aws-cdk-lib and moves with it; it runs only during deploys.",
+    });
+    return deployment;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The one place the page talks to the billing API: bearer token on every call, JSON in and
+ * out, and failures turned into `ApiError` carrying the API's own `error.message`.
+ */
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiClient {
+  get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
+  post<T>(path: string, body: unknown, options?: { idempotencyKey?: string }): Promise<T>;
+}
+
+export interface ApiClientOptions {
+  /** E.g. `/api/billing` (same origin) or `https://abc.execute-api.eu-west-1.amazonaws.com/api/billing`. */
+  readonly baseUrl: string;
+  readonly token: () => string | null;
+  /** The API refused the token (expired or revoked): the page signs out. */
+  readonly onUnauthorized: () => void;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** `{"error": {"code", "message"}}` from our handlers, `{"message"}` from API Gateway itself. */
+const errorFrom = (status: number, body: unknown): ApiError => {
+  if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') {
+    return new ApiError(status, body.error.message, typeof body.error.code === 'string' ? body.error.code : null);
+  }
+  if (isRecord(body) && typeof body.message === 'string') return new ApiError(status, body.message);
+  return new ApiError(status, `The billing API answered ${status}`);
+};
+
+export const createApiClient = (options: ApiClientOptions): ApiClient => {
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  const request = async <T>(method: 'GET' | 'POST', path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<T> => {
+    const token = options.token();
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'The billing API could not be reached. Check your connection and try again.');
+    }
+    const text = await response.text();
+    let body: unknown = null;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = null;
+      }
+    }
+    if (!response.ok) {
+      const error = errorFrom(response.status, body);
+      if (response.status === 401) options.onUnauthorized();
+      throw error;
+    }
+    return body as T;
+  };
+
+  return {
+    get: (path, query) => {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
+      const qs = params.toString();
+      return request('GET', qs ? `${path}?${qs}` : path);
+    },
+    post: (path, body, { idempotencyKey } = {}) =>
+      request('POST', path, { body, ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}) }),
+  };
+};

@@ -1,0 +1,202 @@
+import { useState } from 'react';
+import type { InvoiceDetail, InvoiceLine, InvoiceSummary } from '../api/types';
+import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
+import { useApp } from '../context';
+import { formatDate, formatMoney, formatNumber, formatPeriod } from '../format';
+import { useResource } from '../use-resource';
+
+const PAGE = 20;
+
+const kindLabels: Record<InvoiceLine['kind'], string> = {
+  subscription: 'Plan',
+  proration: 'Plan change',
+  overage: 'Overage',
+  other: 'Other',
+};
+
+/** Only web links are rendered as links (a stored URL is data, not markup). */
+const safeUrl = (url: string | null): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
+
+interface Page {
+  readonly invoices: InvoiceSummary[];
+  readonly next_cursor: string | null;
+}
+
+export const InvoicesTab = () => {
+  const { api } = useApp();
+  const first = useResource(() => api.get<Page>('/invoices', { limit: PAGE }));
+  const [more, setMore] = useState<Page | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<Error | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+
+  if (first.state.status === 'loading') return <Loading label="Loading invoices…" />;
+  if (first.state.status === 'error') return <ErrorNotice error={first.state.error} onRetry={first.reload} />;
+  const invoices = [...first.state.data.invoices, ...(more?.invoices ?? [])];
+  const next = more ? more.next_cursor : first.state.data.next_cursor;
+
+  const loadMore = async () => {
+    if (!next) return;
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const page = await api.get<Page>('/invoices', { limit: PAGE, cursor: next });
+      setMore({ invoices: [...(more?.invoices ?? []), ...page.invoices], next_cursor: page.next_cursor });
+    } catch (error) {
+      setMoreError(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  if (invoices.length === 0) {
+    return (
+      <Empty>
+        <h2>No invoices yet</h2>
+        <p>Invoices appear here when a trial ends, a period renews or a plan is upgraded.</p>
+      </Empty>
+    );
+  }
+  const shown = selected ?? invoices[0]?.id ?? null;
+
+  return (
+    <div className="stack">
+      <section className="card" aria-labelledby="invoices-heading">
+        <h2 id="invoices-heading">Invoices</h2>
+        <table className="invoices">
+          <thead>
+            <tr>
+              <th scope="col">Invoice</th>
+              <th scope="col">Period</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Total
+              </th>
+              <th scope="col" className="num">
+                Left to pay
+              </th>
+              <th scope="col">Documents</th>
+              <th scope="col">
+                <span className="visually-hidden">Lines</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {invoices.map((inv) => {
+              const hosted = safeUrl(inv.hosted_invoice_url);
+              const pdf = safeUrl(inv.invoice_pdf);
+              const label = inv.number ?? inv.id;
+              return (
+                <tr key={inv.id} aria-current={inv.id === shown ? 'true' : undefined} data-invoice={inv.id}>
+                  <td>
+                    {label}
+                    <div className="muted small">{formatDate(inv.created_at)}</div>
+                  </td>
+                  <td>{formatPeriod(inv.period_start, inv.period_end)}</td>
+                  <td>
+                    <StatusBadge status={inv.status} />
+                  </td>
+                  <td className="num">{formatMoney(inv.total, inv.currency)}</td>
+                  <td className="num">{formatMoney(Math.max(0, inv.amount_due - inv.amount_paid), inv.currency)}</td>
+                  <td>
+                    {hosted ? (
+                      <a href={hosted} target="_blank" rel="noopener noreferrer">
+                        View<span className="visually-hidden"> invoice {label}</span>
+                      </a>
+                    ) : null}
+                    {hosted && pdf ? ' · ' : null}
+                    {pdf ? (
+                      <a href={pdf} target="_blank" rel="noopener noreferrer">
+                        PDF<span className="visually-hidden"> of invoice {label}</span>
+                      </a>
+                    ) : null}
+                  </td>
+                  <td>
+                    <button type="button" className="button-link" aria-pressed={inv.id === shown} onClick={() => setSelected(inv.id)}>
+                      Lines<span className="visually-hidden"> of invoice {label}</span>
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {moreError ? <ErrorNotice error={moreError} /> : null}
+        {next ? (
+          <button type="button" className="button-secondary" onClick={() => void loadMore()} disabled={loadingMore}>
+            {loadingMore ? 'Loading…' : 'Load more invoices'}
+          </button>
+        ) : null}
+      </section>
+      {shown ? <InvoiceLines key={shown} id={shown} /> : null}
+    </div>
+  );
+};
+
+const InvoiceLines = ({ id }: { id: string }) => {
+  const { api } = useApp();
+  const { state, reload } = useResource(() => api.get<{ invoice: InvoiceDetail }>(`/invoices/${encodeURIComponent(id)}`));
+  if (state.status === 'loading') return <Loading label="Loading invoice lines…" />;
+  if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
+  const { invoice } = state.data;
+  return (
+    <section className="card" aria-labelledby="lines-heading" data-testid="invoice-lines">
+      <h2 id="lines-heading">Invoice {invoice.number ?? invoice.id}</h2>
+      <p className="muted">
+        {formatPeriod(invoice.period_start, invoice.period_end)} · <StatusBadge status={invoice.status} />
+      </p>
+      {invoice.lines.length === 0 ? (
+        <p>This invoice has no lines.</p>
+      ) : (
+        <table className="lines">
+          <thead>
+            <tr>
+              <th scope="col">Description</th>
+              <th scope="col">Kind</th>
+              <th scope="col" className="num">
+                Quantity
+              </th>
+              <th scope="col">Period</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {invoice.lines.map((line, i) => (
+              <tr key={i} data-kind={line.kind}>
+                <td>{line.description ?? kindLabels[line.kind]}</td>
+                <td>
+                  <span className={`badge badge-kind-${line.kind}`}>{kindLabels[line.kind]}</span>
+                </td>
+                <td className="num">{line.quantity === null ? '' : formatNumber(line.quantity)}</td>
+                <td>{formatPeriod(line.period_start, line.period_end)}</td>
+                <td className="num">{formatMoney(line.amount, invoice.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={4}>
+                Subtotal
+              </th>
+              <td className="num">{formatMoney(invoice.subtotal, invoice.currency)}</td>
+            </tr>
+            <tr>
+              <th scope="row" colSpan={4}>
+                Tax
+              </th>
+              <td className="num">{formatMoney(invoice.tax, invoice.currency)}</td>
+            </tr>
+            <tr>
+              <th scope="row" colSpan={4}>
+                Total
+              </th>
+              <td className="num">{formatMoney(invoice.total, invoice.currency)}</td>
+            </tr>
+          </tfoot>
+        </table>
+      )}
+    </section>
+  );
+};
