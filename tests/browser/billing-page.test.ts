@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ensureDebianPackage } from '../../lib/local/debian-packages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/local/stack';
 import { WEB_DIST_DIR } from '../../lib/local/web';
@@ -57,10 +58,12 @@ const track = async (records: { resource_type: string; usage_amount: number }[])
 const apiCallsMeter = () => page.locator('[data-resource="api_calls"] [role="meter"]');
 
 beforeAll(async () => {
+  if (process.env.CHROMIUM_PATH === undefined) {
+    // A fresh Debian machine where we are root gets Debian's Chromium, like the JRE (never a downloaded browser).
+    ensureDebianPackage(() => existsSync(CHROMIUM), 'chromium', `Chromium at ${CHROMIUM} (for the browser test)`);
+  }
   if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install Debian's chromium (as root: apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH.`,
-    );
+    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   }
   if (!existsSync(join(REPO_ROOT, WEB_DIST_DIR, 'index.html'))) {
     throw new Error(`${WEB_DIST_DIR}/index.html is missing: run \`npm run build:web\` first (npm test does).`);
@@ -90,7 +93,7 @@ beforeAll(async () => {
     const expected = response.status() === 404 && response.url().endsWith('/api/billing/subscriptions/current');
     if (response.status() >= 400 && !expected) problems.push(`HTTP ${response.status()} ${response.url()}`);
   });
-});
+}, 600_000); // a first run may install Chromium
 
 afterAll(async () => {
   await context?.close();
