@@ -24,6 +24,7 @@ const valid = {
   '/subscriptions/cancel': { immediately: false },
   '/usage/track': { resource_type: 'api_calls', usage_amount: 1 },
   '/admin/usage/process-overages': { dry_run: true },
+  '/webhooks/configure': { url: 'https://hooks.example.com/billing', events: ['invoice.paid'] },
 } as const;
 
 const cases = (path: keyof typeof valid): Case[] => {
