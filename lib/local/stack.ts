@@ -15,7 +15,7 @@ import { loadOrCreateKeys, verifyBearer, type LocalKeys } from './jwt';
 import { freePort } from './ports';
 import { startLocalStripe, type LocalStripe } from './stripe';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { queues, schedules, type QueueDefinition } from '../queues';
 import { hourlySchedule, loadHandler, localContext } from './lambda';
 import { CLOSE_GRACE_MS } from '../../functions/shared/overage/biller';

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { BILLING_CYCLES, catalog, type BillingCycle, type Catalog } from '../domain/catalog';
-import { CURRENCIES, isCurrency, type Currency } from '../domain/money';
+import { CURRENCIES, isCurrency } from '../domain/money';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
 import { Conflict, InvalidInput, InvalidSignature, PaymentRequired } from '../errors';
 import { count, METRIC } from '../metrics';

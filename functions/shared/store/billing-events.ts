@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ATTR, billingEventKey, billingEventRange, tenantPk } from './keys';
+import { putIfAbsent } from './conditions';
 
 /** Who caused a change: a user (by id), Stripe, or the system itself. */
 export type Actor = { readonly type: 'user'; readonly id: string } | { readonly type: 'stripe' | 'system' };
@@ -49,20 +50,7 @@ export class BillingEventsRepository {
       occurred_at: occurredAt,
       data: event.data ?? {},
     };
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...billingEventKey(tenantId, occurredAt, id), ...item },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return putIfAbsent(this.table, { ...billingEventKey(tenantId, occurredAt, id), ...item });
   }
 
   /** A tenant's events, newest first, optionally by type and time range. */

@@ -4,6 +4,7 @@ import type { InvoiceLineKind, InvoiceStatus } from '../payments/port';
 import type { TableRef } from './client';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ATTR, FIELD, invoiceKey, invoiceListing } from './keys';
+import { isConditionFailure } from './conditions';
 
 export interface InvoiceLine {
   readonly description: string;
@@ -65,7 +66,7 @@ export class InvoiceRepository {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

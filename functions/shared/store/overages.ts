@@ -3,6 +3,7 @@ import type { OverageLine } from '../domain/overage';
 import type { TableRef } from './client';
 import { ATTR, overageLineKey, overageLinePrefix, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
 import type { PeriodStatus } from './usage';
+import { isConditionFailure } from './conditions';
 
 export interface BilledLine extends OverageLine {
   readonly stripe_invoice_item_id: string;
@@ -88,7 +89,7 @@ export class OverageRepository {
       );
       return (out.Attributes?.status as PeriodStatus | undefined) ?? 'open';
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return null;
+      if (isConditionFailure(error)) return null;
       throw error;
     }
   }

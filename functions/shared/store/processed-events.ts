@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client';
 import { ATTR, stripeEventKey } from './keys';
+import { putIfAbsent } from './conditions';
 
 /** How long a processed-event marker lives: longer than Stripe retries (3 days). */
 const MARKER_TTL_SECONDS = 30 * 24 * 3600;
@@ -18,24 +19,12 @@ export class ProcessedEvents {
 
   /** Marks the event processed; false when it already was. */
   async mark(eventId: string, type: string, now: Date): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: {
-            ...stripeEventKey(eventId),
-            type,
-            processed_at: now.toISOString(),
-            [ATTR.ttl]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return putIfAbsent(this.table, {
+      ...stripeEventKey(eventId),
+      type,
+      processed_at: now.toISOString(),
+      [ATTR.ttl]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
+    });
   }
+
 }

@@ -2,6 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RateLimited } from '../errors';
 import type { TableRef } from './client';
 import { ATTR, rateWindowKey } from './keys';
+import { isConditionFailure } from './conditions';
 
 /** Share of a window's limit one container leases at a time. */
 const LEASE_FRACTION = 10;
@@ -68,7 +69,7 @@ export class RateLimiter {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

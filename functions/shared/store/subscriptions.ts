@@ -13,7 +13,8 @@ export interface StoredSubscription extends Subscription {
   readonly billing_cycle_anchor: string;
 }
 
-const isConditionFailure = (error: unknown): boolean =>
+/** A conditional write or transaction that lost to another writer. */
+const isLostRace = (error: unknown): boolean =>
   error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
 
 const MAX_ATTEMPTS = 5;
@@ -70,7 +71,7 @@ export class SubscriptionRepository {
         await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
         return true;
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isLostRace(error)) throw error;
       }
     }
     throw new Error(`subscription ${sub.id} kept changing while being saved`);
@@ -102,7 +103,7 @@ export class SubscriptionRepository {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new Conflict('Another subscription was created for this tenant at the same time');
+      if (isLostRace(error)) throw new Conflict('Another subscription was created for this tenant at the same time');
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Currency } from '../domain/money';
 import type { TableRef } from './client';
 import { ATTR, profileByCustomer, profileKey } from './keys';
+import { isConditionFailure } from './conditions';
 
 /** What we keep per tenant beside its subscriptions. */
 export interface TenantProfile {
@@ -54,7 +55,7 @@ export class TenantRepository {
       );
       return customerId;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(error)) {
         const existing = (await this.get(tenantId)).stripe_customer_id;
         if (existing) return existing;
       }

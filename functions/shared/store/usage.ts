@@ -25,6 +25,7 @@ import {
   usageMessageKey,
   usageRecordKey,
 } from './keys';
+import { isConditionFailure } from './conditions';
 
 export type PeriodStatus = 'open' | 'closing' | 'billed';
 
@@ -105,7 +106,7 @@ export class UsageRepository {
       );
       return item;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(error)) {
         const existing = await this.getPeriod(period.tenant_id, period.start);
         if (existing) return existing;
       }
@@ -318,7 +319,7 @@ export class UsageRepository {
       );
       return at.toISOString();
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailure(error)) throw error;
       const existing = (await this.alerts(tenantId, periodStart)).get(`${resource}#${threshold}`);
       if (!existing) throw error;
       return existing.firedAt;

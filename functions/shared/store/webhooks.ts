@@ -13,6 +13,7 @@ import {
   webhookEndpointKey,
   webhookEndpointPrefix,
 } from './keys';
+import { isConditionFailure } from './conditions';
 
 /** A tenant's webhook endpoint as stored. The signing secrets are sealed (`webhooks/secret-box.ts`). */
 export interface WebhookEndpoint {
@@ -63,7 +64,6 @@ export type DeliveryClaim =
 const ATTEMPT_TTL_SECONDS = 30 * 24 * 3600;
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
-const isConditionFailure = (error: unknown): boolean => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 const cancellationCodes = (error: unknown): (string | undefined)[] =>
   error instanceof Error && error.name === 'TransactionCanceledException'
