@@ -3,7 +3,7 @@ import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ start: new Date('2027-12-01T00:00:00Z') });
+  api = await startTestApi({ start: new Date('2027-11-01T00:30:00Z') });
 });
 afterAll(async () => api.stack.stop());
 
@@ -27,6 +27,12 @@ interface Overview {
 
 describe('GET /admin/overview', () => {
   it('adds up a scripted history exactly, annual plans counted /12 per currency', async () => {
+    // November: tenant F goes over its API-call quota; the December 1 run bills $20.00 of overage.
+    const f = await subscribe('org-f', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
+    await api.stack.settle();
+    expect((await api.call('/usage/track', { method: 'POST', token: f, json: { resource_type: 'api_calls', usage_amount: 12_000 } })).status).toBe(202);
+    await api.advanceTo('2027-12-01T02:30:00Z');
+
     const a = await subscribe('org-a', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
     await subscribe('org-b', { plan_id: 'business', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' });
     await subscribe('org-c', { plan_id: 'professional', currency: 'eur', trial_days: 5, payment_method: 'pm_card_visa' });
@@ -40,16 +46,17 @@ describe('GET /admin/overview', () => {
     const res = await api.call('/admin/overview', { token: admin });
     expect(res.status).toBe(200);
     const o = (await res.json()) as Overview;
-    // ARR: professional monthly 29,900 x 12 + business annual 799,000 + past-due starter 9,900 x 12.
-    expect(o.arr).toEqual({ usd: 29_900 * 12 + 799_000 + 9_900 * 12 });
-    expect(o.mrr).toEqual({ usd: 106_383 });
-    expect(o.subscriptions.by_plan).toEqual({ professional: 2, business: 1, starter: 1 });
-    expect(o.subscriptions.by_status).toEqual({ active: 2, trialing: 1, past_due: 1, canceled: 1 });
+    // ARR: professional monthly 29,900 x 12 + business annual 799,000 + two starters at 9,900 x 12
+    // (F active, D past due); C's trial and E's cancellation count for nothing.
+    expect(o.arr).toEqual({ usd: 29_900 * 12 + 799_000 + 2 * 9_900 * 12 });
+    expect(o.mrr).toEqual({ usd: 116_283 });
+    expect(o.subscriptions.by_plan).toEqual({ professional: 2, business: 1, starter: 2 });
+    expect(o.subscriptions.by_status).toEqual({ active: 3, trialing: 1, past_due: 1, canceled: 1 });
     expect(o.trials_ending_7d.map((t) => t.tenant_id)).toEqual(['org-c']);
     expect(o.past_due.map((t) => t.tenant_id)).toEqual(['org-d']);
     expect(o.new_this_month).toBe(5);
     expect(o.churned_this_month).toBe(1);
-    expect(o.overage_revenue_current_period).toEqual({});
+    expect(o.overage_revenue_current_period).toEqual({ usd: 2_000 });
   });
 
   it('answers 403 to a tenant token', async () => {

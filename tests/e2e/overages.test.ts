@@ -90,6 +90,21 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
     expect(await stripeItems('org-trial')).toEqual([]);
   });
 
+  it('gives an annual plan its own monthly overage invoice, finalized and paid', async () => {
+    const token = await subscribe('org-annual', { billing_cycle: 'annual' });
+    await overuse(token);
+    const { period } = (await (await api.call('/usage/current', { token })).json()) as { period: { start: string; end: string } };
+    // Annual plans bill usage per monthly sub-period of the year.
+    expect(Date.parse(period.end) - Date.parse(period.start)).toBeLessThan(32 * 86_400_000);
+    await api.advanceTo(new Date(Date.parse(period.end) + 2 * 3_600_000));
+    expect((await stripeItems('org-annual')).map((i) => i.amount).sort()).toEqual([2_000, 2_500]);
+    const { invoices } = (await (await api.call('/invoices', { token })).json()) as { invoices: { id: string; total: number; status: string }[] };
+    const overageInvoice = invoices.find((i) => i.total === 4_500);
+    expect(overageInvoice?.status).toBe('paid');
+    const detail = (await (await api.call(`/invoices/${overageInvoice?.id}`, { token })).json()) as { invoice: InvoiceBody };
+    expect(detail.invoice.lines.map((l) => l.kind)).toEqual(['overage', 'overage']);
+  });
+
   it('bills nothing more when run again, twice at once, by the admin route', async () => {
     const runs = await Promise.all([processOverages({ tenant_id: 'org-over' }), processOverages({ tenant_id: 'org-over' })]);
     expect(runs.map((r) => r.status)).toEqual([200, 200]);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURRENCIES } from '../../functions/shared/domain/money';
 import { RESOURCES } from '../../functions/shared/domain/resources';
+import { StripeAdapter } from '../../functions/shared/payments/stripe-adapter';
+import { LOCAL_STRIPE_KEY } from '../../lib/local/stack';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;
@@ -47,5 +49,12 @@ describe('GET /api/billing/plans', () => {
 
   it('ignores a token, valid or not, on the public route', async () => {
     expect((await api.call('/plans', { token: 'garbage' })).status).toBe(200);
+  });
+
+  it('has every plan, cycle and currency as a Stripe price found by lookup key; syncing again creates nothing', async () => {
+    const adapter = new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret: 'whsec_unused', apiBase: api.stack.stripeUrl });
+    expect(await adapter.syncCatalog()).toEqual({ created: 0, existing: 5 * 3 * 2 });
+    const prices = await api.stripe.prices.list({ lookup_keys: ['securenet_business_annual_gbp'] });
+    expect(prices.data.map((p) => [p.unit_amount, p.currency, p.recurring?.interval])).toEqual([[649_000, 'gbp', 'year']]);
   });
 });
