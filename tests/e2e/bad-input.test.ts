@@ -66,7 +66,7 @@ describe('bad input never gives a 500 and writes nothing', () => {
     expect(res.status).toBe(400);
   });
 
-  it.each(['/invoices?cursor=AAAA', '/invoices?limit=0', '/invoices?limit=abc', '/events?cursor=%F0%9F%92%A9', '/events?from=yesterday', '/usage/history?cursor=e30', '/usage/history?from=2028-03-01T00:00:00Z&to=2027-01-01T00:00:00Z', '/invoices/in_%00'])(
+  it.each(['/invoices?cursor=AAAA', '/invoices?limit=0', '/invoices?limit=abc', '/events?cursor=%F0%9F%92%A9', '/events?from=yesterday', '/usage/history?cursor=e30', '/usage/history?from=2028-03-01T00:00:00Z&to=2027-01-01T00:00:00Z', '/invoices/in_%00', '/webhooks/deliveries?cursor=AAAA', '/webhooks/deliveries?limit=1000'])(
     'GET %s answers a 4xx, not a 500',
     async (path) => {
       const res = await api.call(path, { token });
