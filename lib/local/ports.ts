@@ -14,3 +14,12 @@ export const freePort = (): Promise<number> =>
       });
     });
   });
+
+/** Whether nothing listens on `port` on loopback right now. */
+export const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
