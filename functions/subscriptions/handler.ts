@@ -53,6 +53,16 @@ export const cancelSubscription = operation({ body: cancelBody, idempotent: true
   return { status: 200, body: { subscription } };
 });
 
+const previewBody = z
+  .strictObject({ plan_id: planId.optional(), billing_cycle: cycle.optional() })
+  .refine((b) => b.plan_id !== undefined || b.billing_cycle !== undefined, { message: 'give plan_id or billing_cycle', path: ['plan_id'] });
+
+/** `POST /subscriptions/preview`: what an update would do and charge now; changes nothing. */
+export const previewSubscriptionChange = operation({ body: previewBody }, async (request) => {
+  const { tenantId } = caller(request);
+  return { status: 200, body: { change: await (await subscriptionService()).preview(tenantId, request.body) } };
+});
+
 export const currentSubscription = operation({}, async (request) => {
   const { tenantId } = caller(request);
   return { status: 200, body: { subscription: subscriptionView(await (await subscriptionService()).current(tenantId)) } };
@@ -63,4 +73,5 @@ export const handler = createApiHandler('subscriptions', {
   updateSubscription,
   cancelSubscription,
   currentSubscription,
+  previewSubscriptionChange,
 });

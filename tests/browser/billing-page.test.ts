@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ensureDebianPackage } from '../../lib/local/debian-packages';
+import { formatMoney } from '../../web/src/format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/local/stack';
 import { WEB_DIST_DIR } from '../../lib/local/web';
@@ -159,8 +160,17 @@ describe('the billing page in Chromium, against the local stack', () => {
 
     await openTab('Subscription');
     await page.getByRole('button', { name: 'Upgrade to Professional' }).click();
-    await eventually(() => page.getByTestId('proration-estimate').count()).toBe(1);
-    expect(await page.getByRole('region', { name: /Change to Professional/ }).textContent()).toContain('Charged now: about');
+    // The page shows what the API's preview (Stripe's preview invoice) says the upgrade charges now.
+    const preview = (await (
+      await fetch(`${api.stack.apiUrl}/api/billing/subscriptions/preview`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenantToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ plan_id: 'professional', billing_cycle: 'monthly' }),
+      })
+    ).json()) as { change: { proration_amount: number } };
+    expect(preview.change.proration_amount).toBeGreaterThan(0);
+    const exact = formatMoney(preview.change.proration_amount, 'usd');
+    await eventually(() => page.getByTestId('proration-amount').textContent()).toBe(exact);
     await page.getByRole('button', { name: 'Back' }).click();
   });
 

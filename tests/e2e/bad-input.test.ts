@@ -22,6 +22,7 @@ const valid = {
   '/subscriptions/create': { plan_id: 'starter', billing_cycle: 'monthly' },
   '/subscriptions/update': { plan_id: 'business' },
   '/subscriptions/cancel': { immediately: false },
+  '/subscriptions/preview': { plan_id: 'business' },
   '/usage/track': { resource_type: 'api_calls', usage_amount: 1 },
   '/admin/usage/process-overages': { dry_run: true },
   '/webhooks/configure': { url: 'https://hooks.example.com/billing', events: ['invoice.paid'] },

@@ -33,7 +33,7 @@ const text = async (res: Response) => res.text();
 
 describe('tenant isolation: tenant B never sees or changes tenant A', () => {
   it('covers every tenant route of the route table', () => {
-    const covered = ['/subscriptions/create', '/subscriptions/update', '/subscriptions/cancel', '/subscriptions/current', '/usage/track', '/usage/current', '/usage/history', '/invoices', '/invoices/{id}', '/events'];
+    const covered = ['/subscriptions/create', '/subscriptions/update', '/subscriptions/preview', '/subscriptions/cancel', '/subscriptions/current', '/usage/track', '/usage/current', '/usage/history', '/invoices', '/invoices/{id}', '/events'];
     const tenantRoutes = routes.filter((r) => r.auth === 'tenant' && !r.path.startsWith('/webhooks')).map((r) => r.path);
     expect(tenantRoutes.sort()).toEqual(covered.sort());
   });
@@ -66,6 +66,7 @@ describe('tenant isolation: tenant B never sees or changes tenant A', () => {
   it('cannot update or cancel A\'s subscription: it has none of its own, so 404', async () => {
     expect((await api.call('/subscriptions/update', { method: 'POST', token: b, json: { plan_id: 'starter' } })).status).toBe(404);
     expect((await api.call('/subscriptions/cancel', { method: 'POST', token: b, json: { immediately: true } })).status).toBe(404);
+    expect((await api.call('/subscriptions/preview', { method: 'POST', token: b, json: { plan_id: 'business' } })).status).toBe(404);
     const still = (await (await api.call('/subscriptions/current', { token: a })).json()) as { subscription: { status: string; plan_id: string } };
     expect(still.subscription).toMatchObject({ status: 'active', plan_id: 'professional' });
   });

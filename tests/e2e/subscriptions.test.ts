@@ -67,6 +67,10 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
     const { current_period_start: start, current_period_end: end } = afterTrial.subscription;
     const half = new Date((Date.parse(start) + Date.parse(end)) / 2);
     await api.advanceTo(half);
+    const preview = await json<{ change: { kind: string; proration_amount: number } }>(
+      await api.call('/subscriptions/preview', { method: 'POST', token, json: { plan_id: 'professional' } }),
+      200,
+    );
     const upgraded = await json<{ subscription: SubscriptionBody; change: { kind: string; proration_amount: number; effective_at: string } }>(
       await api.call('/subscriptions/update', { method: 'POST', token, json: { plan_id: 'professional' } }),
       200,
@@ -74,6 +78,8 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
     const expected = prorationAmount({ oldPrice: 9_900, newPrice: 29_900, periodStart: unix(start), periodEnd: unix(end), at: unix(half.toISOString()) });
     expect(expected).toBe(10_000); // (29,900 - 9,900) / 2, from SPEC prices
     expect(upgraded.change).toMatchObject({ kind: 'upgrade', proration_amount: expected });
+    // The preview said exactly what was then invoiced.
+    expect(preview.change).toMatchObject({ kind: 'upgrade', proration_amount: expected });
     expect(upgraded.subscription.plan_id).toBe('professional');
     await api.stack.settle();
     const afterUpgrade = await json<{ invoices: InvoiceBody[] }>(await api.call('/invoices', { token }), 200);
@@ -84,6 +90,11 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
     expect(detail.invoice.lines?.map((l) => l.amount).sort((a, b) => a - b)).toEqual([-4_950, 14_950]);
 
     // Downgrade: effective at period end, shown as pending, applied when the clock passes it.
+    const downPreview = await json<{ change: { kind: string; effective_at: string } }>(
+      await api.call('/subscriptions/preview', { method: 'POST', token, json: { plan_id: 'starter' } }),
+      200,
+    );
+    expect(downPreview.change).toEqual({ kind: 'downgrade', effective_at: end, proration_amount: 0 });
     const downgraded = await json<{ subscription: SubscriptionBody; change: { kind: string; effective_at: string; proration_amount: number } }>(
       await api.call('/subscriptions/update', { method: 'POST', token, json: { plan_id: 'starter' } }),
       200,

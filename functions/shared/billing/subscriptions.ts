@@ -199,6 +199,27 @@ export class SubscriptionService {
     };
   }
 
+  /**
+   * What `update` with this plan or cycle would do, without doing it: the kind, when it takes
+   * effect, and for an upgrade the amount Stripe would invoice now (a preview invoice).
+   */
+  async preview(tenantId: string, input: { plan_id?: string; billing_cycle?: BillingCycle }): Promise<Change> {
+    const current = await this.live(tenantId);
+    const planId = input.plan_id ?? current.plan_id;
+    const cycle = input.billing_cycle ?? current.billing_cycle;
+    const plan = findPlan(planId);
+    if (!plan) throw new InvalidInput('Unknown plan', [{ field: 'plan_id', message: `no plan ${planId}` }]);
+    const same = planId === current.plan_id && cycle === current.billing_cycle;
+    const kind = classifyChange(current.unit_amount, planPrice(plan, current.currency, cycle), same);
+    if (kind === 'downgrade') return { kind, effective_at: current.current_period_end, proration_amount: 0 };
+    if (kind === 'none') return { kind, effective_at: null, proration_amount: 0 };
+    const amount =
+      current.status === 'trialing'
+        ? 0
+        : await this.deps.provider.previewPriceChange(current.id, { planId, cycle, currency: current.currency });
+    return { kind, effective_at: this.deps.clock.now().toISOString(), proration_amount: amount };
+  }
+
   async cancel(tenantId: string, actor: Actor, input: { immediately?: boolean }): Promise<Subscription> {
     const current = await this.live(tenantId);
     const readAt = new Date();

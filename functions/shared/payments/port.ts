@@ -99,6 +99,8 @@ export interface PaymentProvider extends OverageBilling {
   createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription>;
   /** Switches price now; `invoiceNow` invoices the proration at once (upgrade). */
   changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** What switching price now would invoice at once (the prorated difference), changing nothing. */
+  previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number>;
   /** Switches price at the end of the current period, with no proration (downgrade). */
   changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription>;
   /** Drops a pending period-end change. */

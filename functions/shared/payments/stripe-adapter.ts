@@ -216,6 +216,20 @@ export class StripeAdapter implements PaymentProvider {
     return this.toSubscription(sub, idOf(sub.latest_invoice) !== idOf(before.latest_invoice));
   }
 
+  async previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number> {
+    const sub = await this.retrieve(subscriptionId);
+    const item = this.firstItem(sub);
+    const price = await this.priceId(target);
+    const preview = await translated(() =>
+      this.stripe.invoices.createPreview({
+        customer: idOf(sub.customer) ?? '',
+        subscription: subscriptionId,
+        subscription_details: { items: [{ id: item.id, price }], proration_behavior: 'always_invoice' },
+      }),
+    );
+    return (await this.allLines(preview)).filter((line) => lineKind(line) === 'proration').reduce((sum, line) => sum + line.amount, 0);
+  }
+
   async changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription> {
     const sub = await this.retrieve(subscriptionId);
     const item = this.firstItem(sub);

@@ -342,16 +342,66 @@ const ConfirmText = ({
         {subscription.status === 'trialing' ? (
           <p>You are in your free trial: nothing is charged now.</p>
         ) : (
-          <p>
-            Charged now: about <strong data-testid="proration-estimate">{formatMoney(preview.chargeNow, currency)}</strong> (estimate:{' '}
-            {action.cycle === subscription.billing_cycle
-              ? `the new price for the rest of this period, until ${formatDate(subscription.current_period_end)}, less the unused part of ${currentPlan.name}`
-              : `a new ${action.cycle} period starts today; the unused part of ${currentPlan.name} is credited`}
-            ). The invoice states the exact amount.
-          </p>
+          <ChargeNow
+            plan={action.plan}
+            cycle={action.cycle}
+            currency={currency}
+            estimate={preview.chargeNow}
+            explanation={
+              action.cycle === subscription.billing_cycle
+                ? `the new price for the rest of this period, until ${formatDate(subscription.current_period_end)}, less the unused part of ${currentPlan.name}`
+                : `a new ${action.cycle} period starts today; the unused part of ${currentPlan.name} is credited`
+            }
+          />
         )}
       </>
     );
   }
   return null;
+};
+
+/**
+ * The amount an upgrade charges now: the API's preview (Stripe's own preview invoice) once it
+ * answers, the page's estimate until then.
+ */
+const ChargeNow = ({
+  plan,
+  cycle,
+  currency,
+  estimate,
+  explanation,
+}: {
+  plan: Plan;
+  cycle: BillingCycle;
+  currency: Currency;
+  estimate: number;
+  explanation: string;
+}) => {
+  const { api } = useApp();
+  const [exact, setExact] = useState<number | null>(null);
+  useEffect(() => {
+    let current = true;
+    api
+      .post<{ change: SubscriptionChange }>('/subscriptions/preview', { plan_id: plan.id, billing_cycle: cycle })
+      .then(({ change }) => {
+        if (current) setExact(change.proration_amount);
+      })
+      .catch(() => undefined); // the estimate stays on screen
+    return () => {
+      current = false;
+    };
+  }, [api, plan.id, cycle]);
+  if (exact !== null) {
+    return (
+      <p>
+        Charged now: <strong data-testid="proration-amount">{formatMoney(exact, currency)}</strong> ({explanation}; Stripe's preview of the invoice).
+      </p>
+    );
+  }
+  return (
+    <p>
+      Charged now: about <strong data-testid="proration-estimate">{formatMoney(estimate, currency)}</strong> (estimate: {explanation}). The
+      invoice states the exact amount.
+    </p>
+  );
 };
