@@ -17,7 +17,7 @@ import { FIELD, profileByCustomer, profileKey, subscriptionKey, usageAttr, usage
 import type { StoredSubscription } from '../../functions/shared/store/subscriptions';
 import type { TenantProfile } from '../../functions/shared/store/tenants';
 import { UsageRepository } from '../../functions/shared/store/usage';
-import { inPool } from './overage-meters';
+import { inPool } from './support/pool';
 
 export interface WorkloadOptions {
   readonly tenants: number;

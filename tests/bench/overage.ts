@@ -21,8 +21,10 @@ import { readStackConfig } from '../../lib/stack-config';
 import { SimulatedClock } from '../../lib/local/clock';
 import { loadHandler, localContext } from '../../lib/local/lambda';
 import { LOCAL_STRIPE_KEY, REPO_ROOT, startLocalStack, type LocalStack } from '../../lib/local/stack';
+import { LOCAL_AWS_ENV } from '../../lib/local/dynamodb-local';
 import { deadLetterQueueName } from '../../lib/local/sqs/definitions';
-import { DynamoMeter, startStripeCounter, type DynamoCounts, type StripeCounter, type StripeCounts } from './overage-meters';
+import { startStripeCounter, type StripeCounter, type StripeCounts } from './overage-meters';
+import { DynamoMeter, type DynamoUsage } from './support/dynamodb-meter';
 import { buildWorkload, seedDynamo, seedStripe, stripeSubscriptions, type BenchTenant, type StripeIds } from './overage-seed';
 
 const PERIOD_START = new Date('2027-10-01T00:30:00.000Z');
@@ -65,7 +67,7 @@ interface RunResult {
   readonly planMs: number;
   readonly wallMs: number;
   readonly stripe: StripeCounts;
-  readonly dynamo: DynamoCounts;
+  readonly dynamo: DynamoUsage;
   readonly peakStripeRps: number;
 }
 
@@ -116,7 +118,7 @@ const overageRun = async (
   counter: StripeCounter,
   enqueue: () => Promise<number>,
 ): Promise<RunResult> => {
-  meter.start();
+  await meter.reset();
   counter.start();
   const sampler = rateSampler(counter);
   const started = performance.now();
@@ -125,7 +127,8 @@ const overageRun = async (
   await drained(stack);
   const ended = performance.now();
   const peakStripeRps = sampler.stop();
-  return { enqueued, planMs: planned - started, wallMs: ended - started, stripe: counter.stop(), dynamo: meter.stop(), peakStripeRps };
+  const stripe = counter.stop();
+  return { enqueued, planMs: planned - started, wallMs: ended - started, stripe, dynamo: await meter.snapshot(), peakStripeRps };
 };
 
 const machine = (): string[] => {
@@ -139,17 +142,17 @@ const machine = (): string[] => {
 
 const perTenant = (n: number, tenants: number): string => fmt(n / tenants, 2);
 
-const dynamoLines = (d: DynamoCounts, tenants: number): string[] => {
+const dynamoLines = (d: DynamoUsage, tenants: number): string[] => {
   const lines = [
     `  reads:  ${fmt(d.readRequests)} requests, ${fmt(d.readUnits, 1)} RCU reported, ${fmt(d.billedReadUnits, 1)} RCU as AWS bills -> per tenant ${perTenant(d.readRequests, tenants)} requests, ${perTenant(d.readUnits, tenants)} RCU reported, ${perTenant(d.billedReadUnits, tenants)} RCU billed`,
-    `  writes: ${fmt(d.writeRequests)} requests, ${fmt(d.writeUnits, 1)} WCU reported, ${fmt(d.billedWriteUnits, 1)} WCU as AWS bills -> per tenant ${perTenant(d.writeRequests, tenants)} requests, ${perTenant(d.writeUnits, tenants)} WCU reported, ${perTenant(d.billedWriteUnits, tenants)} WCU billed`,
+    `  writes: ${fmt(d.writeRequests)} requests, ${fmt(d.reportedWriteUnits, 1)} WCU reported, ${fmt(d.writeUnits, 1)} WCU as AWS bills -> per tenant ${perTenant(d.writeRequests, tenants)} requests, ${perTenant(d.reportedWriteUnits, tenants)} WCU reported, ${perTenant(d.writeUnits, tenants)} WCU billed`,
     `  by command: ${Object.entries(d.byCommand)
-      .sort((a, b) => b[1].requests - a[1].requests)
-      .map(([c, t]) => `${c.replace(/Command$/, '')} ${fmt(t.requests)} (${fmt(t.units, 1)} units${t.emptyReads ? `, ${fmt(t.emptyReads)} found nothing` : ''}${t.failed ? `, ${fmt(t.failed)} failed` : ''})`)
+      .sort((a, b) => b[1].calls - a[1].calls)
+      .map(([c, t]) => `${c.replace(/Command$/, '')} ${fmt(t.calls)} (${fmt(t.reportedUnits, 1)} units${t.emptyReads ? `, ${fmt(t.emptyReads)} found nothing` : ''}${t.failed ? `, ${fmt(t.failed)} failed` : ''})`)
       .join(', ')}`,
   ];
-  if (d.failedRequests > 0) lines.push(`  failed requests (no units reported; billed at 1 WCU each): ${JSON.stringify(d.failures)}`);
-  if (d.unreported > 0) lines.push(`  ${fmt(d.unreported)} successful requests came back without ConsumedCapacity (not in the unit totals)`);
+  if (Object.keys(d.failures).length > 0) lines.push(`  failed requests (no units reported; a failed write billed from item sizes, a failed read not at all): ${JSON.stringify(d.failures)}`);
+  if (d.unreported > 0) lines.push(`  ${fmt(d.unreported)} successful requests came back without ConsumedCapacity (writes billed from item sizes, reads not in the unit totals)`);
   return lines;
 };
 
@@ -181,6 +184,7 @@ const main = async (): Promise<number> => {
   progress('starting the local stack (DynamoDB Local, Stripe, SQS, pollers)');
   const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, clock });
   const counter = await startStripeCounter(stack.stripeUrl);
+  const meter = new DynamoMeter(stack.dynamoEndpoint, LOCAL_AWS_ENV.AWS_REGION);
   const checks: { name: string; ok: boolean; detail: string }[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   try {
@@ -188,9 +192,6 @@ const main = async (): Promise<number> => {
     stack.stripe.setWebhook(null);
     // The workers create their Stripe client lazily, on first use: from then on through the proxy.
     process.env.STRIPE_API_BASE = counter.url;
-    const meter = new DynamoMeter();
-    // The handlers run in this process: this is the very client the planner and the workers use.
-    meter.attach(table().base);
     const base = new URL(stack.stripeUrl);
     const stripe = new Stripe(LOCAL_STRIPE_KEY, { host: base.hostname, port: Number(base.port), protocol: 'http', telemetry: false, maxNetworkRetries: 2 });
 
@@ -227,6 +228,9 @@ const main = async (): Promise<number> => {
       CONFIG.dynamoSeedConcurrency,
     );
     const dynamoSeedMs = performance.now() - dynamoStarted;
+    // The handlers run in this process: this is the very client the planner and the workers use
+    // (attached after seeding, which it need not count).
+    meter.attach(table().base);
 
     const planner = await loadHandler<Record<string, never>, unknown>(schedules.overagePlanner.entry);
     const plan = async (): Promise<number> => {
@@ -315,7 +319,8 @@ const main = async (): Promise<number> => {
     log(`  tenants/s:          ${fmt(n / wallS, 1)}`);
     log(`  Stripe calls/s:     ${fmt(first.stripe.total / wallS, 1)} average, ${fmt(first.peakStripeRps)} in the busiest 1 s window`);
     log('  DynamoDB (all requests of the run, planner included; "reported" = DynamoDB Local\'s ConsumedCapacity, TransactWriteItems doubled;');
-    log('  "billed" = the same, with reads that found nothing at AWS\'s minimum, which DynamoDB Local reports as 0):');
+    log('  "billed" = the same, with reads that found nothing at AWS\'s minimum, which DynamoDB Local reports as 0, and the writes it');
+    log('  reports nothing for (failed conditional writes, cancelled transactions, condition checks) computed from item sizes):');
     for (const line of dynamoLines(first.dynamo, n)) log(line);
     log();
     log('run 2 (after run 1)');
@@ -343,6 +348,7 @@ const main = async (): Promise<number> => {
     return failed === 0 ? 0 : 1;
   } finally {
     await counter.close();
+    meter.destroy();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

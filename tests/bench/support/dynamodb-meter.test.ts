@@ -1,4 +1,4 @@
-import { PutItemCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -56,7 +56,9 @@ describe('DynamoMeter', () => {
     );
 
     // (1 + 1 reported) x 2, plus the 1.5 KB check: 2 x 2.
-    expect(await meter.snapshot()).toMatchObject({ writeRequests: 1, writeUnits: 8, computedWriteUnits: 4 });
+    const usage = await meter.snapshot();
+    expect(usage).toMatchObject({ writeRequests: 1, writeUnits: 8, computedWriteUnits: 4, reportedWriteUnits: 4 });
+    expect(usage.byCommand.TransactWriteItemsCommand).toMatchObject({ calls: 1, units: 8, reportedUnits: 4 });
   });
 
   it('bills a failed conditional write by the larger of the stored and the new item', async () => {
@@ -91,6 +93,30 @@ describe('DynamoMeter', () => {
 
     const usage = await meter.snapshot();
 
-    expect(usage.byCommand).toEqual({ UpdateItemCommand: { calls: 1, failed: 0, units: 1 } });
+    expect(usage.byCommand).toEqual({ UpdateItemCommand: { calls: 1, failed: 0, units: 1, reportedUnits: 1, emptyReads: 0 } });
+  });
+
+  it("bills reads reported at 0 (they found nothing) at AWS's minimum for their kind, the others as reported", async () => {
+    await ref.base.send(new PutItemCommand({ TableName: ref.tableName, Item: key('found') }));
+    await meter.reset();
+    const query = (consistent: boolean) =>
+      new QueryCommand({
+        TableName: ref.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'METER#NONE' } },
+        ConsistentRead: consistent,
+      });
+
+    await ref.base.send(new GetItemCommand({ TableName: ref.tableName, Key: key('found') }));
+    await ref.base.send(new GetItemCommand({ TableName: ref.tableName, Key: key('absent'), ConsistentRead: true }));
+    await ref.base.send(query(false));
+    await ref.base.send(query(true));
+
+    // DynamoDB Local reports the GetItems (0.5 found, 1 for the consistent miss) but 0 for an empty Query:
+    // billed at 0.5 eventually consistent, 1 strongly consistent.
+    const usage = await meter.snapshot();
+    expect(usage).toMatchObject({ readRequests: 4, readUnits: 1.5, billedReadUnits: 3, emptyReads: 2, unreported: 0 });
+    expect(usage.byCommand.GetItemCommand).toMatchObject({ calls: 2, units: 1.5, reportedUnits: 1.5, emptyReads: 0 });
+    expect(usage.byCommand.QueryCommand).toMatchObject({ calls: 2, units: 0, reportedUnits: 0, emptyReads: 2 });
   });
 });

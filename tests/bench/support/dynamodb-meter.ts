@@ -15,11 +15,18 @@ const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemComman
 const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
 /** AWS performs two underlying reads or writes of every item in a transaction (prepare and commit). */
 const TRANSACTION_FACTOR = 2;
+/** What AWS bills a read that finds nothing (DynamoDB Local reports 0): the minimum for its kind. */
+const EMPTY_READ_UNITS = { eventual: 0.5, consistent: 1, transactional: 2 } as const;
 
 export interface CommandCount {
   calls: number;
   failed: number;
+  /** Units as the totals count them: a write's as AWS bills them (`writeUnits`), a read's as reported (`readUnits`). */
   units: number;
+  /** DynamoDB Local's ConsumedCapacity alone, transactions doubled (nothing computed from item sizes). */
+  reportedUnits: number;
+  /** Reads reported at 0 units: they found nothing. */
+  emptyReads: number;
 }
 
 export interface DynamoUsage {
@@ -29,9 +36,20 @@ export interface DynamoUsage {
   readonly writeUnits: number;
   /** The part of `writeUnits` computed from item sizes because DynamoDB Local reported nothing for it. */
   readonly computedWriteUnits: number;
+  /** The part of `writeUnits` DynamoDB Local reported (transactions doubled). */
+  readonly reportedWriteUnits: number;
   readonly readRequests: number;
   /** Read units as DynamoDB Local reports them (transactional reads doubled). */
   readonly readUnits: number;
+  /**
+   * Read units as AWS bills them: `readUnits`, but each read that found nothing (reported at 0)
+   * at AWS's minimum for its kind: 0.5 eventually consistent, 1 strongly consistent, 2 transactional.
+   */
+  readonly billedReadUnits: number;
+  /** Reads that DynamoDB Local reported at 0 units (they found nothing). */
+  readonly emptyReads: number;
+  /** Successful requests whose response carried no ConsumedCapacity (a write's units are then computed from item sizes; a read's count as 0). */
+  readonly unreported: number;
   readonly byCommand: Readonly<Record<string, CommandCount>>;
   /** Failed requests by error name. */
   readonly failures: Readonly<Record<string, number>>;
@@ -53,10 +71,11 @@ const keyOf = (item: Record<string, AttributeValue>): Key | null => {
   return pk && sk ? { [tableDefinition.partitionKey]: pk, [tableDefinition.sortKey]: sk } : null;
 };
 
-/** Units the response reported, and whether it reported any at all. */
+/** Units the response reported (one object for single-item calls, a list for batch and transact), and whether it reported any at all. */
 const reportedUnits = (output: unknown): { units: number; reported: boolean } => {
   if (!isRecord(output) || output.ConsumedCapacity === undefined) return { units: 0, reported: false };
   const list: unknown[] = Array.isArray(output.ConsumedCapacity) ? output.ConsumedCapacity : [output.ConsumedCapacity];
+  if (list.length === 0) return { units: 0, reported: false };
   const units = list.reduce<number>((n, c) => n + (isRecord(c) && typeof c.CapacityUnits === 'number' ? c.CapacityUnits : 0), 0);
   return { units, reported: true };
 };
@@ -107,8 +126,12 @@ const empty = () => ({
   failedWrites: 0,
   writeUnits: 0,
   computedWriteUnits: 0,
+  reportedWriteUnits: 0,
   readRequests: 0,
   readUnits: 0,
+  billedReadUnits: 0,
+  emptyReads: 0,
+  unreported: 0,
   byCommand: {} as Record<string, CommandCount>,
   failures: {} as Record<string, number>,
 });
@@ -123,8 +146,12 @@ const empty = () => ({
  *   - a failed conditional write (ConditionalCheckFailedException) returns no figure: AWS still
  *     bills it, by the size of the larger of the stored and the new item (at least 1 unit);
  *   - a cancelled transaction returns no figure: it is billed here like a committed one
- *     (2 units per KB of every item), an assumption on the expensive side.
- * Sizes of stored items come from a separate client this meter does not count.
+ *     (2 units per KB of every item), an assumption on the expensive side;
+ *   - a successful write without a figure is computed from item sizes too (`unreported`);
+ *   - a read that finds nothing is reported at 0: `readUnits` keeps that figure, `billedReadUnits`
+ *     charges AWS's minimum for it (`emptyReads`).
+ * Sizes of stored items come from a separate client this meter does not count. `byCommand` keeps,
+ * per command, the calls, failures, units as the totals count them, reported units and empty reads.
  *
  * @example
  * const meter = new DynamoMeter(stack.dynamoEndpoint, 'us-east-1');
@@ -160,7 +187,7 @@ export class DynamoMeter {
         try {
           const result = await next(args);
           if (WRITES.has(command)) this.wrote(command, input, result.output);
-          else this.read(command, result.output);
+          else this.read(command, input, result.output);
           return result;
         } catch (error) {
           this.failed(command, input, error);
@@ -195,13 +222,19 @@ export class DynamoMeter {
   }
 
   private entry(command: string): CommandCount {
-    return (this.usage.byCommand[command] ??= { calls: 0, failed: 0, units: 0 });
+    return (this.usage.byCommand[command] ??= { calls: 0, failed: 0, units: 0, reportedUnits: 0, emptyReads: 0 });
   }
 
   private addWriteUnits(command: string, units: number, computed: boolean): void {
+    const entry = this.entry(command);
     this.usage.writeUnits += units;
-    if (computed) this.usage.computedWriteUnits += units;
-    this.entry(command).units += units;
+    entry.units += units;
+    if (computed) {
+      this.usage.computedWriteUnits += units;
+    } else {
+      this.usage.reportedWriteUnits += units;
+      entry.reportedUnits += units;
+    }
   }
 
   /** Adds units computed from sizes later (they need a lookup), keeping the counts consistent. */
@@ -213,6 +246,7 @@ export class DynamoMeter {
     this.usage.writeRequests += 1;
     this.entry(command).calls += 1;
     const { units, reported } = reportedUnits(output);
+    if (!reported) this.usage.unreported += 1;
     if (command === 'TransactWriteItemsCommand') {
       const { writes, checks } = transactionItems(input);
       if (reported) this.addWriteUnits(command, units * TRANSACTION_FACTOR, false);
@@ -224,13 +258,28 @@ export class DynamoMeter {
     else this.later(this.unitsOf(touchedBy(command, input)), command);
   }
 
-  private read(command: string, output: unknown): void {
+  private read(command: string, input: unknown, output: unknown): void {
+    const entry = this.entry(command);
     this.usage.readRequests += 1;
-    this.entry(command).calls += 1;
-    const factor = command === 'TransactGetItemsCommand' ? TRANSACTION_FACTOR : 1;
-    const units = reportedUnits(output).units * factor;
+    entry.calls += 1;
+    const { units: reported, reported: hasFigure } = reportedUnits(output);
+    if (!hasFigure) {
+      this.usage.unreported += 1;
+      return;
+    }
+    const transactional = command === 'TransactGetItemsCommand';
+    const units = reported * (transactional ? TRANSACTION_FACTOR : 1);
     this.usage.readUnits += units;
-    this.entry(command).units += units;
+    entry.units += units;
+    entry.reportedUnits += units;
+    if (units > 0) {
+      this.usage.billedReadUnits += units;
+      return;
+    }
+    this.usage.emptyReads += 1;
+    entry.emptyReads += 1;
+    const consistent = isRecord(input) && input.ConsistentRead === true;
+    this.usage.billedReadUnits += transactional ? EMPTY_READ_UNITS.transactional : consistent ? EMPTY_READ_UNITS.consistent : EMPTY_READ_UNITS.eventual;
   }
 
   private failed(command: string, input: unknown, error: unknown): void {
