@@ -38,6 +38,8 @@ export interface DynamoUsage {
   readonly computedWriteUnits: number;
   /** The part of `writeUnits` DynamoDB Local reported (transactions doubled). */
   readonly reportedWriteUnits: number;
+  /** The part of `writeUnits` spent on the API's per-tenant rate-limit counters (`RATE#` items), not the pipeline. */
+  readonly rateLimitWriteUnits: number;
   readonly readRequests: number;
   /** Read units as DynamoDB Local reports them (transactional reads doubled). */
   readonly readUnits: number;
@@ -125,6 +127,7 @@ const empty = () => ({
   writeRequests: 0,
   failedWrites: 0,
   writeUnits: 0,
+  rateLimitWriteUnits: 0,
   computedWriteUnits: 0,
   reportedWriteUnits: 0,
   readRequests: 0,
@@ -243,6 +246,12 @@ export class DynamoMeter {
   }
 
   private wrote(command: string, input: unknown, output: unknown): void {
+    if (command === 'UpdateItemCommand' && isRateLimitCounter(input)) {
+      // The API's rate limiter, not the pipeline: counted apart so both can be reported.
+      const { units } = reportedUnits(output);
+      this.usage.rateLimitWriteUnits += units;
+      command = 'UpdateItemCommand (rate-limit counters)';
+    }
     this.usage.writeRequests += 1;
     this.entry(command).calls += 1;
     const { units, reported } = reportedUnits(output);
@@ -318,3 +327,10 @@ export class DynamoMeter {
     return Item ? itemBytes(Item) : 0;
   }
 }
+
+/** Whether a (marshalled) UpdateItem targets a rate-limit counter item (`RATE#...`). */
+const isRateLimitCounter = (input: unknown): boolean => {
+  if (!isRecord(input) || !isRecord(input.Key)) return false;
+  const pk = input.Key.PK;
+  return isRecord(pk) && typeof pk.S === 'string' && pk.S.startsWith('RATE#');
+};

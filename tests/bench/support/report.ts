@@ -37,9 +37,10 @@ export const table = (header: readonly string[], rows: readonly (readonly string
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 
+/** WCU/1k is the pipeline's (API, SQS consumer); the per-tenant rate limiter's writes are their own column. */
 export const resultsTable = (results: readonly PhaseResult[]): string =>
   table(
-    ['path', 'events', 'calls', 'events/s', 'p50 ms', 'p99 ms', 'SQS req/1k', 'SQS billed/1k', 'DDB writes/1k', 'WCU/1k', 'RCU/1k'],
+    ['path', 'events', 'calls', 'events/s', 'p50 ms', 'p99 ms', 'SQS req/1k', 'SQS billed/1k', 'DDB writes/1k', 'WCU/1k', 'limiter WCU/1k', 'RCU/1k'],
     results.map((r) => [
       r.name,
       grouped(r.events),
@@ -50,7 +51,8 @@ export const resultsTable = (results: readonly PhaseResult[]): string =>
       fixed(perThousand(r.sqs.totalRequests, r.events), 1),
       fixed(perThousand(r.sqs.totalBilledRequests, r.events), 1),
       fixed(perThousand(r.dynamo.writeRequests, r.events), 1),
-      fixed(perThousand(r.dynamo.writeUnits, r.events), 1),
+      fixed(perThousand(r.dynamo.writeUnits - r.dynamo.rateLimitWriteUnits, r.events), 1),
+      fixed(perThousand(r.dynamo.rateLimitWriteUnits, r.events), 1),
       fixed(perThousand(r.dynamo.readUnits, r.events), 1),
     ]),
   );
