@@ -28,7 +28,9 @@ const subscription = (over: Partial<Subscription> = {}): Subscription => ({
   current_period_start: '2027-10-01T00:00:00.000Z',
   current_period_end: '2027-10-31T00:00:00.000Z',
   cancel_at_period_end: false,
+  canceled_at: null,
   pending_change: null,
+  created_at: '2027-10-01T00:00:00.000Z',
   ...over,
 });
 

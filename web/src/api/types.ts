@@ -2,46 +2,19 @@
  * The API shapes the page reads (SPEC section 8). Money is integer minor units beside a
  * `currency`; times are ISO 8601 UTC strings. Only the fields the page uses are listed.
  */
+import type { BillingCycle, plansView } from '../../../functions/shared/domain/catalog';
+import type { Currency } from '../../../functions/shared/domain/money';
 import type { Resource } from '../../../functions/shared/domain/resources';
+import type { ChangeKind, PendingChange, Subscription, SubscriptionStatus } from '../../../functions/shared/domain/subscription';
 
-export type { Resource };
-export type Currency = 'usd' | 'eur' | 'gbp';
-export type BillingCycle = 'monthly' | 'annual';
+// The contract types the backend itself uses, so the page and the API cannot drift apart.
+export type { BillingCycle, Currency, PendingChange, Resource, Subscription, SubscriptionStatus };
 
-export interface Plan {
-  readonly id: string;
-  readonly name: string;
-  readonly limits: Record<Resource, number>;
-  readonly prices: Record<Currency, Record<BillingCycle, number>>;
-  /** Minor units per unit; may be fractional where a rate is finer than a cent. */
-  readonly overage_rates: Record<Currency, Record<Resource, number>>;
-}
-
-export interface PendingChange {
-  readonly plan_id: string;
-  readonly billing_cycle: BillingCycle;
-  readonly effective_at: string;
-}
-
-export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
-
-export interface Subscription {
-  readonly id: string;
-  readonly tenant_id: string;
-  readonly plan_id: string;
-  readonly billing_cycle: BillingCycle;
-  readonly currency: Currency;
-  readonly status: SubscriptionStatus;
-  readonly trial_end: string | null;
-  readonly current_period_start: string;
-  readonly current_period_end: string;
-  readonly cancel_at_period_end: boolean;
-  readonly canceled_at?: string | null;
-  readonly pending_change: PendingChange | null;
-}
+/** One entry of `GET /plans`. */
+export type Plan = ReturnType<typeof plansView>['plans'][number];
 
 export interface SubscriptionChange {
-  readonly kind: 'upgrade' | 'downgrade' | 'none';
+  readonly kind: ChangeKind;
   readonly effective_at: string | null;
   readonly proration_amount: number;
 }
