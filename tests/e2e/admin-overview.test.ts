@@ -7,13 +7,6 @@ beforeAll(async () => {
 });
 afterAll(async () => api.stack.stop());
 
-const subscribe = async (tenantId: string, body: Record<string, unknown>) => {
-  const token = await api.token({ tenantId });
-  const res = await api.call('/subscriptions/create', { method: 'POST', token, json: { billing_cycle: 'monthly', ...body } });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return token;
-};
-
 interface Overview {
   mrr: Record<string, number>;
   arr: Record<string, number>;
@@ -28,16 +21,16 @@ interface Overview {
 describe('GET /admin/overview', () => {
   it('adds up a scripted history exactly, annual plans counted /12 per currency', async () => {
     // November: tenant F goes over its API-call quota; the December 1 run bills $20.00 of overage.
-    const f = await subscribe('org-f', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
+    const f = (await api.subscribe('org-f', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' })).token;
     await api.stack.settle();
     expect((await api.call('/usage/track', { method: 'POST', token: f, json: { resource_type: 'api_calls', usage_amount: 12_000 } })).status).toBe(202);
     await api.advanceTo('2027-12-01T02:30:00Z');
 
-    const a = await subscribe('org-a', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
-    await subscribe('org-b', { plan_id: 'business', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' });
-    await subscribe('org-c', { plan_id: 'professional', currency: 'eur', trial_days: 5, payment_method: 'pm_card_visa' });
-    await subscribe('org-d', { plan_id: 'starter', trial_days: 2, payment_method: 'pm_card_chargeCustomerFail' });
-    const e = await subscribe('org-e', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' });
+    const a = (await api.subscribe('org-a', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' })).token;
+    await api.subscribe('org-b', { plan_id: 'business', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' });
+    await api.subscribe('org-c', { plan_id: 'professional', currency: 'eur', trial_days: 5, payment_method: 'pm_card_visa' });
+    await api.subscribe('org-d', { plan_id: 'starter', trial_days: 2, payment_method: 'pm_card_chargeCustomerFail' });
+    const e = (await api.subscribe('org-e', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' })).token;
     await api.call('/subscriptions/cancel', { method: 'POST', token: e, json: { immediately: true } });
     await api.call('/subscriptions/update', { method: 'POST', token: a, json: { plan_id: 'professional' } });
     await api.advanceTo('2027-12-04T00:00:00Z');

@@ -34,18 +34,6 @@ interface InvoiceBody {
 
 const tableRef = () => createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint });
 
-const subscribe = async (tenantId: string, body: Record<string, unknown> = {}) => {
-  const token = await api.token({ tenantId });
-  const res = await api.call('/subscriptions/create', {
-    method: 'POST',
-    token,
-    json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa', ...body },
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  await api.stack.settle();
-  return token;
-};
-
 /** Over quota on API calls (+2,000 -> $20.00) and devices (+5 -> $25.00). */
 const overuse = async (token: string) => {
   const res = await api.call('/usage/track', {
@@ -68,9 +56,9 @@ const processOverages = (body: Record<string, unknown>, token = admin) =>
 
 describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () => {
   it('puts exactly two invoice items, with the SPEC amounts, on the renewal invoice of a tenant over on API calls and devices', async () => {
-    const token = await subscribe('org-over');
+    const token = (await api.subscribe('org-over')).token;
     await overuse(token);
-    const trialToken = await subscribe('org-trial', { trial_days: 14 });
+    const trialToken = (await api.subscribe('org-trial', { trial_days: 14 })).token;
     await api.call('/usage/track', { method: 'POST', token: trialToken, json: { resource_type: 'api_calls', usage_amount: 50_000 } });
     await api.stack.settle();
 
@@ -91,7 +79,7 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
   });
 
   it('gives an annual plan its own monthly overage invoice, finalized and paid', async () => {
-    const token = await subscribe('org-annual', { billing_cycle: 'annual' });
+    const token = (await api.subscribe('org-annual', { billing_cycle: 'annual' })).token;
     await overuse(token);
     const { period } = (await (await api.call('/usage/current', { token })).json()) as { period: { start: string; end: string } };
     // Annual plans bill usage per monthly sub-period of the year.
@@ -117,7 +105,7 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
   });
 
   it('dry run answers what would be billed and changes nothing', async () => {
-    const token = await subscribe('org-dry');
+    const token = (await api.subscribe('org-dry')).token;
     await overuse(token);
     const { period } = (await (await api.call('/usage/current', { token })).json()) as { period: { start: string; end: string } };
     await api.stack.clock.advanceTo(new Date(Date.parse(period.end) + CLOSE_GRACE_MS + 1_000)); // past the grace, before the hourly run
@@ -146,7 +134,7 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
 
     it.each(steps)('bills exactly once when it dies %s', async (step) => {
       const tenantId = `org-crash-${steps.indexOf(step)}`;
-      const token = await subscribe(tenantId);
+      const token = (await api.subscribe(tenantId)).token;
       await overuse(token);
       const { period } = (await (await api.call('/usage/current', { token })).json()) as { period: { start: string; end: string } };
       // Just past the grace period, before the hourly run picks the period up.

@@ -28,18 +28,6 @@ const events = () =>
     createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint }),
   );
 
-const subscribe = async (tenantId: string) => {
-  const token = await api.token({ tenantId });
-  const res = await api.call('/subscriptions/create', {
-    method: 'POST',
-    token,
-    json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
-  });
-  expect(res.status).toBe(201);
-  await api.stack.settle();
-  return { token, subscription: ((await res.json()) as { subscription: { id: string } }).subscription };
-};
-
 describe('POST /webhooks/stripe', () => {
   it('answers 400 when the signature is missing, wrong or stale', async () => {
     const payload = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'invoice.paid', data: { object: { id: 'in_x', object: 'invoice' } } });
@@ -51,7 +39,7 @@ describe('POST /webhooks/stripe', () => {
   });
 
   it('processes each event id once, however often it arrives', async () => {
-    const { subscription } = await subscribe('org-dup');
+    const { subscription } = await api.subscribe('org-dup');
     const [event] = (await api.stripe.events.list({ type: 'customer.subscription.created', limit: 100 })).data.filter(
       (e) => (e.data.object as { id: string }).id === subscription.id,
     );
@@ -65,7 +53,7 @@ describe('POST /webhooks/stripe', () => {
   });
 
   it('ends in Stripe\'s current state when events arrive in reverse order', async () => {
-    const { token, subscription } = await subscribe('org-reverse');
+    const { token, subscription } = await api.subscribe('org-reverse');
     await api.call('/subscriptions/update', { method: 'POST', token, json: { plan_id: 'business' } });
     await api.call('/subscriptions/cancel', { method: 'POST', token, json: {} });
     await api.stack.settle();

@@ -37,18 +37,6 @@ interface UsageBody {
 
 const tableRef = () => createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint });
 
-const subscribed = async (tenantId: string) => {
-  const token = await api.token({ tenantId });
-  const res = await api.call('/subscriptions/create', {
-    method: 'POST',
-    token,
-    json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
-  });
-  expect(res.status).toBe(201);
-  await api.stack.settle();
-  return token;
-};
-
 const track = async (token: string, body: unknown, headers: Record<string, string> = {}) => {
   const res = await api.call('/usage/track', { method: 'POST', token, json: body, headers });
   return res;
@@ -63,7 +51,7 @@ const current = async (token: string): Promise<UsageBody> => {
 
 describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoDB Local)', () => {
   it('shows a batch of mixed records in /usage/current: counters summed, gauges at their peak', async () => {
-    const token = await subscribed('org-mixed');
+    const token = (await api.subscribe('org-mixed')).token;
     const res = await track(token, {
       records: [
         { resource_type: 'api_calls', usage_amount: 1_200 },
@@ -88,7 +76,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('counts a request sent twice with the same Idempotency-Key once', async () => {
-    const token = await subscribed('org-retry');
+    const token = (await api.subscribe('org-retry')).token;
     const body = { records: [{ resource_type: 'api_calls', usage_amount: 100 }] };
     expect((await track(token, body, { 'idempotency-key': 'batch-1' })).status).toBe(202);
     expect((await track(token, body, { 'idempotency-key': 'batch-1' })).status).toBe(202);
@@ -96,7 +84,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('counts records that carry the same idempotency_key once, across requests', async () => {
-    const token = await subscribed('org-record-keys');
+    const token = (await api.subscribe('org-record-keys')).token;
     await track(token, { records: [{ resource_type: 'alerts', usage_amount: 2, idempotency_key: 'alert-a' }, { resource_type: 'alerts', usage_amount: 3, idempotency_key: 'alert-b' }] });
     await api.stack.settle();
     await track(token, { resource_type: 'alerts', usage_amount: 2, idempotency_key: 'alert-a' });
@@ -104,7 +92,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('counts a message SQS delivers twice once', async () => {
-    const token = await subscribed('org-redelivered');
+    const token = (await api.subscribe('org-redelivered')).token;
     const body = JSON.stringify({
       v: 1,
       tenant_id: 'org-redelivered',
@@ -119,7 +107,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('counts once when the consumer crashes after writing and the batch is redelivered', async () => {
-    const token = await subscribed('org-crash');
+    const token = (await api.subscribe('org-crash')).token;
     crashAfterNextBatch = true;
     await track(token, { resource_type: 'api_calls', usage_amount: 250 });
     expect((await current(token)).usage.api_calls?.quantity).toBe(250);
@@ -127,7 +115,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('moves a poison message to the DLQ while its neighbours count', async () => {
-    const token = await subscribed('org-poison');
+    const token = (await api.subscribe('org-poison')).token;
     const sqs = new SQSClient({ endpoint: api.stack.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await sqs.send(new SendMessageCommand({ QueueUrl: api.stack.usageQueueUrl, MessageBody: '{"v":1,"tenant_id":"org-poison","records":"nope"' }));
     await track(token, { resource_type: 'alerts', usage_amount: 9 });
@@ -136,7 +124,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('answers 400 naming the record and field, and accepts nothing from a bad batch', async () => {
-    const token = await subscribed('org-bad');
+    const token = (await api.subscribe('org-bad')).token;
     const res = await track(token, {
       records: [
         { resource_type: 'api_calls', usage_amount: 1 },
@@ -153,14 +141,14 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const token = await subscribed('org-huge');
+    const token = (await api.subscribe('org-huge')).token;
     const metadata = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`k${k}`, 'x'.repeat(250)]));
     const records = Array.from({ length: 1_000 }, () => ({ resource_type: 'alerts', usage_amount: 1, metadata }));
     expect((await track(token, { records })).status).toBe(413);
   });
 
   it('fires the 80% alert once per period, however the usage arrives', async () => {
-    const token = await subscribed('org-alert');
+    const token = (await api.subscribe('org-alert')).token;
     await track(token, { resource_type: 'api_calls', usage_amount: 8_000 });
     await api.stack.settle();
     await track(token, { resource_type: 'api_calls', usage_amount: 500 });
@@ -170,7 +158,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('answers /usage/history by day and by period, paged with a cursor', async () => {
-    const token = await subscribed('org-history');
+    const token = (await api.subscribe('org-history')).token;
     const now = api.stack.clock.now().getTime();
     const day = 86_400_000;
     await track(token, {
@@ -204,7 +192,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('fires each threshold once even when many requests cross it at once', async () => {
-    const token = await subscribed('org-race');
+    const token = (await api.subscribe('org-race')).token;
     const sends = Array.from({ length: 12 }, () => track(token, { resource_type: 'alerts', usage_amount: 100 }));
     expect((await Promise.all(sends)).every((r) => r.status === 202)).toBe(true);
     expect((await current(token)).usage.alerts?.quantity).toBe(1_200);
@@ -213,7 +201,7 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
   });
 
   it('bills usage for an already billed period in the next open one, marked late', async () => {
-    const token = await subscribed('org-late');
+    const token = (await api.subscribe('org-late')).token;
     await track(token, { resource_type: 'api_calls', usage_amount: 10 });
     const { period } = await current(token);
     // The overage run has billed this period.

@@ -16,6 +16,11 @@ export interface TestApi {
   /** Calls `${API_PREFIX}${path}` on the local HTTP API. */
   call(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   token(request: TokenRequest): Promise<string>;
+  /**
+   * Subscribes a tenant (starter, monthly, no trial, `pm_card_visa` unless `body` says
+   * otherwise), waits for Stripe's webhooks, and returns the tenant's token and subscription.
+   */
+  subscribe(tenantId: string, body?: Record<string, unknown>): Promise<{ token: string; subscription: { id: string; status: string } }>;
   /** Moves the simulated clock and waits until every webhook due by then has landed. */
   advanceTo(at: Date | string): Promise<void>;
 }
@@ -51,6 +56,18 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     stack,
     stripe: new Stripe(LOCAL_STRIPE_KEY, { host: stripeUrl.hostname, port: Number(stripeUrl.port), protocol: 'http' }),
     token: (request) => issueToken(stack.keys, request),
+    subscribe: async (tenantId, body = {}) => {
+      const token = await issueToken(stack.keys, { tenantId });
+      const res = await fetch(`${stack.apiUrl}${API_PREFIX}/subscriptions/create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa', ...body }),
+      });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`subscribing ${tenantId} answered ${res.status}: ${text}`);
+      await stack.settle();
+      return { token, subscription: (JSON.parse(text) as { subscription: { id: string; status: string } }).subscription };
+    },
     advanceTo: async (at) => {
       await stack.clock.advanceTo(typeof at === 'string' ? new Date(at) : at);
       await stack.settle();
