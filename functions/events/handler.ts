@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createApiHandler, operation } from '../shared/http/api';
+import { createApiHandler, operation, tenantOf } from '../shared/http/api';
 import { BillingEventsRepository } from '../shared/store/billing-events';
 import { table } from '../shared/store/client';
 
@@ -15,8 +15,7 @@ const listQuery = z
 
 /** `GET /events`: the tenant's append-only audit trail, newest first; nothing here changes it. */
 export const listEvents = operation({ query: listQuery }, async ({ query, principal }) => {
-  const tenantId = principal?.tenantId;
-  if (!tenantId) throw new Error('tenant route reached without a tenant principal');
+  const tenantId = tenantOf(principal);
   const page = await new BillingEventsRepository(table()).list(tenantId, {
     limit: query.limit,
     ...(query.cursor ? { cursor: query.cursor } : {}),

@@ -2,20 +2,15 @@ import { z } from 'zod';
 import { invoiceRepository } from '../shared/billing/services';
 import { invoiceDetail, invoiceSummary } from '../shared/billing/views';
 import { NotFound } from '../shared/errors';
-import { createApiHandler, operation } from '../shared/http/api';
+import { createApiHandler, operation, tenantOf } from '../shared/http/api';
 
 const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-const tenantOf = (tenantId: string | null | undefined): string => {
-  if (!tenantId) throw new Error('tenant route reached without a tenant principal');
-  return tenantId;
-};
-
 export const listInvoices = operation({ query: listQuery }, async ({ query, principal }) => {
-  const page = await invoiceRepository().list(tenantOf(principal?.tenantId), {
+  const page = await invoiceRepository().list(tenantOf(principal), {
     limit: query.limit,
     ...(query.cursor ? { cursor: query.cursor } : {}),
   });
@@ -24,7 +19,7 @@ export const listInvoices = operation({ query: listQuery }, async ({ query, prin
 
 export const getInvoice = operation({}, async ({ params, principal }) => {
   const id = params.id ?? '';
-  const invoice = /^in_\w{1,200}$/.test(id) ? await invoiceRepository().get(tenantOf(principal?.tenantId), id) : null;
+  const invoice = /^in_\w{1,200}$/.test(id) ? await invoiceRepository().get(tenantOf(principal), id) : null;
   if (!invoice) throw new NotFound('No such invoice');
   return { status: 200, body: { invoice: invoiceDetail(invoice) } };
 });

@@ -3,7 +3,7 @@ import { subscriptionService } from '../shared/billing/services';
 import { subscriptionView } from '../shared/billing/views';
 import { BILLING_CYCLES, catalog } from '../shared/domain/catalog';
 import { CURRENCIES } from '../shared/domain/money';
-import { createApiHandler, operation, type ApiRequest } from '../shared/http/api';
+import { createApiHandler, operation, tenantOf, type ApiRequest } from '../shared/http/api';
 import { humanText } from '../shared/http/validation';
 import type { Actor } from '../shared/store/billing-events';
 
@@ -30,11 +30,10 @@ const updateBody = z.strictObject({
 const cancelBody = z.strictObject({ immediately: z.boolean().optional() }).optional();
 
 /** The tenant from the verified token (the route's auth guarantees one) and the user as actor. */
-const caller = (request: ApiRequest<unknown, unknown>): { tenantId: string; actor: Actor } => {
-  const tenantId = request.principal?.tenantId;
-  if (!tenantId || !request.principal) throw new Error('tenant route reached without a tenant principal');
-  return { tenantId, actor: { type: 'user', id: request.principal.userId } };
-};
+const caller = (request: ApiRequest<unknown, unknown>): { tenantId: string; actor: Actor } => ({
+  tenantId: tenantOf(request.principal),
+  actor: { type: 'user', id: request.principal?.userId ?? '' },
+});
 
 export const createSubscription = operation({ body: createBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);

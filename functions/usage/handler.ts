@@ -2,15 +2,10 @@ import { z } from 'zod';
 import { clock } from '../shared/clock';
 import { RESOURCES } from '../shared/domain/resources';
 import { METERING_LIMITS, type UsageRecord } from '../shared/domain/metering';
-import { createApiHandler, operation } from '../shared/http/api';
+import { createApiHandler, operation, tenantOf } from '../shared/http/api';
 import { count, METRIC } from '../shared/metrics';
 import { consumeRecords } from '../shared/http/middleware';
 import { usageIngest, usageReports } from '../shared/usage/services';
-
-const tenantOf = (tenantId: string | null | undefined): string => {
-  if (!tenantId) throw new Error('tenant route reached without a tenant principal');
-  return tenantId;
-};
 
 const recordSchema = z
   .strictObject({
@@ -57,7 +52,7 @@ const trackBody = z.union([z.object({ records: z.unknown() }).loose(), z.object(
 
 
 export const trackUsage = operation({ body: trackBody, idempotent: true }, async ({ body, principal, headers }) => {
-  await consumeRecords(tenantOf(principal?.tenantId), body.length);
+  await consumeRecords(tenantOf(principal), body.length);
   const now = clock().now().toISOString();
   const records: UsageRecord[] = body.map((r) => ({
     resource_type: r.resource_type,
@@ -65,14 +60,14 @@ export const trackUsage = operation({ body: trackBody, idempotent: true }, async
     timestamp: r.timestamp ? new Date(r.timestamp).toISOString() : now,
     ...(r.idempotency_key ? { idempotency_key: r.idempotency_key } : {}),
   }));
-  const accepted = await usageIngest().track(tenantOf(principal?.tenantId), records, headers['idempotency-key'] ?? null);
+  const accepted = await usageIngest().track(tenantOf(principal), records, headers['idempotency-key'] ?? null);
   count(METRIC.usageRecordsIngested, accepted);
   return { status: 202, body: { accepted } };
 });
 
 export const currentUsage = operation({}, async ({ principal }) => ({
   status: 200,
-  body: await usageReports().current(tenantOf(principal?.tenantId)),
+  body: await usageReports().current(tenantOf(principal)),
 }));
 
 const historyQuery = z.strictObject({
@@ -90,7 +85,7 @@ export const usageHistory = operation({ query: historyQuery }, async ({ query, p
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - 31 * 86_400_000);
   return {
     status: 200,
-    body: await usageReports().history(tenantOf(principal?.tenantId), {
+    body: await usageReports().history(tenantOf(principal), {
       ...(query.resource_type ? { resource_type: query.resource_type } : {}),
       from,
       to,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../shared/events/publisher';
-import { createApiHandler, operation, type ApiRequest } from '../shared/http/api';
+import { createApiHandler, operation, tenantOf } from '../shared/http/api';
 import { webhookEndpoints } from '../shared/webhooks/services';
 import { deliveryAttemptView } from '../shared/webhooks/views';
 
@@ -27,15 +27,9 @@ const deliveriesQuery = z.strictObject({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-const tenantOf = (request: ApiRequest<unknown, unknown>): string => {
-  const tenantId = request.principal?.tenantId;
-  if (!tenantId) throw new Error('tenant route reached without a tenant principal');
-  return tenantId;
-};
-
 /** `POST /webhooks/configure`: 201 `{webhook, secret}` for a new endpoint, 200 `{webhook}` for a change. */
 export const configureWebhook = operation({ body: configureBody }, async (request) => {
-  const tenantId = tenantOf(request);
+  const tenantId = tenantOf(request.principal);
   const { id, url: target, events: types, enabled } = request.body;
   if (id !== undefined) {
     const webhook = await webhookEndpoints().update(tenantId, id, {
@@ -52,22 +46,22 @@ export const configureWebhook = operation({ body: configureBody }, async (reques
 
 export const listWebhooks = operation({}, async (request) => ({
   status: 200,
-  body: { webhooks: await webhookEndpoints().list(tenantOf(request)) },
+  body: { webhooks: await webhookEndpoints().list(tenantOf(request.principal)) },
 }));
 
 export const rotateWebhookSecret = operation({ body: rotateBody }, async (request) => ({
   status: 200,
-  body: await webhookEndpoints().rotateSecret(tenantOf(request), request.params.id ?? '', request.body?.keep_previous_hours ?? 0),
+  body: await webhookEndpoints().rotateSecret(tenantOf(request.principal), request.params.id ?? '', request.body?.keep_previous_hours ?? 0),
 }));
 
 export const deleteWebhook = operation({}, async (request) => {
   const id = request.params.id ?? '';
-  await webhookEndpoints().remove(tenantOf(request), id);
+  await webhookEndpoints().remove(tenantOf(request.principal), id);
   return { status: 200, body: { id, deleted: true } };
 });
 
 export const listWebhookDeliveries = operation({ query: deliveriesQuery }, async (request) => {
-  const page = await webhookEndpoints().deliveries(tenantOf(request), {
+  const page = await webhookEndpoints().deliveries(tenantOf(request.principal), {
     limit: request.query.limit,
     ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
   });

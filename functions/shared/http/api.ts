@@ -22,6 +22,15 @@ export interface ApiRequest<B, Q> {
   readonly event: ApiEvent;
 }
 
+/**
+ * The tenant of a request on a `tenant` route. The route table's auth guarantees the claim, so
+ * its absence here is a wiring bug (a 500), not a client error.
+ */
+export const tenantOf = (principal: Principal | null): string => {
+  if (!principal?.tenantId) throw new Error('tenant route reached without a tenant principal');
+  return principal.tenantId;
+};
+
 export interface ApiResult {
   readonly status: number;
   readonly body?: unknown;
