@@ -123,6 +123,20 @@ describe('usage metering, end to end (HTTP -> local SQS -> aggregator -> DynamoD
     expect(await api.stack.usageDeadLetters()).toEqual([expect.stringContaining('"records":"nope"')]);
   });
 
+  it('answers 202 only once SQS took the records: a failed entry is sent again, a refusal is a 503', async () => {
+    const token = (await api.subscribe('org-sqs-faults')).token;
+    api.stack.sqs.failNextSendEntries(1);
+    expect((await track(token, { resource_type: 'api_calls', usage_amount: 11 })).status).toBe(202);
+    expect((await current(token)).usage.api_calls?.quantity).toBe(11);
+    api.stack.sqs.failNextSendEntries(50);
+    const refused = await track(token, { resource_type: 'api_calls', usage_amount: 7 });
+    api.stack.sqs.clearFaults();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+    expect((await current(token)).usage.api_calls?.quantity).toBe(11);
+  });
+
   it('answers 400 naming the record and field, and accepts nothing from a bad batch', async () => {
     const token = (await api.subscribe('org-bad')).token;
     const res = await track(token, {

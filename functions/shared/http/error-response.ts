@@ -56,6 +56,10 @@ export const errorResponse = (error: unknown): APIGatewayProxyStructuredResultV2
     },
   };
   const headers: Record<string, string> =
-    error instanceof RateLimited ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    error instanceof RateLimited
+      ? { 'retry-after': String(error.retryAfterSeconds) }
+      : error instanceof ServiceUnavailable
+        ? { 'retry-after': '1' }
+        : {};
   return jsonResponse(status, body, headers);
 };
