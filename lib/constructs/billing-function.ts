@@ -9,6 +9,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAMBDA_BUNDLING } from '../bundling';
 import type { BillingTable, DataAccess } from './billing-table';
 
 /** Entries in the route table are relative to the repository root. */
@@ -62,15 +63,8 @@ export class BillingFunction extends Construct {
         // Bundle with the esbuild in node_modules: no Docker on CI or developer machines.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies bundled into ESM still call `require`; give them one.
-        banner: "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the SDK version the tests ran against, not whatever the runtime carries.
-        bundleAwsSDK: true,
+        ...LAMBDA_BUNDLING,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
       },
     });
 

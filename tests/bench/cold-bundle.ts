@@ -1,11 +1,9 @@
 /**
- * Bundles every Lambda of the stack the way `cdk deploy` does, for `npm run bench:cold`.
- *
- * The esbuild options MIRROR lib/constructs/billing-function.ts and aws-cdk-lib's NodejsFunction
- * (which turns them into esbuild CLI flags); nothing is factored out of the construct, so the
- * bench checks the construct's source text for drift instead and reports any difference.
+ * Bundles every Lambda of the stack the way `cdk deploy` does, for `npm run bench:cold`: the
+ * construct's own options (`lib/bundling.ts`), as NodejsFunction passes them to esbuild.
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { LAMBDA_BUNDLING } from '../../lib/bundling';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
@@ -31,48 +29,6 @@ export const lambdaEntries = (): LambdaEntry[] => [
 
 /** `bundled`: the AWS SDK inside the bundle (what we deploy); `runtime`: the SDK left to the Lambda runtime. */
 export type SdkMode = 'bundled' | 'runtime';
-
-/**
- * The construct's `bundling` props, copied by hand. NodejsFunction passes them to esbuild as
- * `--bundle --target --platform=node --format --outfile=index.mjs --minify --sourcemap
- * --sources-content=false --banner:js --main-fields`, run in the project root.
- */
-export const MIRRORED_BUNDLING = {
-  format: 'esm',
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  bundleAwsSDK: true,
-} as const;
-
-/**
- * Differences between MIRRORED_BUNDLING and what billing-function.ts says today (read as text:
- * importing the construct would pull in aws-cdk-lib). Empty when they agree.
- */
-export const bundlingDrift = (repoRoot: string): string[] => {
-  const source = readFileSync(join(repoRoot, 'lib', 'constructs', 'billing-function.ts'), 'utf8');
-  const block = /bundling:\s*\{([\s\S]*?)\n\s*\},/.exec(source)?.[1];
-  if (block === undefined) return ['no `bundling: {...}` block found in billing-function.ts'];
-  const expected: [string, RegExp][] = [
-    ["format: OutputFormat.ESM", /format:\s*OutputFormat\.ESM\b/],
-    [`target: '${MIRRORED_BUNDLING.target}'`, new RegExp(`target:\\s*'${MIRRORED_BUNDLING.target}'`)],
-    ["mainFields: ['module', 'main']", /mainFields:\s*\[\s*'module',\s*'main'\s*\]/],
-    [`minify: ${MIRRORED_BUNDLING.minify}`, new RegExp(`minify:\\s*${MIRRORED_BUNDLING.minify}\\b`)],
-    [`sourceMap: ${MIRRORED_BUNDLING.sourceMap}`, new RegExp(`sourceMap:\\s*${MIRRORED_BUNDLING.sourceMap}\\b`)],
-    [`sourcesContent: ${MIRRORED_BUNDLING.sourcesContent}`, new RegExp(`sourcesContent:\\s*${MIRRORED_BUNDLING.sourcesContent}\\b`)],
-    [`bundleAwsSDK: ${MIRRORED_BUNDLING.bundleAwsSDK}`, new RegExp(`bundleAwsSDK:\\s*${MIRRORED_BUNDLING.bundleAwsSDK}\\b`)],
-  ];
-  const drift = expected.filter(([, re]) => !re.test(block)).map(([text]) => `billing-function.ts no longer says \`${text}\``);
-  const banner = /banner:\s*"([^"]*)"/.exec(block)?.[1] ?? /banner:\s*'([^']*)'/.exec(block)?.[1];
-  if (banner !== MIRRORED_BUNDLING.banner) drift.push('billing-function.ts has another `banner`');
-  for (const key of ['externalModules', 'nodeModules', 'define', 'loader', 'keepNames', 'tsconfig', 'esbuildArgs', 'inject', 'footer', 'sourceMapMode']) {
-    if (new RegExp(`\\b${key}:`).test(block)) drift.push(`billing-function.ts sets \`${key}\`, which the bench does not mirror`);
-  }
-  return drift;
-};
 
 /**
  * What NodejsFunction marks external when `bundleAwsSDK` is false on a Node 18+ runtime:
@@ -101,14 +57,14 @@ export const bundleLambda = async (repoRoot: string, entry: string, outDir: stri
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
-    format: MIRRORED_BUNDLING.format,
-    target: MIRRORED_BUNDLING.target,
+    format: 'esm',
+    target: LAMBDA_BUNDLING.target,
     outfile: file,
-    minify: MIRRORED_BUNDLING.minify,
-    sourcemap: MIRRORED_BUNDLING.sourceMap,
-    sourcesContent: MIRRORED_BUNDLING.sourcesContent,
-    banner: { js: MIRRORED_BUNDLING.banner },
-    mainFields: [...MIRRORED_BUNDLING.mainFields],
+    minify: LAMBDA_BUNDLING.minify,
+    sourcemap: LAMBDA_BUNDLING.sourceMap,
+    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+    banner: { js: LAMBDA_BUNDLING.banner },
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
     external: mode === 'bundled' ? [] : runtimeSdkExternals(repoRoot),
     logLevel: 'error',
   };

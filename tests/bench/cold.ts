@@ -8,7 +8,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../lib/local/stack';
-import { bundleLambda, bundlingDrift, esbuildVersion, lambdaEntries, MIRRORED_BUNDLING, runtimeSdkExternals, type BundleResult, type LambdaEntry, type SdkMode } from './cold-bundle';
+import { LAMBDA_BUNDLING } from '../../lib/bundling';
+import { bundleLambda, esbuildVersion, lambdaEntries, runtimeSdkExternals, type BundleResult, type LambdaEntry, type SdkMode } from './cold-bundle';
 import { measureImport, median, minimum, writeRunner, type InitSample } from './cold-init';
 import { measureWarm, type DroppedOutput, type WarmResult } from './cold-warm';
 import { inPool } from './support/pool';
@@ -181,7 +182,7 @@ const recommendation = (results: readonly FunctionResult[]): string[] => {
   return lines;
 };
 
-const printReport = (results: readonly FunctionResult[], warm: readonly WarmResult[], dropped: DroppedOutput, drift: readonly string[]): void => {
+const printReport = (results: readonly FunctionResult[], warm: readonly WarmResult[], dropped: DroppedOutput): void => {
   log('SecureNet Billing: cold start and warm latency benchmark (npm run bench:cold)');
   log(`Machine: ${machine()}`);
   log(
@@ -189,11 +190,10 @@ const printReport = (results: readonly FunctionResult[], warm: readonly WarmResu
       `esbuild ${esbuildVersion}; @aws-sdk/client-dynamodb ${versionOf('@aws-sdk/client-dynamodb')}, client-sqs ${versionOf('@aws-sdk/client-sqs')}.`,
   );
   log(
-    `Bundling: the options of lib/constructs/billing-function.ts, mirrored (format esm -> index.mjs, target ${MIRRORED_BUNDLING.target}, minify, ` +
+    `Bundling: the construct's own options from lib/bundling.ts (format esm -> index.mjs, target ${LAMBDA_BUNDLING.target}, minify, ` +
       `sourcemap without sources content, banner defining require, mainFields module,main); "SDK external" marks ${runtimeSdkExternals(REPO_ROOT).join(' and ')} ` +
       'external, as NodejsFunction does for bundleAwsSDK: false under this cdk.json.',
   );
-  if (drift.length > 0) for (const d of drift) log(`WARNING: the mirrored options drifted: ${d}`);
   log();
   log('Bundle sizes (index.mjs; the index.mjs.map beside it is deployed too, and read at load under --enable-source-maps):');
   log(sizeTable(results));
@@ -247,8 +247,6 @@ const main = async (): Promise<void> => {
   process.once('SIGTERM', () => abort('terminated', 143));
 
   try {
-    const drift = bundlingDrift(REPO_ROOT);
-    for (const d of drift) progress(`WARNING: ${d}`);
     const built = await bundleAll(workDir);
     const results = await measureInits(workDir, built);
     cleanUp();
@@ -256,7 +254,7 @@ const main = async (): Promise<void> => {
       stopStack = stop;
     });
     stopStack = undefined;
-    printReport(results, warm, dropped, drift);
+    printReport(results, warm, dropped);
   } finally {
     clearTimeout(watchdog);
     cleanUp();
