@@ -10,6 +10,7 @@ import type {
 import type { JWTPayload } from 'jose';
 import { API_PREFIX, routeKey, type Route, type RouteTable } from '../routes';
 import { localContext } from './lambda';
+import { listen } from './ports';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -181,12 +182,7 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     });
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((r, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => r());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  const port = await listen(server, options.port, host);
   return {
     url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),

@@ -3,6 +3,7 @@ import { Faults, type SendEntry } from './faults';
 import { createSqsServer } from './server';
 import { RequestMeter, type SqsStats } from './stats';
 import { SqsStore } from './store';
+import { listen } from '../ports';
 
 export interface LocalSqsOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -72,16 +73,7 @@ export const startLocalSqs = async (options: LocalSqsOptions): Promise<LocalSqs>
   const meter = new RequestMeter();
   const closing = new AbortController();
   const server = createSqsServer({ store, faults, meter, closing: closing.signal });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('local SQS: the server has no TCP address');
-  const { port } = address;
+  const port = await listen(server, options.port, host);
   endpoint = `http://${urlHost}:${port}`;
 
   return {

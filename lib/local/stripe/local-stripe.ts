@@ -10,6 +10,7 @@ import { IdempotencyKeys } from './idempotency';
 import type { ApiContext } from './resources/context';
 import { ROUTES } from './resources/index';
 import { StatePersistence, type StripeState } from './store';
+import { listen } from '../ports';
 
 export interface LocalStripeOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -96,16 +97,7 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
       deliverer.kick();
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('local Stripe: the server has no TCP address');
-  const port = address.port;
+  const port = await listen(server, options.port, host);
   const url = `http://${host}:${port}`;
   config.baseUrl = url;
   const participant = new BillingParticipant(billing, deliverer, () => persistence.changed());

@@ -151,17 +151,19 @@ const prorationItem = (
   ctx.events.emit('invoiceitem.created', ii);
 };
 
-/** An invoice for the subscription now (billing reason `subscription_update`), finalized and charged. */
-const invoiceNow = (
+/** The subscription's pending invoice items (not customer-level ones). */
+const subscriptionItems = (ctx: BillingContext, sub: Stripe.Subscription) =>
+  pendingItems(ctx, customerIdOf(sub.customer), sub.currency, { subscription: sub.id, customerLevel: false });
+
+/** A finalized `subscription_update` invoice for the subscription now, sweeping `sweep`. */
+const finalizedUpdateInvoice = (
   ctx: BillingContext,
   sub: Stripe.Subscription,
-  invoiceId: string,
-  lines: Stripe.InvoiceLineItem[],
-  paymentBehavior: PaymentBehavior,
+  content: { id?: string; sweep: ReturnType<typeof subscriptionItems>; lines: Stripe.InvoiceLineItem[] },
 ): Stripe.Invoice => {
   const now = ctx.now();
   const invoice = createInvoice(ctx, {
-    id: invoiceId,
+    ...(content.id ? { id: content.id } : {}),
     customer: customerOf(ctx, sub),
     subscription: sub,
     billingReason: 'subscription_update',
@@ -170,10 +172,22 @@ const invoiceNow = (
     periodEnd: now,
     autoAdvance: true,
     finalizesAt: null,
-    sweep: pendingItems(ctx, customerIdOf(sub.customer), sub.currency, { subscription: sub.id, customerLevel: false }),
-    lines,
+    sweep: content.sweep,
+    lines: content.lines,
   });
   finalizeInvoice(ctx, invoice);
+  return invoice;
+};
+
+/** An invoice for the subscription now (billing reason `subscription_update`), finalized and charged. */
+const invoiceNow = (
+  ctx: BillingContext,
+  sub: Stripe.Subscription,
+  invoiceId: string,
+  lines: Stripe.InvoiceLineItem[],
+  paymentBehavior: PaymentBehavior,
+): Stripe.Invoice => {
+  const invoice = finalizedUpdateInvoice(ctx, sub, { id: invoiceId, sweep: subscriptionItems(ctx, sub), lines });
   chargeOrAwaitConfirmation(ctx, invoice, paymentBehavior);
   return invoice;
 };
@@ -347,7 +361,7 @@ export const cancelNow = (ctx: BillingContext, sub: Stripe.Subscription, options
       prorationDescription(ctx, 'Unused', item.price, now),
     );
   if (!options.invoiceNow && !options.prorate) {
-    for (const ii of pendingItems(ctx, customerIdOf(sub.customer), sub.currency, { subscription: sub.id, customerLevel: false })) {
+    for (const ii of subscriptionItems(ctx, sub)) {
       if (!ii.proration) continue;
       ctx.state.invoiceItems.delete(ii.id);
       ctx.events.emit('invoiceitem.deleted', ii);
@@ -355,22 +369,9 @@ export const cancelNow = (ctx: BillingContext, sub: Stripe.Subscription, options
   }
   endSubscription(ctx, sub, 'cancellation_requested');
   if (options.invoiceNow) {
-    const sweep = pendingItems(ctx, customerIdOf(sub.customer), sub.currency, { subscription: sub.id, customerLevel: false });
+    const sweep = subscriptionItems(ctx, sub);
     if (sweep.length === 0) return;
-    const invoice = createInvoice(ctx, {
-      customer: customerOf(ctx, sub),
-      subscription: sub,
-      billingReason: 'subscription_update',
-      currency: sub.currency,
-      periodStart: now,
-      periodEnd: now,
-      autoAdvance: true,
-      finalizesAt: null,
-      sweep,
-      lines: [],
-    });
-    finalizeInvoice(ctx, invoice);
-    collect(ctx, invoice);
+    collect(ctx, finalizedUpdateInvoice(ctx, sub, { sweep, lines: [] }));
   }
 };
 
