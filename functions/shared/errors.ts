@@ -74,3 +74,11 @@ export class PaymentRequired extends BillingError {
 export class ServiceUnavailable extends BillingError {
   readonly code = 'service_unavailable';
 }
+
+/**
+ * The payment provider refused a request for good (a 4xx other than 429): retrying the same
+ * request cannot succeed. Callers record it with its reason instead of retrying forever.
+ */
+export class ProviderRefusal extends BillingError {
+  readonly code = 'provider_refusal';
+}

@@ -11,6 +11,8 @@ export const METRIC = {
   usageRecordsIngested: 'UsageRecordsIngested',
   overageAmountBilled: 'OverageAmountBilled',
   overageLinesBilled: 'OverageLinesBilled',
+  /** Overage lines Stripe refused for good (alarmed): recorded with the reason, never retried forever. */
+  overageLinesFailed: 'OverageLinesFailed',
   stripeErrors: 'StripeErrors',
   stripeRateLimited: 'StripeRateLimited',
   webhookDeliveryFailures: 'WebhookDeliveryFailures',

@@ -10,7 +10,11 @@ import { usageIngest, usageReports } from '../shared/usage/services';
 const recordSchema = z
   .strictObject({
     resource_type: z.enum(RESOURCES),
-    usage_amount: z.number().finite().nonnegative().max(1e12),
+    usage_amount: z
+      .number()
+      .finite()
+      .nonnegative()
+      .max(METERING_LIMITS.maxUsageAmount, `at most ${METERING_LIMITS.maxUsageAmount.toLocaleString('en-US')} per record`),
     timestamp: z.iso.datetime({ offset: true }).optional(),
     idempotency_key: z
       .string()

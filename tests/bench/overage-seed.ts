@@ -129,7 +129,7 @@ export const buildWorkload = (options: WorkloadOptions): BenchTenant[] => {
       while (overResources.size < count) overResources.add(RESOURCES[Math.floor(random() * RESOURCES.length)] ?? 'api_calls');
     }
     const chosenDays = sample(periodDays, days, random).sort();
-    const perDay = chosenDays.map(() => ({ counters: {} as Partial<Record<Resource, number>>, peaks: {} as Partial<Record<Resource, number>> }));
+    const perDay = chosenDays.map(() => ({ counters: {} as Partial<Record<Resource, bigint>>, peaks: {} as Partial<Record<Resource, number>> }));
     for (const resource of RESOURCES) {
       const included = plan.limits[resource];
       const factor = overResources.has(resource) ? 1.05 + 0.45 * random() : 0.1 + 0.85 * random();
@@ -139,12 +139,12 @@ export const buildWorkload = (options: WorkloadOptions): BenchTenant[] => {
         const bucket = perDay[d];
         if (!bucket) return;
         if (GAUGES.includes(resource)) bucket.peaks[resource] = v;
-        else bucket.counters[resource] = v;
+        else bucket.counters[resource] = BigInt(v);
       });
     }
     const buckets = chosenDays.map((date, d) => ({ date, tally: { ...emptyTally(), ...perDay[d] } }));
     const total = buckets.reduce((t, b) => mergeTallies(t, b.tally), emptyTally());
-    const lines = computeOverages(total, plan, currency).filter((l) => l.amount > 0);
+    const lines = computeOverages(total, plan, currency).filter((l) => l.amount > 0n);
     return {
       id: `bench-${String(i).padStart(6, '0')}`,
       plan,
@@ -152,7 +152,7 @@ export const buildWorkload = (options: WorkloadOptions): BenchTenant[] => {
       over,
       buckets,
       expectedLines: lines.length,
-      expectedAmount: lines.reduce((n, l) => n + l.amount, 0),
+      expectedAmount: Number(lines.reduce((n, l) => n + l.amount, 0n)),
     };
   });
 };
@@ -256,6 +256,8 @@ export const seedDynamo = async (
       trial_used: false,
       subscriptions_created: 1,
       current_subscription_id: stripe.subscriptionId,
+      // Derived from the subscription on first read (a plan timeline is written by mirror saves).
+      timeline: [],
     };
     items.push({ ...profileKey(tenant.id), ...profileByCustomer(stripe.customerId), ...profile });
     const subscription: StoredSubscription = {
@@ -276,11 +278,12 @@ export const seedDynamo = async (
       stripe_price_id: stripe.priceId,
       unit_amount: tenant.plan.prices[tenant.currency].monthly,
       billing_cycle_anchor: stripe.anchor.toISOString(),
+      ended_at: null,
     };
     items.push({ ...subscriptionKey(tenant.id, stripe.subscriptionId), ...subscription, [FIELD.syncedAt]: period.syncedAt.getTime() });
     for (const bucket of tenant.buckets) {
-      const attributes: Record<string, number> = {};
-      for (const [r, v] of Object.entries(bucket.tally.counters) as [Resource, number][]) attributes[usageAttr.counter(r)] = v;
+      const attributes: Record<string, number | bigint> = {};
+      for (const [r, v] of Object.entries(bucket.tally.counters) as [Resource, bigint][]) attributes[usageAttr.counter(r)] = v;
       for (const [r, v] of Object.entries(bucket.tally.peaks) as [Resource, number][]) attributes[usageAttr.peak(r)] = v;
       items.push({ ...usageBucketKey(tenant.id, periodStart, bucket.date), tenant_id: tenant.id, ...attributes });
     }

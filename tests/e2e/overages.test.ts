@@ -9,6 +9,8 @@ import { OverageRepository } from '../../functions/shared/store/overages';
 import { SubscriptionRepository } from '../../functions/shared/store/subscriptions';
 import { TenantRepository } from '../../functions/shared/store/tenants';
 import { UsageRepository } from '../../functions/shared/store/usage';
+import { PeriodRepository } from '../../functions/shared/store/periods';
+import { TimelineRepository } from '../../functions/shared/store/timelines';
 import { LOCAL_STRIPE_KEY } from '../../lib/local/stack';
 import { startTestApi, type TestApi } from '../support/local-api';
 
@@ -148,6 +150,8 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
         tenants: new TenantRepository(t),
         subscriptions: new SubscriptionRepository(t),
         invoices: new InvoiceRepository(t),
+        timelines: new TimelineRepository(t),
+        periods: new PeriodRepository(t),
         publisher: new EventPublisher(new BillingEventsRepository(t), null),
         provider,
         clock: api.stack.clock,
@@ -173,8 +177,8 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
       const resumed = await new OverageBiller(deps).billPeriod(tenantId, period.start);
       expect(resumed.outcome).toBe('billed');
       expect(resumed.lines.map((l) => [l.resource, l.amount]).sort()).toEqual([
-        ['api_calls', 2_000],
-        ['devices', 2_500],
+        ['api_calls', 2_000n],
+        ['devices', 2_500n],
       ]);
       expect((await stripeItems(tenantId)).map((i) => i.amount).sort()).toEqual([2_000, 2_500]);
       expect((await new BillingEventsRepository(t).list(tenantId, { limit: 50, type: 'overage.billed' })).items).toHaveLength(2);

@@ -6,6 +6,9 @@ import { InvoiceRepository } from '../store/invoices';
 import { ProcessedEvents } from '../store/processed-events';
 import { SubscriptionRepository } from '../store/subscriptions';
 import { TenantRepository } from '../store/tenants';
+import { overageBiller } from '../overage/services';
+import { PeriodRepository } from '../store/periods';
+import { SubscriptionMirror } from './mirror';
 import { StripeEventProcessor } from './stripe-events';
 import { SubscriptionService } from './subscriptions';
 
@@ -14,10 +17,13 @@ const currentClock = { now: () => clock().now() };
 
 const repositories = () => {
   const t = table();
+  const subscriptions = new SubscriptionRepository(t);
+  const invoices = new InvoiceRepository(t);
   return {
     tenants: new TenantRepository(t),
-    subscriptions: new SubscriptionRepository(t),
-    invoices: new InvoiceRepository(t),
+    subscriptions,
+    invoices,
+    mirror: new SubscriptionMirror({ subscriptions, invoices, periods: new PeriodRepository(t) }),
     publisher: eventPublisher(),
   };
 };
@@ -27,7 +33,9 @@ let stripeEvents: Promise<StripeEventProcessor> | undefined;
 
 /** Use-case objects, built once per container from the shared clients. */
 export const subscriptionService = (): Promise<SubscriptionService> =>
-  (subscriptions ??= paymentProvider().then((provider) => new SubscriptionService({ provider, ...repositories(), clock: currentClock })));
+  (subscriptions ??= Promise.all([paymentProvider(), overageBiller()]).then(
+    ([provider, changes]) => new SubscriptionService({ provider, ...repositories(), changes, clock: currentClock }),
+  ));
 
 export const stripeEventProcessor = (): Promise<StripeEventProcessor> =>
   (stripeEvents ??= paymentProvider().then(

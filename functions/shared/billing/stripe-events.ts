@@ -3,14 +3,14 @@ import type { PaymentProvider, ProviderEvent } from '../payments/port';
 import type { EventPublisher } from '../events/publisher';
 import type { InvoiceRepository } from '../store/invoices';
 import type { ProcessedEvents } from '../store/processed-events';
-import type { SubscriptionRepository } from '../store/subscriptions';
 import type { TenantRepository } from '../store/tenants';
-import { storedInvoice, storedSubscription } from './views';
+import type { SubscriptionMirror } from './mirror';
+import { storedInvoice } from './views';
 
 export interface StripeEventDeps {
   readonly provider: PaymentProvider;
   readonly tenants: TenantRepository;
-  readonly subscriptions: SubscriptionRepository;
+  readonly mirror: SubscriptionMirror;
   readonly invoices: InvoiceRepository;
   readonly publisher: EventPublisher;
   readonly processed: ProcessedEvents;
@@ -63,7 +63,7 @@ export class StripeEventProcessor {
   private async syncSubscription(tenantId: string, subscriptionId: string): Promise<void> {
     const readAt = new Date();
     const sub = await this.deps.provider.getSubscription(subscriptionId);
-    await this.deps.subscriptions.save(storedSubscription(sub, tenantId), readAt);
+    await this.deps.mirror.save(tenantId, sub, readAt);
   }
 
   private async syncInvoice(tenantId: string, invoiceId: string): Promise<void> {

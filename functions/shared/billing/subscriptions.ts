@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import { logger } from '../logger';
 import { findPlan, planPrice, type BillingCycle } from '../domain/catalog';
 import type { Currency } from '../domain/money';
 import { classifyChange, isLive, type ChangeKind, type Subscription } from '../domain/subscription';
@@ -10,13 +11,27 @@ import type { Actor } from '../store/billing-events';
 import type { InvoiceRepository } from '../store/invoices';
 import type { StoredSubscription, SubscriptionRepository } from '../store/subscriptions';
 import type { TenantRepository } from '../store/tenants';
-import { storedInvoice, storedSubscription, subscriptionView } from './views';
+import type { PlanSegment } from '../domain/timeline';
+import type { SubscriptionMirror } from './mirror';
+import { subscriptionView } from './views';
+
+/**
+ * What a change that takes effect now does to usage (SPEC section 5), done before Stripe is
+ * asked: the plan timeline is cut at that instant, the running usage period closes there, and
+ * its overage against the old plan becomes pending items of the subscription, which the invoice
+ * the change creates (the proration invoice, or the final invoice of a cancel) then takes.
+ */
+export interface ChangeBilling {
+  closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<void>;
+}
 
 export interface SubscriptionDeps {
   readonly provider: PaymentProvider;
   readonly tenants: TenantRepository;
   readonly subscriptions: SubscriptionRepository;
   readonly invoices: InvoiceRepository;
+  readonly mirror: SubscriptionMirror;
+  readonly changes: ChangeBilling;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
 }
@@ -40,8 +55,18 @@ export interface UpdateInput {
 export interface Change {
   readonly kind: ChangeKind;
   readonly effective_at: string | null;
+  /** What the change itself invoices now (prorations; for a new cycle, the new period too). */
   readonly proration_amount: number;
+  /** Overage of the usage period the change closed, on the same invoice (upgrades only). */
+  readonly overage_amount?: number;
 }
+
+/**
+ * The instant a change takes effect for usage: the end of the current second. Stripe counts in
+ * whole seconds, and usage reported in the second of the change (before it) stays with the plan
+ * it was reported under; anything reported after the change lands after it (late if need be).
+ */
+const changeInstant = (now: Date): Date => new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000);
 
 export const DEFAULT_TRIAL_DAYS = 14;
 
@@ -165,24 +190,35 @@ export class SubscriptionService {
       if (current.status !== 'active' && current.status !== 'trialing') {
         throw new Conflict(`A ${current.status} subscription cannot be upgraded; settle the open invoice first`);
       }
+      const at = changeInstant(this.deps.clock.now());
+      // A new cycle restarts Stripe's billing anchor now (not during a trial, which keeps its end).
+      const anchor = cycle !== current.billing_cycle && current.status !== 'trialing' ? at.toISOString() : current.billing_cycle_anchor;
+      await this.deps.changes.closeForChange(current, at, { plan_id: planId, billing_cycle: cycle, anchor });
       const readAt = new Date();
-      const sub = await this.deps.provider.changePriceNow(
-        current.id,
-        target,
-        `upgrade:${current.id}:${current.stripe_price_id}:${planId}:${cycle}:${current.current_period_start}`,
+      const sub = await this.orResync(tenantId, current.id, () =>
+        this.deps.provider.changePriceNow(
+          current.id,
+          target,
+          `upgrade:${current.id}:${current.stripe_price_id}:${planId}:${cycle}:${current.current_period_start}`,
+        ),
       );
-      const stored = await this.mirror(tenantId, sub, readAt);
-      const proration = sub.latestInvoice?.total ?? 0;
-      const now = this.deps.clock.now().toISOString();
+      const stored = await this.mirror(tenantId, sub, readAt, at);
+      const lines = sub.latestInvoice?.lines ?? [];
+      const overage = lines.filter((l) => l.kind === 'overage').reduce((sum, l) => sum + l.amount, 0);
+      const proration = lines.filter((l) => l.kind !== 'overage').reduce((sum, l) => sum + l.amount, 0);
       await this.record(tenantId, actor, 'subscription.upgraded', {
         subscription_id: sub.id,
         from: { plan_id: current.plan_id, billing_cycle: current.billing_cycle },
         to: { plan_id: planId, billing_cycle: cycle },
         proration_amount: proration,
+        overage_amount: overage,
         currency: current.currency,
         invoice_id: sub.latestInvoice?.id ?? null,
       });
-      return { subscription: subscriptionView(stored), change: { kind, effective_at: now, proration_amount: proration } };
+      return {
+        subscription: subscriptionView(stored),
+        change: { kind, effective_at: at.toISOString(), proration_amount: proration, overage_amount: overage },
+      };
     }
     const readAt = new Date();
     const sub = await this.deps.provider.changePriceAtPeriodEnd(current.id, target);
@@ -220,29 +256,52 @@ export class SubscriptionService {
     return { kind, effective_at: this.deps.clock.now().toISOString(), proration_amount: amount };
   }
 
+  /**
+   * Cancel at period end (undo with update), or now: then the part-period's overage is billed
+   * at once, on the final invoice Stripe makes of the subscription's pending items. No refund.
+   */
   async cancel(tenantId: string, actor: Actor, input: { immediately?: boolean }): Promise<Subscription> {
     const current = await this.live(tenantId);
+    const at = changeInstant(this.deps.clock.now());
+    if (input.immediately) await this.deps.changes.closeForChange(current, at, null);
     const readAt = new Date();
     const sub = input.immediately
-      ? await this.deps.provider.cancelNow(current.id)
+      ? await this.orResync(tenantId, current.id, () => this.deps.provider.cancelNow(current.id))
       : await this.deps.provider.setCancelAtPeriodEnd(current.id, true);
     const stored = await this.mirror(tenantId, sub, readAt);
     await this.record(tenantId, actor, input.immediately ? 'subscription.canceled' : 'subscription.cancel_scheduled', {
       subscription_id: sub.id,
-      effective_at: input.immediately ? this.deps.clock.now().toISOString() : stored.current_period_end,
+      effective_at: input.immediately ? at.toISOString() : stored.current_period_end,
     });
     return subscriptionView(stored);
   }
 
   /**
    * Mirrors a subscription (and the invoice the call produced) and returns the stored copy.
-   * `readAt` is when the Stripe call started (wall clock: it orders reads, it is not billing time).
+   * `readAt` is when the Stripe call started (wall clock: it orders reads, it is not billing time);
+   * `changeAt` the instant our own change took effect.
    */
-  private async mirror(tenantId: string, sub: ProviderSubscription, readAt: Date): Promise<StoredSubscription> {
-    const stored = storedSubscription(sub, tenantId);
-    await this.deps.subscriptions.save(stored, readAt);
-    if (sub.latestInvoice) await this.deps.invoices.save(storedInvoice(sub.latestInvoice, tenantId), readAt);
-    return stored;
+  private async mirror(tenantId: string, sub: ProviderSubscription, readAt: Date, changeAt?: Date): Promise<StoredSubscription> {
+    return this.deps.mirror.save(tenantId, sub, readAt, changeAt ? { changeAt } : {});
+  }
+
+  /**
+   * Runs a Stripe change made after the usage side moved (`closeForChange`); when Stripe does
+   * not take it, the mirror is read again so the plan timeline goes back to what Stripe has.
+   */
+  private async orResync(tenantId: string, subscriptionId: string, call: () => Promise<ProviderSubscription>): Promise<ProviderSubscription> {
+    try {
+      return await call();
+    } catch (error) {
+      const readAt = new Date();
+      try {
+        await this.mirror(tenantId, await this.deps.provider.getSubscription(subscriptionId), readAt);
+      } catch (resync) {
+        // The next webhook re-reads it anyway; the caller gets the original failure.
+        logger.warn('could not re-read the subscription after a failed change', { tenant_id: tenantId, subscription_id: subscriptionId, error: resync });
+      }
+      throw error;
+    }
   }
 
   private async live(tenantId: string): Promise<StoredSubscription> {

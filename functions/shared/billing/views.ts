@@ -26,6 +26,7 @@ export const storedSubscription = (sub: ProviderSubscription, tenantId: string):
   stripe_price_id: sub.priceId,
   unit_amount: sub.unitAmount,
   billing_cycle_anchor: sub.billingCycleAnchor.toISOString(),
+  ended_at: iso(sub.endedAt),
 });
 
 /** The SPEC section 8 subscription shape (no Stripe ids beyond our own `id`). */

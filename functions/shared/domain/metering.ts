@@ -3,6 +3,12 @@ import { isGauge, type Resource } from './resources';
 /** SPEC section 3's limits on a usage record. */
 export const METERING_LIMITS = {
   maxRecordsPerRequest: 1_000,
+  /**
+   * The largest `usage_amount` one record may carry, for every resource. One record stays far
+   * inside the integers a JS number holds exactly; the sum of a period's records may not (the
+   * rate limit allows ~10,000 records/s), so counter sums are kept as `bigint` (see `Tally`).
+   */
+  maxUsageAmount: 1_000_000_000,
   maxAgeMs: 35 * 24 * 3600 * 1000,
   maxFutureMs: 5 * 60 * 1000,
   maxMetadataKeys: 10,
@@ -20,56 +26,108 @@ export interface UsageRecord {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-/** Quantities of one bucket: sums for counters, peaks for gauges, and what of it came late. */
+/**
+ * A resource's quantity: an exact `bigint` sum for counters (unbounded: sums of many records
+ * pass 2^53), a `number` level for gauges (storage has decimals).
+ */
+export type Quantity = number | bigint;
+
+/**
+ * Quantities of one bucket: exact sums for counters, peaks for gauges, and what of the sums
+ * came late.
+ */
 export interface Tally {
-  readonly counters: Partial<Record<Resource, number>>;
+  readonly counters: Partial<Record<Resource, bigint>>;
   readonly peaks: Partial<Record<Resource, number>>;
-  readonly late: Partial<Record<Resource, number>>;
+  readonly late: Partial<Record<Resource, bigint>>;
 }
 
 export const emptyTally = (): Tally => ({ counters: {}, peaks: {}, late: {} });
 
-/** Adds one record to a tally (pure; returns a new tally). */
+const wholeUnits = (resource: Resource, amount: number): bigint => {
+  if (!Number.isSafeInteger(amount) || amount < 0) {
+    throw new RangeError(`${resource} counts whole units, got ${amount}`);
+  }
+  return BigInt(amount);
+};
+
+/**
+ * Adds one record to a tally (pure; returns a new tally). A counter's amount must be a
+ * non-negative safe integer (the API and the queue schema guarantee it); sums are exact.
+ * @example addToTally(emptyTally(), 'api_calls', 1_000_000_000, false).counters // { api_calls: 1000000000n }
+ */
 export const addToTally = (tally: Tally, resource: Resource, amount: number, late: boolean): Tally => {
   if (isGauge(resource)) {
     const peak = Math.max(tally.peaks[resource] ?? 0, amount);
     return { ...tally, peaks: { ...tally.peaks, [resource]: peak } };
   }
+  const units = wholeUnits(resource, amount);
   return {
     ...tally,
-    counters: { ...tally.counters, [resource]: (tally.counters[resource] ?? 0) + amount },
-    late: late ? { ...tally.late, [resource]: (tally.late[resource] ?? 0) + amount } : tally.late,
+    counters: { ...tally.counters, [resource]: (tally.counters[resource] ?? 0n) + units },
+    late: late ? { ...tally.late, [resource]: (tally.late[resource] ?? 0n) + units } : tally.late,
   };
 };
 
-/** Merges bucket tallies: counters add up, gauges keep the highest peak. */
+const sumInto = (target: Partial<Record<Resource, bigint>>, source: Partial<Record<Resource, bigint>>): void => {
+  for (const [r, v] of Object.entries(source) as [Resource, bigint][]) target[r] = (target[r] ?? 0n) + v;
+};
+
+/**
+ * Merges bucket tallies: counters add up (exactly), gauges keep the highest peak.
+ * @example mergeTallies(dayOne, dayTwo) // the period so far
+ */
 export const mergeTallies = (a: Tally, b: Tally): Tally => {
   const counters = { ...a.counters };
-  for (const [r, v] of Object.entries(b.counters) as [Resource, number][]) counters[r] = (counters[r] ?? 0) + v;
+  sumInto(counters, b.counters);
   const peaks = { ...a.peaks };
   for (const [r, v] of Object.entries(b.peaks) as [Resource, number][]) peaks[r] = Math.max(peaks[r] ?? 0, v);
   const late = { ...a.late };
-  for (const [r, v] of Object.entries(b.late) as [Resource, number][]) late[r] = (late[r] ?? 0) + v;
+  sumInto(late, b.late);
   return { counters, peaks, late };
 };
 
-/** The quantity of a resource in a tally: the sum or the peak. */
-export const quantityOf = (tally: Tally, resource: Resource): number =>
-  (isGauge(resource) ? tally.peaks[resource] : tally.counters[resource]) ?? 0;
+/**
+ * The quantity of a resource in a tally: the exact sum (`bigint`) or the peak (`number`).
+ * @example quantityOf(tally, 'api_calls') // 9007199254740993n
+ */
+export const quantityOf = (tally: Tally, resource: Resource): Quantity =>
+  isGauge(resource) ? (tally.peaks[resource] ?? 0) : (tally.counters[resource] ?? 0n);
 
 /**
- * The billable quantity: storage is billed per started GB; everything else is whole already.
- * @example billableQuantity('storage_gb', 5.2) // 6
+ * The billable quantity, whole units as `bigint`: storage is billed per started GB, other
+ * gauges are whole already, counter sums pass through exactly.
+ * @example billableQuantity('storage_gb', 5.2) // 6n
  */
-export const billableQuantity = (resource: Resource, quantity: number): number =>
-  resource === 'storage_gb' ? Math.ceil(quantity - 1e-9) : Math.round(quantity);
+export const billableQuantity = (resource: Resource, quantity: Quantity): bigint => {
+  if (typeof quantity === 'bigint') return quantity;
+  if (!Number.isFinite(quantity) || quantity < 0) throw new RangeError(`quantity must be a non-negative number, got ${quantity}`);
+  return BigInt(resource === 'storage_gb' ? Math.ceil(quantity - 1e-9) : Math.round(quantity));
+};
 
 /** Usage alert thresholds, in percent of the plan's included quantity. */
 export const ALERT_THRESHOLDS = [80, 100] as const;
 
-/** The thresholds a quantity has reached (the caller keeps each one to once per period). */
-export const thresholdsReached = (quantity: number, included: number): number[] =>
-  included <= 0 ? [] : ALERT_THRESHOLDS.filter((t) => quantity * 100 >= included * t);
+/**
+ * The thresholds a billable quantity has reached (the caller keeps each one to once per
+ * period); exact for any quantity.
+ * @example thresholdsReached(8_000n, 10_000) // [80]
+ */
+export const thresholdsReached = (quantity: bigint, included: number): number[] =>
+  included <= 0 ? [] : ALERT_THRESHOLDS.filter((t) => quantity * 100n >= BigInt(included) * BigInt(t));
+
+/**
+ * A quantity as a percentage of the included quantity, rounded half up to one decimal (for
+ * display), or null when nothing is included.
+ * @example percentOfIncluded(1_234n, 10_000) // 12.3
+ */
+export const percentOfIncluded = (quantity: Quantity, included: number): number | null => {
+  if (!Number.isSafeInteger(included) || included <= 0) return null;
+  if (typeof quantity === 'number') return Math.round((quantity * 1000) / included) / 10;
+  const divisor = BigInt(included);
+  const tenths = (quantity * 1000n * 2n + divisor) / (2n * divisor);
+  return Number(tenths) / 10;
+};
 
 /**
  * Splits items into chunks whose serialized size stays under `maxBytes`, in order.

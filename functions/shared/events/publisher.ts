@@ -1,3 +1,4 @@
+import { toJson } from '../json';
 import { logger } from '../logger';
 import type { MessageQueue } from '../queue/sqs-queue';
 import type { BillingEventsRepository, NewBillingEvent } from '../store/billing-events';
@@ -59,6 +60,7 @@ export class EventPublisher {
       tenant_id: tenantId,
       event: { id: event.id, type, created_at: event.occurredAt.toISOString(), data: event.data ?? {} },
     };
-    await this.queue.sendAll([{ id: '0', body: JSON.stringify(message) }]);
+    // toJson: event data may hold exact bigint quantities and amounts.
+    await this.queue.sendAll([{ id: '0', body: toJson(message) }]);
   }
 }

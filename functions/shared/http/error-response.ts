@@ -13,6 +13,7 @@ import {
   Unauthenticated,
   UnsupportedMediaType,
 } from '../errors';
+import { toJson } from '../json';
 
 /** The one place a failure kind becomes an HTTP status (SPEC section 7). */
 const statusOf = (error: BillingError): number => {
@@ -29,6 +30,11 @@ const statusOf = (error: BillingError): number => {
   return 500;
 };
 
+/**
+ * A JSON response. A `bigint` in the body (counter sums, overage amounts) is written as a JSON
+ * integer with every digit, never quoted or rounded.
+ * @example jsonResponse(200, { quantity: 10_000_000_000_000n }) // body '{"quantity":10000000000000}'
+ */
 export const jsonResponse = (
   statusCode: number,
   body: unknown,
@@ -36,7 +42,7 @@ export const jsonResponse = (
 ): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
   headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  body: JSON.stringify(body),
+  body: toJson(body),
 });
 
 /**

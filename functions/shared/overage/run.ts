@@ -9,25 +9,33 @@ export interface OverageWork {
   readonly period_start: string;
 }
 
+/**
+ * What a run billed (or would bill). Quantities, amounts and totals are exact `bigint`s; the HTTP
+ * layer renders them as JSON integers with every digit.
+ */
 export interface RunSummary {
   readonly periods_billed: number;
   readonly invoice_items: {
     tenant_id: string;
     resource_type: string;
-    quantity: number;
-    overage: number;
-    amount: number;
+    quantity: bigint;
+    overage: bigint;
+    amount: bigint;
     currency: string;
     period_start: string;
     period_end: string;
   }[];
-  readonly totals: Record<string, number>;
+  readonly totals: Record<string, bigint>;
   readonly periods: { tenant_id: string; period_start: string; outcome: string }[];
 }
 
 /** Most periods one admin request bills inline; the scheduled run has no such limit. */
 const ADMIN_LIMIT = 200;
 
+/**
+ * The admin answer for a run's period results: every line, and the exact total per currency.
+ * @example summarize([await biller.billPeriod('org-1', start)]).totals // { usd: 150000n }
+ */
 export const summarize = (results: readonly PeriodResult[]): RunSummary => {
   const items = results.flatMap((r) =>
     r.lines.map((l) => ({
@@ -41,8 +49,8 @@ export const summarize = (results: readonly PeriodResult[]): RunSummary => {
       period_end: r.period_end,
     })),
   );
-  const totals: Record<string, number> = {};
-  for (const item of items) totals[item.currency] = (totals[item.currency] ?? 0) + item.amount;
+  const totals: Record<string, bigint> = {};
+  for (const item of items) totals[item.currency] = (totals[item.currency] ?? 0n) + item.amount;
   return {
     periods_billed: results.filter((r) => r.outcome === 'billed' || r.outcome === 'dry_run').length,
     invoice_items: items,

@@ -7,6 +7,8 @@ import { OverageRepository } from '../store/overages';
 import { SubscriptionRepository } from '../store/subscriptions';
 import { TenantRepository } from '../store/tenants';
 import { UsageRepository } from '../store/usage';
+import { PeriodRepository } from '../store/periods';
+import { TimelineRepository } from '../store/timelines';
 import { OverageBiller } from './biller';
 import { OverageRun, planDuePeriods } from './run';
 import type { MessageQueue } from '../queue/sqs-queue';
@@ -25,6 +27,8 @@ export const overageBiller = (): Promise<OverageBiller> =>
       tenants: new TenantRepository(t),
       subscriptions: new SubscriptionRepository(t),
       invoices: new InvoiceRepository(t),
+      timelines: new TimelineRepository(t),
+      periods: new PeriodRepository(t),
       publisher: eventPublisher(),
       provider,
       clock: currentClock,

@@ -24,6 +24,8 @@ export interface ProviderSubscription {
   readonly billingCycleAnchor: Date;
   readonly cancelAtPeriodEnd: boolean;
   readonly canceledAt: Date | null;
+  /** When it actually ended (canceled now, at period end, or by Stripe after the last retry). */
+  readonly endedAt: Date | null;
   readonly createdAt: Date;
   readonly scheduleId: string | null;
   readonly pendingChange: { planId: string; cycle: BillingCycle; effectiveAt: Date } | null;
@@ -106,6 +108,7 @@ export interface PaymentProvider extends OverageBilling {
   /** Drops a pending period-end change. */
   clearPendingChange(subscriptionId: string): Promise<ProviderSubscription>;
   setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<ProviderSubscription>;
+  /** Ends it now, no refund; a final invoice takes the subscription's pending items (the part-period's overage). */
   cancelNow(subscriptionId: string): Promise<ProviderSubscription>;
   getSubscription(subscriptionId: string): Promise<ProviderSubscription>;
   getInvoice(invoiceId: string): Promise<ProviderInvoice>;
@@ -121,7 +124,8 @@ export interface PriceTarget {
 
 export interface OverageItemInput {
   readonly customerId: string;
-  readonly subscriptionId: string;
+  /** The subscription whose next invoice takes the item; null for an ended one (customer-level item). */
+  readonly subscriptionId: string | null;
   readonly currency: Currency;
   readonly amount: number;
   readonly description: string;
@@ -135,10 +139,17 @@ export interface OverageItemInput {
 
 /** What the overage run needs from the payment provider (SPEC section 5). */
 export interface OverageBilling {
-  /** Creates one invoice item; returns its id. Retries Stripe's 429s with backoff and jitter. */
+  /**
+   * Creates one invoice item; returns its id. Retries Stripe's 429s with backoff and jitter;
+   * a refusal for good (another 4xx) throws `ProviderRefusal`.
+   */
   createInvoiceItem(input: OverageItemInput): Promise<string>;
   /** An invoice item created earlier for `overageKey` (its metadata), if any: for resuming after a crash. */
   findInvoiceItem(customerId: string, overageKey: string): Promise<string | null>;
-  /** Invoices the customer's pending items now and finalizes the invoice (annual plans' monthly overage). */
-  invoicePendingItems(customerId: string, subscriptionId: string, idempotencyKey: string): Promise<ProviderInvoice>;
+  /**
+   * Invoices pending items now and finalizes the invoice: the subscription's (annual plans'
+   * monthly overage), or with `subscriptionId` null the customer-level ones (the final overage
+   * of an ended subscription).
+   */
+  invoicePendingItems(customerId: string, subscriptionId: string | null, idempotencyKey: string): Promise<ProviderInvoice>;
 }

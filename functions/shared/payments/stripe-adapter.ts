@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { BILLING_CYCLES, catalog, type BillingCycle, type Catalog } from '../domain/catalog';
 import { CURRENCIES, isCurrency } from '../domain/money';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
-import { Conflict, InvalidInput, InvalidSignature, PaymentRequired } from '../errors';
+import { Conflict, InvalidInput, InvalidSignature, PaymentRequired, ProviderRefusal } from '../errors';
 import { count, METRIC } from '../metrics';
 import type {
   CreateSubscriptionInput,
@@ -84,6 +84,23 @@ export const withRateLimitRetry = async <T>(call: () => Promise<T>, attempts = 6
       if (!(error instanceof Stripe.errors.StripeRateLimitError) || attempt >= attempts) throw error;
       await sleep(Math.random() * baseMs * 2 ** (attempt - 1));
     }
+  }
+};
+
+/** Stripe refused for good: a 4xx other than 429 (a 429 is retried; 5xx and network errors may succeed later). */
+const isPermanent = (error: unknown): error is InstanceType<typeof Stripe.errors.StripeError> =>
+  error instanceof Stripe.errors.StripeError &&
+  !(error instanceof Stripe.errors.StripeRateLimitError) &&
+  typeof error.statusCode === 'number' &&
+  error.statusCode >= 400 &&
+  error.statusCode < 500;
+
+const refusing = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    if (isPermanent(error)) throw new ProviderRefusal(error.message, { cause: error });
+    throw error;
   }
 };
 
@@ -266,7 +283,8 @@ export class StripeAdapter implements PaymentProvider {
 
   async cancelNow(subscriptionId: string): Promise<ProviderSubscription> {
     await this.clearSchedule(await this.retrieve(subscriptionId));
-    const sub = await this.stripe.subscriptions.cancel(subscriptionId, { expand: ['latest_invoice', 'schedule'] });
+    // No refund (no proration credit); the final invoice takes the pending overage items.
+    const sub = await this.stripe.subscriptions.cancel(subscriptionId, { invoice_now: true, prorate: false, expand: ['latest_invoice', 'schedule'] });
     return this.toSubscription(sub, false);
   }
 
@@ -304,7 +322,7 @@ export class StripeAdapter implements PaymentProvider {
         this.stripe.invoiceItems.create(
           {
             customer: input.customerId,
-            subscription: input.subscriptionId,
+            ...(input.subscriptionId ? { subscription: input.subscriptionId } : {}),
             currency: input.currency,
             amount: input.amount,
             description: input.description,
@@ -315,15 +333,17 @@ export class StripeAdapter implements PaymentProvider {
           { idempotencyKey: invoice ? input.idempotencyKey : `${input.idempotencyKey}:pending` },
         ),
       );
-    try {
-      return (await create(input.invoiceId)).id;
-    } catch (error) {
-      // The renewal draft was finalized in the meantime: the item waits for the next invoice.
-      if (input.invoiceId && error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'invoice') {
-        return (await create(null)).id;
+    return refusing(async () => {
+      try {
+        return (await create(input.invoiceId)).id;
+      } catch (error) {
+        // The renewal draft was finalized in the meantime: the item waits for the next invoice.
+        if (input.invoiceId && error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'invoice') {
+          return (await create(null)).id;
+        }
+        throw error;
       }
-      throw error;
-    }
+    });
   }
 
   async findInvoiceItem(customerId: string, overageKey: string): Promise<string | null> {
@@ -333,11 +353,18 @@ export class StripeAdapter implements PaymentProvider {
     return null;
   }
 
-  async invoicePendingItems(customerId: string, subscriptionId: string, idempotencyKey: string): Promise<ProviderInvoice> {
-    const draft = await withRateLimitRetry(() =>
-      this.stripe.invoices.create(
-        { customer: customerId, subscription: subscriptionId, pending_invoice_items_behavior: 'include', auto_advance: true },
-        { idempotencyKey },
+  async invoicePendingItems(customerId: string, subscriptionId: string | null, idempotencyKey: string): Promise<ProviderInvoice> {
+    const draft = await refusing(() =>
+      withRateLimitRetry(() =>
+        this.stripe.invoices.create(
+          {
+            customer: customerId,
+            ...(subscriptionId ? { subscription: subscriptionId } : {}),
+            pending_invoice_items_behavior: 'include',
+            auto_advance: true,
+          },
+          { idempotencyKey },
+        ),
       ),
     );
     const invoice =
@@ -430,6 +457,7 @@ export class StripeAdapter implements PaymentProvider {
       billingCycleAnchor: fromUnix(sub.billing_cycle_anchor),
       cancelAtPeriodEnd: sub.cancel_at_period_end,
       canceledAt: sub.canceled_at === null ? null : fromUnix(sub.canceled_at),
+      endedAt: sub.ended_at === null ? null : fromUnix(sub.ended_at),
       createdAt: fromUnix(sub.created),
       scheduleId: idOf(sub.schedule),
       pendingChange,

@@ -83,6 +83,9 @@ export const stripeEventKey = (eventId: string): ItemKey => ({ PK: `${PREFIX.str
 /** Attribute names of items, shared by repositories that write the same item. */
 export const FIELD = {
   syncedAt: 'synced_at',
+  /** On the profile: the tenant's plan timeline (`domain/timeline.ts`) and its version. */
+  timeline: 'timeline',
+  timelineVersion: 'timeline_v',
 } as const;
 
 /** A usage bucket: one tenant, one usage period, one UTC day (`USAGE#<period start>#<date>`). */

@@ -4,10 +4,32 @@ import type { TableRef } from './client';
 import { ATTR, overageLineKey, overageLinePrefix, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
 import type { PeriodStatus } from './usage';
 import { isConditionFailure } from './conditions';
+import { ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
 
+/** A line as recorded: billed (its Stripe items) or refused by Stripe for good (`failure_reason`). */
 export interface BilledLine extends OverageLine {
-  readonly stripe_invoice_item_id: string;
+  /** The plan whose quotas it was billed against. */
+  readonly plan_id?: string;
+  /** The first item (the line's only one unless its amount was split); null when refused. */
+  readonly stripe_invoice_item_id: string | null;
+  readonly stripe_invoice_item_ids?: readonly string[];
+  readonly failure_reason?: string;
 }
+
+/** The line fields kept as exact whole numbers; any other number attribute is a plain number. */
+const BIGINT_FIELDS: ReadonlySet<string> = new Set(['quantity', 'included', 'overage', 'amount'] satisfies (keyof OverageLine)[]);
+
+/** A stored line, its numbers read exactly (they were written as DynamoDB numbers from `bigint`s). */
+const lineOf = (item: Record<string, unknown>): BilledLine => {
+  const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, ...rest } = item;
+  const line = Object.fromEntries(
+    Object.entries(rest).map(([name, value]) => [
+      name,
+      BIGINT_FIELDS.has(name) ? (exactInteger(value) ?? value) : (exactNumber(value) ?? value),
+    ]),
+  );
+  return line as unknown as BilledLine;
+};
 
 export interface DuePeriod {
   readonly tenant_id: string;
@@ -94,9 +116,10 @@ export class OverageRepository {
     }
   }
 
+  /** The lines recorded for a period, amounts and quantities exact. */
   async lines(tenantId: string, periodStart: string): Promise<BilledLine[]> {
     const out = await this.table.client.send(
-      new QueryCommand({
+      new ExactQueryCommand({
         TableName: this.table.tableName,
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
         ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
@@ -104,12 +127,13 @@ export class OverageRepository {
         ConsistentRead: true,
       }),
     );
-    return (out.Items ?? []).map(({ PK: _p, SK: _s, ...line }) => line as unknown as BilledLine);
+    return (out.Items ?? []).map(lineOf);
   }
 
   /**
    * Records a billed line once (a resumed run finds it and moves on), and in the same
-   * transaction adds its amount to the admin overview's overage revenue of the month.
+   * transaction adds its amount to the admin overview's overage revenue of the month. The
+   * `bigint` quantities and amount are written as DynamoDB numbers, exact to 38 digits.
    */
   async recordLine(tenantId: string, periodStart: string, line: BilledLine, billedAt: Date): Promise<void> {
     const counter = statsCounter(`overage#${billedAt.toISOString().slice(0, 7)}#${line.currency}`);
@@ -132,7 +156,8 @@ export class OverageRepository {
                 Key: statsKey(),
                 UpdateExpression: 'ADD #c :amount',
                 ExpressionAttributeNames: { '#c': counter },
-                ExpressionAttributeValues: { ':amount': line.amount },
+                // A line Stripe refused is no revenue.
+                ExpressionAttributeValues: { ':amount': line.failure_reason === undefined ? line.amount : 0n },
               },
             },
           ],

@@ -16,7 +16,8 @@ export class StatsRepository {
     const { Item } = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: statsKey(), ConsistentRead: true }));
     const counters = new Map<string, number>();
     for (const [name, value] of Object.entries(Item ?? {})) {
-      if (name.startsWith(COUNTER_PREFIX) && typeof value === 'number') counters.set(name.slice(COUNTER_PREFIX.length), value);
+      // A sum past 2^53 is read as a bigint: the overview shows it to the nearest representable number.
+      if (name.startsWith(COUNTER_PREFIX) && (typeof value === 'number' || typeof value === 'bigint')) counters.set(name.slice(COUNTER_PREFIX.length), Number(value));
     }
     return counters;
   }

@@ -1,9 +1,11 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { counterDelta } from '../domain/overview';
 import type { Subscription } from '../domain/subscription';
+import { reconcile, type PlanSegment } from '../domain/timeline';
 import { Conflict } from '../errors';
 import type { TableRef } from './client';
 import { ATTR, FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
+import { TimelineRepository } from './timelines';
 
 /** Our copy of a Stripe subscription, plus the Stripe ids we need to change it. */
 export interface StoredSubscription extends Subscription {
@@ -11,6 +13,14 @@ export interface StoredSubscription extends Subscription {
   readonly stripe_price_id: string;
   readonly unit_amount: number;
   readonly billing_cycle_anchor: string;
+  /** When the subscription actually ended (Stripe's `ended_at`); null while it lives. */
+  readonly ended_at: string | null;
+}
+
+/** What a save did: whether the copy was written, and the tenant's plan timeline around it. */
+export interface SaveResult {
+  readonly written: boolean;
+  readonly timeline: { readonly before: PlanSegment[]; readonly after: PlanSegment[] } | null;
 }
 
 /** A conditional write or transaction that lost to another writer. */
@@ -20,7 +30,11 @@ const isLostRace = (error: unknown): boolean =>
 const MAX_ATTEMPTS = 5;
 
 export class SubscriptionRepository {
-  constructor(private readonly table: TableRef) {}
+  private readonly timelines: TimelineRepository;
+
+  constructor(private readonly table: TableRef) {
+    this.timelines = new TimelineRepository(table);
+  }
 
   async get(tenantId: string, subscriptionId: string): Promise<StoredSubscription | null> {
     const item = await this.raw(tenantId, subscriptionId);
@@ -33,14 +47,18 @@ export class SubscriptionRepository {
    * Writes the copy unless a newer one is stored: `syncedAt` is when the data was read from
    * Stripe, so an older read (a slow request, a late webhook) never overwrites a newer one.
    * In the same transaction it moves the admin overview's counters by the difference between
-   * the old and the new copy, so the figures stay exact without ever scanning. Returns
-   * whether it wrote.
+   * the old and the new copy, so the figures stay exact without ever scanning, and it brings
+   * the tenant's plan timeline up to date (`changeAt`: the instant our own code changed the
+   * plan), so usage is always attributed to the plan in force.
    */
-  async save(sub: StoredSubscription, syncedAt: Date): Promise<boolean> {
+  async save(sub: StoredSubscription, syncedAt: Date, options: { changeAt?: Date } = {}): Promise<SaveResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const old = await this.raw(sub.tenant_id, sub.id);
       const oldSynced = typeof old?.[FIELD.syncedAt] === 'number' ? (old[FIELD.syncedAt] as number) : null;
-      if (oldSynced !== null && oldSynced > syncedAt.getTime()) return false;
+      if (oldSynced !== null && oldSynced > syncedAt.getTime()) return { written: false, timeline: null };
+      const stored = await this.timelines.get(sub.tenant_id);
+      const after = reconcile(stored.segments, sub, options.changeAt);
+      const timelineChanged = JSON.stringify(after) !== JSON.stringify(stored.segments);
       const delta = counterDelta(old ? (old as unknown as StoredSubscription) : null, sub);
       const watch = subscriptionWatchIndex(sub.status, sub.tenant_id, sub.trial_end);
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
@@ -55,6 +73,7 @@ export class SubscriptionRepository {
           },
         },
       ];
+      if (timelineChanged) items.push(this.timelines.write(sub.tenant_id, after, stored.version));
       const names = Object.keys(delta);
       if (names.length > 0) {
         items.push({
@@ -69,7 +88,7 @@ export class SubscriptionRepository {
       }
       try {
         await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return true;
+        return { written: true, timeline: { before: stored.segments, after } };
       } catch (error) {
         if (!isLostRace(error)) throw error;
       }

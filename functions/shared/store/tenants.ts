@@ -1,5 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Currency } from '../domain/money';
+import type { PlanSegment } from '../domain/timeline';
+import { timelineOf } from './timelines';
 import type { TableRef } from './client';
 import { ATTR, profileByCustomer, profileKey } from './keys';
 import { isConditionFailure } from './conditions';
@@ -14,6 +16,8 @@ export interface TenantProfile {
   /** Subscriptions created so far; part of the Stripe idempotency key of the next create. */
   readonly subscriptions_created: number;
   readonly current_subscription_id: string | null;
+  /** The plan timeline (`domain/timeline.ts`), kept current by subscription mirror writes. */
+  readonly timeline: PlanSegment[];
 }
 
 const empty = (tenantId: string): TenantProfile => ({
@@ -23,6 +27,7 @@ const empty = (tenantId: string): TenantProfile => ({
   trial_used: false,
   subscriptions_created: 0,
   current_subscription_id: null,
+  timeline: [],
 });
 
 export class TenantRepository {
@@ -32,7 +37,7 @@ export class TenantRepository {
     const { Item } = await this.table.client.send(
       new GetCommand({ TableName: this.table.tableName, Key: profileKey(tenantId), ConsistentRead: true }),
     );
-    return Item ? { ...empty(tenantId), ...(Item as Partial<TenantProfile>) } : empty(tenantId);
+    return Item ? { ...empty(tenantId), ...(Item as Partial<TenantProfile>), timeline: timelineOf(Item).segments } : empty(tenantId);
   }
 
   /** Records the Stripe customer once; a concurrent second writer keeps the first id. */

@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -26,6 +25,7 @@ import {
   usageRecordKey,
 } from './keys';
 import { isConditionFailure } from './conditions';
+import { ExactBatchGetCommand, ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
 
 export type PeriodStatus = 'open' | 'closing' | 'billed';
 
@@ -61,18 +61,21 @@ export const MAX_TRANSACTION_ITEMS = 100;
 const MESSAGE_MARKER_TTL_S = 15 * 24 * 3600;
 const RECORD_MARKER_TTL_S = 40 * 24 * 3600;
 
+/** A bucket's tally, read exactly: counter sums as `bigint`, gauge peaks as numbers. */
 const tallyOf = (item: Record<string, unknown> | undefined): Tally => {
-  const tally = { counters: {}, peaks: {}, late: {} } as { counters: Record<string, number>; peaks: Record<string, number>; late: Record<string, number> };
   if (!item) return emptyTally();
+  const counters: Partial<Record<Resource, bigint>> = {};
+  const peaks: Partial<Record<Resource, number>> = {};
+  const late: Partial<Record<Resource, bigint>> = {};
   for (const r of RESOURCES) {
-    const c = item[usageAttr.counter(r)];
-    const p = item[usageAttr.peak(r)];
-    const l = item[usageAttr.late(r)];
-    if (typeof c === 'number') tally.counters[r] = c;
-    if (typeof p === 'number') tally.peaks[r] = p;
-    if (typeof l === 'number') tally.late[r] = l;
+    const c = exactInteger(item[usageAttr.counter(r)]);
+    const p = exactNumber(item[usageAttr.peak(r)]);
+    const l = exactInteger(item[usageAttr.late(r)]);
+    if (c !== undefined) counters[r] = c;
+    if (p !== undefined) peaks[r] = p;
+    if (l !== undefined) late[r] = l;
   }
-  return tally;
+  return { counters, peaks, late };
 };
 
 const epoch = () => Math.floor(Date.now() / 1000);
@@ -124,7 +127,7 @@ export class UsageRepository {
         [this.table.tableName]: { Keys: chunk.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })), ConsistentRead: true },
       };
       while (request && Object.keys(request).length > 0) {
-        const out = await this.table.client.send(new BatchGetCommand({ RequestItems: request }));
+        const out = await this.table.client.send(new ExactBatchGetCommand({ RequestItems: request }));
         for (const item of out.Responses?.[this.table.tableName] ?? []) {
           const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
           result.set(`${periodStart}#${date}`, tallyOf(item));
@@ -176,13 +179,13 @@ export class UsageRepository {
       const sets: string[] = [];
       const guards: string[] = [];
       let n = 0;
-      for (const [r, v] of Object.entries(bucket.delta.counters) as [Resource, number][]) {
+      for (const [r, v] of Object.entries(bucket.delta.counters) as [Resource, bigint][]) {
         names[`#a${n}`] = usageAttr.counter(r);
         values[`:a${n}`] = v;
         adds.push(`#a${n} :a${n}`);
         n += 1;
       }
-      for (const [r, v] of Object.entries(bucket.delta.late) as [Resource, number][]) {
+      for (const [r, v] of Object.entries(bucket.delta.late) as [Resource, bigint][]) {
         names[`#a${n}`] = usageAttr.late(r);
         values[`:a${n}`] = v;
         adds.push(`#a${n} :a${n}`);
@@ -245,7 +248,7 @@ export class UsageRepository {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.table.client.send(
-        new QueryCommand({
+        new ExactQueryCommand({
           TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
           ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
@@ -269,7 +272,7 @@ export class UsageRepository {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.table.client.send(
-        new QueryCommand({
+        new ExactQueryCommand({
           TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
           ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },

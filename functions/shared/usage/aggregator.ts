@@ -1,18 +1,23 @@
 import type { Clock } from '../clock';
 import { findPlan } from '../domain/catalog';
 import { addToTally, billableQuantity, emptyTally, quantityOf, thresholdsReached, type Tally } from '../domain/metering';
-import { nextPeriod, usagePeriodAt, utcDate, type PeriodBasis } from '../domain/periods';
+import { utcDate } from '../domain/periods';
+import { PERIOD_CLOSE_GRACE_MS, usagePeriodAt, type Timeline } from '../domain/timeline';
 import type { Resource } from '../domain/resources';
 import { logger } from '../logger';
 import type { EventPublisher } from '../events/publisher';
 import { MAX_TRANSACTION_ITEMS, type BucketDelta, type StoredPeriod, type UsageRepository } from '../store/usage';
 import { usageMessageSchema, type PackedRecord } from './message';
 
-/** What the aggregator needs to know of a tenant: how its periods run and its plan. */
+/** What the aggregator needs to know of a tenant: its plan timeline (as it stands now). */
 export interface TenantBasis {
-  readonly basis: PeriodBasis | null;
-  readonly planId: string | null;
+  readonly timeline: Timeline;
   readonly currency: string | null;
+}
+
+/** The timeline read for a batch is older than a period closed since: read it again. */
+class StaleTimeline extends Error {
+  override readonly name = 'StaleTimeline';
 }
 
 export interface AggregatorDeps {
@@ -134,102 +139,126 @@ export class UsageAggregator {
       (groups[groups.length - 1] ?? []).push(unit);
       items += cost;
     }
-    const tenant = await this.deps.basisOf(tenantId);
-    for (const group of groups) await this.commitGroup(tenantId, tenant, group);
+    let tenant = await this.deps.basisOf(tenantId);
+    for (const group of groups) tenant = await this.commitGroup(tenantId, tenant, group);
   }
 
-  private async commitGroup(tenantId: string, tenant: TenantBasis, group: readonly Unit[]): Promise<void> {
+  private async commitGroup(tenantId: string, basis: TenantBasis, group: readonly Unit[]): Promise<TenantBasis> {
+    let tenant = basis;
     let units = [...group];
     const counted = new Set<string>();
     for (let attempt = 1; units.length > 0; attempt += 1) {
       if (attempt > MAX_ATTEMPTS) throw new Error(`usage commit for ${tenantId} did not settle after ${MAX_ATTEMPTS} attempts`);
-      const periods = new Map<string, StoredPeriod>();
-      const buckets = new Map<string, { periodStart: string; date: string; tally: Tally }>();
-      const recordKeys: string[] = [];
-      const seenKeys = new Set<string>();
-      for (const unit of units) {
-        for (const record of unit.records) {
-          if (record.k !== undefined) {
-            if (counted.has(record.k) || seenKeys.has(record.k)) continue;
-            seenKeys.add(record.k);
-            recordKeys.push(record.k);
-          }
-          const at = new Date(record.t);
-          const { period, late } = await this.openPeriod(tenantId, tenant, at, periods);
-          const day = late ? utcDate(clamp(unit.receivedAt, period)) : utcDate(at);
-          const key = `${period.start}#${day}`;
-          const bucket = buckets.get(key) ?? { periodStart: period.start, date: day, tally: emptyTally() };
-          bucket.tally = addToTally(bucket.tally, record.r, record.q, late);
-          buckets.set(key, bucket);
-        }
+      try {
+        units = await this.commitOnce(tenantId, tenant, units, counted, attempt);
+      } catch (error) {
+        if (!(error instanceof StaleTimeline)) throw error;
+        logger.info('usage period closed since the timeline was read; reading again', { tenant_id: tenantId, attempt });
+        tenant = await this.deps.basisOf(tenantId);
       }
-      const hasGauges = [...buckets.values()].some((b) => Object.keys(b.tally.peaks).length > 0);
-      const stored = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : new Map<string, Tally>();
-      const deltas: BucketDelta[] = [...buckets.entries()].map(([key, b]) => ({
-        periodStart: b.periodStart,
-        date: b.date,
-        delta: b.tally,
-        storedPeaks: stored.get(key)?.peaks ?? {},
-      }));
-      const now = this.deps.clock.now().getTime();
-      const used = new Set([...buckets.values()].map((b) => b.periodStart));
-      const ended = [...periods.values()].filter((p) => used.has(p.start) && Date.parse(p.end) <= now + 60_000).map((p) => p.start);
-      const result = await this.deps.usage.commit({
-        tenantId,
-        dedupIds: units.map((u) => u.dedupId),
-        recordKeys,
-        buckets: deltas,
-        openPeriods: [...new Set(ended)],
-      });
-      if (result.kind === 'committed') {
-        await this.announceThresholds(tenantId, tenant, deltas);
-        return;
-      }
-      if (result.kind === 'duplicates') {
-        const dup = new Set(result.dedupIds);
-        units = units.filter((u) => !dup.has(u.dedupId));
-        for (const k of result.recordKeys) counted.add(k);
-        logger.info('usage already counted', { tenant_id: tenantId, messages: result.dedupIds.length, records: result.recordKeys.length });
-        continue;
-      }
-      logger.info('usage commit raced; reading again', { tenant_id: tenantId, reason: result.reason, attempt });
     }
+    return tenant;
   }
 
-  /** The open period for usage at `at`: its own, or the next open one when it is billed (late). */
+  /** One attempt: returns the units still to commit (none once committed). */
+  private async commitOnce(tenantId: string, tenant: TenantBasis, pending: readonly Unit[], counted: Set<string>, attempt: number): Promise<Unit[]> {
+    const units = [...pending];
+    const now = this.deps.clock.now().getTime();
+    const periods = new Map<string, StoredPeriod | null>();
+    const buckets = new Map<string, { periodStart: string; date: string; tally: Tally }>();
+    const recordKeys: string[] = [];
+    const seenKeys = new Set<string>();
+    for (const unit of units) {
+      for (const record of unit.records) {
+        if (record.k !== undefined) {
+          if (counted.has(record.k) || seenKeys.has(record.k)) continue;
+          seenKeys.add(record.k);
+          recordKeys.push(record.k);
+        }
+        // Usage cannot happen in the future: a record stamped ahead counts when it was received.
+        const at = new Date(Math.min(Date.parse(record.t), unit.receivedAt.getTime()));
+        const { period, late } = await this.openPeriod(tenantId, tenant, at, periods, now);
+        const day = late ? utcDate(clamp(unit.receivedAt, period)) : utcDate(at);
+        const key = `${period.start}#${day}`;
+        const bucket = buckets.get(key) ?? { periodStart: period.start, date: day, tally: emptyTally() };
+        bucket.tally = addToTally(bucket.tally, record.r, record.q, late);
+        buckets.set(key, bucket);
+      }
+    }
+    const hasGauges = [...buckets.values()].some((b) => Object.keys(b.tally.peaks).length > 0);
+    const stored = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : new Map<string, Tally>();
+    const deltas: BucketDelta[] = [...buckets.entries()].map(([key, b]) => ({
+      periodStart: b.periodStart,
+      date: b.date,
+      delta: b.tally,
+      storedPeaks: stored.get(key)?.peaks ?? {},
+    }));
+    const used = new Set([...buckets.values()].map((b) => b.periodStart));
+    const ended = [...periods.values()].filter((p): p is StoredPeriod => p !== null && used.has(p.start) && Date.parse(p.end) <= now + 60_000).map((p) => p.start);
+    const result = await this.deps.usage.commit({
+      tenantId,
+      dedupIds: units.map((u) => u.dedupId),
+      recordKeys,
+      buckets: deltas,
+      openPeriods: [...new Set(ended)],
+    });
+    if (result.kind === 'committed') {
+      await this.announceThresholds(tenantId, tenant, deltas);
+      return [];
+    }
+    if (result.kind === 'duplicates') {
+      const dup = new Set(result.dedupIds);
+      for (const k of result.recordKeys) counted.add(k);
+      logger.info('usage already counted', { tenant_id: tenantId, messages: result.dedupIds.length, records: result.recordKeys.length });
+      return units.filter((u) => !dup.has(u.dedupId));
+    }
+    logger.info('usage commit raced; reading again', { tenant_id: tenantId, reason: result.reason, attempt });
+    return units;
+    }
+
+  /**
+   * The period for usage at `at`: the one the timeline puts it in while that period is open,
+   * else (closed by the overage run, by an upgrade or cancel, or past its end + grace) the next
+   * open one, the record then marked late. Nothing a tenant does with timestamps moves usage
+   * into a period that has closed, or into a plan it was not on.
+   */
   private async openPeriod(
     tenantId: string,
     tenant: TenantBasis,
     at: Date,
-    cache: Map<string, StoredPeriod>,
+    cache: Map<string, StoredPeriod | null>,
+    now: number,
   ): Promise<{ period: StoredPeriod; late: boolean }> {
-    let candidate = usagePeriodAt(tenant.basis, at);
-    for (let hops = 0; hops < 24; hops += 1) {
+    let candidate = usagePeriodAt(tenant.timeline, at);
+    for (let hops = 0; hops < 48; hops += 1) {
       const start = candidate.start.toISOString();
-      let period = cache.get(start);
-      if (!period) {
-        period =
-          (await this.deps.usage.getPeriod(tenantId, start)) ??
+      if (!cache.has(start)) cache.set(start, await this.deps.usage.getPeriod(tenantId, start));
+      const stored = cache.get(start) ?? null;
+      const end = stored ? Date.parse(stored.end) : candidate.end.getTime();
+      const closed = (stored !== null && stored.status !== 'open') || now > end + PERIOD_CLOSE_GRACE_MS;
+      if (!closed) {
+        const period =
+          stored ??
           (await this.deps.usage.ensurePeriod({
             tenant_id: tenantId,
             start,
             end: candidate.end.toISOString(),
             trial: candidate.trial,
-            plan_id: tenant.planId,
-            currency: tenant.currency,
+            plan_id: candidate.segment?.plan_id ?? null,
+            currency: candidate.segment?.currency ?? tenant.currency,
           }));
         cache.set(start, period);
+        return { period, late: hops > 0 };
       }
-      if (period.status === 'open') return { period, late: hops > 0 };
-      candidate = nextPeriod(tenant.basis, candidate);
+      const next = usagePeriodAt(tenant.timeline, new Date(end));
+      if (next.start.getTime() <= candidate.start.getTime()) throw new StaleTimeline(`period ${start} of ${tenantId} closed at ${new Date(end).toISOString()}`);
+      candidate = next;
     }
     throw new Error(`no open usage period after ${at.toISOString()} for ${tenantId}`);
   }
 
   /** 80% and 100% of the plan's included quantity: a billing event once per threshold per period. */
   private async announceThresholds(tenantId: string, tenant: TenantBasis, deltas: readonly BucketDelta[]): Promise<void> {
-    const plan = tenant.planId ? findPlan(tenant.planId) : undefined;
-    if (!plan) return;
     const touched = new Map<string, Set<Resource>>();
     for (const d of deltas) {
       const set = touched.get(d.periodStart) ?? new Set<Resource>();
@@ -237,6 +266,9 @@ export class UsageAggregator {
       touched.set(d.periodStart, set);
     }
     for (const [periodStart, resources] of touched) {
+      const planId = usagePeriodAt(tenant.timeline, new Date(periodStart)).segment?.plan_id;
+      const plan = planId ? findPlan(planId) : undefined;
+      if (!plan) continue;
       const { total } = await this.deps.usage.periodTally(tenantId, periodStart);
       const markers = await this.deps.usage.alerts(tenantId, periodStart);
       for (const resource of resources) {

@@ -1,28 +1,33 @@
 import type { Clock } from '../clock';
 import { findPlan, overageRateMilli } from '../domain/catalog';
-import { billableQuantity, emptyTally, mergeTallies, quantityOf, type Tally } from '../domain/metering';
-import { amountForQuantity, isCurrency, type Currency } from '../domain/money';
-import { usagePeriodAt } from '../domain/periods';
+import { billableQuantity, emptyTally, mergeTallies, percentOfIncluded, quantityOf, type Quantity, type Tally } from '../domain/metering';
+import { isCurrency, type Currency } from '../domain/money';
+import { overageAmount } from '../domain/overage';
+import { usagePeriodAt } from '../domain/timeline';
 import { RESOURCES, type Resource } from '../domain/resources';
 import { InvalidInput } from '../errors';
 import type { UsageRepository } from '../store/usage';
 import type { TenantBasis } from './aggregator';
 
+/**
+ * One resource's usage in the current period. Counter sums and money are `bigint` (exact past
+ * 2^53); the HTTP layer renders them as JSON integers with every digit.
+ */
 export interface ResourceUsage {
-  readonly quantity: number;
+  readonly quantity: Quantity;
   readonly included: number | null;
-  readonly overage: number;
-  readonly overage_amount: number;
+  readonly overage: bigint;
+  readonly overage_amount: bigint;
   readonly percent_used: number | null;
   /** Of `quantity`, what arrived after its own period was billed (counters only). */
-  readonly late_quantity: number;
+  readonly late_quantity: bigint;
 }
 
 export interface HistoryItem {
   readonly resource_type: Resource;
   readonly start: string;
   readonly end: string;
-  readonly quantity: number;
+  readonly quantity: Quantity;
 }
 
 const DAY_MS = 86_400_000;
@@ -51,24 +56,26 @@ export class UsageReports {
 
   async current(tenantId: string) {
     const tenant = await this.basisOf(tenantId);
-    const period = usagePeriodAt(tenant.basis, this.clock.now());
+    const period = usagePeriodAt(tenant.timeline, this.clock.now());
     const { total } = await this.usage.periodTally(tenantId, period.start.toISOString());
     const currency: Currency = tenant.currency && isCurrency(tenant.currency) ? tenant.currency : 'usd';
-    const plan = tenant.planId ? findPlan(tenant.planId) : undefined;
+    const planId = period.segment?.plan_id ?? null;
+    const plan = planId ? findPlan(planId) : undefined;
     const usage = Object.fromEntries(
       RESOURCES.map((r): [Resource, ResourceUsage] => {
         const quantity = quantityOf(total, r);
         const included = plan ? plan.limits[r] : null;
-        const overage = included === null ? 0 : Math.max(0, billableQuantity(r, quantity) - included);
+        const billable = billableQuantity(r, quantity);
+        const overage = included !== null && billable > BigInt(included) ? billable - BigInt(included) : 0n;
         return [
           r,
           {
             quantity,
             included,
             overage,
-            overage_amount: amountForQuantity(overage, overageRateMilli(currency, r)),
-            percent_used: included ? Math.round((quantity * 1000) / included) / 10 : null,
-            late_quantity: total.late[r] ?? 0,
+            overage_amount: overageAmount(overage, overageRateMilli(currency, r)),
+            percent_used: included === null ? null : percentOfIncluded(quantity, included),
+            late_quantity: total.late[r] ?? 0n,
           },
         ];
       }),
@@ -76,7 +83,7 @@ export class UsageReports {
     return {
       period: { start: period.start.toISOString(), end: period.end.toISOString() },
       trial: period.trial,
-      plan_id: tenant.planId,
+      plan_id: planId,
       currency,
       usage,
     };
@@ -109,7 +116,7 @@ export class UsageReports {
         end = new Date(Date.parse(start) + DAY_MS).toISOString();
       } else {
         start = b.periodStart;
-        end = usagePeriodAt(tenant?.basis ?? null, new Date(b.periodStart)).end.toISOString();
+        end = usagePeriodAt(tenant?.timeline ?? [], new Date(b.periodStart)).end.toISOString();
       }
       const group = groups.get(start) ?? { start, end, tally: emptyTally() };
       group.tally = mergeTallies(group.tally, b.tally);

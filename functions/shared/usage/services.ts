@@ -1,4 +1,5 @@
 import { clock } from '../clock';
+import { effectiveTimeline } from '../domain/timeline';
 import { eventPublisher } from '../events/services';
 import { table } from '../store/client';
 import { SubscriptionRepository } from '../store/subscriptions';
@@ -11,21 +12,12 @@ import { UsageReports } from './reports';
 
 const currentClock = { now: () => clock().now() };
 
-/** A tenant's period basis and plan, from its current subscription (none: calendar months). */
+/** A tenant's plan timeline as it stands now: the stored segments projected by its current subscription. */
 const basisOf = async (tenantId: string): Promise<TenantBasis> => {
   const t = table();
   const profile = await new TenantRepository(t).get(tenantId);
   const sub = profile.current_subscription_id ? await new SubscriptionRepository(t).get(tenantId, profile.current_subscription_id) : null;
-  if (!sub) return { basis: null, planId: null, currency: profile.currency };
-  return {
-    basis: {
-      created_at: sub.created_at,
-      trial_end: sub.trial_end,
-      billing_cycle_anchor: sub.billing_cycle_anchor ?? sub.current_period_start,
-    },
-    planId: sub.plan_id,
-    currency: sub.currency,
-  };
+  return { timeline: effectiveTimeline(profile.timeline, sub), currency: sub?.currency ?? profile.currency };
 };
 
 let ingest: UsageIngest | undefined;

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import { toJson } from '../json';
 import { logger } from '../logger';
 import type { MessageQueue } from '../queue/sqs-queue';
 import type { AttemptStatus, DeliveryAttempt, WebhookEndpoint, WebhookRepository } from '../store/webhooks';
@@ -107,7 +108,7 @@ export class WebhookDispatcher {
     await this.deps.queue.sendAll(
       endpoints.map((endpoint, i) => {
         const delivery: DeliveryMessage = { kind: 'delivery', tenant_id: message.tenant_id, endpoint_id: endpoint.id, event: message.event };
-        return { id: String(i), body: JSON.stringify(delivery) };
+        return { id: String(i), body: toJson(delivery) };
       }),
     );
     logger.info('webhook event fanned out', { tenant_id: message.tenant_id, event_id: message.event.id, endpoints: endpoints.length });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJson, toJson } from '../json';
 import { WEBHOOK_EVENTS, type TenantEventMessage, type WebhookEventType } from '../events/publisher';
 
 const eventType = z.enum(WEBHOOK_EVENTS as [WebhookEventType, ...WebhookEventType[]]);
@@ -24,7 +25,7 @@ export type WebhookQueueMessage = ({ kind: 'event' } & TenantEventMessage) | Del
 export const parseWebhookMessage = (body: string): WebhookQueueMessage | null => {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = parseJson(body);
   } catch {
     return null;
   }
@@ -34,9 +35,12 @@ export const parseWebhookMessage = (body: string): WebhookQueueMessage | null =>
   return event.success ? { kind: 'event', ...event.data } : null;
 };
 
-/** The body of a delivery: the event with its tenant, serialized once and signed as sent. */
+/**
+ * The body of a delivery: the event with its tenant, serialized once and signed as sent; big
+ * integers in its data (usage sums, amounts) keep every digit.
+ */
 export const deliveryBody = (message: DeliveryMessage): string =>
-  JSON.stringify({
+  toJson({
     id: message.event.id,
     type: message.event.type,
     created_at: message.event.created_at,

@@ -1,0 +1,100 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from './client';
+import { isConditionFailure } from './conditions';
+import { ATTR, periodKey, unbilledPeriodIndex } from './keys';
+import type { StoredPeriod } from './usage';
+
+/** Is a stored period billed by the overage run (it is on the planner's index while unbilled)? */
+const billable = (p: Pick<StoredPeriod, 'trial' | 'plan_id'>): boolean => !p.trial && p.plan_id !== null;
+
+/**
+ * Usage periods whose end moves before it comes: an upgrade or an immediate cancel ends the
+ * running period at that instant, and a subscription that Stripe ends mid-period ends it there.
+ * (The aggregator creates periods; the overage run claims and bills them.)
+ */
+export class PeriodRepository {
+  constructor(private readonly table: TableRef) {}
+
+  /**
+   * Ends a period at `at` and closes it to new records: `closing` (to be billed now) when it is
+   * billable, else `billed` (nothing to bill). Creates it closed when no record made it yet. A
+   * period already closing or billed is left as it is (a retried change resumes). Returns the
+   * period as stored.
+   */
+  async closeEarly(period: Omit<StoredPeriod, 'status' | 'end'>, at: Date): Promise<StoredPeriod> {
+    const end = at.toISOString();
+    const status = billable(period) ? ('closing' as const) : ('billed' as const);
+    const index = billable(period) ? unbilledPeriodIndex(period.tenant_id, end) : {};
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...periodKey(period.tenant_id, period.start), ...period, end, status, ...index },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+      return { ...period, end, status };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: periodKey(period.tenant_id, period.start),
+          UpdateExpression: `SET #end = :end, #s = :status${billable(period) ? ', #g2sk = :g2sk' : ''}`,
+          ConditionExpression: '#s = :open',
+          ExpressionAttributeNames: { '#end': 'end', '#s': 'status', ...(billable(period) ? { '#g2sk': ATTR.gsi2sk } : {}) },
+          ExpressionAttributeValues: {
+            ':end': end,
+            ':status': status,
+            ':open': 'open',
+            ...(billable(period) ? { ':g2sk': unbilledPeriodIndex(period.tenant_id, end).GSI2SK } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    return this.get(period.tenant_id, period.start);
+  }
+
+  /** Moves an open period's end earlier (a boundary Stripe made mid-period); no-op otherwise. */
+  async shorten(tenantId: string, start: string, at: Date): Promise<void> {
+    const stored = await this.find(tenantId, start);
+    const end = at.toISOString();
+    if (!stored || stored.status !== 'open' || stored.end <= end) return;
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: periodKey(tenantId, start),
+          UpdateExpression: `SET #end = :end${billable(stored) ? ', #g2sk = :g2sk' : ''}`,
+          ConditionExpression: '#s = :open AND #end > :end',
+          ExpressionAttributeNames: { '#end': 'end', '#s': 'status', ...(billable(stored) ? { '#g2sk': ATTR.gsi2sk } : {}) },
+          ExpressionAttributeValues: {
+            ':end': end,
+            ':open': 'open',
+            ...(billable(stored) ? { ':g2sk': unbilledPeriodIndex(tenantId, end).GSI2SK } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async find(tenantId: string, start: string): Promise<StoredPeriod | null> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: periodKey(tenantId, start), ConsistentRead: true }),
+    );
+    return Item ? (Item as unknown as StoredPeriod) : null;
+  }
+
+  private async get(tenantId: string, start: string): Promise<StoredPeriod> {
+    const found = await this.find(tenantId, start);
+    if (!found) throw new Error(`usage period ${start} of ${tenantId} vanished`);
+    return found;
+  }
+}

@@ -1,0 +1,367 @@
+import { describe, expect, it } from 'vitest';
+import { addMonths, boundaryAtOrBefore, ceilHour, DAY, HOUR, nextBoundary } from './calendar';
+import { PLAN_IDS, priceMinor, rateMilli, type Currency, type Resource } from './catalog';
+import { BillingModel, billableOf, classifyChange, overageLine, scaleAmount, simulate } from './billing-model';
+import { divRoundHalfUp, overageAmount, prorationShare } from './money';
+import type { Step, Timeline } from './timeline';
+
+const t = (s: string) => Date.parse(s);
+const at = (ms: number) => new Date(ms).toISOString();
+
+describe('catalog (SPEC section 2, typed in by hand)', () => {
+  it.each([
+    ['starter', 'usd', 'monthly', 9_900],
+    ['starter', 'usd', 'annual', 99_000],
+    ['professional', 'eur', 'monthly', 29_900],
+    ['business', 'usd', 'annual', 799_000],
+    ['enterprise', 'usd', 'monthly', 199_900],
+    ['msp_bundle', 'usd', 'annual', 2_999_000],
+    ['starter', 'gbp', 'monthly', 7_900],
+    ['professional', 'gbp', 'monthly', 24_900],
+    ['business', 'gbp', 'monthly', 64_900],
+    ['enterprise', 'gbp', 'annual', 1_599_000],
+    ['msp_bundle', 'gbp', 'monthly', 239_900],
+  ] as const)('%s in %s, %s: %i minor units', (plan, currency, cycle, price) => {
+    expect(priceMinor(plan, currency, cycle)).toBe(price);
+  });
+
+  it.each([
+    ['usd', 'users', 1_000_000],
+    ['usd', 'devices', 500_000],
+    ['eur', 'storage_gb', 100_000],
+    ['usd', 'api_calls', 1_000],
+    ['eur', 'alerts', 10_000],
+    ['gbp', 'users', 800_000],
+    ['gbp', 'devices', 400_000],
+    ['gbp', 'storage_gb', 80_000],
+    ['gbp', 'api_calls', 800],
+    ['gbp', 'alerts', 8_000],
+  ] as const)('%s %s rate: %i milli-minor units per unit', (currency, resource, milli) => {
+    expect(rateMilli(currency as Currency, resource as Resource)).toBe(milli);
+  });
+
+  it('no two plan/cycle prices are equal in one currency (every change is an upgrade or a downgrade)', () => {
+    for (const currency of ['usd', 'eur', 'gbp'] as const) {
+      const prices = PLAN_IDS.flatMap((p) => [priceMinor(p, currency, 'monthly'), priceMinor(p, currency, 'annual')]);
+      expect(new Set(prices).size).toBe(prices.length);
+    }
+  });
+});
+
+describe('money', () => {
+  it.each([
+    [5n, 10n, 1],
+    [4n, 10n, 0],
+    [15n, 10n, 2],
+    [25n, 10n, 3],
+    [0n, 7n, 0],
+    [14n, 7n, 2],
+  ])('round_half_up(%i / %i) = %i', (n, d, r) => {
+    expect(divRoundHalfUp(n, d)).toBe(r);
+  });
+
+  it.each([
+    // [plan, currency, resource, quantity (as reported), expected amount]
+    ['starter', 'usd', 'api_calls', 12_000, 2_000], // SPEC: $0.01 per call over 10,000
+    ['starter', 'usd', 'devices', 30, 2_500], // 5 over at $5.00
+    ['starter', 'usd', 'users', 6, 1_000],
+    ['starter', 'usd', 'alerts', 1_010, 100], // 10 over at $0.10
+    ['starter', 'usd', 'storage_gb', 5.2, 100], // per started GB: 6 GB, 1 over
+    ['starter', 'usd', 'storage_gb', 5, null],
+    ['starter', 'usd', 'storage_gb', 5.01, 100],
+    ['starter', 'usd', 'api_calls', 10_000, null], // at the quota: nothing
+    ['starter', 'gbp', 'api_calls', 10_001, 1], // 0.8p rounds up to 1p
+    ['starter', 'gbp', 'api_calls', 10_003, 2], // 2.4p -> 2p
+    ['starter', 'gbp', 'api_calls', 12_001, 1_601], // 1,600.8p -> 1,601p, rounded once on the line
+    ['starter', 'gbp', 'api_calls', 10_625, 500],
+    ['starter', 'gbp', 'users', 7, 1_600],
+    ['professional', 'eur', 'api_calls', 100_500, 500],
+    ['msp_bundle', 'usd', 'storage_gb', 1_000.5, 100],
+  ] as const)('%s %s: %s at %d -> %s', (plan, currency, resource, quantity, amount) => {
+    const line = overageLine(plan, currency, resource, scaleAmount(resource, quantity));
+    expect(line?.amount ?? null).toBe(amount);
+  });
+
+  it('computes an overage line in milli-minor units, rounded once', () => {
+    expect(overageAmount(2_001, 800)).toBe(1_601);
+    expect(overageAmount(1, 800)).toBe(1);
+    expect(billableOf('storage_gb', 520)).toBe(6);
+    expect(billableOf('storage_gb', 500)).toBe(5);
+  });
+
+  it('prorates like Stripe: 9,900 -> 29,900 at half the period is -4,950 + 14,950 = 10,000', () => {
+    const start = t('2027-01-15T00:00:00Z') / 1000;
+    const end = t('2027-02-15T00:00:00Z') / 1000;
+    const half = (start + end) / 2;
+    expect(-prorationShare(9_900, start, end, half) + prorationShare(29_900, start, end, half)).toBe(10_000);
+    expect(prorationShare(9_900, 0, 3, 1)).toBe(6_600);
+    expect(prorationShare(100, 0, 8, 3)).toBe(63); // 62.5 rounds up
+  });
+
+  it('classifies changes by the price per billing period', () => {
+    expect(classifyChange('usd', { plan: 'starter', cycle: 'monthly' }, { plan: 'professional', cycle: 'monthly' })).toBe('upgrade');
+    expect(classifyChange('usd', { plan: 'starter', cycle: 'monthly' }, { plan: 'starter', cycle: 'annual' })).toBe('upgrade');
+    expect(classifyChange('usd', { plan: 'starter', cycle: 'annual' }, { plan: 'business', cycle: 'monthly' })).toBe('downgrade');
+    expect(classifyChange('usd', { plan: 'starter', cycle: 'annual' }, { plan: 'enterprise', cycle: 'monthly' })).toBe('upgrade');
+    expect(classifyChange('gbp', { plan: 'business', cycle: 'monthly' }, { plan: 'business', cycle: 'monthly' })).toBe('none');
+  });
+});
+
+describe('calendar', () => {
+  it('steps monthly from the anchor, clamped to short months, same time of day', () => {
+    const anchor = t('2027-01-31T10:20:30Z');
+    expect([1, 2, 3, 13].map((k) => at(addMonths(anchor, k)))).toEqual([
+      '2027-02-28T10:20:30.000Z',
+      '2027-03-31T10:20:30.000Z',
+      '2027-04-30T10:20:30.000Z',
+      '2028-02-29T10:20:30.000Z',
+    ]);
+    expect(at(nextBoundary(anchor, 1, t('2027-02-28T10:20:30Z')))).toBe('2027-03-31T10:20:30.000Z');
+    expect(at(boundaryAtOrBefore(anchor, 1, t('2027-03-01T00:00:00Z')))).toBe('2027-02-28T10:20:30.000Z');
+    expect(at(addMonths(t('2028-02-29T00:00:00Z'), 12))).toBe('2029-02-28T00:00:00.000Z');
+  });
+
+  it('finds the hourly run after a close', () => {
+    expect(at(ceilHour(t('2027-11-01T00:35:00Z')))).toBe('2027-11-01T01:00:00.000Z');
+    expect(at(ceilHour(t('2027-11-01T01:00:00Z')))).toBe('2027-11-01T01:00:00.000Z');
+  });
+});
+
+const START = '2027-10-01T00:30:00.000Z';
+const timeline = (steps: Step[], currency: Currency = 'usd'): Timeline => ({ start: START, tenants: [{ id: 'a', currency }], steps });
+const tenantOf = (tl: Timeline, until?: string) => {
+  const result = simulate(tl, until);
+  const tenant = result.tenants[0];
+  if (!tenant) throw new Error('no tenant');
+  return tenant;
+};
+const lines = (tenant: ReturnType<typeof tenantOf>) => tenant.overage.map((l) => [l.period_start, l.resource, l.amount, l.placement]);
+
+describe('the reference model on hand-computed timelines', () => {
+  it('bills a monthly period over quota at the first hourly run after end + grace, beside the renewal', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:31:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        {
+          at: '2027-10-02T00:00:00.000Z',
+          tenant: 'a',
+          do: 'usage',
+          records: [
+            { resource_type: 'api_calls', usage_amount: 12_000 },
+            { resource_type: 'devices', usage_amount: 30 },
+            { resource_type: 'alerts', usage_amount: 10 },
+          ],
+        },
+        { at: '2027-11-01T00:59:59.000Z', do: 'advance' },
+      ]),
+    );
+    expect(tenant.overage).toEqual([]); // closed at 00:36, the run is at 01:00
+    const later = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:31:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 12_000 }, { resource_type: 'devices', usage_amount: 30 }] },
+        { at: '2027-11-01T03:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    expect(lines(later)).toEqual([
+      ['2027-10-01T00:31:00.000Z', 'devices', 2_500, 'renewal_or_next'],
+      ['2027-10-01T00:31:00.000Z', 'api_calls', 2_000, 'renewal_or_next'],
+    ]);
+    expect(later.overage[0]).toMatchObject({ period_end: '2027-11-01T00:31:00.000Z', billed_at: '2027-11-01T01:00:00.000Z', quantity: 30, included: 25 });
+    expect(later.invoices.map((i) => [i.billing_reason, i.status, i.lines.map((l) => l.amount)])).toEqual([
+      ['subscription_create', 'paid', [9_900]],
+      ['subscription_cycle', 'paid', [9_900]],
+    ]);
+  });
+
+  it('tracks trial usage and never bills it; the paid anchor is the trial end', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 3, payment_method: 'pm_card_visa' },
+        { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 50_000 }] },
+        { at: '2027-11-10T00:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    expect(tenant.overage).toEqual([]);
+    expect(tenant.recordsInTrial).toBe(1);
+    expect(tenant.periods.map((p) => [p.period_start, p.period_end, p.trial])).toEqual([
+      ['2027-10-01T01:00:00.000Z', '2027-10-04T01:00:00.000Z', true],
+      ['2027-10-04T01:00:00.000Z', '2027-11-04T01:00:00.000Z', false],
+      ['2027-11-04T01:00:00.000Z', '2027-12-04T01:00:00.000Z', false],
+    ]);
+    expect(tenant.invoices.map((i) => [i.billing_reason, i.lines[0]?.amount, i.lines[0]?.period_start])).toEqual([
+      ['subscription_create', 0, '2027-10-01T01:00:00.000Z'],
+      ['subscription_cycle', 9_900, '2027-10-04T01:00:00.000Z'],
+      ['subscription_cycle', 9_900, '2027-11-04T01:00:00.000Z'],
+    ]);
+  });
+
+  it('upgrades at half the period: proration lines, the old period billed on the old quotas at once, gauges carried', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:30:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        {
+          at: '2027-10-02T00:00:00.000Z',
+          tenant: 'a',
+          do: 'usage',
+          records: [
+            { resource_type: 'api_calls', usage_amount: 12_000 },
+            { resource_type: 'devices', usage_amount: 40, timestamp: '2027-10-01T12:00:00.000Z' },
+            { resource_type: 'devices', usage_amount: 30 },
+          ],
+        },
+        // Oct 1 00:30 -> Nov 1 00:30 is 31 days; half is Oct 16 12:30.
+        { at: '2027-10-16T12:30:00.000Z', tenant: 'a', do: 'change', plan_id: 'professional', billing_cycle: 'monthly' },
+      ]),
+    );
+    expect(lines(tenant)).toEqual([
+      ['2027-10-01T00:30:00.000Z', 'devices', 7_500, 'proration_invoice'], // peak 40, 15 over starter's 25
+      ['2027-10-01T00:30:00.000Z', 'api_calls', 2_000, 'proration_invoice'],
+    ]);
+    expect(tenant.overage[0]?.period_end).toBe('2027-10-16T12:30:00.000Z');
+    const update = tenant.invoices.find((i) => i.billing_reason === 'subscription_update');
+    expect(update?.lines.map((l) => l.amount)).toEqual([-4_950, 14_950]);
+    expect(update?.overage_period_start).toBe('2027-10-01T00:30:00.000Z');
+    // The new period carries the last devices level (30, by timestamp), not the peak.
+    expect(tenant.periods[1]).toMatchObject({ period_start: '2027-10-16T12:30:00.000Z', period_end: '2027-11-01T00:30:00.000Z', plan_id: 'professional' });
+    expect(tenant.periods[1]?.quantity.devices).toBe(30);
+    expect(tenant.periods[1]?.quantity.api_calls).toBe(0);
+  });
+
+  it('bills usage that arrives after its period closed in the open period, marked late; usage with no subscription never', () => {
+    const tenant = tenantOf(
+      timeline([
+        // Before any subscription: tracked, never billed.
+        { at: '2027-10-01T00:40:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 99_999 }] },
+        { at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        // Stamped before the subscription, received during it: late into the open period.
+        { at: '2027-10-01T02:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 6_000, timestamp: '2027-10-01T00:50:00.000Z' }] },
+        // Oct's period ends Nov 1 01:00 and closes 01:05; stamped in October, received at 01:04: still October.
+        { at: '2027-11-01T01:04:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 5_000, timestamp: '2027-10-31T00:00:00.000Z' }] },
+        // Received at 01:06: late, into November.
+        { at: '2027-11-01T01:06:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 10_500, timestamp: '2027-10-31T00:00:00.000Z' }] },
+        { at: '2027-12-01T03:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    expect(tenant.recordsNeverBilled).toBe(1);
+    expect(tenant.recordsLate).toBe(2);
+    expect(lines(tenant)).toEqual([
+      ['2027-10-01T01:00:00.000Z', 'api_calls', 1_000, 'renewal_or_next'],
+      ['2027-11-01T01:00:00.000Z', 'api_calls', 500, 'renewal_or_next'],
+    ]);
+  });
+
+  it('clamps a future-stamped record to its receipt time', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:31:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        // Received 2 minutes before the period ends, stamped 4 minutes ahead: counts at receipt, in October.
+        { at: '2027-11-01T00:29:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 7, timestamp: '2027-11-01T00:33:00.000Z' }] },
+        { at: '2027-11-01T02:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    expect(lines(tenant)).toEqual([['2027-10-01T00:31:00.000Z', 'users', 2_000, 'renewal_or_next']]);
+  });
+
+  it('cancel now bills the part-period at once on a final invoice; no refund', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:31:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' },
+        { at: '2027-10-03T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 8 }] },
+        { at: '2027-10-05T00:00:00.000Z', tenant: 'a', do: 'cancel_now' },
+        { at: '2027-10-06T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 80 }] },
+      ]),
+    );
+    expect(tenant.status).toBe('canceled');
+    expect(tenant.overage.map((l) => [l.period_start, l.period_end, l.amount, l.placement])).toEqual([
+      ['2027-10-01T00:31:00.000Z', '2027-10-05T00:00:00.000Z', 3_000, 'final_invoice_now'],
+    ]);
+    expect(tenant.invoices.map((i) => i.lines.map((l) => l.amount))).toEqual([[99_000]]);
+    expect(tenant.recordsNeverBilled).toBe(1);
+  });
+
+  it('downgrades at the period end with no credit; cancel at period end bills the last period on a final invoice', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:31:00.000Z', tenant: 'a', do: 'create', plan_id: 'business', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'change', plan_id: 'starter', billing_cycle: 'monthly' },
+        { at: '2027-10-03T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 100 }] },
+        { at: '2027-11-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 10 }] },
+        { at: '2027-11-03T00:00:00.000Z', tenant: 'a', do: 'cancel_at_period_end' },
+        { at: '2027-12-02T00:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    expect(tenant.invoices.map((i) => [i.billing_reason, i.lines.map((l) => l.amount)])).toEqual([
+      ['subscription_create', [79_900]],
+      ['subscription_cycle', [9_900]],
+    ]);
+    // 100 users on business (500 included): nothing; 10 users on starter: 5 over at $10.
+    expect(lines(tenant)).toEqual([['2027-11-01T00:31:00.000Z', 'users', 5_000, 'final_invoice']]);
+    expect(tenant.status).toBe('canceled');
+  });
+
+  it('monthly -> annual: credit for the unused month, the full year now, monthly usage periods from the change', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:30:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+        { at: '2027-10-16T12:30:00.000Z', tenant: 'a', do: 'change', plan_id: 'starter', billing_cycle: 'annual' },
+        { at: '2027-10-17T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'alerts', usage_amount: 1_001 }] },
+        { at: '2027-11-17T00:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    const update = tenant.invoices.find((i) => i.billing_reason === 'subscription_update');
+    expect(update?.lines).toEqual([
+      { kind: 'proration', amount: -4_950, period_start: '2027-10-16T12:30:00.000Z', period_end: '2027-11-01T00:30:00.000Z' },
+      { kind: 'subscription', amount: 99_000, period_start: '2027-10-16T12:30:00.000Z', period_end: '2028-10-16T12:30:00.000Z' },
+    ]);
+    expect(lines(tenant)).toEqual([['2027-10-16T12:30:00.000Z', 'alerts', 10, 'own_invoice']]);
+  });
+
+  it('ends a subscription whose payments keep failing 15 days after the first failure', () => {
+    const model = new BillingModel(t(START), [{ id: 'a', currency: 'usd' }]);
+    model.apply({ at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' });
+    model.advance(t('2027-10-08T01:00:00Z'));
+    expect(model.view('a').sub?.status).toBe('active'); // the draft is charged at 02:00
+    model.advance(t('2027-10-08T02:00:00Z'));
+    expect(model.view('a').sub?.status).toBe('past_due');
+    model.advance(t('2027-10-23T01:59:59Z'));
+    expect(model.view('a').sub?.status).toBe('past_due');
+    model.apply({ at: '2027-10-23T02:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 60, timestamp: '2027-10-23T01:00:00.000Z' }] });
+    expect(model.view('a').sub).toBeNull();
+    const tenant = model.expected(t('2027-10-23T03:00:00Z')).tenants[0];
+    expect(tenant?.invoices.at(-1)?.status).toBe('open');
+    // [trial end, cancel) closes with the grace; the hourly run bills it on a final invoice.
+    expect(tenant?.overage.map((l) => [l.period_start, l.period_end, l.amount, l.placement, l.billed_at])).toEqual([
+      ['2027-10-08T01:00:00.000Z', '2027-10-23T02:00:00.000Z', 10_000, 'final_invoice', '2027-10-23T03:00:00.000Z'],
+    ]);
+  });
+
+  it('recovers when the card is fixed before the last retry', () => {
+    const model = new BillingModel(t(START), [{ id: 'a', currency: 'usd' }]);
+    model.apply({ at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' });
+    model.apply({ at: '2027-10-12T00:00:00.000Z', tenant: 'a', do: 'fix_card' });
+    expect(model.view('a').sub?.status).toBe('past_due');
+    model.advance(t('2027-10-16T02:00:00Z')); // 2nd retry: 3 + 5 days after the first failure
+    expect(model.view('a').sub?.status).toBe('active');
+  });
+
+  it('annual plans bill monthly sub-periods from the anchor (Jan 31 -> Feb 28 -> Mar 31)', () => {
+    const tl: Timeline = {
+      start: '2027-01-31T09:00:00.000Z',
+      tenants: [{ id: 'a', currency: 'gbp' }],
+      steps: [
+        { at: '2027-01-31T10:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' },
+        { at: '2027-03-01T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 12_001 }] },
+        { at: '2027-04-01T00:00:00.000Z', do: 'advance' },
+      ],
+    };
+    const tenant = tenantOf(tl);
+    expect(tenant.periods.map((p) => p.period_start)).toEqual(['2027-01-31T10:00:00.000Z', '2027-02-28T10:00:00.000Z', '2027-03-31T10:00:00.000Z']);
+    expect(tenant.overage.map((l) => [l.period_start, l.period_end, l.amount])).toEqual([['2027-02-28T10:00:00.000Z', '2027-03-31T10:00:00.000Z', 1_601]]);
+    expect(tenant.invoices).toHaveLength(1);
+    // Closed at 10:05 on Mar 31, billed by the 11:00 run.
+    expect(tenant.overage[0]?.billed_at).toBe(at(t('2027-03-31T10:00:00Z') + HOUR));
+    expect(tenant.overage[0]?.placement).toBe('own_invoice');
+    expect(DAY).toBe(24 * HOUR);
+  });
+});

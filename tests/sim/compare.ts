@@ -1,0 +1,326 @@
+/**
+ * Compares what the stack billed with what the reference model says, cent for cent, and checks
+ * the invariants: nothing billed twice, nothing billed against a plan the tenant was not on,
+ * every record counted once (or shown as trial / never billed), no dead letters, no 5xx.
+ */
+import { BillingModel, type ExpectedBilling, type ExpectedInvoice, type ExpectedOverageLine, type ExpectedTenant, type StepExpectation } from '../model/billing-model';
+import type { Timeline } from '../model/timeline';
+import { isGauge, RESOURCES, type Resource } from '../model/catalog';
+import type { Observed, ObservedInvoice, ObservedItem, ObservedTenant } from './driver';
+
+export interface Problem {
+  readonly tenant: string | null;
+  /** A stable category, e.g. `overage-missing`, `invoice-lines`, `http-5xx`. */
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** The model's view of a timeline: per step what it expects, and the billing at `at`. */
+export const modelOf = (timeline: Timeline, at: string): { steps: StepExpectation[]; billing: ExpectedBilling } => {
+  const model = new BillingModel(Date.parse(timeline.start), timeline.tenants);
+  const steps = timeline.steps.map((s) => model.apply(s));
+  return { steps, billing: model.expected(Date.parse(at)) };
+};
+
+const norm = (t: string | null | undefined): string => {
+  if (t === null || t === undefined) return String(t);
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+};
+const overageKey = (periodStart: string, resource: string) => `${norm(periodStart)} ${resource}`;
+const SUBSCRIPTION_REASONS = new Set(['subscription_create', 'subscription_cycle', 'subscription_update']);
+const fmt = (v: unknown) => JSON.stringify(v);
+
+const EXPECTED_STATUS: Record<string, number> = { create: 201, usage: 202 };
+
+export const compareTimeline = (timeline: Timeline, observed: Observed, options: { knownDeadLetters?: Set<string> } = {}): Problem[] => {
+  const problems: Problem[] = [];
+  const add = (tenant: string | null, kind: string, message: string) => problems.push({ tenant, kind, message });
+  const { steps, billing } = modelOf(timeline, observed.at);
+
+  for (const e of observed.errors) add(null, /answered 5\d\d/.test(e) ? 'http-5xx' : 'harness', e);
+  for (const o of observed.outcomes) {
+    const step = o.step;
+    if (step.do === 'advance' || step.do === 'fix_card') continue;
+    const want = EXPECTED_STATUS[step.do] ?? 200;
+    if (o.status !== want && o.status < 500) {
+      add(step.tenant, 'action-refused', `step ${o.index} ${step.do} at ${step.at} answered ${o.status} (model: ${want}): ${fmt(o.body)}`);
+      continue;
+    }
+    const kind = steps[o.index]?.kind;
+    if (step.do === 'change' && kind) {
+      const got = (o.body as { change?: { kind?: string } } | null)?.change?.kind;
+      if (got !== kind) add(step.tenant, 'change-kind', `step ${o.index} change to ${step.plan_id}/${step.billing_cycle} at ${step.at}: product says ${got}, model says ${kind}`);
+    }
+  }
+  const fresh = observed.deadLetters.filter((d) => !options.knownDeadLetters?.has(d));
+  for (const d of fresh) add(null, 'usage-dlq', `usage dead letter: ${d.slice(0, 300)}`);
+
+  for (const exp of billing.tenants) {
+    const obs = observed.tenants.find((t) => t.id === exp.id);
+    if (!obs) {
+      add(exp.id, 'harness', 'tenant not observed');
+      continue;
+    }
+    compareSubscription(exp, obs, add);
+    compareSubscriptionInvoices(exp, obs, add);
+    compareInvoiceIntegrity(obs, add);
+    compareOverage(exp, obs, add);
+    compareHistory(exp, obs, add);
+  }
+  return problems;
+};
+
+type Add = (tenant: string | null, kind: string, message: string) => void;
+
+const compareSubscription = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
+  const sub = obs.subscription;
+  if (exp.status === 'none') {
+    if (sub) add(exp.id, 'subscription', `model: no subscription; product: ${fmt(sub)}`);
+    return;
+  }
+  if (exp.status === 'canceled') {
+    if (!sub || sub.status !== 'canceled') add(exp.id, 'subscription', `model: canceled; product: ${fmt(sub)}`);
+    return;
+  }
+  const plan = exp.plan;
+  if (!sub || sub.status !== exp.status || sub.plan_id !== plan?.plan_id || sub.billing_cycle !== plan?.billing_cycle) {
+    add(exp.id, 'subscription', `model: ${exp.status} on ${plan?.plan_id}/${plan?.billing_cycle}; product: ${sub ? `${sub.status} on ${sub.plan_id}/${sub.billing_cycle}` : 'none'}`);
+  }
+  const pending = (sub?.pending_change ?? null) as { plan_id?: string; billing_cycle?: string } | null;
+  const want = plan?.pending ?? null;
+  if ((pending?.plan_id ?? null) !== (want?.plan_id ?? null) || (pending?.billing_cycle ?? null) !== (want?.billing_cycle ?? null)) {
+    add(exp.id, 'subscription', `pending change: model ${fmt(want)}, product ${fmt(pending)}`);
+  }
+};
+
+const lineTuple = (l: { kind: string; amount: number; period_start: string; period_end: string }) => `${l.kind} ${l.amount} [${norm(l.period_start)}, ${norm(l.period_end)})`;
+
+/** Subscription and proration lines, invoice by invoice (keyed by billing reason and creation time). */
+const compareSubscriptionInvoices = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
+  const key = (reason: string | null, created: string) => `${reason} @ ${norm(created)}`;
+  const observed = new Map<string, ObservedInvoice[]>();
+  for (const inv of obs.invoices) {
+    if (!SUBSCRIPTION_REASONS.has(inv.billing_reason ?? '')) {
+      const stray = inv.lines.filter((l) => l.kind === 'subscription' || l.kind === 'proration');
+      if (stray.length > 0) add(exp.id, 'invoice-unexpected', `invoice ${inv.id} (${inv.billing_reason}) has subscription lines: ${stray.map(lineTuple).join('; ')}`);
+      continue;
+    }
+    const k = key(inv.billing_reason, inv.created_at);
+    observed.set(k, [...(observed.get(k) ?? []), inv]);
+  }
+  const expected = new Map<string, ExpectedInvoice>(exp.invoices.map((i) => [key(i.billing_reason, i.created_at), i]));
+  for (const [k, want] of expected) {
+    const got = observed.get(k);
+    if (!got || got.length === 0) {
+      add(exp.id, 'invoice-missing', `no ${k} invoice; model: ${want.lines.map(lineTuple).join('; ')} (${want.status})`);
+      continue;
+    }
+    if (got.length > 1) add(exp.id, 'invoice-duplicate', `${got.length} invoices ${k}: ${got.map((g) => g.id).join(', ')}`);
+    const inv = got[0] as ObservedInvoice;
+    const gotLines = inv.lines.filter((l) => l.kind !== 'overage').map(lineTuple).sort();
+    const wantLines = want.lines.map(lineTuple).sort();
+    if (fmt(gotLines) !== fmt(wantLines)) add(exp.id, 'invoice-lines', `${k} (${inv.id}): product ${fmt(gotLines)}, model ${fmt(wantLines)}`);
+    if (inv.status !== want.status) add(exp.id, 'invoice-status', `${k} (${inv.id}): product ${inv.status}, model ${want.status}`);
+  }
+  for (const [k, got] of observed) {
+    if (!expected.has(k)) add(exp.id, 'invoice-unexpected', `${k}: ${got.map((g) => `${g.id} ${g.status} ${fmt(g.lines.map(lineTuple))}`).join(' | ')}`);
+  }
+};
+
+/** Every invoice adds up, and the mirror says what Stripe says. */
+const compareInvoiceIntegrity = (obs: ObservedTenant, add: Add) => {
+  for (const inv of obs.invoices) {
+    const sum = inv.lines.reduce((s, l) => s + l.amount, 0);
+    if (sum !== inv.subtotal) add(obs.id, 'invoice-total', `${inv.id} (${inv.billing_reason}): subtotal ${inv.subtotal} but its ${inv.lines.length} lines add up to ${sum}`);
+  }
+  const mirrored = new Map(obs.invoices.map((i) => [i.id, i]));
+  for (const s of obs.stripeInvoices) {
+    const m = mirrored.get(s.id);
+    if (!m) add(obs.id, 'invoice-mirror', `Stripe invoice ${s.id} (${s.billing_reason}, ${s.status}, ${s.total}) is not in GET /invoices`);
+    else if (m.status !== s.status || m.total !== s.total) add(obs.id, 'invoice-mirror', `${s.id}: Stripe ${s.status} ${s.total}, mirror ${m.status} ${m.total}`);
+  }
+  const inStripe = new Set(obs.stripeInvoices.map((s) => s.id));
+  for (const m of obs.invoices) if (!inStripe.has(m.id)) add(obs.id, 'invoice-mirror', `mirrored invoice ${m.id} is not in Stripe`);
+};
+
+const describeLine = (l: ExpectedOverageLine) =>
+  `${l.resource} [${l.period_start}, ${l.period_end}) on ${l.plan_id}: quantity ${l.quantity} (billed ${l.billable}), included ${l.included}, rate ${l.rate_milli}/1000 -> ${l.amount}, billed ${l.billed_at} (${l.placement})`;
+
+const describeItem = (i: ObservedItem) =>
+  `${i.metadata.resource_type} [${i.metadata.period_start}, ${i.metadata.period_end}) quantity ${i.metadata.quantity} -> ${i.amount} (item ${i.id}, ${i.invoice ?? 'pending'}, created ${i.created})`;
+
+const numberForms = (n: number): string[] => [String(n), n.toLocaleString('en-US')];
+
+const compareOverage = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
+  const items = new Map<string, ObservedItem[]>();
+  for (const item of obs.overageItems) {
+    const k = overageKey(item.metadata.period_start ?? '?', item.metadata.resource_type ?? '?');
+    items.set(k, [...(items.get(k) ?? []), item]);
+  }
+  const expected = new Map(exp.overage.map((l) => [overageKey(l.period_start, l.resource), l]));
+
+  // Nothing billed twice.
+  for (const [k, list] of items) if (list.length > 1) add(exp.id, 'overage-billed-twice', `${list.length} overage items for ${k}: ${list.map(describeItem).join(' | ')}`);
+
+  // Cent for cent.
+  for (const [k, want] of expected) {
+    const got = items.get(k)?.[0];
+    if (!got) {
+      add(exp.id, 'overage-missing', `model bills ${describeLine(want)}; Stripe has no item`);
+      continue;
+    }
+    const quantity = Number(got.metadata.quantity);
+    const quantityOk = quantity === want.quantity || (want.resource === 'storage_gb' && quantity === want.billable);
+    if (got.amount !== want.amount || norm(got.metadata.period_end) !== norm(want.period_end) || !quantityOk) {
+      add(exp.id, 'overage-amount', `model ${describeLine(want)}; Stripe ${describeItem(got)}`);
+    }
+  }
+  for (const [k, list] of items) {
+    if (expected.has(k)) continue;
+    for (const item of list) add(exp.id, 'overage-unexpected', `Stripe billed ${describeItem(item)}; the model bills nothing for ${k}`);
+  }
+
+  // Only against a plan the tenant was on: the item's period lies inside one paid plan interval.
+  for (const item of obs.overageItems) {
+    const start = Date.parse(item.metadata.period_start ?? '');
+    const end = Date.parse(item.metadata.period_end ?? '');
+    const inside = exp.intervals.find((i) => Date.parse(i.from) <= start && end <= (i.to === null ? Infinity : Date.parse(i.to)));
+    if (!inside) add(exp.id, 'overage-plan', `${describeItem(item)} spans no single plan interval of the tenant: ${fmt(exp.intervals)}`);
+    else if (inside.trial) add(exp.id, 'overage-trial', `${describeItem(item)} bills trial usage (${inside.plan_id} trial ${inside.from}..${inside.to})`);
+  }
+
+  // Item metadata and the line the tenant sees.
+  const mirrorLines = new Map<string, { invoice: ObservedInvoice; line: ObservedInvoice['lines'][number] }[]>();
+  for (const inv of obs.invoices) {
+    for (const line of inv.lines) {
+      if (line.kind !== 'overage') continue;
+      const k = `${inv.id} ${norm(line.period_start)} ${line.amount}`;
+      mirrorLines.set(k, [...(mirrorLines.get(k) ?? []), { invoice: inv, line }]);
+    }
+  }
+  const invoiceById = new Map(obs.invoices.map((i) => [i.id, i]));
+  const subscriptionInvoicesAfter = (created: string) =>
+    obs.invoices.filter((i) => (i.billing_reason === 'subscription_cycle' || i.billing_reason === 'subscription_update') && Date.parse(i.created_at) > Date.parse(created));
+  for (const item of obs.overageItems) {
+    const m = item.metadata;
+    const missing = ['kind', 'tenant_id', 'period_start', 'period_end', 'resource_type', 'quantity'].filter((f) => !m[f]);
+    if (missing.length > 0 || m.tenant_id !== exp.id) add(exp.id, 'overage-metadata', `item ${item.id} metadata lacks ${missing.join(', ') || '-'} or names another tenant: ${fmt(m)}`);
+
+    if (item.invoice === null) {
+      // Pending: only while the subscription goes on and no subscription invoice has been made since.
+      const later = subscriptionInvoicesAfter(item.created);
+      if (!exp.live || later.length > 0) {
+        add(exp.id, 'overage-not-invoiced', `${describeItem(item)} is still pending ${exp.live ? `although ${later.map((l) => `${l.id} (${l.billing_reason} ${l.created_at})`).join(', ')} came after it` : 'and the subscription has ended: it will never be invoiced'}`);
+      }
+      continue;
+    }
+    const k = `${item.invoice} ${norm(m.period_start)} ${item.amount}`;
+    const seen = mirrorLines.get(k);
+    if (!seen || seen.length === 0) {
+      add(exp.id, 'overage-invoice-mirror', `${describeItem(item)}: its invoice in GET /invoices has no such overage line (${fmt(invoiceById.get(item.invoice)?.lines ?? 'invoice not mirrored')})`);
+      continue;
+    }
+    const { line } = seen.shift() as { invoice: ObservedInvoice; line: ObservedInvoice['lines'][number] };
+    const want = expected.get(overageKey(m.period_start ?? '', m.resource_type ?? ''));
+    if (want) checkDescription(exp.id, line.description, want, m, add);
+  }
+  for (const [k, left] of mirrorLines) for (const l of left) add(exp.id, 'overage-invoice-mirror', `invoice line ${k} (${l.line.description}) matches no Stripe overage item`);
+
+  // Where the exact invoice is known: the upgrade's proration invoice, an immediate cancel's final invoice.
+  for (const want of exp.overage) {
+    const item = items.get(overageKey(want.period_start, want.resource))?.[0];
+    if (!item) continue;
+    const inv = item.invoice ? invoiceById.get(item.invoice) : undefined;
+    const where = inv ? `${inv.id} (${inv.billing_reason}, created ${inv.created_at}, lines ${fmt(inv.lines.map((l) => l.kind))})` : 'no invoice (pending)';
+    if (want.placement === 'proration_invoice') {
+      const ok = inv && inv.billing_reason === 'subscription_update' && norm(inv.created_at) === norm(want.billed_at) && inv.lines.some((l) => l.kind === 'proration');
+      if (!ok) add(exp.id, 'overage-placement', `${describeLine(want)}: expected on the proration invoice of the upgrade at ${want.billed_at}; found on ${where}`);
+    } else if (want.placement === 'final_invoice_now') {
+      const ok = inv && norm(inv.created_at) === norm(want.billed_at) && inv.lines.every((l) => l.kind === 'overage');
+      if (!ok) add(exp.id, 'overage-placement', `${describeLine(want)}: expected on a final invoice of its own made at the cancel, ${want.billed_at}; found on ${where}`);
+    } else if (want.placement === 'final_invoice' || want.placement === 'own_invoice') {
+      const ok = inv && inv.lines.every((l) => l.kind === 'overage');
+      if (!ok) add(exp.id, 'overage-placement', `${describeLine(want)}: expected on an overage invoice of its own; found on ${where}`);
+    }
+  }
+};
+
+const LABELS: Record<Resource, RegExp> = {
+  users: /user/i,
+  devices: /device/i,
+  storage_gb: /storage|GB/i,
+  api_calls: /api[ _]?call/i,
+  alerts: /alert/i,
+};
+
+/**
+ * The tenant can recompute the line: its description or its Stripe metadata names the period,
+ * resource, quantity, included quantity and rate.
+ */
+const checkDescription = (tenant: string, description: string, want: ExpectedOverageLine, metadata: Record<string, string>, add: Add) => {
+  const has = (pattern: RegExp) => Object.keys(metadata).some((k) => pattern.test(k) && metadata[k] !== '');
+  const day = new Date(want.period_start);
+  const dates = [
+    want.period_start.slice(0, 10),
+    day.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }),
+    day.toLocaleDateString('en-GB', { month: 'short', day: 'numeric', timeZone: 'UTC' }),
+  ];
+  const major = want.rate_milli / 100_000;
+  const minor = want.rate_milli / 1000;
+  const rates = [major.toFixed(2), String(major), `${minor}p`, `${minor}\u00a2`, `${minor} cent`, `${minor} pence`];
+  const named: [string, boolean][] = [
+    ['period', dates.some((d) => description.includes(d)) || (has(/^period_start$/) && has(/^period_end$/))],
+    ['resource', LABELS[want.resource].test(description) || has(/^resource_type$/)],
+    ['quantity', [...numberForms(want.quantity), ...numberForms(want.billable)].some((q) => description.includes(q)) || has(/^quantity$/)],
+    ['included', numberForms(want.included).some((q) => description.includes(q)) || has(/included/)],
+    ['rate', rates.some((r) => description.includes(r)) || has(/rate|unit_price/)],
+  ];
+  const lacking = named.filter(([, ok]) => !ok).map(([what]) => what);
+  if (lacking.length > 0) add(tenant, 'overage-description', `line "${description}" (${want.resource} ${want.period_start}) names no ${lacking.join(', ')} (neither in the text nor the item metadata ${JSON.stringify(metadata)})`);
+};
+
+/** Every record counted once: per usage period, the product's quantities are the model's. */
+const compareHistory = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
+  if (obs.historyError) {
+    add(exp.id, 'usage-history', obs.historyError);
+    return;
+  }
+  const got = new Map<string, number>();
+  for (const item of obs.history) {
+    const k = `${norm(item.start)} ${item.resource_type}`;
+    got.set(k, (got.get(k) ?? 0) + item.quantity);
+  }
+  const known = new Set<string>();
+  for (const p of exp.periods) {
+    for (const r of RESOURCES) {
+      const k = `${norm(p.period_start)} ${r}`;
+      known.add(k);
+      const want = p.quantity[r];
+      const have = got.get(k) ?? 0;
+      if (Math.abs(have - want) > 1e-9) {
+        add(exp.id, 'usage-history', `${r} in ${p.trial ? 'trial ' : ''}period [${p.period_start}, ${p.period_end}) on ${p.plan_id}: product ${have}, model ${want}`);
+      }
+    }
+  }
+  // Usage in no period of the model: tracked, never billed. Counters add up to the never-billed
+  // records exactly (each counted once); gauges never exceed the highest never-billed level.
+  const outside: Record<string, number[]> = {};
+  for (const [k, q] of got) {
+    if (known.has(k) || q === 0) continue;
+    const resource = k.split(' ')[1] as Resource;
+    (outside[resource] ??= []).push(q);
+  }
+  for (const r of RESOURCES) {
+    const qs = outside[r] ?? [];
+    const want = exp.neverBilled[r];
+    const gauge = isGauge(r);
+    const have = gauge ? Math.max(0, ...qs) : qs.reduce((a, b) => a + b, 0);
+    const ok = gauge ? have <= want + 1e-9 : Math.abs(have - want) < 1e-9;
+    if (!ok) add(exp.id, 'usage-history', `${r} outside the model's periods (never billed): product ${fmt(qs)}, model ${want} from ${exp.recordsNeverBilled} never-billed records`);
+  }
+};
+
+/** Problems grouped for a report. */
+export const summarize = (problems: readonly Problem[]): string =>
+  problems.map((p) => `- [${p.kind}]${p.tenant ? ` ${p.tenant}:` : ''} ${p.message}`).join('\n');

@@ -1,0 +1,266 @@
+/**
+ * Runs a concrete timeline against the real local stack (HTTP API, local Stripe, local SQS,
+ * DynamoDB Local, one simulated clock) and reads back what it billed: every invoice with its
+ * lines, every Stripe overage invoice item, the subscription, the usage history.
+ */
+import type Stripe from 'stripe';
+import type { TestApi } from '../support/local-api';
+import type { Step, Timeline } from '../model/timeline';
+
+export interface StepOutcome {
+  readonly index: number;
+  readonly step: Step;
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface ObservedLine {
+  readonly description: string;
+  readonly amount: number;
+  readonly quantity: number | null;
+  readonly kind: string;
+  readonly period_start: string;
+  readonly period_end: string;
+}
+
+export interface ObservedInvoice {
+  readonly id: string;
+  readonly status: string;
+  readonly billing_reason: string | null;
+  readonly total: number;
+  readonly subtotal: number;
+  readonly created_at: string;
+  readonly number: string | null;
+  readonly lines: readonly ObservedLine[];
+}
+
+export interface ObservedItem {
+  readonly id: string;
+  readonly amount: number;
+  readonly invoice: string | null;
+  readonly created: string;
+  readonly description: string | null;
+  readonly metadata: Record<string, string>;
+}
+
+export interface ObservedTenant {
+  readonly id: string;
+  readonly subscription: { status: string; plan_id: string; billing_cycle: string; pending_change: unknown } | null;
+  readonly invoices: readonly ObservedInvoice[];
+  /** Stripe's own invoices for the tenant's customer (id, status, total). */
+  readonly stripeInvoices: readonly { id: string; status: string; total: number; billing_reason: string | null }[];
+  /** Stripe invoice items with metadata.kind = overage. */
+  readonly overageItems: readonly ObservedItem[];
+  readonly history: readonly { resource_type: string; start: string; end: string; quantity: number }[];
+  readonly historyError: string | null;
+}
+
+export interface Observed {
+  readonly at: string;
+  readonly outcomes: readonly StepOutcome[];
+  /** Calls answered 5xx, clock advances that threw, anything the harness could not do. */
+  readonly errors: readonly string[];
+  readonly deadLetters: readonly string[];
+  readonly tenants: readonly ObservedTenant[];
+}
+
+export const tenantEmail = (tenantId: string): string => `${tenantId}@sim.example.com`;
+
+const readJson = async (res: Response): Promise<unknown> => {
+  const text = await res.text();
+  try {
+    return text.length > 0 ? (JSON.parse(text) as unknown) : null;
+  } catch {
+    return text;
+  }
+};
+
+export const findCustomer = async (stripe: Stripe, tenantId: string): Promise<Stripe.Customer | null> => {
+  const list = await stripe.customers.list({ email: tenantEmail(tenantId), limit: 10 });
+  return list.data.find((c) => c.metadata?.tenant_id === tenantId) ?? list.data[0] ?? null;
+};
+
+const unix = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/** Does one step: moves the clock to `step.at`, then the action, then waits until queues and webhooks are quiet. */
+const runStep = async (api: TestApi, timeline: Timeline, tokens: Map<string, string>, step: Step, index: number, errors: string[]): Promise<StepOutcome> => {
+  try {
+    if (Date.parse(step.at) > api.stack.clock.now().getTime()) await api.advanceTo(step.at);
+  } catch (error) {
+    errors.push(`step ${index}: advancing the clock to ${step.at} threw: ${String(error)}`);
+  }
+  if (step.do === 'advance') return { index, step, status: 200, body: null };
+  let token = tokens.get(step.tenant);
+  if (!token) {
+    token = await api.token({ tenantId: step.tenant, userId: `user-${step.tenant}` });
+    tokens.set(step.tenant, token);
+  }
+  const post = (path: string, json: unknown) => api.call(path, { method: 'POST', token, json });
+  let res: Response | null = null;
+  let body: unknown = null;
+  switch (step.do) {
+    case 'create':
+      res = await post('/subscriptions/create', {
+        plan_id: step.plan_id,
+        billing_cycle: step.billing_cycle,
+        currency: timeline.tenants.find((t) => t.id === step.tenant)?.currency,
+        trial_days: step.trial_days,
+        payment_method: step.payment_method,
+        email: tenantEmail(step.tenant),
+        name: step.tenant,
+      });
+      break;
+    case 'usage':
+      res = await post('/usage/track', { records: step.records });
+      break;
+    case 'change':
+      res = await post('/subscriptions/update', { plan_id: step.plan_id, billing_cycle: step.billing_cycle });
+      break;
+    case 'cancel_at_period_end':
+      res = await post('/subscriptions/cancel', {});
+      break;
+    case 'undo_cancel':
+      res = await post('/subscriptions/update', { cancel_at_period_end: false });
+      break;
+    case 'cancel_now':
+      res = await post('/subscriptions/cancel', { immediately: true });
+      break;
+    case 'fix_card': {
+      // The customer fixes the card (as on Stripe's hosted invoice page): a working card as the default.
+      const customer = await findCustomer(api.stripe, step.tenant);
+      if (!customer) {
+        errors.push(`step ${index}: no Stripe customer for ${step.tenant} to fix the card of`);
+        break;
+      }
+      const pm = await api.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+      await api.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+      body = { payment_method: pm.id };
+      break;
+    }
+  }
+  if (res) body = await readJson(res);
+  await api.stack.settle();
+  const status = res?.status ?? 200;
+  if (status >= 500) errors.push(`step ${index} (${step.do} for ${'tenant' in step ? step.tenant : ''} at ${step.at}) answered ${status}: ${JSON.stringify(body)}`);
+  return { index, step, status, body };
+};
+
+export const observeTenant = async (api: TestApi, tenantId: string, from: Date, errors: string[]): Promise<ObservedTenant> => {
+  const token = await api.token({ tenantId, userId: `user-${tenantId}` });
+  const get = async (path: string): Promise<{ status: number; body: unknown }> => {
+    const res = await api.call(path, { token });
+    const body = await readJson(res);
+    if (res.status >= 500) errors.push(`GET ${path} for ${tenantId} answered ${res.status}: ${JSON.stringify(body)}`);
+    return { status: res.status, body };
+  };
+
+  const current = await get('/subscriptions/current');
+  const subscription = current.status === 200 ? (current.body as { subscription: ObservedTenant['subscription'] }).subscription : null;
+
+  const summaries: { id: string }[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 50; page += 1) {
+    const listed = await get(`/invoices?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (listed.status !== 200) {
+      errors.push(`GET /invoices for ${tenantId} answered ${listed.status}`);
+      break;
+    }
+    const body = listed.body as { invoices: { id: string }[]; next_cursor: string | null };
+    summaries.push(...body.invoices);
+    cursor = body.next_cursor;
+    if (!cursor) break;
+  }
+  const invoices: ObservedInvoice[] = [];
+  for (const s of summaries) {
+    const detail = await get(`/invoices/${s.id}`);
+    if (detail.status !== 200) {
+      errors.push(`GET /invoices/${s.id} for ${tenantId} answered ${detail.status}`);
+      continue;
+    }
+    const inv = (detail.body as { invoice: ObservedInvoice & { billing_reason?: string | null } }).invoice;
+    invoices.push({
+      id: inv.id,
+      status: inv.status,
+      billing_reason: inv.billing_reason ?? null,
+      total: inv.total,
+      subtotal: inv.subtotal,
+      created_at: inv.created_at,
+      number: inv.number ?? null,
+      lines: inv.lines ?? [],
+    });
+  }
+
+  const customer = await findCustomer(api.stripe, tenantId);
+  const overageItems: ObservedItem[] = [];
+  const stripeInvoices: ObservedTenant['stripeInvoices'][number][] = [];
+  if (customer) {
+    for await (const item of api.stripe.invoiceItems.list({ customer: customer.id, limit: 100 })) {
+      if (item.metadata?.kind !== 'overage') continue;
+      overageItems.push({
+        id: item.id,
+        amount: item.amount,
+        invoice: typeof item.invoice === 'string' ? item.invoice : (item.invoice?.id ?? null),
+        created: unix(item.date),
+        description: item.description,
+        metadata: { ...(item.metadata ?? {}) },
+      });
+    }
+    for await (const inv of api.stripe.invoices.list({ customer: customer.id, limit: 100 })) {
+      stripeInvoices.push({ id: inv.id ?? '', status: inv.status ?? '', total: inv.total, billing_reason: inv.billing_reason ?? null });
+    }
+  }
+
+  const history: ObservedTenant['history'][number][] = [];
+  let historyError: string | null = null;
+  let hCursor: string | null = null;
+  const to = api.stack.clock.now().toISOString();
+  for (let page = 0; page < 20; page += 1) {
+    const res = await get(
+      `/usage/history?granularity=period&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to)}&limit=500${hCursor ? `&cursor=${encodeURIComponent(hCursor)}` : ''}`,
+    );
+    if (res.status !== 200) {
+      historyError = `GET /usage/history answered ${res.status}: ${JSON.stringify(res.body)}`;
+      break;
+    }
+    const body = res.body as { items: ObservedTenant['history'][number][]; next_cursor: string | null };
+    history.push(...body.items);
+    hCursor = body.next_cursor;
+    if (!hCursor) break;
+  }
+
+  return { id: tenantId, subscription, invoices, stripeInvoices, overageItems, history, historyError };
+};
+
+/** Runs every step, then observes every tenant. */
+export const driveTimeline = async (api: TestApi, timeline: Timeline, options: { onStep?: (o: StepOutcome) => void } = {}): Promise<Observed> => {
+  const errors: string[] = [];
+  const outcomes: StepOutcome[] = [];
+  const tokens = new Map<string, string>();
+  if (Date.parse(timeline.start) > api.stack.clock.now().getTime()) await api.advanceTo(timeline.start);
+  for (const [index, step] of timeline.steps.entries()) {
+    try {
+      const outcome = await runStep(api, timeline, tokens, step, index, errors);
+      outcomes.push(outcome);
+      options.onStep?.(outcome);
+    } catch (error) {
+      errors.push(`step ${index} (${step.do} at ${step.at}) threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      outcomes.push({ index, step, status: 0, body: String(error) });
+    }
+  }
+  await api.stack.settle();
+  const at = api.stack.clock.now().toISOString();
+  const from = new Date(Date.parse(timeline.start) - 35 * 86_400_000);
+  const tenants: ObservedTenant[] = [];
+  for (const t of timeline.tenants) tenants.push(await observeTenant(api, t.id, from, errors));
+  const deadLetters = await api.stack.usageDeadLetters();
+  return { at, outcomes, errors, deadLetters, tenants };
+};
+
+/** Ends every live subscription of the timeline's tenants, so they stop renewing while the next timeline runs. */
+export const cleanUp = async (api: TestApi, timeline: Timeline): Promise<void> => {
+  for (const t of timeline.tenants) {
+    const token = await api.token({ tenantId: t.id });
+    await api.call('/subscriptions/cancel', { method: 'POST', token, json: { immediately: true } }).catch(() => undefined);
+  }
+  await api.stack.settle();
+};
