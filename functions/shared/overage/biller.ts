@@ -2,7 +2,9 @@ import type { Clock } from '../clock';
 import { findPlan } from '../domain/catalog';
 import { computeOverages, overageDescription, stripeItemParts, type OverageLine } from '../domain/overage';
 import { isLive } from '../domain/subscription';
-import { cut, effectiveTimeline, PERIOD_CLOSE_GRACE_MS, reconcile, usagePeriodAt, type PlanSegment } from '../domain/timeline';
+import { emptyTally } from '../domain/metering';
+import { utcDate } from '../domain/periods';
+import { cut, effectiveTimeline, PERIOD_CLOSE_GRACE_MS, reconcile, usagePeriodAt, type PlanSegment, type UsagePeriod } from '../domain/timeline';
 import { NotFound, ProviderRefusal } from '../errors';
 import { logger } from '../logger';
 import { count, METRIC } from '../metrics';
@@ -218,7 +220,7 @@ export class OverageBiller implements ChangeBilling {
   async closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<void> {
     const tenantId = current.tenant_id;
     let cutAt = at;
-    const { before } = await this.deps.timelines.change(tenantId, (stored) => {
+    const { before, after } = await this.deps.timelines.change(tenantId, (stored) => {
       const segments = reconcile(stored, current);
       const open = segments.find((s) => s.end === null && s.subscription_id === current.id);
       const resumed =
@@ -247,8 +249,41 @@ export class OverageBiller implements ChangeBilling {
       },
       cutAt,
     );
-    if (period.status === 'billed') return;
-    await this.billPeriod(tenantId, period.start, { pending: true });
+    if (period.status !== 'billed') await this.billPeriod(tenantId, period.start, { pending: true });
+    if (next) await this.carryLevels(tenantId, period, usagePeriodAt(effectiveTimeline(after, current), cutAt), current);
+  }
+
+  /**
+   * Gauges carry their current level (the latest reported before the change) into the period
+   * an upgrade starts, as its starting peak; counters start from zero. Written once, under a
+   * deterministic message id, so a retried change carries nothing twice.
+   */
+  private async carryLevels(tenantId: string, from: StoredPeriod, to: UsagePeriod, current: StoredSubscription): Promise<void> {
+    const { usage } = this.deps;
+    const levels = await usage.lastLevels(tenantId, from.start);
+    if (Object.keys(levels).length === 0) return;
+    const target = await usage.ensurePeriod({
+      tenant_id: tenantId,
+      start: to.start.toISOString(),
+      end: to.end.toISOString(),
+      trial: to.trial,
+      plan_id: to.segment?.plan_id ?? null,
+      currency: to.segment?.currency ?? current.currency,
+    });
+    const date = utcDate(to.start);
+    const peaks = Object.fromEntries(Object.entries(levels).map(([r, level]) => [r, level.value]));
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const stored = (await usage.readBuckets(tenantId, [{ periodStart: target.start, date }])).get(`${target.start}#${date}`);
+      const result = await usage.commit({
+        tenantId,
+        dedupIds: [`carry:${tenantId}:${target.start}`],
+        recordKeys: [],
+        buckets: [{ periodStart: target.start, date, delta: { ...emptyTally(), peaks }, storedPeaks: stored?.peaks ?? {}, levels, storedLevels: stored?.levels ?? {} }],
+        openPeriods: [],
+      });
+      if (result.kind !== 'retry') return;
+    }
+    throw new Error(`could not carry gauge levels into ${target.start} for ${tenantId}`);
   }
 
   /** The plan in force in a period, from the tenant's plan timeline, and that segment's subscription. */

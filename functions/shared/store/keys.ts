@@ -112,6 +112,9 @@ export const usageAttr = {
   counter: (resource: string) => `c_${resource}`,
   peak: (resource: string) => `p_${resource}`,
   late: (resource: string) => `l_${resource}`,
+  /** A gauge's latest reported level in the bucket, and when it was reported (ISO). */
+  level: (resource: string) => `v_${resource}`,
+  levelAt: (resource: string) => `vt_${resource}`,
 } as const;
 
 /** Shards of the unbilled-periods index, so the planner's queries spread over partitions. */

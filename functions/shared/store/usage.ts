@@ -39,13 +39,44 @@ export interface StoredPeriod {
   readonly currency: string | null;
 }
 
+/** Gauges' latest reported levels: what an upgrade carries into the new period (SPEC section 5). */
+export type GaugeLevels = Partial<Record<Resource, { readonly value: number; readonly at: string }>>;
+
+/** A bucket as read: its tally and its gauges' latest levels. */
+export interface StoredBucket extends Tally {
+  readonly levels: GaugeLevels;
+}
+
 export interface BucketDelta {
   readonly periodStart: string;
   readonly date: string;
   readonly delta: Tally;
   /** Gauge peaks stored now (from a consistent read), to raise them only with a guard. */
   readonly storedPeaks: Partial<Record<Resource, number>>;
+  /** Latest levels of the records in this delta, and those stored now (moved only forward in time, guarded). */
+  readonly levels?: GaugeLevels;
+  readonly storedLevels?: GaugeLevels;
 }
+
+/** The later of two level readings per gauge. */
+export const latestLevels = (a: GaugeLevels, b: GaugeLevels): GaugeLevels => {
+  const out: Record<string, { value: number; at: string }> = { ...a };
+  for (const [r, v] of Object.entries(b) as [Resource, { value: number; at: string }][]) {
+    const current = out[r];
+    if (!current || v.at > current.at) out[r] = v;
+  }
+  return out as GaugeLevels;
+};
+
+const levelsOf = (item: Record<string, unknown>): GaugeLevels => {
+  const levels: Record<string, { value: number; at: string }> = {};
+  for (const r of RESOURCES) {
+    const value = exactNumber(item[usageAttr.level(r)]);
+    const at = item[usageAttr.levelAt(r)];
+    if (value !== undefined && typeof at === 'string') levels[r] = { value, at };
+  }
+  return levels as GaugeLevels;
+};
 
 export type CommitResult =
   | { readonly kind: 'committed' }
@@ -118,8 +149,8 @@ export class UsageRepository {
   }
 
   /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
-  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, Tally>> {
-    const result = new Map<string, Tally>();
+  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
+    const result = new Map<string, StoredBucket>();
     const unique = [...new Map(keys.map((k) => [`${k.periodStart}#${k.date}`, k])).values()];
     for (let i = 0; i < unique.length; i += 100) {
       const chunk = unique.slice(i, i + 100);
@@ -130,7 +161,7 @@ export class UsageRepository {
         const out = await this.table.client.send(new ExactBatchGetCommand({ RequestItems: request }));
         for (const item of out.Responses?.[this.table.tableName] ?? []) {
           const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
-          result.set(`${periodStart}#${date}`, tallyOf(item));
+          result.set(`${periodStart}#${date}`, { ...tallyOf(item), levels: levelsOf(item) });
         }
         request = out.UnprocessedKeys as typeof request;
       }
@@ -199,6 +230,18 @@ export class UsageRepository {
         sets.push(`#p${n} = :p${n}`);
         guards.push(stored === undefined ? `attribute_not_exists(#p${n})` : `#p${n} = :s${n}`);
         if (stored !== undefined) values[`:s${n}`] = stored;
+        n += 1;
+      }
+      for (const [r, level] of Object.entries(bucket.levels ?? {}) as [Resource, { value: number; at: string }][]) {
+        const stored = bucket.storedLevels?.[r];
+        if (stored !== undefined && stored.at >= level.at) continue;
+        names[`#v${n}`] = usageAttr.level(r);
+        names[`#w${n}`] = usageAttr.levelAt(r);
+        values[`:v${n}`] = level.value;
+        values[`:w${n}`] = level.at;
+        sets.push(`#v${n} = :v${n}`, `#w${n} = :w${n}`);
+        guards.push(stored === undefined ? `attribute_not_exists(#w${n})` : `#w${n} = :x${n}`);
+        if (stored !== undefined) values[`:x${n}`] = stored.at;
         n += 1;
       }
       if (adds.length === 0 && sets.length === 0) continue;
@@ -284,6 +327,27 @@ export class UsageRepository {
       start = out.LastEvaluatedKey;
     } while (start);
     return buckets;
+  }
+
+  /** The latest reported level of each gauge in a period (what an upgrade carries over). */
+  async lastLevels(tenantId: string, periodStart: string): Promise<GaugeLevels> {
+    let levels: GaugeLevels = {};
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new ExactQueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': usageBucketPrefix(periodStart) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) levels = latestLevels(levels, levelsOf(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return levels;
   }
 
   /** The alert markers of a period: `<resource>#<threshold>` -> when it fired and whether it was announced. */

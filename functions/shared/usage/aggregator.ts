@@ -3,10 +3,10 @@ import { findPlan } from '../domain/catalog';
 import { addToTally, billableQuantity, emptyTally, quantityOf, thresholdsReached, type Tally } from '../domain/metering';
 import { utcDate } from '../domain/periods';
 import { PERIOD_CLOSE_GRACE_MS, usagePeriodAt, type Timeline } from '../domain/timeline';
-import type { Resource } from '../domain/resources';
+import { isGauge, type Resource } from '../domain/resources';
 import { logger } from '../logger';
 import type { EventPublisher } from '../events/publisher';
-import { MAX_TRANSACTION_ITEMS, type BucketDelta, type StoredPeriod, type UsageRepository } from '../store/usage';
+import { latestLevels, MAX_TRANSACTION_ITEMS, type BucketDelta, type GaugeLevels, type StoredBucket, type StoredPeriod, type UsageRepository } from '../store/usage';
 import { usageMessageSchema, type PackedRecord } from './message';
 
 /** What the aggregator needs to know of a tenant: its plan timeline (as it stands now). */
@@ -165,7 +165,7 @@ export class UsageAggregator {
     const units = [...pending];
     const now = this.deps.clock.now().getTime();
     const periods = new Map<string, StoredPeriod | null>();
-    const buckets = new Map<string, { periodStart: string; date: string; tally: Tally }>();
+    const buckets = new Map<string, { periodStart: string; date: string; tally: Tally; levels: GaugeLevels }>();
     const recordKeys: string[] = [];
     const seenKeys = new Set<string>();
     for (const unit of units) {
@@ -180,18 +180,21 @@ export class UsageAggregator {
         const { period, late } = await this.openPeriod(tenantId, tenant, at, periods, now);
         const day = late ? utcDate(clamp(unit.receivedAt, period)) : utcDate(at);
         const key = `${period.start}#${day}`;
-        const bucket = buckets.get(key) ?? { periodStart: period.start, date: day, tally: emptyTally() };
+        const bucket = buckets.get(key) ?? { periodStart: period.start, date: day, tally: emptyTally(), levels: {} };
         bucket.tally = addToTally(bucket.tally, record.r, record.q, late);
+        if (isGauge(record.r)) bucket.levels = latestLevels(bucket.levels, { [record.r]: { value: record.q, at: at.toISOString() } });
         buckets.set(key, bucket);
       }
     }
     const hasGauges = [...buckets.values()].some((b) => Object.keys(b.tally.peaks).length > 0);
-    const stored = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : new Map<string, Tally>();
+    const stored = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : new Map<string, StoredBucket>();
     const deltas: BucketDelta[] = [...buckets.entries()].map(([key, b]) => ({
       periodStart: b.periodStart,
       date: b.date,
       delta: b.tally,
       storedPeaks: stored.get(key)?.peaks ?? {},
+      levels: b.levels,
+      storedLevels: stored.get(key)?.levels ?? {},
     }));
     const used = new Set([...buckets.values()].map((b) => b.periodStart));
     const ended = [...periods.values()].filter((p): p is StoredPeriod => p !== null && used.has(p.start) && Date.parse(p.end) <= now + 60_000).map((p) => p.start);

@@ -3,7 +3,7 @@ import { findPlan, overageRateMilli } from '../domain/catalog';
 import { billableQuantity, emptyTally, mergeTallies, percentOfIncluded, quantityOf, type Quantity, type Tally } from '../domain/metering';
 import { isCurrency, type Currency } from '../domain/money';
 import { overageAmount } from '../domain/overage';
-import { usagePeriodAt } from '../domain/timeline';
+import { usagePeriodAt, type Timeline, type UsagePeriod } from '../domain/timeline';
 import { RESOURCES, type Resource } from '../domain/resources';
 import { InvalidInput } from '../errors';
 import type { UsageRepository } from '../store/usage';
@@ -56,7 +56,7 @@ export class UsageReports {
 
   async current(tenantId: string) {
     const tenant = await this.basisOf(tenantId);
-    const period = usagePeriodAt(tenant.timeline, this.clock.now());
+    const period = await this.openPeriodAt(tenantId, tenant.timeline, this.clock.now());
     const { total } = await this.usage.periodTally(tenantId, period.start.toISOString());
     const currency: Currency = tenant.currency && isCurrency(tenant.currency) ? tenant.currency : 'usd';
     const planId = period.segment?.plan_id ?? null;
@@ -87,6 +87,22 @@ export class UsageReports {
       currency,
       usage,
     };
+  }
+
+  /**
+   * The period new usage goes to now: the one containing now, or after a change closed it
+   * early (an upgrade in this very second), the next one.
+   */
+  private async openPeriodAt(tenantId: string, timeline: Timeline, now: Date): Promise<UsagePeriod> {
+    let period = usagePeriodAt(timeline, now);
+    for (let hops = 0; hops < 3; hops += 1) {
+      const stored = await this.usage.getPeriod(tenantId, period.start.toISOString());
+      if (!stored || stored.status === 'open') return stored ? { ...period, end: new Date(stored.end) } : period;
+      const next = usagePeriodAt(timeline, new Date(stored.end));
+      if (next.start.getTime() <= period.start.getTime()) return period;
+      period = next;
+    }
+    return period;
   }
 
   async history(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, monthlyPeriodContaining, nextPeriod, usagePeriodAt, utcDate } from '../../../functions/shared/domain/periods';
+import { addMonths, monthlyPeriodContaining, utcDate } from '../../../functions/shared/domain/periods';
 
 const d = (iso: string) => new Date(iso);
 
@@ -28,24 +28,6 @@ describe('monthlyPeriodContaining', () => {
   });
   it('works before the anchor', () => {
     expect(monthlyPeriodContaining(d('2027-05-10T00:00:00Z'), d('2027-04-20T00:00:00Z')).start).toEqual(d('2027-04-10T00:00:00Z'));
-  });
-});
-
-describe('usagePeriodAt', () => {
-  const basis = { created_at: '2027-01-01T00:00:00.000Z', trial_end: '2027-01-15T00:00:00.000Z', billing_cycle_anchor: '2027-01-15T00:00:00.000Z' };
-
-  it('is the trial, flagged, while it lasts', () => {
-    expect(usagePeriodAt(basis, d('2027-01-10T00:00:00Z'))).toEqual({ start: d('2027-01-01T00:00:00Z'), end: d('2027-01-15T00:00:00Z'), trial: true });
-  });
-  it('is the monthly step from the billing anchor after the trial (annual plans too)', () => {
-    expect(usagePeriodAt(basis, d('2027-03-01T00:00:00Z'))).toEqual({ start: d('2027-02-15T00:00:00Z'), end: d('2027-03-15T00:00:00Z'), trial: false });
-  });
-  it('is the calendar month for a tenant without a subscription', () => {
-    expect(usagePeriodAt(null, d('2027-03-09T08:00:00Z'))).toEqual({ start: d('2027-03-01T00:00:00Z'), end: d('2027-04-01T00:00:00Z'), trial: false });
-  });
-  it('goes on to the period after a given one', () => {
-    const trial = usagePeriodAt(basis, d('2027-01-10T00:00:00Z'));
-    expect(nextPeriod(basis, trial)).toEqual({ start: d('2027-01-15T00:00:00Z'), end: d('2027-02-15T00:00:00Z'), trial: false });
   });
 });
 
