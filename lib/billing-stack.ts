@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -180,7 +180,24 @@ export class BillingStack extends Stack {
     });
 
 
+    // An overage line Stripe refused for good is recorded, not retried: someone has to look at it.
+    const overageRefused = new Alarm(this, 'OverageRefusedAlarm', {
+      alarmDescription: 'Stripe refused an overage line for good (see the overage.failed billing events and the admin run summary)',
+      metric: new Metric({
+        namespace: 'SecureNetBilling',
+        metricName: 'OverageLinesFailed',
+        dimensionsMap: { service: 'securenet-billing' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     this.alarms = [
+      overageRefused,
       ...[...functions.values()].map((fn) => fn.errorsAlarm),
       ...this.usage.alarms,
       ...this.overage.alarms,

@@ -20,8 +20,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         const item = work.parse(JSON.parse(record.body));
         const result = await biller.billPeriod(item.tenant_id, item.period_start);
         if (result.outcome === 'billed') {
-          for (const line of result.lines) addAmount(METRIC.overageAmountBilled, line.currency, Number(line.amount));
-          count(METRIC.overageLinesBilled, result.lines.length);
+          // Refused lines are counted (and alarmed) by the biller; only billed money counts here.
+          const billed = result.lines.filter((line) => !('failure_reason' in line && line.failure_reason !== undefined));
+          for (const line of billed) addAmount(METRIC.overageAmountBilled, line.currency, Number(line.amount));
+          count(METRIC.overageLinesBilled, billed.length);
         }
         logger.info('overage period', { tenant_id: item.tenant_id, period_start: item.period_start, outcome: result.outcome, lines: result.lines.length });
       } catch (error) {

@@ -127,7 +127,7 @@ export const timelineIntentArb = (options: { maxTenants?: number; maxSteps?: num
           weight: 3,
         },
       ),
-      { minLength: 1, maxLength: options.maxSteps ?? 24 },
+      { minLength: Math.min(6, options.maxSteps ?? 24), maxLength: options.maxSteps ?? 24, size: 'max' },
     ),
   });
 };
@@ -286,9 +286,9 @@ export const resolveTimeline = (intent: TimelineIntent, start: Date, prefix: str
         step = view.cardGood ? null : { at: iso(at), tenant: id, do: 'fix_card' };
         break;
     }
-    if (!step) continue;
+    // The model has moved to `at` either way; a dropped intent only lets the time pass.
     now = at;
-    push(step);
+    if (step) push(step);
   }
   // End a little after the last step, past the next full hour, so an immediate bill has its webhooks.
   const last = Math.min(now + 2 * HOUR, end + 2 * HOUR);

@@ -26,6 +26,16 @@ export interface RunSummary {
     period_end: string;
   }[];
   readonly totals: Record<string, bigint>;
+  /** Lines Stripe refused for good: recorded with the reason, not billed, not in the totals. */
+  readonly failed_items: {
+    tenant_id: string;
+    resource_type: string;
+    amount: bigint;
+    currency: string;
+    period_start: string;
+    period_end: string;
+    reason: string;
+  }[];
   readonly periods: { tenant_id: string; period_start: string; outcome: string }[];
 }
 
@@ -36,9 +46,20 @@ const ADMIN_LIMIT = 200;
  * The admin answer for a run's period results: every line, and the exact total per currency.
  * @example summarize([await biller.billPeriod('org-1', start)]).totals // { usd: 150000n }
  */
+const failureOf = (line: PeriodResult['lines'][number]): string | null =>
+  'failure_reason' in line && typeof line.failure_reason === 'string' ? line.failure_reason : null;
+
 export const summarize = (results: readonly PeriodResult[]): RunSummary => {
+  const failed = results.flatMap((r) =>
+    r.lines.flatMap((l) => {
+      const reason = failureOf(l);
+      return reason === null
+        ? []
+        : [{ tenant_id: r.tenant_id, resource_type: l.resource, amount: l.amount, currency: l.currency, period_start: r.period_start, period_end: r.period_end, reason }];
+    }),
+  );
   const items = results.flatMap((r) =>
-    r.lines.map((l) => ({
+    r.lines.filter((l) => failureOf(l) === null).map((l) => ({
       tenant_id: r.tenant_id,
       resource_type: l.resource,
       quantity: l.quantity,
@@ -55,6 +76,7 @@ export const summarize = (results: readonly PeriodResult[]): RunSummary => {
     periods_billed: results.filter((r) => r.outcome === 'billed' || r.outcome === 'dry_run').length,
     invoice_items: items,
     totals,
+    failed_items: failed,
     periods: results.map((r) => ({ tenant_id: r.tenant_id, period_start: r.period_start, outcome: r.outcome })),
   };
 };

@@ -169,8 +169,14 @@ describe('BillingStack', () => {
 
     it('alarms on the errors of every function and exposes the alarms', () => {
       const groups = functionCount;
-      // One errors alarm per function, plus one DLQ-depth alarm per queue.
-      expect(synthesized.stack.alarms).toHaveLength(groups + Object.keys(queues).length);
+      // One errors alarm per function, one DLQ-depth alarm per queue, and one on refused overage lines.
+      expect(synthesized.stack.alarms).toHaveLength(groups + Object.keys(queues).length + 1);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'SecureNetBilling',
+        MetricName: 'OverageLinesFailed',
+        Dimensions: [{ Name: 'service', Value: 'securenet-billing' }],
+        Threshold: 1,
+      });
       expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }))).toHaveLength(groups);
     });
 
