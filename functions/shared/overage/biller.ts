@@ -249,6 +249,9 @@ export class OverageBiller implements ChangeBilling {
       },
       cutAt,
     );
+    // Sealed over every day it had before the cut: a usage commit that read it open a moment
+    // ago cannot land after its tally is read.
+    await this.deps.usage.sealBuckets(tenantId, period.start, utcDate(running.start), utcDate(running.end));
     if (period.status !== 'billed') await this.billPeriod(tenantId, period.start, { pending: true });
     if (next) await this.carryLevels(tenantId, period, usagePeriodAt(effectiveTimeline(after, current), cutAt), current);
   }

@@ -115,6 +115,8 @@ export const usageAttr = {
   /** A gauge's latest reported level in the bucket, and when it was reported (ISO). */
   level: (resource: string) => `v_${resource}`,
   levelAt: (resource: string) => `vt_${resource}`,
+  /** Set on every bucket of a period a change closed early: no commit lands there afterwards. */
+  sealed: 'sealed',
 } as const;
 
 /** Shards of the unbilled-periods index, so the planner's queries spread over partitions. */

@@ -245,6 +245,10 @@ export class UsageRepository {
         n += 1;
       }
       if (adds.length === 0 && sets.length === 0) continue;
+      // A period closed early by a change seals its buckets: a commit that read it open just
+      // before fails here and goes to the next period instead of landing after the bill.
+      names['#sealed'] = usageAttr.sealed;
+      guards.push('attribute_not_exists(#sealed)');
       names['#t'] = 'tenant_id';
       values[':t'] = input.tenantId;
       sets.push('#t = :t');
@@ -253,7 +257,7 @@ export class UsageRepository {
           TableName: this.table.tableName,
           Key: usageBucketKey(input.tenantId, bucket.periodStart, bucket.date),
           UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-          ...(guards.length ? { ConditionExpression: guards.join(' AND ') } : {}),
+          ConditionExpression: guards.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         },
@@ -327,6 +331,25 @@ export class UsageRepository {
       start = out.LastEvaluatedKey;
     } while (start);
     return buckets;
+  }
+
+  /**
+   * Seals the bucket of every UTC day from `fromDate` to `toDate` (inclusive) of a period, so no
+   * usage commit can land in it any more (they cancel on the seal). For a period an upgrade or
+   * an immediate cancel closed: sealed after it is `closing`, before its tally is read.
+   */
+  async sealBuckets(tenantId: string, periodStart: string, fromDate: string, toDate: string): Promise<void> {
+    for (let day = fromDate; day <= toDate; day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: usageBucketKey(tenantId, periodStart, day),
+          UpdateExpression: 'SET #sealed = :t, tenant_id = :tenant',
+          ExpressionAttributeNames: { '#sealed': usageAttr.sealed },
+          ExpressionAttributeValues: { ':t': true, ':tenant': tenantId },
+        }),
+      );
+    }
   }
 
   /** The latest reported level of each gauge in a period (what an upgrade carries over). */

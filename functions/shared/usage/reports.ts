@@ -125,6 +125,8 @@ export class UsageReports {
     const tenant = query.granularity === 'period' ? await this.basisOf(tenantId) : null;
     for (const b of buckets) {
       if (b.date < fromDay || b.date > toDay) continue;
+      // A sealed bucket with nothing in it (a day of a period closed early) is no usage.
+      if (Object.keys(b.tally.counters).length === 0 && Object.keys(b.tally.peaks).length === 0) continue;
       let start: string;
       let end: string;
       if (query.granularity === 'day') {
