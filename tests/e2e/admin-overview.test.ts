@@ -24,6 +24,8 @@ describe('GET /admin/overview', () => {
     const f = (await api.subscribe('org-f', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' })).token;
     await api.stack.settle();
     expect((await api.call('/usage/track', { method: 'POST', token: f, json: { resource_type: 'api_calls', usage_amount: 12_000 } })).status).toBe(202);
+    // Counted in November before the clock moves (usage that arrives after its period closed is billed late, in December).
+    await api.stack.settle();
     await api.advanceTo('2027-12-01T02:30:00Z');
 
     const a = (await api.subscribe('org-a', { plan_id: 'starter', trial_days: 0, payment_method: 'pm_card_visa' })).token;

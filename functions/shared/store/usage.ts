@@ -289,9 +289,9 @@ export class UsageRepository {
     }
   }
 
-  /** Every bucket of one period, merged: the period's quantities so far. */
-  async periodTally(tenantId: string, periodStart: string): Promise<{ total: Tally; days: Map<string, Tally> }> {
-    const days = new Map<string, Tally>();
+  /** Every bucket item of one period (consistent, exact numbers). */
+  private async periodItems(tenantId: string, periodStart: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.table.client.send(
@@ -304,9 +304,16 @@ export class UsageRepository {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) days.set(bucketParts(String(item[ATTR.sk])).date, tallyOf(item));
+      items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
+    return items;
+  }
+
+  /** Every bucket of one period, merged: the period's quantities so far. */
+  async periodTally(tenantId: string, periodStart: string): Promise<{ total: Tally; days: Map<string, Tally> }> {
+    const days = new Map<string, Tally>();
+    for (const item of await this.periodItems(tenantId, periodStart)) days.set(bucketParts(String(item[ATTR.sk])).date, tallyOf(item));
     let total = emptyTally();
     for (const t of days.values()) total = mergeTallies(total, t);
     return { total, days };
@@ -355,21 +362,7 @@ export class UsageRepository {
   /** The latest reported level of each gauge in a period (what an upgrade carries over). */
   async lastLevels(tenantId: string, periodStart: string): Promise<GaugeLevels> {
     let levels: GaugeLevels = {};
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.table.client.send(
-        new ExactQueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': usageBucketPrefix(periodStart) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) levels = latestLevels(levels, levelsOf(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for (const item of await this.periodItems(tenantId, periodStart)) levels = latestLevels(levels, levelsOf(item));
     return levels;
   }
 

@@ -177,7 +177,7 @@ export class UsageAggregator {
         }
         // Usage cannot happen in the future: a record stamped ahead counts when it was received.
         const at = new Date(Math.min(Date.parse(record.t), unit.receivedAt.getTime()));
-        const { period, late } = await this.openPeriod(tenantId, tenant, at, periods, now);
+        const { period, late } = await this.openPeriod(tenantId, tenant, at, periods, unit.receivedAt.getTime());
         const day = late ? utcDate(clamp(unit.receivedAt, period)) : utcDate(at);
         const key = `${period.start}#${day}`;
         const bucket = buckets.get(key) ?? { periodStart: period.start, date: day, tally: emptyTally(), levels: {} };
@@ -221,8 +221,8 @@ export class UsageAggregator {
 
   /**
    * The period for usage at `at`: the one the timeline puts it in while that period is open,
-   * else (closed by the overage run, by an upgrade or cancel, or past its end + grace) the next
-   * open one, the record then marked late. Nothing a tenant does with timestamps moves usage
+   * else (closed by the overage run, by an upgrade or cancel, or received after its end +
+   * grace) the next open one, the record then marked late. Nothing a tenant does with timestamps moves usage
    * into a period that has closed, or into a plan it was not on.
    */
   private async openPeriod(
@@ -230,7 +230,7 @@ export class UsageAggregator {
     tenant: TenantBasis,
     at: Date,
     cache: Map<string, StoredPeriod | null>,
-    now: number,
+    receivedAt: number,
   ): Promise<{ period: StoredPeriod; late: boolean }> {
     let candidate = usagePeriodAt(tenant.timeline, at);
     for (let hops = 0; hops < 48; hops += 1) {
@@ -238,7 +238,7 @@ export class UsageAggregator {
       if (!cache.has(start)) cache.set(start, await this.deps.usage.getPeriod(tenantId, start));
       const stored = cache.get(start) ?? null;
       const end = stored ? Date.parse(stored.end) : candidate.end.getTime();
-      const closed = (stored !== null && stored.status !== 'open') || now > end + PERIOD_CLOSE_GRACE_MS;
+      const closed = (stored !== null && stored.status !== 'open') || receivedAt > end + PERIOD_CLOSE_GRACE_MS;
       if (!closed) {
         const period =
           stored ??

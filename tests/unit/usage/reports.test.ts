@@ -8,7 +8,7 @@ const NOW = new Date('2027-01-15T12:00:00Z');
 
 /** Reports over a repository that holds one period total. */
 const reportsOver = (total: Tally) => {
-  const usage = { periodTally: async () => ({ total, days: new Map<string, Tally>() }) } as unknown as UsageRepository;
+  const usage = { periodTally: async () => ({ total, days: new Map<string, Tally>() }), getPeriod: async () => null } as unknown as UsageRepository;
   return new UsageReports(usage, async () => ({ timeline: [], currency: 'usd' }), { now: () => NOW });
 };
 
