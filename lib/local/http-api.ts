@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
+import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -62,13 +63,72 @@ const gatewayClaims = (payload: JWTPayload): Record<string, string> =>
     Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
   );
 
-export const readBody = (req: IncomingMessage): Promise<Buffer> =>
+/** API Gateway's payload quota for HTTP APIs: a larger request never reaches a handler. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+/** A request body over the limit; reading stopped there. */
+export class BodyTooLarge extends Error {
+  override readonly name = 'BodyTooLarge';
+}
+
+/**
+ * Reads a request body, at most `limit` bytes: a declared `content-length` over it is refused
+ * before reading anything, and a body that grows past it stops being read (nothing more is
+ * buffered; the caller answers and closes the connection).
+ */
+export const readBody = (req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<Buffer> =>
   new Promise((resolveBody, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(new BodyTooLarge(`the body is over ${limit} bytes`));
+      return;
+    }
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(new BodyTooLarge(`the body is over ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
     req.on('end', () => resolveBody(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+
+/** How long a refused upload's connection stays open, unread, so the client can read the answer. */
+const LINGER_MS = 2_000;
+
+/**
+ * Closes a connection whose request body was not read to its end: our side first (the client
+ * sees the answer, then the close, and does not reuse it), the rest a moment later, without
+ * ever reading what the client still sends. Closing at once would reset the connection and could
+ * lose the answer.
+ */
+const closeUnread = (socket: Socket): void => {
+  socket.end();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+};
+
+/** A path parameter as API Gateway passes it (percent-decoded), or null when it is not valid percent-encoding. */
+const decodeParam = (raw: string): string | null => {
+  try {
+    return decodeURIComponent(raw);
+  } catch (error) {
+    if (error instanceof URIError) return null;
+    throw error;
+  }
+};
+
+/** API Gateway's own refusals, before any handler runs. */
+const gatewayRefusal = (statusCode: number, message: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify({ message }),
+});
 
 const lambdaContext = (group: string, requestId: string): Context => ({
   ...localContext(`local-${group}`, 29_000),
@@ -112,8 +172,10 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
       .filter((c) => c.route.method === method)
       .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
       .find((x) => x.m !== null);
-    if (!match?.m) return send(res, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' });
+    if (!match?.m) return send(res, gatewayRefusal(404, 'Not Found'));
     const { route, params } = match.c;
+    const values = params.map((_, i) => decodeParam(match.m?.[i + 1] ?? ''));
+    if (values.some((v) => v === null)) return send(res, gatewayRefusal(400, 'Bad Request'));
 
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
@@ -122,16 +184,17 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     let claims: JWTPayload | null = null;
     if (route.auth === 'tenant' || route.auth === 'admin') {
       claims = await options.verify(headers.authorization);
-      if (!claims) {
-        return send(res, {
-          statusCode: 401,
-          headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
-          body: '{"message":"Unauthorized"}',
-        });
-      }
+      if (!claims) return send(res, gatewayRefusal(401, 'Unauthorized', { 'www-authenticate': 'Bearer' }));
     }
 
-    const raw = await readBody(req);
+    let raw: Buffer;
+    try {
+      raw = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      res.once('finish', () => closeUnread(req.socket));
+      return send(res, gatewayRefusal(413, 'Request Entity Too Large'));
+    }
     const isText = raw.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
@@ -145,7 +208,7 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
       headers,
       ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
       ...(params.length
-        ? { pathParameters: Object.fromEntries(params.map((p, i) => [p, decodeURIComponent(match.m?.[i + 1] ?? '')])) }
+        ? { pathParameters: Object.fromEntries(params.map((p, i) => [p, values[i] ?? ''])) }
         : {}),
       requestContext: {
         accountId: '000000000000',

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 
 /** The local identity provider's settings, mirroring a Cognito user pool's ID tokens. */
 export const LOCAL_ISSUER = 'https://securenet-local.invalid/issuer';
@@ -31,7 +31,10 @@ export interface TokenRequest {
   readonly tenantId?: string;
   readonly userId?: string;
   readonly admin?: boolean;
-  readonly expiresIn?: string;
+  /** The `cognito:groups` claim as given (tests: odd group names, the string form); overrides `admin`. */
+  readonly groups?: readonly string[] | string;
+  /** A jose time span (`12h`, `-1m`); null leaves `exp` out (a token the authorizer refuses). */
+  readonly expiresIn?: string | null;
   readonly audience?: string;
   readonly issuer?: string;
 }
@@ -41,33 +44,39 @@ export const issueToken = async (keys: LocalKeys, request: TokenRequest): Promis
   const claims: JWTPayload & Record<string, unknown> = { token_use: 'id' };
   if (request.tenantId) claims['custom:tenant_id'] = request.tenantId;
   if (request.admin) claims['cognito:groups'] = ['billing-admin'];
-  return new SignJWT(claims)
+  if (request.groups !== undefined) claims['cognito:groups'] = typeof request.groups === 'string' ? request.groups : [...request.groups];
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: ALG })
     .setSubject(request.userId ?? `user-${request.tenantId ?? 'admin'}`)
     .setIssuer(request.issuer ?? LOCAL_ISSUER)
     .setAudience(request.audience ?? LOCAL_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(request.expiresIn ?? '12h')
-    .sign(keys.privateKey);
+    .setIssuedAt();
+  if (request.expiresIn !== null) jwt.setExpirationTime(request.expiresIn ?? '12h');
+  return jwt.sign(keys.privateKey);
 };
 
 /**
- * Verifies a bearer token as API Gateway's JWT authorizer does: signature, issuer, audience
- * and expiry. Returns the claims, or null for any failure (the caller answers 401).
+ * Verifies a bearer token as API Gateway's JWT authorizer does: signature, issuer, audience,
+ * `exp` present and in the future, `nbf` and `iat` (when present) not in the future. Returns
+ * the claims, or null for any failure (the caller answers 401).
  */
 export const verifyBearer = async (keys: LocalKeys, authorization: string | undefined): Promise<JWTPayload | null> => {
   if (!authorization) return null;
   const token = authorization.replace(/^Bearer\s+/i, '').trim();
   if (token.length === 0) return null;
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, keys.publicKey, {
+    ({ payload } = await jwtVerify(token, keys.publicKey, {
       issuer: LOCAL_ISSUER,
       audience: LOCAL_AUDIENCE,
       algorithms: [ALG],
-    });
-    return payload;
-  } catch {
+      requiredClaims: ['exp'],
+    }));
+  } catch (error) {
     // Every verification failure is the same 401 to the caller, as in API Gateway.
-    return null;
+    if (error instanceof joseErrors.JOSEError) return null;
+    throw error;
   }
+  if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000)) return null;
+  return payload;
 };

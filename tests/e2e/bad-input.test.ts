@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTR, billingEventKey, invoiceKey, invoiceListing, profileKey, tenantPk, webhookAttemptKey } from '../../functions/shared/store/keys';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;
@@ -67,7 +68,7 @@ describe('bad input never gives a 500 and writes nothing', () => {
     expect(res.status).toBe(400);
   });
 
-  it.each(['/invoices?cursor=AAAA', '/invoices?limit=0', '/invoices?limit=abc', '/events?cursor=%F0%9F%92%A9', '/events?from=yesterday', '/usage/history?cursor=e30', '/usage/history?from=2028-03-01T00:00:00Z&to=2027-01-01T00:00:00Z', '/invoices/in_%00', '/webhooks/deliveries?cursor=AAAA', '/webhooks/deliveries?limit=1000'])(
+  it.each(['/invoices?cursor=AAAA', '/invoices?limit=0', '/invoices?limit=abc', '/events?cursor=%F0%9F%92%A9', '/events?from=yesterday', '/usage/history?cursor=e30', '/usage/history?from=2028-03-01T00:00:00Z&to=2027-01-01T00:00:00Z', '/invoices/in_%00', '/invoices/%ZZ', '/webhooks/deliveries?cursor=AAAA', '/webhooks/deliveries?limit=1000'])(
     'GET %s answers a 4xx, not a 500',
     async (path) => {
       const res = await api.call(path, { token });
@@ -75,6 +76,89 @@ describe('bad input never gives a 500 and writes nothing', () => {
       expect(res.status).toBeLessThan(500);
     },
   );
+
+  describe('crafted cursors on every list route', () => {
+    const tenant = 'org-fuzz';
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    const at = '2028-02-01T00:00:00.000Z';
+    const eventKey: Record<string, string> = { ...billingEventKey(tenant, at, 'evt-1') };
+    const attemptKey: Record<string, string> = { ...webhookAttemptKey(tenant, at, 'evt-1', 'wh-1', 1) };
+    const invoiceCursor: Record<string, string> = { ...invoiceKey(tenant, 'in_1'), ...invoiceListing(tenant, at, 'in_1') };
+    const gsi1 = { [ATTR.gsi1pk]: invoiceListing(tenant).GSI1PK, [ATTR.gsi1sk]: `${at}#in_1` };
+    type Crafted = readonly [label: string, cursor: string];
+    /** Cursors that are not DynamoDB keys at all, or not objects of strings. */
+    const malformed: Crafted[] = [
+      ['not base64 JSON', 'AAAA'],
+      ['truncated JSON', Buffer.from('{"PK":', 'utf8').toString('base64url')],
+      ['null', b64(null)],
+      ['an array', b64([])],
+      ['a string', b64('PROFILE')],
+      ['an empty object', b64({})],
+    ];
+    /** Keys crafted from one the route could issue. */
+    const crafted = (valid: Record<string, string>, sortPrefix: string): Crafted[] => [
+      ['the PROFILE sort key', b64({ ...valid, [ATTR.sk]: profileKey(tenant).SK })],
+      ['an extra attribute', b64({ ...valid, extra: 'x' })],
+      ['GSI2 attributes', b64({ ...valid, [ATTR.gsi2pk]: 'WATCH#PAST_DUE', [ATTR.gsi2sk]: tenant })],
+      ["another tenant's partition", b64({ ...valid, [ATTR.pk]: tenantPk('org-other') })],
+      ['a number sort key', b64({ ...valid, [ATTR.sk]: 7 })],
+      ['a typed-attribute sort key', b64({ ...valid, [ATTR.sk]: { S: sortPrefix } })],
+      ['an empty sort key', b64({ ...valid, [ATTR.sk]: '' })],
+      ['a sort key over 1 KB', b64({ ...valid, [ATTR.sk]: `${sortPrefix}${'x'.repeat(1100)}` })],
+      ['a lone surrogate', b64({ ...valid, [ATTR.sk]: `${sortPrefix}\ud800` })],
+      ['no sort key', b64({ [ATTR.pk]: valid[ATTR.pk] })],
+      ['a __proto__ attribute', Buffer.from(`{"__proto__":"x",${JSON.stringify(valid).slice(1)}`, 'utf8').toString('base64url')],
+    ];
+    const cases: { path: string; label: string; cursor: string }[] = [
+      ...[...malformed, ...crafted(eventKey, 'EVENT#'), ['GSI1 attributes', b64({ ...eventKey, ...gsi1 })] as Crafted].map(([label, cursor]) => ({ path: '/events', label, cursor })),
+      // A cursor from one range used with another would fail DynamoDB's boundary check.
+      { path: '/events?from=2028-02-10T00:00:00Z', label: 'a key before the range', cursor: b64(eventKey) },
+      { path: '/events?to=2028-01-10T00:00:00Z', label: 'a key after the range', cursor: b64(eventKey) },
+      ...[...malformed, ...crafted(attemptKey, 'DELIVERY#'), ['GSI1 attributes', b64({ ...attemptKey, ...gsi1 })] as Crafted].map(([label, cursor]) => ({
+        path: '/webhooks/deliveries',
+        label,
+        cursor,
+      })),
+      ...[
+        ...malformed,
+        ...crafted(invoiceCursor, 'INVOICE#'),
+        ['no index attributes', b64(invoiceKey(tenant, 'in_1'))] as Crafted,
+        ['a number index sort key', b64({ ...invoiceCursor, [ATTR.gsi1sk]: 5 })] as Crafted,
+        ["another tenant's index partition", b64({ ...invoiceCursor, [ATTR.gsi1pk]: invoiceListing('org-other').GSI1PK })] as Crafted,
+      ].map(([label, cursor]) => ({ path: '/invoices', label, cursor })),
+      ...(
+        [
+          ...malformed,
+          ['a negative offset', b64({ i: -1 })],
+          ['a fractional offset', b64({ i: 1.5 })],
+          ['a string offset', b64({ i: '1' })],
+          ['a huge offset', b64({ i: 1e300 })],
+          ['an extra attribute', b64({ i: 1, x: 2 })],
+          ['a table key', b64(eventKey)],
+        ] as Crafted[]
+      ).map(([label, cursor]) => ({ path: '/usage/history', label, cursor })),
+    ];
+
+    it.each(cases)('GET $path with $label answers 400 naming cursor', async ({ path, cursor }) => {
+      const res = await api.call(`${path}${path.includes('?') ? '&' : '?'}cursor=${cursor}`, { token });
+      const body = (await res.json()) as { error?: { code: string; message: string; details?: { field: string }[] } };
+      expect({ status: res.status, code: body.error?.code, field: body.error?.details?.[0]?.field }).toEqual({
+        status: 400,
+        code: 'invalid_request',
+        field: 'cursor',
+      });
+    });
+
+    it.each([
+      ['/events', eventKey],
+      [`/events?from=${at}&to=${at}`, eventKey],
+      ['/webhooks/deliveries', attemptKey],
+      ['/invoices', invoiceCursor],
+    ])('GET %s takes a well-formed cursor of its own, even for an item that is not there', async (path, key) => {
+      const res = await api.call(`${path}${path.includes('?') ? '&' : '?'}cursor=${b64(key)}`, { token });
+      expect(res.status).toBe(200);
+    });
+  });
 
   it('wrote nothing for this tenant', async () => {
     expect((await api.call('/subscriptions/current', { token })).status).toBe(404);

@@ -1,6 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingEventsRepository } from '../../functions/shared/store/billing-events';
 import { createTableRef } from '../../functions/shared/store/client';
+import { stripeEventKey } from '../../functions/shared/store/keys';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;
@@ -23,10 +25,9 @@ const post = (payload: string, signature?: string) =>
 const signed = (payload: string, timestamp = nowSeconds()) =>
   api.stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 
-const events = () =>
-  new BillingEventsRepository(
-    createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint }),
-  );
+const tableRef = () =>
+  createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint });
+const events = () => new BillingEventsRepository(tableRef());
 
 describe('POST /webhooks/stripe', () => {
   it('answers 400 when the signature is missing, wrong or stale', async () => {
@@ -36,6 +37,17 @@ describe('POST /webhooks/stripe', () => {
     expect((await post(payload, signed(payload, nowSeconds() - 600))).status).toBe(400);
     const otherSecret = api.stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_not_ours', timestamp: nowSeconds() });
     expect((await post(payload, otherSecret)).status).toBe(400);
+  });
+
+  it('applies the 5-minute tolerance to timestamps in the future too', async () => {
+    const payload = JSON.stringify({ id: 'evt_future', object: 'event', type: 'invoice.paid', created: nowSeconds(), data: { object: { id: 'in_x', object: 'invoice' } } });
+    const future = await post(payload, signed(payload, nowSeconds() + 600));
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
+    // The last `t=` is the one the signature is checked against, so it is the one judged.
+    const doubled = `t=${nowSeconds()},${signed(payload, nowSeconds() + 600)}`;
+    expect((await post(payload, doubled)).status).toBe(400);
+    expect((await post(payload, signed(payload, nowSeconds() + 60))).status).toBe(200);
   });
 
   it('processes each event id once, however often it arrives', async () => {
@@ -74,5 +86,61 @@ describe('POST /webhooks/stripe', () => {
     const truth = await api.stripe.subscriptions.retrieve(subscription.id);
     expect(current.subscription).toMatchObject({ plan_id: 'business', cancel_at_period_end: truth.cancel_at_period_end, status: truth.status });
     expect(truth.cancel_at_period_end).toBe(true);
+  });
+
+  describe('an event naming one tenant\'s customer and another tenant\'s object', () => {
+    type Snapshot = Record<string, unknown>;
+    const snapshot = async (token: string): Promise<Snapshot> => {
+      const read = async (path: string) => {
+        const res = await api.call(path, { token });
+        return { status: res.status, body: (await res.json()) as unknown };
+      };
+      return {
+        current: await read('/subscriptions/current'),
+        invoices: await read('/invoices?limit=100'),
+        events: await read('/events?limit=100'),
+      };
+    };
+    const mrr = async () => {
+      const res = await api.call('/admin/overview', { token: await api.token({ admin: true }) });
+      return ((await res.json()) as { mrr: Record<string, number> }).mrr;
+    };
+    const forge = (id: string, type: string, object: Record<string, unknown>) =>
+      JSON.stringify({ id, object: 'event', api_version: '2025-01-01', created: nowSeconds(), type, data: { object } });
+    const marker = async (eventId: string) =>
+      (await tableRef().client.send(new GetCommand({ TableName: api.stack.tableName, Key: stripeEventKey(eventId) }))).Item;
+
+    it('is answered 200 but ignored, recorded with the reason, and changes nothing for either tenant', async () => {
+      const a = await api.subscribe('org-forge-a');
+      const b = await api.subscribe('org-forge-b', { plan_id: 'enterprise' });
+      const aCustomer = (await api.stripe.subscriptions.retrieve(a.subscription.id)).customer as string;
+      const bCustomer = (await api.stripe.subscriptions.retrieve(b.subscription.id)).customer as string;
+      const [bInvoice] = (await api.stripe.invoices.list({ customer: bCustomer, limit: 1 })).data;
+      expect(bInvoice?.id).toBeDefined();
+      const bInvoiceId = bInvoice?.id ?? '';
+      const before = { a: await snapshot(a.token), b: await snapshot(b.token), mrr: await mrr() };
+
+      const forgedInvoice = forge('evt_forged_invoice', 'invoice.paid', { id: bInvoiceId, object: 'invoice', customer: aCustomer });
+      const invoiceAnswer = await post(forgedInvoice, signed(forgedInvoice));
+      expect(invoiceAnswer.status).toBe(200);
+      expect(await invoiceAnswer.json()).toEqual({ received: true, outcome: 'ignored' });
+
+      const forgedSubscription = forge('evt_forged_subscription', 'customer.subscription.updated', {
+        id: b.subscription.id,
+        object: 'subscription',
+        customer: aCustomer,
+      });
+      const subscriptionAnswer = await post(forgedSubscription, signed(forgedSubscription));
+      expect(subscriptionAnswer.status).toBe(200);
+      expect(await subscriptionAnswer.json()).toEqual({ received: true, outcome: 'ignored' });
+      await api.stack.settle();
+
+      expect((await api.call(`/invoices/${bInvoiceId}`, { token: a.token })).status).toBe(404);
+      expect({ a: await snapshot(a.token), b: await snapshot(b.token), mrr: await mrr() }).toEqual(before);
+      expect((await marker('evt_forged_invoice'))?.ignored_reason).toBe(
+        `invoice ${bInvoiceId} belongs to customer ${bCustomer}, not to the tenant's ${aCustomer}`,
+      );
+      expect((await marker('evt_forged_subscription'))?.ignored_reason).toMatch(new RegExp(`^subscription ${b.subscription.id} belongs to customer ${bCustomer}`));
+    });
   });
 });

@@ -161,6 +161,25 @@ describe('POST /subscriptions/create refusals', () => {
     expect(error.details.map((d) => d.field)).toContain(field);
   });
 
+  it('refuses an unknown payment method with 400 naming it, and a retry reuses the customer it left', async () => {
+    const token = await api.token({ tenantId: 'org-bad-pm' });
+    const customers = async () => (await api.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.tenant_id === 'org-bad-pm');
+    const body = { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0 };
+    const refused = await api.call('/subscriptions/create', { method: 'POST', token, json: { ...body, payment_method: 'pm_doesnotexist' } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field)).toEqual(['payment_method']);
+    const left = await customers();
+    expect(left).toHaveLength(1);
+    expect((await api.call('/subscriptions/current', { token })).status).toBe(404);
+
+    const created = await json<{ subscription: SubscriptionBody }>(
+      await api.call('/subscriptions/create', { method: 'POST', token, json: { ...body, payment_method: 'pm_card_visa' } }),
+      201,
+    );
+    expect((await customers()).map((c) => c.id)).toEqual([left[0]?.id]);
+    expect((await api.stripe.subscriptions.retrieve(created.subscription.id)).customer).toBe(left[0]?.id);
+  });
+
   it('replays the first answer for a repeated Idempotency-Key and creates nothing more', async () => {
     const token = await api.token({ tenantId: 'org-idem' });
     const init = { method: 'POST', token, json: { plan_id: 'starter', billing_cycle: 'annual' }, headers: { 'idempotency-key': 'create-1' } };

@@ -242,17 +242,20 @@ describe('tenant webhooks (HTTP API -> webhook queue -> dispatcher -> receiver o
   });
 
   it.each([
-    ['the instance metadata address', 'https://169.254.169.254/latest/meta-data/', /metadata/],
-    ['a private address', 'https://10.0.0.1/hook', /private/],
-    ['a private address over http, even with the local allowance', 'http://10.0.0.1:8080/hook', /private/],
-    ['an IPv4-mapped private address', 'https://[::ffff:10.0.0.1]/hook', /private/],
-    ['the IPv6 metadata address', 'https://[fd00:ec2::254]/', /metadata/],
-    ['a carrier-grade NAT address', 'https://100.64.1.2/hook', /cgnat/],
+    ['the instance metadata address', 'https://169.254.169.254/latest/meta-data/', /^169\.254\.169\.254 is not an allowed address$/],
+    ['a private address', 'https://10.0.0.1/hook', /^10\.0\.0\.1 is not an allowed address$/],
+    ['a private address over http, even with the local allowance', 'http://10.0.0.1:8080/hook', /is not an allowed address/],
+    ['an IPv4-mapped private address', 'https://[::ffff:10.0.0.1]/hook', /is not an allowed address/],
+    ['the IPv6 metadata address', 'https://[fd00:ec2::254]/', /is not an allowed address/],
+    ['a carrier-grade NAT address', 'https://100.64.1.2/hook', /is not an allowed address/],
+    // Saying what an internal name resolves to would map our network for the tenant.
+    ['a name that resolves to a private address', 'https://internal-vm.test/hook', /^internal-vm\.test resolves to an address that is not allowed$/],
     ['plain http to a public host', 'http://93.184.215.14/hook', /https/],
     ['credentials in the URL', 'https://user:pw@93.184.215.14/hook', /credentials/],
     ['another scheme', 'ftp://93.184.215.14/hook', /https/],
     ['something that is not a URL', 'not a url', /absolute URL/],
   ])('refuses %s at configure time, naming url', async (_what, url, reason) => {
+    dnsTable.set('internal-vm.test', [{ address: '10.20.30.40', family: 4 }]);
     const token = await api.token({ tenantId: 'org-wh-refused' });
     const body = await json<{ error: { code: string; details: { field: string; message: string }[] } }>(
       await configure(token, { url, events: ['subscription.created'] }),
@@ -290,7 +293,7 @@ describe('tenant webhooks (HTTP API -> webhook queue -> dispatcher -> receiver o
     expect(attempts.length).toBeGreaterThan(0);
     for (const attempt of attempts) {
       expect(attempt).toMatchObject({ endpoint_id: webhook.id, status_code: null });
-      expect(attempt.error).toBe('refused: rebind.test resolves to 10.0.0.7, not a public address (private)');
+      expect(attempt.error).toBe('refused: rebind.test resolves to an address that is not allowed');
     }
     expect(byAttempt(attempts).at(-1)?.status).toBe('failed');
   });

@@ -234,7 +234,10 @@ describe('the reference model on hand-computed timelines', () => {
         // Before any subscription: tracked, never billed.
         { at: '2027-10-01T00:40:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 99_999 }] },
         { at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
-        // Stamped before the subscription, received during it: late into the open period.
+        // Stamped before the subscription, received within 5 minutes of its start: the time
+        // without a subscription has not closed yet; never billed.
+        { at: '2027-10-01T01:04:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 70_000, timestamp: '2027-10-01T00:50:00.000Z' }] },
+        // Stamped before the subscription, received after that time closed: late into the open period.
         { at: '2027-10-01T02:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 6_000, timestamp: '2027-10-01T00:50:00.000Z' }] },
         // Oct's period ends Nov 1 01:00 and closes 01:05; stamped in October, received at 01:04: still October.
         { at: '2027-11-01T01:04:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 5_000, timestamp: '2027-10-31T00:00:00.000Z' }] },
@@ -243,7 +246,8 @@ describe('the reference model on hand-computed timelines', () => {
         { at: '2027-12-01T03:00:00.000Z', do: 'advance' },
       ]),
     );
-    expect(tenant.recordsNeverBilled).toBe(1);
+    expect(tenant.recordsNeverBilled).toBe(2);
+    expect(tenant.neverBilled.api_calls).toBe(99_999 + 70_000);
     expect(tenant.recordsLate).toBe(2);
     expect(lines(tenant)).toEqual([
       ['2027-10-01T01:00:00.000Z', 'api_calls', 1_000, 'renewal_or_next'],

@@ -9,7 +9,9 @@
  * - A record counts in the period containing its timestamp (clamped to its receipt time) unless
  *   that period had closed when it arrived (end + 5 min grace, or the instant of an upgrade or an
  *   immediate cancel); then it counts, late, in the period containing its receipt time; with no
- *   period there (no subscription), it is tracked and never billed.
+ *   period there (no subscription), it is tracked and never billed. Time without a subscription
+ *   (before the first one, between two) is such a period too, never billed, closing 5 minutes
+ *   after the next subscription starts.
  * - Counters bill the sum, gauges the peak (storage per started GB); an upgrade starts a new
  *   period with counters at zero and gauges at their last level before the upgrade.
  * - Overage per resource: max(0, quantity - included) x rate, rounded half up once per line;
@@ -416,6 +418,9 @@ export class BillingModel {
     let late = false;
     if (containing >= 0 && receivedAt < (t.periods[containing] as Period).closeAt) {
       index = containing;
+    } else if (containing < 0 && this.gapOpen(t, ts, receivedAt)) {
+      // Stamped in time without a subscription, and that time has not closed: tracked, never billed.
+      index = null;
     } else {
       // Its period had closed (or there was none): the open period containing the receipt time, marked late.
       const open = t.periods.findIndex((p) => p.start <= receivedAt && receivedAt < p.end && receivedAt < p.closeAt);
@@ -427,6 +432,16 @@ export class BillingModel {
     const p = t.periods[index] as Period;
     p.records += 1;
     p.quantity[resource] = isGauge(resource) ? Math.max(p.quantity[resource], scaled) : p.quantity[resource] + scaled;
+  }
+
+  /**
+   * Time without a subscription is a period of its own, never billed: it ends when the next
+   * subscription starts and closes, like any period, 5 minutes later. Is the one around `ts`
+   * still open at `receivedAt`?
+   */
+  private gapOpen(t: TenantState, ts: number, receivedAt: number): boolean {
+    const next = t.periods.find((p) => p.start > ts);
+    return next === undefined || receivedAt < next.start + GRACE_MS;
   }
 
   // ---- time ----

@@ -173,9 +173,12 @@ const compareOverage = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
     }
     const quantity = Number(got.metadata.quantity);
     const quantityOk = quantity === want.quantity || (want.resource === 'storage_gb' && quantity === want.billable);
-    if (got.amount !== want.amount || norm(got.metadata.period_end) !== norm(want.period_end) || !quantityOk) {
-      add(exp.id, 'overage-amount', `model ${describeLine(want)}; Stripe ${describeItem(got)}`);
-    }
+    const differs = [
+      got.amount !== want.amount ? `amount ${got.amount} != ${want.amount}` : '',
+      norm(got.metadata.period_end) !== norm(want.period_end) ? `period end ${norm(got.metadata.period_end)} != ${want.period_end}` : '',
+      quantityOk ? '' : `quantity ${got.metadata.quantity} != ${want.quantity}`,
+    ].filter(Boolean);
+    if (differs.length > 0) add(exp.id, 'overage-amount', `${differs.join(', ')}: model ${describeLine(want)}; Stripe ${describeItem(got)}`);
   }
   for (const [k, list] of items) {
     if (expected.has(k)) continue;
@@ -307,10 +310,12 @@ const compareHistory = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
   // Usage in no period of the model: tracked, never billed. Counters add up to the never-billed
   // records exactly (each counted once); gauges never exceed the highest never-billed level.
   const outside: Record<string, number[]> = {};
+  const where: Record<string, string[]> = {};
   for (const [k, q] of got) {
     if (known.has(k) || q === 0) continue;
-    const resource = k.split(' ')[1] as Resource;
+    const [start, resource] = k.split(' ') as [string, Resource];
     (outside[resource] ??= []).push(q);
+    (where[resource] ??= []).push(`${q} in a period from ${start}`);
   }
   for (const r of RESOURCES) {
     const qs = outside[r] ?? [];
@@ -318,7 +323,7 @@ const compareHistory = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
     const gauge = isGauge(r);
     const have = gauge ? Math.max(0, ...qs) : qs.reduce((a, b) => a + b, 0);
     const ok = gauge ? have <= want + 1e-9 : Math.abs(have - want) < 1e-9;
-    if (!ok) add(exp.id, 'usage-history', `${r} outside the model's periods (never billed): product ${fmt(qs)}, model ${want} from ${exp.recordsNeverBilled} never-billed records`);
+    if (!ok) add(exp.id, 'usage-history', `${r} outside the model's periods (never billed): product ${(where[r] ?? []).join(', ') || 'nothing'}; model ${want} from ${exp.recordsNeverBilled} never-billed records`);
   }
 };
 

@@ -274,7 +274,8 @@ export const resolveTimeline = (intent: TimelineIntent, start: Date, prefix: str
         step = changeStep(id, at, s.a);
         break;
       case 'cancel_at_period_end':
-        step = view.sub && !view.sub.cancelAtPeriodEnd ? { at: iso(at), tenant: id, do: 'cancel_at_period_end' } : null;
+        // Not while a downgrade is pending: SPEC does not say whether a cancel (and its undo) keeps it.
+        step = view.sub && !view.sub.cancelAtPeriodEnd && !view.sub.pending ? { at: iso(at), tenant: id, do: 'cancel_at_period_end' } : null;
         break;
       case 'undo_cancel':
         step = view.sub?.cancelAtPeriodEnd ? { at: iso(at), tenant: id, do: 'undo_cancel' } : null;

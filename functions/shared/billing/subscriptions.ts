@@ -61,12 +61,7 @@ export interface Change {
   readonly overage_amount?: number;
 }
 
-/**
- * The instant a change takes effect for usage: the end of the current second. Stripe counts in
- * whole seconds, and usage reported in the second of the change (before it) stays with the plan
- * it was reported under; anything reported after the change lands after it (late if need be).
- */
-const changeInstant = (now: Date): Date => new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000);
+
 
 export const DEFAULT_TRIAL_DAYS = 14;
 
@@ -110,6 +105,8 @@ export class SubscriptionService {
       });
     }
 
+    // The customer is made (and recorded) before the payment method is attached, so a create
+    // refused for its payment method (400) or card (402) leaves it, and the next create reuses it.
     const customerId =
       profile.stripe_customer_id ??
       (await tenants.setCustomer(
@@ -190,7 +187,7 @@ export class SubscriptionService {
       if (current.status !== 'active' && current.status !== 'trialing') {
         throw new Conflict(`A ${current.status} subscription cannot be upgraded; settle the open invoice first`);
       }
-      const at = changeInstant(this.deps.clock.now());
+      const at = this.deps.clock.now();
       // A new cycle restarts Stripe's billing anchor now (not during a trial, which keeps its end).
       const anchor = cycle !== current.billing_cycle && current.status !== 'trialing' ? at.toISOString() : current.billing_cycle_anchor;
       await this.deps.changes.closeForChange(current, at, { plan_id: planId, billing_cycle: cycle, anchor });
@@ -262,7 +259,7 @@ export class SubscriptionService {
    */
   async cancel(tenantId: string, actor: Actor, input: { immediately?: boolean }): Promise<Subscription> {
     const current = await this.live(tenantId);
-    const at = changeInstant(this.deps.clock.now());
+    const at = this.deps.clock.now();
     if (input.immediately) await this.deps.changes.closeForChange(current, at, null);
     const readAt = new Date();
     const sub = input.immediately

@@ -10,15 +10,24 @@ export interface Principal {
 type ClaimValue = string | number | boolean | string[];
 
 /**
- * API Gateway hands list claims to Lambda as one string, `[a b]`; the local runner does the
- * same. Accept that and real arrays.
+ * The names in a list claim, exactly as issued: nothing is trimmed, lower-cased or split on
+ * commas, so `billing-admin,readonly` and `Not billing-admin` are names of their own.
+ * - a JSON array (direct invocation, tests): its elements;
+ * - API Gateway's text for an array claim, Go-formatted `[a b]` (the local runner writes the
+ *   same): split on single spaces. That is exact for Cognito groups, whose names cannot contain
+ *   whitespace; an external issuer's group names must not contain spaces either;
+ * - any other string: one name.
+ * @example claimList('[billing-admin readonly]') // ['billing-admin', 'readonly']
  */
 export const claimList = (value: ClaimValue | undefined): string[] => {
   if (value === undefined) return [];
-  if (Array.isArray(value)) return value.map(String);
-  const text = String(value).trim();
-  const inner = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  return inner.split(/[\s,]+/).filter((s) => s.length > 0);
+  if (Array.isArray(value)) return [...value];
+  if (typeof value !== 'string') return [String(value)];
+  if (value.startsWith('[') && value.endsWith(']')) {
+    const inner = value.slice(1, -1);
+    return inner === '' ? [] : inner.split(' ');
+  }
+  return [value];
 };
 
 export const principalFromClaims = (

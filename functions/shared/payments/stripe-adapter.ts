@@ -44,6 +44,16 @@ const lineKind = (line: Stripe.InvoiceLineItem): InvoiceLineKind => {
   return 'other';
 };
 
+/** How far a webhook's signed timestamp may be from our clock, either way (Stripe's default). */
+const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/** The `t=` of a Stripe-Signature header, read as the SDK reads it (the last one counts). */
+const signedAt = (header: string): number =>
+  header.split(',').reduce((at, item) => {
+    const [key, value] = item.split('=');
+    return key === 't' ? Number.parseInt(value ?? '', 10) : at;
+  }, Number.NaN);
+
 export interface StripeAdapterOptions {
   readonly secretKey: string;
   readonly webhookSecret: string;
@@ -301,9 +311,14 @@ export class StripeAdapter implements PaymentProvider {
     if (!signature) throw new InvalidSignature('Missing Stripe-Signature header');
     let event: Stripe.Event;
     try {
-      event = this.stripe.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, 300, undefined, now.getTime());
+      event = this.stripe.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, now.getTime());
     } catch (cause) {
       throw new InvalidSignature('Invalid Stripe signature', { cause });
+    }
+    // The SDK refuses only timestamps too far in the past; one too far ahead is as suspect.
+    const at = signedAt(signature);
+    if (!Number.isFinite(at) || at - Math.floor(now.getTime() / 1000) > WEBHOOK_TOLERANCE_SECONDS) {
+      throw new InvalidSignature('Invalid Stripe signature: timestamp outside the tolerance zone');
     }
     const object = event.data.object as { object?: string; id?: string; customer?: string | { id: string } | null };
     const kind = object.object === 'subscription' ? 'subscription' : object.object === 'invoice' ? 'invoice' : 'other';

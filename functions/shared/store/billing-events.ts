@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, tenantCursorShape } from './cursor';
 import { ATTR, billingEventKey, billingEventRange, tenantPk } from './keys';
 import { putIfAbsent } from './conditions';
 
@@ -73,7 +73,7 @@ export class BillingEventsRepository {
         ...(options.type ? { FilterExpression: '#type = :type' } : {}),
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, tenantId),
+        ExclusiveStartKey: decodeCursor(options.cursor, tenantCursorShape(tenantId, range)),
       }),
     );
     const items = (result.Items ?? []).map(

@@ -3,7 +3,7 @@ import type { Currency } from '../domain/money';
 import type { InvoiceLineKind, InvoiceStatus } from '../payments/port';
 import type { TableRef } from './client';
 import { decodeCursor, encodeCursor } from './cursor';
-import { ATTR, FIELD, invoiceKey, invoiceListing } from './keys';
+import { ATTR, FIELD, invoiceKey, invoiceListing, invoicePrefix, tenantPk } from './keys';
 import { isConditionFailure } from './conditions';
 
 export interface InvoiceLine {
@@ -103,7 +103,10 @@ export class InvoiceRepository {
         ExpressionAttributeValues: { ':pk': listing.GSI1PK },
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, tenantId, { [ATTR.gsi1pk]: listing.GSI1PK }),
+        ExclusiveStartKey: decodeCursor(options.cursor, {
+          fixed: { [ATTR.pk]: tenantPk(tenantId), [ATTR.gsi1pk]: listing.GSI1PK },
+          sorted: { [ATTR.sk]: { prefix: invoicePrefix() }, [ATTR.gsi1sk]: null },
+        }),
       }),
     );
     return { items: (result.Items ?? []).map(strip), nextCursor: encodeCursor(result.LastEvaluatedKey) };

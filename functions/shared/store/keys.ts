@@ -71,6 +71,9 @@ export const invoiceKey = (tenantId: string, invoiceId: string): ItemKey => ({
   SK: `${PREFIX.invoice}${invoiceId}`,
 });
 
+/** The sort-key prefix every invoice of a tenant has. */
+export const invoicePrefix = (): string => PREFIX.invoice;
+
 /** ...and listed newest first through GSI1. */
 export const invoiceListing = (tenantId: string, createdAt?: string, invoiceId?: string) => ({
   GSI1PK: `${PREFIX.invoices}${tenantId}`,

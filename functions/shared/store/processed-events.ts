@@ -17,12 +17,16 @@ export class ProcessedEvents {
     return Item !== undefined;
   }
 
-  /** Marks the event processed; false when it already was. */
-  async mark(eventId: string, type: string, now: Date): Promise<boolean> {
+  /**
+   * Marks the event processed; false when it already was. `ignoredReason` records why an event
+   * was answered but not acted on (it is never acted on later: Stripe does not send it again).
+   */
+  async mark(eventId: string, type: string, now: Date, ignoredReason?: string): Promise<boolean> {
     return putIfAbsent(this.table, {
       ...stripeEventKey(eventId),
       type,
       processed_at: now.toISOString(),
+      ...(ignoredReason === undefined ? {} : { ignored_reason: ignoredReason }),
       [ATTR.ttl]: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
     });
   }

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookEventType } from '../events/publisher';
 import type { TableRef } from './client';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, tenantCursorShape } from './cursor';
 import {
   ATTR,
   tenantPk,
@@ -290,7 +290,7 @@ export class WebhookRepository {
         ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': webhookAttemptPrefix() },
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, tenantId),
+        ExclusiveStartKey: decodeCursor(options.cursor, tenantCursorShape(tenantId, { prefix: webhookAttemptPrefix() })),
       }),
     );
     return { items: (result.Items ?? []).map(attemptOf), nextCursor: encodeCursor(result.LastEvaluatedKey) };

@@ -6,6 +6,7 @@ import { overageAmount } from '../domain/overage';
 import { usagePeriodAt, type Timeline, type UsagePeriod } from '../domain/timeline';
 import { RESOURCES, type Resource } from '../domain/resources';
 import { InvalidInput } from '../errors';
+import { parseCursorJson } from '../store/cursor';
 import type { UsageRepository } from '../store/usage';
 import type { TenantBasis } from './aggregator';
 
@@ -34,14 +35,14 @@ const DAY_MS = 86_400_000;
 /** A usage period is at most a month (or a trial of at most 30 days). */
 const LONGEST_PERIOD_MS = 32 * DAY_MS;
 
+/** History is computed whole and paged by position: the cursor is the offset of the next item. */
 const encodeCursor = (index: number): string => Buffer.from(JSON.stringify({ i: index })).toString('base64url');
 const decodeCursor = (cursor: string | undefined): number => {
   if (cursor === undefined) return 0;
-  try {
-    const { i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { i: unknown };
+  const parsed = parseCursorJson(cursor);
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).length === 1 && 'i' in parsed) {
+    const { i } = parsed;
     if (typeof i === 'number' && Number.isSafeInteger(i) && i >= 0) return i;
-  } catch {
-    // fall through to the 400 below: a cursor we did not issue
   }
   throw new InvalidInput('Invalid cursor', [{ field: 'cursor', message: 'not a cursor this API issued' }]);
 };

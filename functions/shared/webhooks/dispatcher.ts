@@ -171,7 +171,10 @@ export class WebhookDispatcher {
     try {
       target = await this.deps.vet(endpoint.url);
     } catch (error) {
-      if (error instanceof TargetRefused) return { statusCode: null, latencyMs: 0, error: `refused: ${error.message}` };
+      if (error instanceof TargetRefused) {
+        logger.warn('webhook target refused', { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, reason: error.detail ?? error.message });
+        return { statusCode: null, latencyMs: 0, error: `refused: ${error.message}` };
+      }
       throw error;
     }
     const body = deliveryBody(message);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
 import { Conflict, InvalidInput, NotFound } from '../errors';
+import { logger } from '../logger';
 import type { WebhookEventType } from '../events/publisher';
 import type { DeliveryAttempt, WebhookEndpoint, WebhookRepository } from '../store/webhooks';
 import type { SecretBox } from './secret-box';
@@ -130,7 +131,10 @@ export class WebhookEndpoints {
     try {
       return (await this.deps.vet(url)).url.href;
     } catch (error) {
-      if (error instanceof TargetRefused) throw new InvalidInput('The webhook URL is not allowed', [{ field: 'url', message: error.message }]);
+      if (error instanceof TargetRefused) {
+        logger.info('webhook URL refused', { reason: error.detail ?? error.message });
+        throw new InvalidInput('The webhook URL is not allowed', [{ field: 'url', message: error.message }]);
+      }
       throw error;
     }
   }

@@ -29,9 +29,18 @@ export interface VettedTarget {
   readonly addresses: readonly ResolvedAddress[];
 }
 
-/** Why a URL may not be a webhook target; the message is safe to show to the tenant. */
+/**
+ * Why a URL may not be a webhook target. The message is shown to the tenant, so it never says
+ * what a name resolves to (that would map our internal DNS for them); `detail` does, for logs.
+ */
 export class TargetRefused extends Error {
   override readonly name = 'TargetRefused';
+  readonly detail: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; detail?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options?.detail;
+  }
 }
 
 const MAX_URL_LENGTH = 2048;
@@ -67,7 +76,7 @@ export const checkUrlShape = (raw: string, policy: TargetPolicy): URL => {
  * Run at configuration time and again before every delivery.
  * @example
  * await vetTarget('https://169.254.169.254/latest', { allowLoopback: false }, systemResolver);
- * // throws TargetRefused('169.254.169.254 is not a public address (metadata)')
+ * // throws TargetRefused('169.254.169.254 is not an allowed address'), detail '...(metadata)'
  */
 export const vetTarget = async (raw: string, policy: TargetPolicy, resolve: Resolver): Promise<VettedTarget> => {
   const url = checkUrlShape(raw, policy);
@@ -88,7 +97,9 @@ export const vetTarget = async (raw: string, policy: TargetPolicy, resolve: Reso
     const { kind, embedded } = classifyAddress(address);
     if (kind === 'public' || (policy.allowLoopback && kind === 'loopback')) continue;
     const shown = `${address}${embedded ? ` (${embedded})` : ''}`;
-    throw new TargetRefused(`${address === host ? `${shown} is` : `${host} resolves to ${shown},`} not a public address (${kind})`);
+    throw new TargetRefused(address === host ? `${host} is not an allowed address` : `${host} resolves to an address that is not allowed`, {
+      detail: `${address === host ? shown : `${host} resolves to ${shown}`}: not a public address (${kind})`,
+    });
   }
   if (url.protocol === 'http:' && !addresses.every((a) => classifyAddress(a.address).kind === 'loopback')) {
     throw new TargetRefused('must be an https:// URL');

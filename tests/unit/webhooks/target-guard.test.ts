@@ -22,15 +22,16 @@ const dns = resolverOf({
   'nothing.example.com': [],
 });
 
-const refusal = async (url: string, policy = strict): Promise<string> => {
+const refused = async (url: string, policy = strict): Promise<TargetRefused> => {
   try {
     await vetTarget(url, policy, dns);
   } catch (error) {
-    if (error instanceof TargetRefused) return error.message;
+    if (error instanceof TargetRefused) return error;
     throw error;
   }
   throw new Error(`${url} was not refused`);
 };
+const refusal = async (url: string, policy = strict): Promise<string> => (await refused(url, policy)).message;
 
 describe('checkUrlShape', () => {
   it('accepts an https URL and normalizes it', () => {
@@ -67,22 +68,43 @@ describe('vetTarget', () => {
   });
 
   it.each([
-    ['https://169.254.169.254/latest/meta-data/', '169.254.169.254 is not a public address (metadata)'],
-    ['https://10.0.0.1/hook', '10.0.0.1 is not a public address (private)'],
-    ['https://[::1]/hook', '::1 is not a public address (loopback)'],
-    ['https://[::ffff:10.0.0.1]/hook', '::ffff:a00:1 (10.0.0.1) is not a public address (private)'],
-    ['https://[fd00:ec2::254]/hook', 'fd00:ec2::254 is not a public address (metadata)'],
-    ['https://0x7f.1/hook', '127.0.0.1 is not a public address (loopback)'],
-    ['https://2130706433/hook', '127.0.0.1 is not a public address (loopback)'],
-    ['https://internal.example.com/hook', 'internal.example.com resolves to 10.1.2.3, not a public address (private)'],
-    ['https://mixed.example.com/hook', 'mixed.example.com resolves to 192.168.0.10, not a public address (private)'],
-    ['https://metadata.example.com/hook', 'metadata.example.com resolves to 169.254.169.254, not a public address (metadata)'],
-    ['https://mapped.example.com/hook', 'mapped.example.com resolves to ::ffff:172.16.0.1 (172.16.0.1), not a public address (private)'],
-    ['https://localhost/hook', 'localhost resolves to 127.0.0.1, not a public address (loopback)'],
+    ['https://169.254.169.254/latest/meta-data/', '169.254.169.254 is not an allowed address', '169.254.169.254: not a public address (metadata)'],
+    ['https://10.0.0.1/hook', '10.0.0.1 is not an allowed address', '10.0.0.1: not a public address (private)'],
+    ['https://[::1]/hook', '::1 is not an allowed address', '::1: not a public address (loopback)'],
+    ['https://[::ffff:10.0.0.1]/hook', '::ffff:a00:1 is not an allowed address', '::ffff:a00:1 (10.0.0.1): not a public address (private)'],
+    ['https://[fd00:ec2::254]/hook', 'fd00:ec2::254 is not an allowed address', 'fd00:ec2::254: not a public address (metadata)'],
+    ['https://0x7f.1/hook', '127.0.0.1 is not an allowed address', '127.0.0.1: not a public address (loopback)'],
+    ['https://2130706433/hook', '127.0.0.1 is not an allowed address', '127.0.0.1: not a public address (loopback)'],
+    ['https://internal.example.com/hook', 'internal.example.com resolves to an address that is not allowed', 'internal.example.com resolves to 10.1.2.3: not a public address (private)'],
+    ['https://mixed.example.com/hook', 'mixed.example.com resolves to an address that is not allowed', 'mixed.example.com resolves to 192.168.0.10: not a public address (private)'],
+    [
+      'https://metadata.example.com/hook',
+      'metadata.example.com resolves to an address that is not allowed',
+      'metadata.example.com resolves to 169.254.169.254: not a public address (metadata)',
+    ],
+    [
+      'https://mapped.example.com/hook',
+      'mapped.example.com resolves to an address that is not allowed',
+      'mapped.example.com resolves to ::ffff:172.16.0.1 (172.16.0.1): not a public address (private)',
+    ],
+    ['https://localhost/hook', 'localhost resolves to an address that is not allowed', 'localhost resolves to 127.0.0.1: not a public address (loopback)'],
+  ])('refuses %s, telling the tenant only that the address is not allowed', async (url, message, detail) => {
+    const error = await refused(url);
+    expect(error.message).toBe(message);
+    expect(error.detail).toBe(detail);
+  });
+
+  it.each([
     ['https://unknown.example.com/hook', 'unknown.example.com does not resolve'],
     ['https://nothing.example.com/hook', 'nothing.example.com does not resolve'],
   ])('refuses %s', async (url, message) => {
     expect(await refusal(url)).toBe(message);
+  });
+
+  it('never shows the tenant what a name resolves to', async () => {
+    for (const url of ['https://internal.example.com/', 'https://metadata.example.com/', 'https://mapped.example.com/', 'https://localhost/']) {
+      expect(await refusal(url)).not.toMatch(/\d+\.\d+\.\d+\.\d+|::|private|loopback|metadata \(|\(metadata\)/);
+    }
   });
 
   describe('with the local allowance', () => {
@@ -93,9 +115,9 @@ describe('vetTarget', () => {
     });
 
     it('still refuses every other private range, and http to public hosts', async () => {
-      expect(await refusal('http://10.0.0.1/hook', local)).toMatch(/private/);
-      expect(await refusal('https://169.254.169.254/', local)).toMatch(/metadata/);
-      expect(await refusal('http://internal.example.com/', local)).toMatch(/private/);
+      expect((await refused('http://10.0.0.1/hook', local)).detail).toMatch(/private/);
+      expect((await refused('https://169.254.169.254/', local)).detail).toMatch(/metadata/);
+      expect((await refused('http://internal.example.com/', local)).detail).toMatch(/private/);
       expect(await refusal('http://hooks.example.com/', local)).toBe('must be an https:// URL');
     });
   });
