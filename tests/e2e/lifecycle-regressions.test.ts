@@ -182,6 +182,8 @@ describe('issue 12: usage is billed by the plan in force, across the subscriptio
     const tenant = 'org-i12-to-annual';
     const { token } = await api.subscribe(tenant);
     await track(token, [apiCalls(30_000)]);
+    // A change takes effect at its instant: the usage came a minute before it.
+    await api.advanceTo(new Date(now().getTime() + MINUTE));
 
     const before = new Set((await invoicesOf(token)).map((i) => i.id));
     const changed = await updateSubscription(token, { billing_cycle: 'annual' });
@@ -319,6 +321,7 @@ describe('issue 12: usage is billed by the plan in force, across the subscriptio
     const { token } = await api.subscribe(tenant);
     const periodEnd = Date.parse((await currentSubscription(token)).current_period_end);
     await track(token, [apiCalls(11_000)]);
+    await api.advanceTo(new Date(now().getTime() + MINUTE));
 
     const canceled = await json<{ subscription: SubscriptionBody }>(
       await api.call('/subscriptions/cancel', { method: 'POST', token, json: { immediately: true } }),

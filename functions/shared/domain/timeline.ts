@@ -21,6 +21,11 @@ export interface PlanSegment {
   readonly anchor: string;
   /** Usage before this instant is trial usage: one period, never billed. */
   readonly trial_end: string | null;
+  /**
+   * When our own code wrote this segment (wall-clock ms, like a mirror's read time): a read of
+   * Stripe that started before then is older than the change and must not undo it.
+   */
+  readonly since?: number;
 }
 
 export type Timeline = readonly PlanSegment[];
@@ -86,7 +91,8 @@ const withEnd = (s: PlanSegment, end: string): PlanSegment => ({ ...s, end: ms(e
  * did not take, or a stale read being overtaken). An ended subscription closes its segment.
  * @example reconcile([], sub) // [{ start: sub.created_at, end: null, plan_id: sub.plan_id, ... }]
  */
-export const reconcile = (timeline: Timeline, sub: SubscriptionFacts, changeAt?: Date): PlanSegment[] => {
+export const reconcile = (timeline: Timeline, sub: SubscriptionFacts, changeAt?: Date, readAt?: number): PlanSegment[] => {
+  const olderThan = (s: PlanSegment): boolean => readAt !== undefined && s.since !== undefined && readAt < s.since;
   const segments = [...timeline];
   const own = segments.filter((s) => s.subscription_id === sub.id);
   const ended = !isLive(sub.status) ? (sub.ended_at ?? sub.current_period_end) : null;
@@ -101,7 +107,7 @@ export const reconcile = (timeline: Timeline, sub: SubscriptionFacts, changeAt?:
   const index = segments.lastIndexOf(last);
   if (last.end !== null) {
     // Closed by us (cancel now) or by Stripe. A live, newer read means the close did not happen.
-    if (ended || segments.some((s) => ms(s.start) >= endMs(last) && s.subscription_id !== sub.id)) return segments;
+    if (ended || olderThan(last) || segments.some((s) => ms(s.start) >= endMs(last) && s.subscription_id !== sub.id)) return segments;
     segments.push(segmentOf(sub, last.end));
     return segments;
   }
@@ -112,11 +118,11 @@ export const reconcile = (timeline: Timeline, sub: SubscriptionFacts, changeAt?:
       segments[index] = withEnd(current, iso(boundary));
       current = segmentOf(sub, iso(boundary));
       segments.push(current);
-    } else {
+    } else if (!olderThan(current)) {
       current = { ...current, plan_id: sub.plan_id, billing_cycle: sub.billing_cycle, anchor: sub.billing_cycle_anchor, trial_end: sub.trial_end };
       segments[index] = current;
     }
-  } else if (current.anchor !== sub.billing_cycle_anchor || current.trial_end !== sub.trial_end) {
+  } else if (!olderThan(current) && (current.anchor !== sub.billing_cycle_anchor || current.trial_end !== sub.trial_end)) {
     current = { ...current, anchor: sub.billing_cycle_anchor, trial_end: sub.trial_end };
     segments[index] = current;
   }
@@ -128,14 +134,19 @@ export const reconcile = (timeline: Timeline, sub: SubscriptionFacts, changeAt?:
  * Ends the open segment at `at` and, with a `next` plan, starts that plan there: what our code
  * does at the instant of an upgrade or an immediate cancel, before it asks Stripe.
  */
-export const cut = (timeline: Timeline, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): PlanSegment[] => {
+export const cut = (
+  timeline: Timeline,
+  at: Date,
+  next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null,
+  writtenAt: number,
+): PlanSegment[] => {
   const segments = [...timeline];
   const open = segments.findIndex((s) => s.end === null);
   const current = segments[open];
   if (!current) return segments;
   const boundary = at.toISOString();
-  segments[open] = withEnd(current, boundary);
-  if (next) segments.push({ ...current, ...next, start: boundary, end: null });
+  segments[open] = { ...withEnd(current, boundary), since: writtenAt };
+  if (next) segments.push({ ...current, ...next, start: boundary, end: null, since: writtenAt });
   return segments;
 };
 
@@ -144,8 +155,8 @@ export const cut = (timeline: Timeline, at: Date, next: Pick<PlanSegment, 'plan_
  * by what the mirror already knows is coming (a scheduled change, a cancel at period end), so
  * that usage after such a boundary is never billed by the old plan while a webhook is late.
  */
-export const effectiveTimeline = (timeline: Timeline, sub: SubscriptionFacts | null): PlanSegment[] => {
-  const segments = sub ? reconcile(timeline, sub) : [...timeline];
+export const effectiveTimeline = (timeline: Timeline, sub: (SubscriptionFacts & { readonly synced_at?: number }) | null): PlanSegment[] => {
+  const segments = sub ? reconcile(timeline, sub, undefined, sub.synced_at) : [...timeline];
   const open = segments.findIndex((s) => s.end === null);
   const current = segments[open];
   if (!sub || !current || current.subscription_id !== sub.id) return segments;
@@ -193,7 +204,13 @@ export const usagePeriodAt = (timeline: Timeline, at: Date): UsagePeriod => {
   const start = ms(segment.start);
   const end = endMs(segment);
   const trialEnd = segment.trial_end === null ? start : ms(segment.trial_end);
-  if (t < trialEnd) return { start: new Date(start), end: new Date(Math.min(trialEnd, end)), trial: true, segment };
+  if (t < trialEnd) {
+    // One trial period per subscription, whatever plan changes it saw.
+    const own = timeline.filter((s) => s.subscription_id === segment.subscription_id);
+    const first = Math.min(...own.map((s) => ms(s.start)));
+    const last = Math.max(...own.map(endMs));
+    return { start: new Date(first), end: new Date(Math.min(trialEnd, last)), trial: true, segment };
+  }
   const paidFrom = Math.max(start, trialEnd);
   const step = monthlyPeriodContaining(new Date(segment.anchor), at);
   return {

@@ -234,11 +234,12 @@ export class OverageBiller implements ChangeBilling {
         cutAt = new Date(open.start);
         return segments;
       }
-      return cut(segments, at, next);
+      return cut(segments, at, next, Date.now());
     });
     const timeline = effectiveTimeline(before, current);
     const running = usagePeriodAt(timeline, new Date(cutAt.getTime() - 1));
-    if (running.end.getTime() <= cutAt.getTime()) return;
+    // A trial is one period whatever plan changes it sees, and nothing in it is billed.
+    if (running.trial || running.end.getTime() <= cutAt.getTime()) return;
     const period = await this.deps.periods.closeEarly(
       {
         tenant_id: tenantId,
@@ -263,7 +264,7 @@ export class OverageBiller implements ChangeBilling {
    */
   private async carryLevels(tenantId: string, from: StoredPeriod, to: UsagePeriod, current: StoredSubscription): Promise<void> {
     const { usage } = this.deps;
-    const levels = await usage.lastLevels(tenantId, from.start);
+    const levels = await usage.levelsBefore(tenantId, from.start);
     if (Object.keys(levels).length === 0) return;
     const target = await usage.ensurePeriod({
       tenant_id: tenantId,

@@ -15,6 +15,8 @@ export interface StoredSubscription extends Subscription {
   readonly billing_cycle_anchor: string;
   /** When the subscription actually ended (Stripe's `ended_at`); null while it lives. */
   readonly ended_at: string | null;
+  /** When this copy was read from Stripe (wall-clock ms), as stored; absent on a copy not yet saved. */
+  readonly synced_at?: number;
 }
 
 /** What a save did: whether the copy was written, and the tenant's plan timeline around it. */
@@ -39,8 +41,8 @@ export class SubscriptionRepository {
   async get(tenantId: string, subscriptionId: string): Promise<StoredSubscription | null> {
     const item = await this.raw(tenantId, subscriptionId);
     if (!item) return null;
-    const { PK: _pk, SK: _sk, GSI2PK: _g1, GSI2SK: _g2, [FIELD.syncedAt]: _synced, ...sub } = item;
-    return sub as unknown as StoredSubscription;
+    const { PK: _pk, SK: _sk, GSI2PK: _g1, GSI2SK: _g2, [FIELD.syncedAt]: synced, ...sub } = item;
+    return { ...(sub as unknown as StoredSubscription), ...(typeof synced === 'number' ? { synced_at: synced } : {}) };
   }
 
   /**
@@ -57,7 +59,7 @@ export class SubscriptionRepository {
       const oldSynced = typeof old?.[FIELD.syncedAt] === 'number' ? (old[FIELD.syncedAt] as number) : null;
       if (oldSynced !== null && oldSynced > syncedAt.getTime()) return { written: false, timeline: null };
       const stored = await this.timelines.get(sub.tenant_id);
-      const after = reconcile(stored.segments, sub, options.changeAt);
+      const after = reconcile(stored.segments, sub, options.changeAt, syncedAt.getTime());
       const timelineChanged = JSON.stringify(after) !== JSON.stringify(stored.segments);
       const delta = counterDelta(old ? (old as unknown as StoredSubscription) : null, sub);
       const watch = subscriptionWatchIndex(sub.status, sub.tenant_id, sub.trial_end);

@@ -7,7 +7,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { emptyTally, mergeTallies, type Tally } from '../domain/metering';
-import { RESOURCES, type Resource } from '../domain/resources';
+import { GAUGES, RESOURCES, type Resource } from '../domain/resources';
 import type { TableRef } from './client';
 import {
   ATTR,
@@ -359,10 +359,32 @@ export class UsageRepository {
     }
   }
 
-  /** The latest reported level of each gauge in a period (what an upgrade carries over). */
-  async lastLevels(tenantId: string, periodStart: string): Promise<GaugeLevels> {
+  /**
+   * The latest reported level of each gauge up to and including a period (what an upgrade
+   * carries over): the tenant's buckets read newest first until every gauge has one, or after
+   * `maxBuckets` days of history.
+   */
+  async levelsBefore(tenantId: string, lastPeriodStart: string, maxBuckets = 400): Promise<GaugeLevels> {
     let levels: GaugeLevels = {};
-    for (const item of await this.periodItems(tenantId, periodStart)) levels = latestLevels(levels, levelsOf(item));
+    let read = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new ExactQueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':from': usageBucketRange('', '').start, ':to': `${usageBucketPrefix(lastPeriodStart)}\uffff` },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 100,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) levels = latestLevels(levels, levelsOf(item));
+      read += out.Items?.length ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start && read < maxBuckets && GAUGES.some((g) => levels[g] === undefined));
     return levels;
   }
 

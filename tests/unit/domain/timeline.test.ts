@@ -57,8 +57,8 @@ describe('reconcile', () => {
 
   it('corrects the plan in place when no later boundary explains the difference (an upgrade Stripe did not take)', () => {
     const at = d('2027-01-20T00:00:00Z');
-    const cutToBusiness = cut(reconcile([], sub()), at, { plan_id: 'business', billing_cycle: 'monthly', anchor: iso('2027-01-10T00:00:00Z') });
-    const after = reconcile(cutToBusiness, sub());
+    const cutToBusiness = cut(reconcile([], sub()), at, { plan_id: 'business', billing_cycle: 'monthly', anchor: iso('2027-01-10T00:00:00Z') }, 1_000);
+    const after = reconcile(cutToBusiness, sub(), undefined, 2_000);
     expect(plans(after)).toEqual([
       ['starter', iso('2027-01-10T00:00:00Z'), at.toISOString()],
       ['starter', at.toISOString(), null],
@@ -71,16 +71,24 @@ describe('reconcile', () => {
   });
 
   it('keeps our own immediate cancel when Stripe reports the end a moment later', () => {
-    const closed = cut(reconcile([], sub()), d('2027-01-25T00:00:01Z'), null);
+    const closed = cut(reconcile([], sub()), d('2027-01-25T00:00:01Z'), null, 1_000);
     expect(reconcile(closed, sub({ status: 'canceled', ended_at: iso('2027-01-25T00:00:00Z') }))).toEqual(closed);
   });
 
   it('reopens a segment we closed when a newer read shows the subscription alive (a cancel Stripe refused)', () => {
-    const closed = cut(reconcile([], sub()), d('2027-01-25T00:00:00Z'), null);
-    expect(plans(reconcile(closed, sub()))).toEqual([
+    const closed = cut(reconcile([], sub()), d('2027-01-25T00:00:00Z'), null, 1_000);
+    expect(plans(reconcile(closed, sub(), undefined, 2_000))).toEqual([
       ['starter', iso('2027-01-10T00:00:00Z'), iso('2027-01-25T00:00:00Z')],
       ['starter', iso('2027-01-25T00:00:00Z'), null],
     ]);
+  });
+
+  it('never lets a read of Stripe older than our change undo it (a webhook re-read racing an upgrade)', () => {
+    const at = d('2027-01-20T00:00:00Z');
+    const upgraded = cut(reconcile([], sub()), at, { plan_id: 'business', billing_cycle: 'annual', anchor: at.toISOString() }, 5_000);
+    expect(reconcile(upgraded, sub(), undefined, 4_999)).toEqual(upgraded);
+    const closed = cut(reconcile([], sub()), at, null, 5_000);
+    expect(reconcile(closed, sub(), undefined, 4_999)).toEqual(closed);
   });
 
   it('ends an earlier subscription where the next one starts', () => {
@@ -114,6 +122,15 @@ describe('usagePeriodAt', () => {
   it('is the trial, one period, never billable', () => {
     const p = usagePeriodAt(reconcile([], trialing), d('2027-01-20T00:00:00Z'));
     expect([p.start, p.end, p.trial, isBillable(p)]).toEqual([d('2027-01-10T00:00:00Z'), d('2027-01-24T00:00:00Z'), true, false]);
+  });
+
+  it('keeps one trial period across an upgrade during the trial', () => {
+    const at = d('2027-01-15T00:00:00Z');
+    const timeline = cut(reconcile([], trialing), at, { plan_id: 'business', billing_cycle: 'monthly', anchor: trialing.billing_cycle_anchor }, 1);
+    const before = usagePeriodAt(timeline, d('2027-01-12T00:00:00Z'));
+    const after = usagePeriodAt(timeline, d('2027-01-20T00:00:00Z'));
+    expect([after.start, after.end, after.trial]).toEqual([before.start, before.end, true]);
+    expect([before.start, before.end]).toEqual([d('2027-01-10T00:00:00Z'), d('2027-01-24T00:00:00Z')]);
   });
 
   it('steps monthly from the anchor after the trial', () => {
