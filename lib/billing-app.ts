@@ -1,12 +1,14 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BillingStack, type BillingStackProps } from './billing-stack';
+import { ControlTowerChecks } from './control-tower';
 
 /**
- * The CDK app: the billing stack, checked by cdk-nag's AWS Solutions pack. cdk-nag 3 is a
- * validation plugin rather than an Aspect; it runs after synthesis on the whole app, and any
- * finding not acknowledged (with a reason, at its construct) fails synthesis. Shared by
- * `bin/app.ts` and the infrastructure tests so both check the same thing.
+ * The CDK app: the billing stack, checked by cdk-nag's AWS Solutions pack and by AWS Control
+ * Tower's proactive controls (cfn-guard). Both are validation plugins: they run after
+ * synthesis on the whole app, and any finding not acknowledged (with a reason, at its
+ * construct) fails synthesis. Shared by `bin/app.ts` and the infrastructure tests so both
+ * check the same thing.
  */
 export const createBillingApp = (
   appProps?: AppProps,
@@ -17,6 +19,6 @@ export const createBillingApp = (
     description: 'SecureNet Billing: HTTP API, Lambdas, DynamoDB table, identity',
     ...stackProps,
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ControlTowerChecks());
   return { app, stack };
 };

@@ -5,11 +5,13 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import { CfnUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AlarmNotifications } from './constructs/alarm-notifications';
 import { BillingApi } from './constructs/billing-api';
 import { BillingFunction } from './constructs/billing-function';
 import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer } from './constructs/billing-identity';
 import { BillingTable } from './constructs/billing-table';
 import { OperationsDashboard } from './constructs/operations-dashboard';
+import { OperationsKey } from './constructs/operations-key';
 import { QueueConsumer } from './constructs/usage-pipeline';
 import { WebSite } from './constructs/web-site';
 import { queues, schedules } from './queues';
@@ -63,8 +65,12 @@ export class BillingStack extends Stack {
   readonly webhookSecretsKey: Secret;
   /** The billing web page: bucket, CloudFront distribution, deployment and config. */
   readonly web: WebSite;
-  /** Every alarm the stack raises, for whoever wires notifications. */
+  /** Every alarm the stack raises; each notifies `alarmNotifications.topic`. */
   readonly alarms: readonly Alarm[];
+  /** Encrypts every log group and the alarm topic. */
+  readonly operationsKey: OperationsKey;
+  /** Where every alarm goes when it fires and when it clears. */
+  readonly alarmNotifications: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
     super(scope, id, props);
@@ -72,6 +78,8 @@ export class BillingStack extends Stack {
     const routeTable = props.routeTable ?? defaultRouteTable;
 
     this.table = new BillingTable(this, 'Table');
+    this.operationsKey = new OperationsKey(this, 'OperationsKey');
+    const logKey = this.operationsKey.key;
     this.identity = new BillingIdentity(this, 'Identity', {
       external: externalIssuer(config),
       callbackUrls: config.authCallbackUrls,
@@ -100,6 +108,7 @@ export class BillingStack extends Stack {
     this.webhooks = new QueueConsumer(this, 'Webhooks', {
       definition: queues.webhooks,
       table: this.table,
+      logKey,
       environment: { ...claimEnvironment(this.identity.claims), ...webhookKeyEnvironment },
     });
     this.webhookSecretsKey.grantRead(this.webhooks.consumer.handler);
@@ -109,6 +118,7 @@ export class BillingStack extends Stack {
     this.usage = new QueueConsumer(this, 'Usage', {
       definition: queues.usage,
       table: this.table,
+      logKey,
       environment: claimEnvironment(this.identity.claims),
     });
 
@@ -116,6 +126,7 @@ export class BillingStack extends Stack {
     this.overage = new QueueConsumer(this, 'Overage', {
       definition: queues.overage,
       table: this.table,
+      logKey,
       environment: claimEnvironment(this.identity.claims),
       maxConcurrency: config.overageWorkerConcurrency,
     });
@@ -126,6 +137,7 @@ export class BillingStack extends Stack {
     this.overagePlanner = new BillingFunction(this, 'OveragePlanner', {
       entry: schedules.overagePlanner.entry,
       description: schedules.overagePlanner.description,
+      logKey,
       timeoutSeconds: 300,
       environment: claimEnvironment(this.identity.claims),
     });
@@ -142,6 +154,7 @@ export class BillingStack extends Stack {
       const fn = new BillingFunction(this, `${name}-function`, {
         entry: group.entry,
         description: group.description,
+        logKey,
         memoryMb: group.memoryMb,
         timeoutSeconds: group.timeoutSeconds,
         environment: { ...claimEnvironment(this.identity.claims), ...(group.webhookSecrets ? webhookKeyEnvironment : {}) },
@@ -159,7 +172,13 @@ export class BillingStack extends Stack {
     this.functions = functions;
 
     // The billing page: its origin may call the API (CORS) and receive Cognito's sign-in code.
-    this.web = new WebSite(this, 'Web', { sourceDir: join(REPO_ROOT, 'web') });
+    this.web = new WebSite(this, 'Web', {
+      sourceDir: join(REPO_ROOT, 'web'),
+      logKey,
+      ...(config.webDomainName && config.webCertificateArn
+        ? { domain: { domainName: config.webDomainName, certificateArn: config.webCertificateArn } }
+        : {}),
+    });
     const appClient = this.identity.userPoolClient?.node.defaultChild;
     if (appClient instanceof CfnUserPoolClient) {
       appClient.callbackUrLs = [...config.authCallbackUrls, this.web.callbackUrl];
@@ -171,6 +190,7 @@ export class BillingStack extends Stack {
       authorizer: this.identity.authorizer,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
       corsOrigins: [...config.corsOrigins, this.web.url],
+      logKey,
     });
     this.web.deploy({
       apiUrl: this.api.url,
@@ -204,6 +224,11 @@ export class BillingStack extends Stack {
       ...this.webhooks.alarms,
       this.overagePlanner.errorsAlarm,
     ];
+    this.alarmNotifications = new AlarmNotifications(this, 'Alarms', {
+      key: logKey,
+      ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
+    });
+    this.alarmNotifications.notifyOn(this.alarms);
 
     new OperationsDashboard(this, 'Operations', {
       apiId: this.api.httpApi.apiId,
@@ -221,6 +246,7 @@ export class BillingStack extends Stack {
     new CfnOutput(this, 'WebUrl', { value: this.web.url, description: 'The billing web page' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StripeSecretArn', { value: this.stripeSecret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmNotifications.topic.topicArn, description: 'Every alarm notifies this topic' });
     if (this.identity.userPool && this.identity.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });

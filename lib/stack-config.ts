@@ -39,6 +39,17 @@ const contextSchema = z
       .string()
       .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens')
       .optional(),
+    /** Subscribed by e-mail to the alarm topic (AWS asks it to confirm); none leaves the topic to other integrations. */
+    alarmEmail: z.email().optional(),
+    /** The billing page on a domain of your own, with its ACM certificate, which CloudFront needs in us-east-1. */
+    webDomainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lowercase host name such as billing.example.com')
+      .optional(),
+    webCertificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'an ACM certificate ARN in us-east-1 (CloudFront takes certificates from there only)')
+      .optional(),
   })
   .superRefine((ctx, issues) => {
     if ((ctx.oidcIssuer === undefined) !== (ctx.oidcAudience === undefined)) {
@@ -51,6 +62,9 @@ const contextSchema = z
         path: ['tenantClaim'],
         message: 'tenantClaim, groupsClaim and adminGroup apply only to an external OIDC issuer',
       });
+    }
+    if ((ctx.webDomainName === undefined) !== (ctx.webCertificateArn === undefined)) {
+      issues.addIssue({ code: 'custom', path: ['webCertificateArn'], message: 'webDomainName and webCertificateArn go together' });
     }
     if (ctx.throttleBurstLimit < ctx.throttleRateLimit) {
       issues.addIssue({ code: 'custom', path: ['throttleBurstLimit'], message: 'must be at least throttleRateLimit' });

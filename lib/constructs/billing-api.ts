@@ -12,9 +12,11 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeControl } from '../control-tower';
 import { API_PREFIX, type Route, type RouteAuth, routeKey } from '../routes';
 
 export interface BillingApiProps {
@@ -27,11 +29,13 @@ export interface BillingApiProps {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Browser origins allowed to call the API; none means no CORS answer at all. */
   readonly corsOrigins: readonly string[];
+  /** Encrypts the access logs (`OperationsKey`). */
+  readonly logKey: IKey;
 }
 
 /**
- * Which routes go without a JWT, and why; the reason acknowledges cdk-nag's APIG4 finding on
- * that route. A new kind of auth in lib/routes.ts does not compile until it is decided here.
+ * Which routes go without a JWT, and why; the reason acknowledges cdk-nag's APIG4 and Control
+ * Tower's CT.APIGATEWAY.PR.5 findings on that route. A new kind of auth in lib/routes.ts does not compile until it is decided here.
  */
 const withoutJwt: Record<RouteAuth, string | null> = {
   tenant: null,
@@ -90,7 +94,12 @@ export class BillingApi extends Construct {
     });
 
     // Six months: longer than Stripe's 120-day dispute window, so a contested charge can be traced.
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.SIX_MONTHS });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.SIX_MONTHS, encryptionKey: props.logKey });
+    acknowledgeControl(
+      this.accessLogs,
+      'CT.CLOUDWATCH.PR.2',
+      "Access logs hold client IP addresses; six months outlasts Stripe's 120-day dispute window, the longest any billing question needs them.",
+    );
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -121,9 +130,16 @@ export class BillingApi extends Construct {
       });
       if (reason !== null) {
         Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: `${routeKey(route)} is ${reason}` });
+        acknowledgeControl(httpRoute, 'CT.APIGATEWAY.PR.5', `${routeKey(route)} is ${reason}`);
       }
       return httpRoute;
     });
+    // The integrations' invoke permissions (CT.LAMBDA.PR.2), acknowledged for this API only.
+    acknowledgeControl(
+      this,
+      'CT.LAMBDA.PR.2',
+      "Each permission names the apigateway.amazonaws.com principal and a SourceArn of this API's own route (execute-api:<region>:<account>:<api-id>/*/*/<path>); the rule accepts only a literal or a plain Ref there, not the Fn::Join that names the account and the API id.",
+    );
   }
 
   /** Where the route table's paths start, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/api/billing`. */

@@ -1,6 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +11,7 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAMBDA_BUNDLING } from '../bundling';
+import { acknowledgeControl } from '../control-tower';
 import type { BillingTable, DataAccess } from './billing-table';
 
 /** Entries in the route table are relative to the repository root. */
@@ -19,6 +21,8 @@ export interface BillingFunctionProps {
   /** Source file exporting `handler`, relative to the repository root. */
   readonly entry: string;
   readonly description: string;
+  /** Encrypts the function's log group (`OperationsKey`). */
+  readonly logKey: IKey;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
   /** Merged into the construct's own variables; a key may not be set twice. */
@@ -27,7 +31,7 @@ export interface BillingFunctionProps {
 
 /**
  * Every Lambda of the service, built one way: Node 22 on arm64, bundled locally by esbuild as
- * ESM, X-Ray tracing, its own log group, a role that starts with nothing but log writes, and an
+ * ESM, X-Ray tracing, its own KMS-encrypted log group, a role that starts with nothing but log writes, and an
  * alarm on errors. Permissions are added with `bind*` methods that also set the variable the
  * code reads, so a function cannot get a table name without the grant or the other way round.
  */
@@ -39,7 +43,12 @@ export class BillingFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BillingFunctionProps) {
     super(scope, id);
-    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, encryptionKey: props.logKey });
+    acknowledgeControl(
+      this.logGroup,
+      'CT.CLOUDWATCH.PR.2',
+      'Function logs carry tenant and user ids and serve debugging; a month keeps them no longer than that needs. What billing must keep lives in the table (billing events, invoices) and the API access logs.',
+    );
 
     // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to
     // every log group in the account, this one only to the function's own.
@@ -77,6 +86,11 @@ export class BillingFunction extends Construct {
       reason:
         'Added by active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions. Table and log grants name their resources.',
     });
+    acknowledgeControl(
+      this.handler,
+      'CT.LAMBDA.PR.3',
+      'The functions reach only AWS APIs (DynamoDB, SQS, Secrets Manager, X-Ray) and Stripe on the internet; no private resource needs a VPC, and one would add NAT gateways for Stripe.',
+    );
     Validations.of(this.handler).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'Pinned to nodejs22.x, the Node line the code, its esbuild target and the local runner are tested on; move deliberately.',

@@ -1,7 +1,8 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueDefinition } from '../queues';
 import { BillingFunction } from './billing-function';
@@ -10,6 +11,8 @@ import type { BillingTable } from './billing-table';
 export interface QueueConsumerProps {
   readonly definition: QueueDefinition;
   readonly table: BillingTable;
+  /** Encrypts the consumer's log group. */
+  readonly logKey: IKey;
   readonly environment?: Readonly<Record<string, string>>;
   /** Most consumer invocations at once (the event source mapping's maximum concurrency). */
   readonly maxConcurrency?: number;
@@ -33,6 +36,9 @@ export class QueueConsumer extends Construct {
       retentionPeriod: Duration.seconds(def.deadLetterRetentionSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // Marks it as a dead-letter queue (Control Tower's CT.SQS.PR.1). Naming its source queue
+      // (byQueue) is not possible: the source queue's redrive policy already names this one.
+      redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
@@ -49,6 +55,7 @@ export class QueueConsumer extends Construct {
     this.consumer = new BillingFunction(this, 'Consumer', {
       entry: def.consumer.entry,
       description: def.consumer.description,
+      logKey: props.logKey,
       // Lambda must finish well inside the visibility timeout, or SQS redelivers mid-run.
       timeoutSeconds: Math.floor(def.visibilityTimeoutSeconds / 6),
       ...(props.environment ? { environment: props.environment } : {}),

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { AssetHashType, DefaultStackSynthesizer, DockerImage, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CachePolicy,
@@ -10,15 +11,19 @@ import {
   HeadersReferrerPolicy,
   HttpVersion,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  SSLMethod,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { SingletonFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source, type ISource } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { acknowledgeControl } from '../control-tower';
 
 /** What the page reads from `/config.json` (see `web/src/config.ts`). */
 export interface WebConfig {
@@ -29,9 +34,19 @@ export interface WebConfig {
   readonly clientId?: string;
 }
 
+/** A domain of the operator's own for the page, with its ACM certificate (in us-east-1). */
+export interface WebDomain {
+  readonly domainName: string;
+  readonly certificateArn: string;
+}
+
 export interface WebSiteProps {
   /** The page's sources (`web/`, with its `vite.config.ts`); built at synth time. */
   readonly sourceDir: string;
+  /** Encrypts the deployment's log group (`OperationsKey`). */
+  readonly logKey: IKey;
+  /** Served on this domain with TLSv1.2_2021 and SNI; else on `*.cloudfront.net`. */
+  readonly domain?: WebDomain;
 }
 
 /** Where the hosted UI sends the browser back to; the page handles it (SPA fallback). */
@@ -76,9 +91,9 @@ const contentSecurityPolicy = (region: string): string =>
   ].join('; ');
 
 /**
- * The billing web page (SPEC section 9): a private S3 bucket behind CloudFront with origin
- * access control, the SPA fallback to `index.html`, security headers, and a deployment of
- * the Vite build plus a generated `config.json`. Built in two steps so the API can allow
+ * The billing web page (SPEC section 9): a private, versioned S3 bucket behind CloudFront with
+ * origin access control, the SPA fallback to `index.html`, security headers, and a deployment
+ * of the Vite build plus a generated `config.json`. Built in two steps so the API can allow
  * this site's origin in CORS before the site's config names the API: construct, read
  * `url`, then `deploy(config)`.
  */
@@ -87,10 +102,14 @@ export class WebSite extends Construct {
   readonly logBucket: Bucket;
   readonly distribution: Distribution;
   private readonly sourceDir: string;
+  private readonly logKey: IKey;
+  private readonly domainName: string | undefined;
 
   constructor(scope: Construct, id: string, props: WebSiteProps) {
     super(scope, id);
     this.sourceDir = resolve(props.sourceDir);
+    this.logKey = props.logKey;
+    this.domainName = props.domain?.domainName;
 
     // CloudFront standard logs need ACLs on their bucket; nothing else is written here.
     this.logBucket = new Bucket(this, 'AccessLogs', {
@@ -98,12 +117,19 @@ export class WebSite extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(180) }],
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(180), noncurrentVersionExpiration: Duration.days(30) }],
     });
     Validations.of(this.logBucket).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
       reason: 'This is the access-log bucket of the web site; logging its own access would log the log writes.',
     });
+    acknowledgeControl(this.logBucket, 'CT.S3.PR.2', 'This is the access-log bucket of the web site; logging its own access would log the log writes.');
+    acknowledgeControl(
+      this.logBucket,
+      'CT.S3.PR.10',
+      'S3 server access logs can be delivered only to a bucket encrypted with SSE-S3, not SSE-KMS; the logs are encrypted at rest with S3-managed keys.',
+    );
 
     this.bucket = new Bucket(this, 'Site', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -112,7 +138,27 @@ export class WebSite extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 's3/',
+      // A deploy replaces and prunes the page's files: the previous page stays restorable a month.
+      versioned: true,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
+    acknowledgeControl(
+      this.bucket,
+      'CT.S3.PR.10',
+      'The bucket holds the built page, the same bytes CloudFront serves to anyone; SSE-S3 encrypts it at rest, and a KMS key would guard nothing secret while tying the key policy to the distribution.',
+    );
+    for (const bucket of [this.bucket, this.logBucket]) {
+      acknowledgeControl(
+        bucket,
+        'CT.S3.PR.4',
+        'Nothing reacts to objects here: the page is written only by the deployment and read only by CloudFront, logs only by AWS log delivery; both are in the server access logs and CloudTrail.',
+      );
+      acknowledgeControl(
+        bucket,
+        'CT.S3.PR.9',
+        'Object Lock would stop deploys from pruning old page files and lifecycle rules from expiring logs; the page is rebuilt from git, old versions are kept 30 days by versioning.',
+      );
+    }
 
     const security = {
       contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(Stack.of(this).region), override: true },
@@ -161,6 +207,14 @@ export class WebSite extends Construct {
       enableLogging: true,
       logBucket: this.logBucket,
       logFilePrefix: 'cloudfront/',
+      ...(props.domain
+        ? {
+            domainNames: [props.domain.domainName],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+            sslSupportMethod: SSLMethod.SNI,
+          }
+        : {}),
     });
     const acknowledge = (rule: string, reason: string) =>
       Validations.of(this.distribution).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
@@ -169,15 +223,25 @@ export class WebSite extends Construct {
       'CFR2',
       'The distribution serves only static files from a private bucket (no origin logic to attack); the API has its own throttling and per-tenant limits.',
     );
-    acknowledge(
-      'CFR4',
-      "Served on CloudFront's default *.cloudfront.net certificate, whose TLS policy CloudFront sets; a custom domain with its own certificate and TLSv1.2_2021 is an operator choice.",
+    acknowledgeControl(
+      this.distribution,
+      'CT.CLOUDFRONT.PR.4',
+      'One origin: the bucket, in the stack\'s region. Failover would need a replicated bucket in a second region for a page that is rebuilt from git on every deploy; CloudFront serves cached copies meanwhile.',
     );
+    if (!props.domain) {
+      // Without a domain of its own, CloudFront's certificate and its TLSv1 policy are all there is.
+      const noDomain =
+        "Served on CloudFront's default *.cloudfront.net certificate, whose TLS policy only CloudFront sets; give the context webDomainName and webCertificateArn to serve on your own domain with TLSv1.2_2021 and SNI.";
+      acknowledge('CFR4', noDomain);
+      for (const control of ['CT.CLOUDFRONT.PR.6', 'CT.CLOUDFRONT.PR.7', 'CT.CLOUDFRONT.PR.9'] as const) {
+        acknowledgeControl(this.distribution, control, noDomain);
+      }
+    }
   }
 
-  /** `https://<id>.cloudfront.net`: the page's origin, for the API's CORS rule. */
+  /** `https://<domain>`, the operator's or `<id>.cloudfront.net`: the page's origin, for the API's CORS rule. */
   get url(): string {
-    return `https://${this.distribution.distributionDomainName}`;
+    return `https://${this.domainName ?? this.distribution.distributionDomainName}`;
   }
 
   /** Where Cognito's hosted UI returns to after sign-in. */
@@ -213,7 +277,8 @@ export class WebSite extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: 'Copies the billing page into its bucket at deploy time',
     });
-    const logGroup = new LogGroup(this, 'DeploymentLogs', { retention: RetentionDays.ONE_MONTH });
+    const logGroup = new LogGroup(this, 'DeploymentLogs', { retention: RetentionDays.ONE_MONTH, encryptionKey: this.logKey });
+    acknowledgeControl(logGroup, 'CT.CLOUDWATCH.PR.2', 'It logs only the copy function, which runs at deploy time; a month covers looking into a failed deploy.');
     logGroup.grantWrite(role);
     const deployment = new BucketDeployment(this, 'Deployment', {
       sources: [page, settings],
@@ -245,10 +310,12 @@ export class WebSite extends Construct {
     }
     // The copy function is a singleton at stack level, outside this construct.
     const handler = deployment.node.findChild('CustomResourceHandler') as SingletonFunction;
-    Validations.of(stack.node.findChild(handler.constructName)).acknowledge({
+    const copyFunction = stack.node.findChild(handler.constructName);
+    Validations.of(copyFunction).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: "The runtime of CDK's BucketDeployment copy function is chosen by aws-cdk-lib and moves with it; it runs only during deploys.",
     });
+    acknowledgeControl(copyFunction, 'CT.LAMBDA.PR.3', "CDK's BucketDeployment copy function talks only to S3 and CloudFormation, at deploy time; it has no private resource to reach.");
     return deployment;
   }
 }

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { authConfig, rateLimitConfig } from '../config';
 import { table } from '../store/client';
-import { RateLimiter } from '../store/rate-limits';
+import { RateLimiter, type RateLimit } from '../store/rate-limits';
 import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedMediaType } from '../errors';
 import { logger } from '../logger';
 import { findRouteByKey, type Route, type RouteTable } from '../../../lib/routes';
@@ -78,6 +78,22 @@ export const authorizeRoute = (table: RouteTable): ApiMiddleware => ({
 
 let limiter: RateLimiter | undefined;
 
+const requestLimit = (): RateLimit => {
+  const perMinute = rateLimitConfig().RATE_LIMIT_REQUESTS_PER_MINUTE;
+  return { what: 'requests', limit: perMinute, windowSeconds: 60, description: `${perMinute} requests per minute` };
+};
+
+/** The per-second rate, counted over one-minute windows so leases amortize over steady traffic. */
+const recordLimit = (): RateLimit => {
+  const perSecond = rateLimitConfig().RATE_LIMIT_RECORDS_PER_SECOND;
+  return {
+    what: 'records',
+    limit: perSecond * 60,
+    windowSeconds: 60,
+    description: `${perSecond} usage records per second, counted per minute (${perSecond * 60} a minute)`,
+  };
+};
+
 /**
  * The per-tenant request limit (429 with Retry-After), on tenant routes of functions that
  * have the table. Stage throttling in API Gateway limits the API as a whole.
@@ -87,17 +103,14 @@ export const tenantRateLimit = (): ApiMiddleware => ({
     const tenantId = request.context.principal?.tenantId;
     if (request.context.route?.auth !== 'tenant' || !tenantId || !process.env.TABLE_NAME) return;
     limiter ??= new RateLimiter(table());
-    await limiter.consume(tenantId, 'requests', rateLimitConfig().RATE_LIMIT_REQUESTS_PER_MINUTE, 60);
+    await limiter.consume(tenantId, requestLimit());
   },
 });
 
-/**
- * The usage-records limit of `POST /usage/track`, counted in records, not requests: the
- * per-second rate over one-minute windows, so leases amortize over a tenant's steady traffic.
- */
+/** The usage-records limit of `POST /usage/track`, counted in records, not requests. */
 export const consumeRecords = async (tenantId: string, records: number): Promise<void> => {
   limiter ??= new RateLimiter(table());
-  await limiter.consume(tenantId, 'records', rateLimitConfig().RATE_LIMIT_RECORDS_PER_SECOND * 60, 60, records);
+  await limiter.consume(tenantId, recordLimit(), records);
 };
 
 /** The largest JSON body accepted (usage batches of 1,000 records fit well inside). */

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnParameter, CfnResource } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -20,6 +21,7 @@ import {
   statementsOf,
   type Synthesized,
   synth,
+  validationReport,
 } from './synth';
 
 /** The logical id of the one resource of `type` whose id matches `pattern`. */
@@ -178,6 +180,89 @@ describe('BillingStack', () => {
         Threshold: 1,
       });
       expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }))).toHaveLength(groups);
+    });
+
+    it('notifies the alarm topic from every alarm, the refused-overage one included, when it fires and when it clears', () => {
+      const topicId = resourceIdMatching(template, 'AWS::SNS::Topic', /^AlarmsTopic[0-9A-F]{8}$/);
+      const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(synthesized.stack.alarms.length);
+      expect(alarms.map(([id]) => id)).toContainEqual(expect.stringMatching(/^OverageRefusedAlarm/));
+      for (const [id, alarm] of alarms) {
+        expect(alarm, id).toMatchObject({ Properties: { AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] } });
+        expect(alarm, id).not.toMatchObject({ Properties: { ActionsEnabled: false } });
+      }
+      template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+    });
+
+    it('encrypts the alarm topic with the operations key, refuses plain HTTP to it, and subscribes no one unless told', () => {
+      const keyId = resourceIdMatching(template, 'AWS::KMS::Key', /^OperationsKey/);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('encrypts every log group with the one operations key, which CloudWatch Logs may use only for this account and region', () => {
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      const keyId = resourceIdMatching(template, 'AWS::KMS::Key', /^OperationsKey/);
+      const logGroups = Object.entries(template.findResources('AWS::Logs::LogGroup'));
+      // Each function's, the API's access logs and the web deployment's.
+      expect(logGroups).toHaveLength(functionCount + 2);
+      for (const [id, group] of logGroups) expect(group, id).toMatchObject({ Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } } });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
+              Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+            }),
+            Match.objectLike({ Sid: 'CloudWatchAlarmsPublishToTheEncryptedTopic', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+            Match.objectLike({ Effect: 'Deny', Action: 'kms:CreateGrant' }),
+          ]),
+        },
+      });
+    });
+
+    it('gives every queue a dead-letter queue and marks each dead-letter queue as one', () => {
+      const all = Object.values(template.findResources('AWS::SQS::Queue')).map((q) => JSON.stringify(q));
+      expect(all).toHaveLength(2 * Object.keys(queues).length);
+      expect(all.filter((q) => q.includes('"deadLetterTargetArn"'))).toHaveLength(Object.keys(queues).length);
+      expect(all.filter((q) => q.includes('"RedriveAllowPolicy":{"redrivePermission":"allowAll"}'))).toHaveLength(Object.keys(queues).length);
+    });
+
+    it('runs AWS Control Tower\'s proactive controls, which find nothing unacknowledged', () => {
+      const tower = validationReport(synthesized).pluginReports.find((p) => p.pluginName === 'ControlTower');
+      expect(tower?.conclusion).toBe('success');
+      expect(tower?.violations).toEqual([]);
+      expect(new Set(tower?.suppressedViolations.map((v) => v.ruleName))).toEqual(
+        new Set([
+          'api_gw_v2_authorization_type_configured_check',
+          'cloudwatch_log_group_retention_period_check',
+          'lambda_function_public_access_prohibited_check',
+          'lambda_inside_vpc_check',
+          'cloudfront_origin_failover_enabled_check',
+          'cloudfront_custom_ssl_certificate_check',
+          'cloudfront_sni_enabled_check',
+          'cloudfront_security_policy_check',
+          's3_bucket_logging_enabled_check',
+          's3_event_notifications_enabled_check',
+          's3_bucket_object_lock_enabled_check',
+          's3_bucket_default_encryption_kms_check',
+        ]),
+      );
+    });
+
+    it('names its route in the SourceArn of every API invoke permission (what CT.LAMBDA.PR.2 cannot read)', () => {
+      const apiId = resourceIdMatching(template, 'AWS::ApiGatewayV2::Api', /HttpApi/);
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'apigateway.amazonaws.com' } }));
+      expect(permissions).toHaveLength(routeTable.routes.length);
+      for (const permission of permissions) {
+        const sourceArn = JSON.stringify((permission as { Properties: { SourceArn: unknown } }).Properties.SourceArn);
+        expect(sourceArn).toContain(`{"Ref":"${apiId}"}`);
+        expect(sourceArn).toMatch(/\/\*\/\*\/api\/billing\//);
+      }
     });
 
     it('lets exactly the function groups that need Stripe read the Stripe secret, and tells them its ARN', () => {
@@ -498,6 +583,10 @@ describe('BillingStack', () => {
       [{ throttleRateLimit: '500' }, /throttleBurstLimit: must be at least throttleRateLimit/],
       [{ throttleRateLimit: 'lots' }, /throttleRateLimit/],
       [{ corsOrigins: 'https://app.example.com/path' }, /corsOrigins/],
+      [{ alarmEmail: 'ops-at-example.com' }, /alarmEmail/],
+      [{ webDomainName: 'billing.example.com' }, /webDomainName and webCertificateArn go together/],
+      [{ webDomainName: 'billing.example.com', webCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b' }, /us-east-1/],
+      [{ webDomainName: 'https://billing.example.com', webCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b' }, /webDomainName/],
     ])('rejects %j with a clear error', (context, message) => {
       expect(() => synth({ context })).toThrow(message);
     });
@@ -520,6 +609,12 @@ describe('BillingStack', () => {
       const { app, stack } = billingApp();
       new Secret(stack, 'Unrotated');
       expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
+    });
+
+    it('fails synthesis on a Control Tower finding nobody acknowledged', () => {
+      const { app, stack } = billingApp();
+      new Alarm(stack, 'Silent', { metric: new Metric({ namespace: 'X', metricName: 'Y', period: Duration.minutes(5) }), threshold: 1, evaluationPeriods: 1 });
+      expect(() => app.synth()).toThrow(/CT\.CLOUDWATCH\.PR\.1/);
     });
   });
 
@@ -550,6 +645,23 @@ describe('BillingStack', () => {
             Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           ]),
         },
+      });
+    });
+
+    it('versions both buckets, keeping replaced page files and expired logs 30 days', () => {
+      const buckets = Object.values(template.findResources('AWS::S3::Bucket')).map((b) => (b as { Properties: Record<string, unknown> }).Properties);
+      expect(buckets).toHaveLength(2);
+      for (const bucket of buckets) {
+        expect(bucket).toMatchObject({
+          VersioningConfiguration: { Status: 'Enabled' },
+          LifecycleConfiguration: { Rules: [expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })] },
+        });
+      }
+    });
+
+    it('serves on CloudFront\'s own certificate when no domain is given', () => {
+      template.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({ Aliases: Match.absent(), ViewerCertificate: Match.absent() }),
       });
     });
 
@@ -631,6 +743,45 @@ describe('BillingStack', () => {
     });
 
     it('passes cdk-nag AWS Solutions and CDK warns of nothing', () => {
+      expectCleanSynthesis(synthesized);
+    });
+  });
+
+  describe('with the page on a domain of its own and an alarm e-mail in context', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    let synthesized: Synthesized;
+    let template: Template;
+    beforeAll(() => {
+      synthesized = synth({ context: { webDomainName: 'billing.example.com', webCertificateArn: certificateArn, alarmEmail: 'ops@example.com' } });
+      template = synthesized.template;
+    });
+
+    it('serves the page on that domain with its certificate, TLSv1.2_2021 at least and SNI', () => {
+      template.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          Aliases: ['billing.example.com'],
+          ViewerCertificate: { AcmCertificateArn: certificateArn, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+        }),
+      });
+      template.hasOutput('WebUrl', { Value: 'https://billing.example.com' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://billing.example.com'] }) });
+    });
+
+    it('needs no acknowledgment of the CloudFront certificate and TLS controls', () => {
+      const tower = validationReport(synthesized).pluginReports.find((p) => p.pluginName === 'ControlTower');
+      const acknowledged = tower?.suppressedViolations.map((v) => v.ruleName) ?? [];
+      expect(acknowledged).not.toContain('cloudfront_custom_ssl_certificate_check');
+      expect(acknowledged).not.toContain('cloudfront_sni_enabled_check');
+      expect(acknowledged).not.toContain('cloudfront_security_policy_check');
+    });
+
+    it('subscribes the alarm e-mail to the alarm topic', () => {
+      const topicId = resourceIdMatching(template, 'AWS::SNS::Topic', /^AlarmsTopic[0-9A-F]{8}$/);
+      template.resourceCountIs('AWS::SNS::Subscription', 1);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+    });
+
+    it('passes cdk-nag AWS Solutions and Control Tower, and CDK warns of nothing', () => {
       expectCleanSynthesis(synthesized);
     });
   });
