@@ -238,8 +238,9 @@ export class OverageBiller implements ChangeBilling {
     });
     const timeline = effectiveTimeline(before, current);
     const running = usagePeriodAt(timeline, new Date(cutAt.getTime() - 1));
-    // A trial is one period whatever plan changes it sees, and nothing in it is billed.
-    if (running.trial || running.end.getTime() <= cutAt.getTime()) return;
+    // A trial is one period whatever plan changes it sees (an upgrade leaves it running); a
+    // cancel ends it, and nothing in it is billed.
+    if ((running.trial && next !== null) || running.end.getTime() <= cutAt.getTime()) return;
     const period = await this.deps.periods.closeEarly(
       {
         tenant_id: tenantId,
