@@ -32,7 +32,10 @@ export const LOCAL_STRIPE_KEY = 'sk_test_securenet_local';
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
   readonly port: number;
-  /** Where keys, the clock and DynamoDB data live; `inMemory` keeps the database in memory only. */
+  /**
+   * Where keys, the clock, DynamoDB data, the SQS journal and the Stripe state live; `inMemory`
+   * keeps the database and the queues in memory only (and the Stripe state, as a given `clock` does).
+   */
   readonly dataDir?: string;
   readonly inMemory?: boolean;
   /** Delete `dataDir` first. */
@@ -51,6 +54,8 @@ export interface LocalStackOptions {
   readonly finalFailure?: 'canceled' | 'unpaid';
   /** Local SQS endpoint port (default: a free one). */
   readonly sqsPort?: number;
+  /** The local Stripe endpoint waits this long before each response (`LocalStripeOptions.latencyMs`). */
+  readonly stripeLatencyMs?: number;
   /** Tests shorten queue timings (e.g. a 1 s visibility timeout) to see redeliveries quickly. */
   readonly queueOverrides?: Partial<Pick<QueueDefinition, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>>;
   /** Concurrent usage consumers (Lambda scales out; tests race two). Default 1. */
@@ -146,6 +151,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       advanceClock: (to: Date) => clock.advanceTo(to).then(() => undefined),
       ...(options.inMemory || options.clock ? {} : { stateFile: join(dataDir, 'stripe.json') }),
       ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
+      ...(options.stripeLatencyMs ? { latencyMs: options.stripeLatencyMs } : {}),
     });
     stopping.push(() => stripe.close());
     // Each due step's webhooks land before the clock moves on, so things happen in order.
@@ -158,7 +164,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       },
     });
 
-    const sqs = await startLocalSqs({ port: options.sqsPort ?? 0 });
+    // Durable unless in memory: an acknowledged SendMessageBatch (a 202 of /usage/track) survives kill -9.
+    const sqs = await startLocalSqs({ port: options.sqsPort ?? 0, ...(options.inMemory ? {} : { dataDir: join(dataDir, 'sqs') }) });
     stopping.push(() => sqs.close());
     const sqsClient = createLocalSqsClient(sqs.endpoint);
     const definitions = Object.fromEntries(
@@ -232,14 +239,28 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       table: options.routeTable ?? routeTable,
       verify: (authorization) => verifyBearer(keys, authorization),
       localRoutes: firstMatch(
-        clockRoute(clock, async () => {
-          await stripe.idle();
-          if (!options.clock) clock.save(clockFile);
-        }),
+        // The clock saves itself (SimulatedClock.load): the target before an advance, each step, the end.
+        clockRoute(clock, () => stripe.idle()),
         webRoute({ distDir: join(REPO_ROOT, WEB_DIST_DIR) }),
       ),
     });
     stopping.push(() => api.close());
+
+    // A kill -9 during an advance left its target in clock.json: finish it now, with the API up
+    // (Stripe's webhooks come to it), before the stack counts as started.
+    const interrupted = clock.pendingAdvance;
+    if (interrupted) {
+      const resuming = Date.now();
+      console.log(`finishing the clock advance to ${interrupted.toISOString()} that a crash interrupted...`);
+      try {
+        await clock.resume();
+        await stripe.idle();
+        console.log(`...done in ${((Date.now() - resuming) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        // The stack still serves; the target stays saved, so the next start tries again.
+        console.error('...it failed (the next start tries again):', error);
+      }
+    }
     return {
       apiUrl: api.url,
       dynamoEndpoint: endpoint,

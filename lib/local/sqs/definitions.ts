@@ -1,4 +1,4 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type QueueDefinition, type QueueName, queues } from '../../queues';
 
 export interface CreatedQueue {
@@ -17,35 +17,44 @@ const arnOf = async (client: SQSClient, url: string): Promise<string> => {
   return Attributes.QueueArn;
 };
 
+/**
+ * CreateQueue, or, when a queue kept from an earlier run (a durable local endpoint) has other
+ * settings because the definition changed since, SetQueueAttributes on it, as a deploy would.
+ */
+const createOrUpdate = async (client: SQSClient, name: string, attributes: Record<string, string>): Promise<string> => {
+  try {
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    if (!QueueUrl) throw new Error(`CreateQueue answered no URL for ${name}`);
+    return QueueUrl;
+  } catch (error) {
+    if (!(error instanceof QueueNameExists)) throw error;
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!QueueUrl) throw new Error(`GetQueueUrl answered no URL for ${name}`, { cause: error });
+    await client.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+    return QueueUrl;
+  }
+};
+
 const createOne = async (client: SQSClient, definition: QueueDefinition): Promise<CreatedQueue> => {
   const size = String(definition.maximumMessageSizeBytes);
-  const dlq = await client.send(
-    new CreateQueueCommand({
-      QueueName: deadLetterQueueName(definition),
-      Attributes: { MessageRetentionPeriod: String(definition.deadLetterRetentionSeconds), MaximumMessageSize: size },
-    }),
-  );
-  if (!dlq.QueueUrl) throw new Error(`CreateQueue answered no URL for ${deadLetterQueueName(definition)}`);
-  const deadLetterArn = await arnOf(client, dlq.QueueUrl);
-  const main = await client.send(
-    new CreateQueueCommand({
-      QueueName: definition.name,
-      Attributes: {
-        VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(definition.retentionSeconds),
-        MaximumMessageSize: size,
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: definition.maxReceiveCount }),
-      },
-    }),
-  );
-  if (!main.QueueUrl) throw new Error(`CreateQueue answered no URL for ${definition.name}`);
-  return { url: main.QueueUrl, arn: await arnOf(client, main.QueueUrl), deadLetterUrl: dlq.QueueUrl, deadLetterArn };
+  const deadLetterUrl = await createOrUpdate(client, deadLetterQueueName(definition), {
+    MessageRetentionPeriod: String(definition.deadLetterRetentionSeconds),
+    MaximumMessageSize: size,
+  });
+  const deadLetterArn = await arnOf(client, deadLetterUrl);
+  const url = await createOrUpdate(client, definition.name, {
+    VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(definition.retentionSeconds),
+    MaximumMessageSize: size,
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: definition.maxReceiveCount }),
+  });
+  return { url, arn: await arnOf(client, url), deadLetterUrl, deadLetterArn };
 };
 
 /**
  * Creates each queue of `lib/queues.ts` (or of `definitions`) with its dead-letter queue and the
  * same attributes the CDK stack gives them. Creating again with the same settings is a no-op, as
- * in SQS.
+ * in SQS; a queue that exists with other settings (kept from an earlier run) gets the new ones.
  *
  * @example
  * const created = await createQueuesFromDefinitions(createLocalSqsClient(sqs.endpoint));

@@ -1,6 +1,7 @@
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './constants';
 import { Faults, type SendEntry } from './faults';
 import { createSqsServer } from './server';
+import { FileJournal } from './journal';
 import { RequestMeter, type SqsStats } from './stats';
 import { SqsStore } from './store';
 import { listen } from '../ports';
@@ -17,6 +18,13 @@ export interface LocalSqsOptions {
   readonly now?: () => number;
   readonly region?: string;
   readonly accountId?: string;
+  /**
+   * Keeps queues and messages in `<dataDir>/journal.ndjson`: every call that changes something
+   * answers only once its change is fsync'd, so acknowledged work survives kill -9; at start the
+   * journal is replayed and messages that were in flight become visible again. Without it the
+   * queues live in memory only.
+   */
+  readonly dataDir?: string;
 }
 
 export interface LocalSqs {
@@ -45,8 +53,8 @@ export interface LocalSqs {
 }
 
 /**
- * Starts an in-memory SQS endpoint that the unmodified `@aws-sdk/client-sqs` (JSON protocol)
- * talks to.
+ * Starts an SQS endpoint (in memory, or durable under `dataDir`) that the unmodified
+ * `@aws-sdk/client-sqs` (JSON protocol) talks to.
  *
  * It models standard queues: CreateQueue, GetQueueUrl, Get/SetQueueAttributes, ListQueues,
  * ListDeadLetterSourceQueues, PurgeQueue, DeleteQueue, SendMessage(Batch), ReceiveMessage (long
@@ -68,11 +76,31 @@ export const startLocalSqs = async (options: LocalSqsOptions): Promise<LocalSqs>
   const region = options.region ?? LOCAL_REGION;
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   let endpoint = '';
-  const store = new SqsStore({ baseUrl: () => endpoint, region, accountId, now: options.now ?? Date.now });
+  let journal: FileJournal | undefined;
+  const store = new SqsStore({
+    baseUrl: () => endpoint,
+    region,
+    accountId,
+    now: options.now ?? Date.now,
+    ...(options.dataDir ? { journal: { append: (record) => journal?.append(record) } } : {}),
+  });
+  if (options.dataDir) {
+    journal = await FileJournal.open(options.dataDir, {
+      apply: (record) => store.apply(record),
+      loaded: () => store.releaseInFlight(),
+      snapshot: () => store.snapshot(),
+    });
+  }
   const faults = new Faults();
   const meter = new RequestMeter();
   const closing = new AbortController();
-  const server = createSqsServer({ store, faults, meter, closing: closing.signal });
+  const server = createSqsServer({
+    store,
+    faults,
+    meter,
+    closing: closing.signal,
+    ...(journal ? { durable: () => journal.durable() } : {}),
+  });
   const port = await listen(server, options.port, host);
   endpoint = `http://${urlHost}:${port}`;
 
@@ -101,6 +129,7 @@ export const startLocalSqs = async (options: LocalSqsOptions): Promise<LocalSqs>
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      await journal?.close();
     },
   };
 };

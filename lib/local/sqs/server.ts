@@ -19,6 +19,8 @@ export interface SqsServerOptions {
   readonly meter: RequestMeter;
   /** Aborts every long poll when the endpoint closes. */
   readonly closing: AbortSignal;
+  /** Resolves once every change made so far is on disk; each answer waits for it (durable mode). */
+  readonly durable?: () => Promise<void>;
 }
 
 /** The body as text, or null when it is larger than any SQS request can be. */
@@ -82,6 +84,8 @@ export const createSqsServer = (options: SqsServerOptions): Server => {
       const input = parseInput(body);
       if (options.faults.takeRequest(action)) throw internalError();
       const output = await run(ctx, input);
+      // Nothing is acknowledged before it would survive a crash (SendMessage, deletes, receives).
+      if (options.durable) await options.durable();
       send(res, requestId, 200, output);
     } finally {
       if (!inspection) options.meter.record(action || 'Unknown', ctx.payloadBytes);

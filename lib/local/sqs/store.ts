@@ -6,6 +6,7 @@ import {
   queueNameExists,
   receiptHandleIsInvalid,
 } from './errors';
+import type { JournalRecord, JournalSink } from './journal';
 import { type Attributes, md5Hex, md5OfAttributes } from './message-attributes';
 import { applyAttributes, DEFAULT_SETTINGS, firstDifference, type QueueSettings } from './queue-attributes';
 
@@ -28,6 +29,11 @@ export interface StoredMessage {
   /** The receipt handle of the latest receive; older ones no longer act on the message. */
   receipt: string | undefined;
   receivedAt: number | undefined;
+  /**
+   * Its consumer set the visibility itself (ChangeMessageVisibility, e.g. a retry backoff) since
+   * the last receive: after a restart it stays hidden until then, unlike a plain in-flight message.
+   */
+  visibilityChanged: boolean;
   deadLetterSourceArn: string | undefined;
 }
 
@@ -54,11 +60,16 @@ export class Queue {
   constructor(
     readonly name: string,
     readonly arn: string,
-    readonly url: string,
+    /** The URL depends on the endpoint's port, known only once it listens (a restored queue exists before). */
+    private readonly urlOf: () => string,
     public settings: QueueSettings,
     readonly createdAt: number,
   ) {
     this.lastModifiedAt = createdAt;
+  }
+
+  get url(): string {
+    return this.urlOf();
   }
 
   counts(now: number): { visible: number; inFlight: number; delayed: number } {
@@ -67,7 +78,8 @@ export class Queue {
     let delayed = 0;
     for (const m of this.messages.values()) {
       if (m.visibleAt <= now) visible += 1;
-      else if (m.receipt === undefined) delayed += 1;
+      // Received (even before a restart, whose receipt handles are gone) means in flight, else delayed.
+      else if (m.receivedAt === undefined) delayed += 1;
       else inFlight += 1;
     }
     return { visible, inFlight, delayed };
@@ -143,6 +155,11 @@ export interface StoreOptions {
   readonly region: string;
   readonly accountId: string;
   readonly now: () => number;
+  /**
+   * Where each change is recorded (`durable()` then makes it survive a crash); without one the
+   * queues live in memory only.
+   */
+  readonly journal?: JournalSink;
 }
 
 /**
@@ -156,6 +173,10 @@ export class SqsStore {
 
   get now(): number {
     return this.options.now();
+  }
+
+  private log(record: JournalRecord): void {
+    this.options.journal?.append(record);
   }
 
   urlOf(name: string): string {
@@ -197,7 +218,13 @@ export class SqsStore {
       if (differs) throw queueNameExists(differs);
       return existing;
     }
-    const queue = new Queue(name, this.arnOf(name), this.urlOf(name), settings, this.now);
+    const queue = this.newQueue(name, settings, this.now);
+    this.log(queueRecord(queue));
+    return queue;
+  }
+
+  private newQueue(name: string, settings: QueueSettings, createdAt: number): Queue {
+    const queue = new Queue(name, this.arnOf(name), () => this.urlOf(name), settings, createdAt);
     this.queues.set(name, queue);
     return queue;
   }
@@ -205,11 +232,13 @@ export class SqsStore {
   setAttributes(queue: Queue, attributes: Readonly<Record<string, string>>): void {
     queue.settings = applyAttributes(queue.settings, attributes, (arn) => this.byArn(arn) !== undefined);
     queue.lastModifiedAt = this.now;
+    this.log(queueRecord(queue));
     queue.changed();
   }
 
   delete(queue: Queue): void {
     this.queues.delete(queue.name);
+    this.log({ op: 'dropq', name: queue.name });
     queue.changed();
   }
 
@@ -231,9 +260,11 @@ export class SqsStore {
       firstReceivedAt: undefined,
       receipt: undefined,
       receivedAt: undefined,
+      visibilityChanged: false,
       deadLetterSourceArn: undefined,
     };
     queue.add(message);
+    this.log(messageRecord(queue.name, message));
     queue.changed();
     return message;
   }
@@ -260,16 +291,19 @@ export class SqsStore {
       message.receiveCount += 1;
       message.firstReceivedAt ??= now;
       message.receivedAt = now;
+      message.visibilityChanged = false;
       message.receipt = encodeReceipt(queue.arn, message.id);
       message.visibleAt = now + (visibilityTimeout ?? queue.settings.visibilityTimeout) * 1000;
+      this.log({ op: 'recv', q: queue.name, id: message.id, n: message.receiveCount, first: message.firstReceivedAt, at: now, vis: message.visibleAt });
       taken.push(message);
     }
     return taken;
   }
 
-  private moveToDeadLetter(source: Queue, target: Queue, message: StoredMessage, now: number): void {
+  private moveToDeadLetter(source: Queue, target: Queue, message: StoredMessage, now: number, record = true): void {
     source.messages.delete(message.id);
-    target.add({ ...message, visibleAt: now, receipt: undefined, receivedAt: undefined, deadLetterSourceArn: source.arn });
+    target.add({ ...message, visibleAt: now, receipt: undefined, receivedAt: undefined, visibilityChanged: false, deadLetterSourceArn: source.arn });
+    if (record) this.log({ op: 'dlq', q: source.name, to: target.name, id: message.id, at: now });
     target.changed();
   }
 
@@ -297,6 +331,7 @@ export class SqsStore {
     const found = this.resolve(queue, handle);
     if (typeof found === 'string') return;
     queue.messages.delete(found.id);
+    this.log({ op: 'del', q: queue.name, id: found.id });
     queue.changed();
   }
 
@@ -317,6 +352,8 @@ export class SqsStore {
       throw invalidParameter('VisibilityTimeout', timeoutSeconds, 'Total VisibilityTimeout for the message is beyond the limit [43200 seconds]');
     }
     found.visibleAt = until;
+    found.visibilityChanged = true;
+    this.log({ op: 'vis', q: queue.name, id: found.id, vis: until });
     if (timeoutSeconds === 0) queue.changed();
   }
 
@@ -325,6 +362,149 @@ export class SqsStore {
     if (queue.lastPurgeAt !== undefined && now - queue.lastPurgeAt < PURGE_INTERVAL_MS) throw purgeQueueInProgress(queue.name);
     queue.lastPurgeAt = now;
     queue.messages.clear();
+    this.log({ op: 'purge', q: queue.name, at: now });
     queue.changed();
   }
+
+  /**
+   * Replays one journal record (at start, before any request): the same change the live call
+   * made, without recording it again. Records about a queue or message that is gone are skipped
+   * (a message may have expired, a queue been deleted).
+   */
+  apply(record: JournalRecord): void {
+    switch (record.op) {
+      case 'queue': {
+        const queue = this.queues.get(record.name) ?? this.newQueue(record.name, record.settings, record.createdAt);
+        queue.settings = record.settings;
+        queue.lastModifiedAt = record.modifiedAt;
+        return;
+      }
+      case 'dropq':
+        this.queues.delete(record.name);
+        return;
+      case 'msg':
+        this.queues.get(record.q)?.add(messageOf(record));
+        return;
+      case 'recv': {
+        const message = this.queues.get(record.q)?.messages.get(record.id);
+        if (!message) return;
+        message.receiveCount = record.n;
+        message.firstReceivedAt = record.first;
+        message.receivedAt = record.at;
+        message.visibleAt = record.vis;
+        message.visibilityChanged = false;
+        return;
+      }
+      case 'vis': {
+        const message = this.queues.get(record.q)?.messages.get(record.id);
+        if (!message) return;
+        message.visibleAt = record.vis;
+        message.visibilityChanged = true;
+        return;
+      }
+      case 'del':
+        this.queues.get(record.q)?.messages.delete(record.id);
+        return;
+      case 'purge': {
+        const queue = this.queues.get(record.q);
+        if (!queue) return;
+        queue.lastPurgeAt = record.at;
+        queue.messages.clear();
+        return;
+      }
+      case 'dlq': {
+        const source = this.queues.get(record.q);
+        const target = this.queues.get(record.to);
+        const message = source?.messages.get(record.id);
+        if (!source || !target || !message) return;
+        this.moveToDeadLetter(source, target, message, record.at, false);
+        return;
+      }
+    }
+  }
+
+  /**
+   * After a restart: the consumers that were processing received messages are gone with the old
+   * process, so what was in flight is visible again now (as its visibility timeout would have
+   * made it, only sooner), its receive count kept. A message whose consumer set its visibility
+   * itself (ChangeMessageVisibility: a retry backoff) stays hidden until the time it chose, as in
+   * SQS; delayed messages stay delayed. Old receipt handles no longer act on anything.
+   */
+  releaseInFlight(): void {
+    const now = this.now;
+    for (const queue of this.queues.values()) {
+      queue.expire(now);
+      for (const message of queue.messages.values()) {
+        if (message.receivedAt !== undefined && message.visibleAt > now && !message.visibilityChanged) message.visibleAt = now;
+        message.receipt = undefined;
+      }
+    }
+  }
+
+  /** The whole state as journal records: what a compacted journal holds. */
+  *snapshot(): Generator<JournalRecord> {
+    for (const queue of this.queues.values()) yield queueRecord(queue);
+    for (const queue of this.queues.values()) for (const message of queue.messages.values()) yield messageRecord(queue.name, message);
+  }
 }
+
+const queueRecord = (queue: Queue): JournalRecord => ({
+  op: 'queue',
+  name: queue.name,
+  createdAt: queue.createdAt,
+  modifiedAt: queue.lastModifiedAt,
+  settings: queue.settings,
+});
+
+const attributesToJournal = (attributes: Attributes): Record<string, { t: string; s?: string; b?: string }> =>
+  Object.fromEntries(
+    Object.entries(attributes).map(([name, v]) => [name, { t: v.dataType, ...(v.binaryValue ? { b: v.binaryValue.toString('base64') } : { s: v.stringValue ?? '' }) }]),
+  );
+
+const attributesFromJournal = (attributes: Record<string, { t: string; s?: string; b?: string }>): Attributes =>
+  Object.fromEntries(
+    Object.entries(attributes).map(([name, v]) => [
+      name,
+      { dataType: v.t, ...(v.b !== undefined ? { binaryValue: Buffer.from(v.b, 'base64') } : { stringValue: v.s ?? '' }) },
+    ]),
+  );
+
+const messageRecord = (queueName: string, m: StoredMessage): JournalRecord => ({
+  op: 'msg',
+  q: queueName,
+  id: m.id,
+  body: m.body,
+  attrs: attributesToJournal(m.attributes),
+  sys: attributesToJournal(m.systemAttributes),
+  sender: m.senderId,
+  sentAt: m.sentAt,
+  size: m.size,
+  vis: m.visibleAt,
+  n: m.receiveCount,
+  ...(m.firstReceivedAt === undefined ? {} : { first: m.firstReceivedAt }),
+  ...(m.receivedAt === undefined ? {} : { at: m.receivedAt }),
+  ...(m.visibilityChanged ? { held: true } : {}),
+  ...(m.deadLetterSourceArn === undefined ? {} : { dls: m.deadLetterSourceArn }),
+});
+
+const messageOf = (r: Extract<JournalRecord, { op: 'msg' }>): StoredMessage => {
+  const attributes = attributesFromJournal(r.attrs);
+  return {
+    id: r.id,
+    body: r.body,
+    md5OfBody: md5Hex(r.body),
+    attributes,
+    md5OfAttributes: md5OfAttributes(attributes),
+    systemAttributes: attributesFromJournal(r.sys),
+    senderId: r.sender,
+    sentAt: r.sentAt,
+    size: r.size,
+    visibleAt: r.vis,
+    receiveCount: r.n,
+    firstReceivedAt: r.first,
+    receipt: undefined,
+    receivedAt: r.at,
+    visibilityChanged: r.held === true,
+    deadLetterSourceArn: r.dls,
+  };
+};

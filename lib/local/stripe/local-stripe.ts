@@ -21,7 +21,10 @@ export interface LocalStripeOptions {
   readonly clock: Clock;
   /** Where events are POSTed, signed with `secret` like Stripe signs (`Stripe-Signature`). */
   readonly webhook?: WebhookTarget;
-  /** A JSON file that keeps the state across restarts (saved on change, debounced). */
+  /**
+   * A JSON file that keeps the state across restarts: saved (fsync, atomic rename) before any
+   * response or webhook that reflects a change goes out, so a kill -9 loses nothing answered.
+   */
   readonly stateFile?: string;
   /** After the last failed retry the subscription is `canceled` (default) or `unpaid`. */
   readonly finalFailure?: FinalFailure;
@@ -33,6 +36,12 @@ export interface LocalStripeOptions {
   readonly webhookBackoffSeconds?: readonly number[];
   /** Moves the shared clock; test clock `advance` calls it. Without it, `advance` answers 400. */
   readonly advanceClock?: (to: Date) => Promise<unknown>;
+  /**
+   * Waits this many milliseconds of wall time before sending each API response (after its
+   * changes are saved), like the network round trip to Stripe. Default 0. Crash tests use it to
+   * kill the stack while Stripe has done something our side has not heard about yet.
+   */
+  readonly latencyMs?: number;
 }
 
 export interface LocalStripe {
@@ -49,7 +58,7 @@ export interface LocalStripe {
   webhookAttempts(): readonly DeliveryAttempt[];
   /** The next `n` API requests answer 429 `rate_limit`, as Stripe does when a client goes too fast. */
   rateLimitNext(n: number): void;
-  /** Stops listening, waits for the delivery in flight, saves the state. */
+  /** Stops listening, waits for the delivery in flight and a save in progress, saves the state. */
   close(): Promise<void>;
 }
 
@@ -65,10 +74,22 @@ export interface LocalStripe {
 export const startLocalStripe = async (options: LocalStripeOptions): Promise<LocalStripe> => {
   const host = options.host ?? '127.0.0.1';
   const state: StripeState = StatePersistence.load(options.stateFile);
+  // A test clock `advance` cut off by a crash: the shared clock's advance is what finishes it (the
+  // local stack resumes it at start), and a test clock reads the shared clock, so it is ready.
+  for (const testClock of state.testClocks.values()) {
+    if (testClock.status !== 'advancing') continue;
+    testClock.status = 'ready';
+    testClock.status_details = {};
+  }
   const persistence = new StatePersistence(options.stateFile, () => state);
   const now = (): number => Math.floor(options.clock.now().getTime() / 1000);
-  const deliverer = new WebhookDeliverer(state, options.webhook ?? null, now, options.webhookBackoffSeconds ?? DEFAULT_WEBHOOK_BACKOFF, () =>
-    persistence.changed(),
+  const deliverer = new WebhookDeliverer(
+    state,
+    options.webhook ?? null,
+    now,
+    options.webhookBackoffSeconds ?? DEFAULT_WEBHOOK_BACKOFF,
+    () => persistence.changed(),
+    () => persistence.durable(),
   );
   const events = new EventLog(
     state,
@@ -87,20 +108,28 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
   const idempotency = new IdempotencyKeys(state, now);
 
   const faults = { rateLimitNext: 0 };
+  const latencyMs = options.latencyMs ?? 0;
   const server = createStripeServer({
     faults,
     routes: ROUTES,
     ctx,
     idempotency,
-    afterRequest: () => {
-      persistence.changed();
-      deliverer.kick();
+    beforeReply: async (mutating) => {
+      if (mutating) persistence.changed();
+      await persistence.durable();
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     },
+    afterRequest: () => deliverer.kick(),
   });
   const port = await listen(server, options.port, host);
   const url = `http://${host}:${port}`;
   config.baseUrl = url;
-  const participant = new BillingParticipant(billing, deliverer, () => persistence.changed());
+  const participant = new BillingParticipant(
+    billing,
+    deliverer,
+    () => persistence.changed(),
+    () => persistence.durable(),
+  );
   // Deliveries left from before a restart go out now.
   deliverer.kick();
 
@@ -120,7 +149,7 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
         server.closeAllConnections();
       });
       await deliverer.close();
-      persistence.flush();
+      await persistence.close();
     },
   };
 };

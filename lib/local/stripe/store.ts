@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import Stripe from 'stripe';
+import { removeStaleTemps, writeFileDurably, writeFileDurablySync } from '../durable-file';
 import { resourceMissing } from './errors';
 
 /** Bookkeeping Stripe keeps but does not show on the subscription object. */
@@ -136,44 +136,100 @@ const fromPersisted = (p: PersistedState): StripeState => ({
 });
 
 /**
- * Optional JSON persistence: `load` reads the file if it exists; `changed` schedules a save
- * (debounced), `flush` writes now. Writes go to a temporary file first so a crash never leaves
- * half a file.
+ * Optional JSON persistence that keeps what the endpoint acknowledged. `changed()` marks the
+ * state dirty and starts a save; `durable()` resolves once every change made so far is on disk.
+ * The endpoint awaits `durable()` before it sends any API response and before it delivers a
+ * webhook, so nothing it answered (an `ii_...` it handed out, an idempotency key it will
+ * replay) or announced is lost to a kill -9. Each save writes the whole state to a temporary
+ * file, fsyncs it and renames it over the old one (then fsyncs the directory): a crash leaves
+ * the previous state or the new one, never half a file. Changes made while a save runs are
+ * taken by the next save, so a burst of requests shares one write (group commit).
  */
 export class StatePersistence {
-  private timer: NodeJS.Timeout | null = null;
+  private version = 0;
+  private savedVersion = 0;
+  private saving = false;
+  private saved: Promise<void> = Promise.resolve();
+  private waiters: { upTo: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private failed: unknown = null;
 
   constructor(
     private readonly file: string | undefined,
     private readonly state: () => StripeState,
-    private readonly debounceMs = 50,
   ) {}
 
   static load(file: string | undefined): StripeState {
-    if (!file || !existsSync(file)) return emptyState();
+    if (!file) return emptyState();
+    // A temporary file left by a crash mid-save was never renamed: the state file is the truth.
+    removeStaleTemps(file);
+    if (!existsSync(file)) return emptyState();
     const parsed = JSON.parse(readFileSync(file, 'utf8'), reviveDecimals) as PersistedState;
     if (parsed.version !== FORMAT_VERSION) throw new Error(`${file}: unsupported local Stripe state version ${String(parsed.version)}`);
     return fromPersisted(parsed);
   }
 
+  /** The state changed (and is consistent now): save it. */
   changed(): void {
-    if (!this.file || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush();
-    }, this.debounceMs);
-    this.timer.unref();
+    if (!this.file) return;
+    this.version += 1;
+    this.startSaving();
   }
 
+  /** Resolves once every change so far is on disk (at once without a file). */
+  durable(): Promise<void> {
+    if (!this.file || this.savedVersion >= this.version) return Promise.resolve();
+    if (this.failed) return Promise.reject(this.failed);
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ upTo: this.version, resolve, reject }));
+    this.startSaving();
+    return done;
+  }
+
+  /** Waits for a save in progress, then writes whatever is left, synchronously (at close). */
+  async close(): Promise<void> {
+    await this.saved;
+    this.flush();
+  }
+
+  /** Writes the state now, synchronously. */
   flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
     if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(toPersisted(this.state())));
-    renameSync(tmp, this.file);
+    writeFileDurablySync(this.file, JSON.stringify(toPersisted(this.state())));
+    this.savedVersion = this.version;
+    this.settle(this.version);
+  }
+
+  private startSaving(): void {
+    if (this.saving || this.failed) return;
+    this.saving = true;
+    this.saved = this.save();
+  }
+
+  private async save(): Promise<void> {
+    try {
+      while (this.file && this.savedVersion < this.version) {
+        const upTo = this.version;
+        // The snapshot is taken here, synchronously, between requests: a consistent state.
+        const text = JSON.stringify(toPersisted(this.state()));
+        await writeFileDurably(this.file, text);
+        this.savedVersion = Math.max(this.savedVersion, upTo);
+        this.settle(upTo);
+      }
+    } catch (error) {
+      // A state that cannot be saved must not acknowledge anything again.
+      this.failed = error;
+      console.error('local Stripe: cannot save its state', error);
+      for (const w of this.waiters) w.reject(error);
+      this.waiters = [];
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  private settle(upTo: number): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (w.upTo > upTo) return true;
+      w.resolve();
+      return false;
+    });
   }
 }

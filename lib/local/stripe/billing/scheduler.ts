@@ -64,6 +64,8 @@ export class BillingParticipant implements TimeDriven {
     private readonly ctx: BillingContext,
     private readonly deliverer: WebhookDeliverer,
     private readonly changed: () => void,
+    /** Resolves once the state is on disk: a step's work is durable before the clock moves on. */
+    private readonly durable: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   nextDueAt(): Date | null {
@@ -82,6 +84,7 @@ export class BillingParticipant implements TimeDriven {
       next.run();
     }
     this.changed();
+    await this.durable();
     await this.deliverer.drain();
   }
 }

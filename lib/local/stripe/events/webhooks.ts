@@ -29,7 +29,8 @@ export interface DeliveryAttempt {
 
 /**
  * Delivers events to the configured endpoint one at a time, oldest first, after the API
- * response that caused them. A non-2xx answer or a network error schedules a retry
+ * response that caused them, and only once the state holding them (events and the delivery
+ * queue) is durable, so a delivery that was due before a crash is attempted after it. A non-2xx answer or a network error schedules a retry
  * `backoff[n]` seconds of simulated time later; retries are due work of the clock participant,
  * and other events keep flowing meanwhile (Stripe does not promise order).
  */
@@ -44,6 +45,8 @@ export class WebhookDeliverer {
     private readonly now: () => number,
     private readonly backoff: readonly number[],
     private readonly changed: () => void,
+    /** Resolves once the state is on disk: an event is never announced before it would survive a crash. */
+    private readonly durable: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   get enabled(): boolean {
@@ -100,7 +103,15 @@ export class WebhookDeliverer {
   }
 
   private async pump(): Promise<void> {
-    for (let next = this.due(); next && !this.closed; next = this.due()) await this.attempt(next);
+    for (let next = this.due(); next && !this.closed; next = this.due()) {
+      try {
+        await this.durable();
+      } catch {
+        // The state cannot be saved (reported where it failed): announce nothing more.
+        return;
+      }
+      await this.attempt(next);
+    }
   }
 
   private async attempt(delivery: WebhookDelivery): Promise<void> {

@@ -20,7 +20,13 @@ export interface StripeServerOptions {
   readonly routes: readonly Route[];
   readonly ctx: ApiContext;
   readonly idempotency: IdempotencyKeys;
-  /** Runs after each API response is sent: persist, start webhook deliveries. */
+  /**
+   * Runs before each API response (success or error) is sent, once the handler is done:
+   * `mutating` says the request could have changed state. It resolves when the response may go,
+   * i.e. when the state it reflects is durable.
+   */
+  readonly beforeReply: (mutating: boolean) => Promise<void>;
+  /** Runs after each API response is sent: start webhook deliveries. */
   readonly afterRequest: () => void;
   /** Injected faults: the next N API calls answer 429 (Stripe's rate limit), for retry tests. */
   readonly faults: { rateLimitNext: number };
@@ -103,10 +109,16 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
   const { ctx, idempotency } = options;
   const match = router(options.routes);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+  /** The API answer, or null when a page was served. `run.invoked` says whether a handler ran (and may have changed state). */
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    run: { invoked: boolean },
+  ): Promise<{ reply: Reply; extra?: Record<string, string> } | null> => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://local');
-    if (method === 'GET' && servePage(ctx, url.pathname, res)) return;
+    if (method === 'GET' && servePage(ctx, url.pathname, res)) return null;
     authenticate(req.headers.authorization);
     if (options.faults.rateLimitNext > 0) {
       options.faults.rateLimitNext -= 1;
@@ -127,14 +139,14 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
     if (key) {
       const seen = idempotency.lookup(key, print);
       if (seen.kind === 'replay') {
-        send(res, requestId, { status: seen.entry.status, body: seen.entry.body }, { 'Idempotency-Key': key, 'Idempotent-Replayed': 'true' });
-        return;
+        return { reply: { status: seen.entry.status, body: seen.entry.body }, extra: { 'Idempotency-Key': key, 'Idempotent-Replayed': 'true' } };
       }
       if (seen.kind === 'mismatch') throw idempotencyMismatch(key);
       if (seen.kind === 'in_flight') throw idempotencyInUse(key);
       idempotency.begin(key);
     }
     let reply: Reply;
+    run.invoked = true;
     try {
       const value: unknown = await ctx.events.during({ id: requestId, idempotencyKey: key }, () =>
         found.route.handler(ctx, { params, path: found.path }),
@@ -146,16 +158,39 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
       if (key) idempotency.finish(key, error instanceof StripeApiError && error.executed ? { method, path: url.pathname, fingerprint: print, ...errorReply(error) } : null);
       throw error;
     }
-    send(res, requestId, reply, key ? { 'Idempotency-Key': key } : {});
+    return { reply, ...(key ? { extra: { 'Idempotency-Key': key } } : {}) };
+  };
+
+  const answer = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+    const run = { invoked: false };
+    let out: { reply: Reply; extra?: Record<string, string> } | null;
+    try {
+      out = await handle(req, res, requestId, run);
+    } catch (error) {
+      const apiError = error instanceof StripeApiError ? error : internalError(error);
+      if (!(error instanceof StripeApiError)) console.error('local Stripe: internal error', error);
+      out = res.headersSent ? null : { reply: errorReply(apiError) };
+      if (!out) res.end();
+    }
+    if (!out) return;
+    try {
+      // Nothing is answered before the state it reflects would survive a crash.
+      // GETs read; any other request whose handler ran may have changed state (a decline that
+      // counts an attempt included). Replays, rate limits and refusals before the handler did not.
+      await options.beforeReply(run.invoked && req.method !== 'GET' && req.method !== 'HEAD');
+    } catch (error) {
+      console.error('local Stripe: state not saved', error);
+      out = { reply: errorReply(internalError(error)) };
+    }
+    send(res, requestId, out.reply, out.extra);
   };
 
   return createServer((req, res) => {
     const requestId = newId('req');
-    handle(req, res, requestId)
+    answer(req, res, requestId)
       .catch((error: unknown) => {
-        const apiError = error instanceof StripeApiError ? error : internalError(error);
-        if (!(error instanceof StripeApiError)) console.error('local Stripe: internal error', error);
-        if (!res.headersSent) send(res, requestId, errorReply(apiError));
+        console.error('local Stripe: internal error', error);
+        if (!res.headersSent) send(res, requestId, errorReply(internalError(error)));
         else res.end();
       })
       .finally(options.afterRequest);
