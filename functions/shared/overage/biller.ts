@@ -4,7 +4,7 @@ import { computeOverages, overageDescription, stripeItemParts, type OverageLine 
 import { isLive } from '../domain/subscription';
 import { emptyTally } from '../domain/metering';
 import { utcDate } from '../domain/periods';
-import { cut, effectiveTimeline, PERIOD_CLOSE_GRACE_MS, reconcile, usagePeriodAt, type PlanSegment, type UsagePeriod } from '../domain/timeline';
+import { cut, effectiveTimeline, isBillable, PERIOD_CLOSE_GRACE_MS, reconcile, usagePeriodAt, type PlanSegment, type UsagePeriod } from '../domain/timeline';
 import { NotFound, ProviderRefusal } from '../errors';
 import { logger } from '../logger';
 import { count, METRIC } from '../metrics';
@@ -107,9 +107,9 @@ export class OverageBiller implements ChangeBilling {
     if (period.status === 'billed') return result('already_billed', await overages.lines(tenantId, periodStart));
     // A period a change closed early is due at once; any other one after its end and the grace.
     if (period.status === 'open' && Date.parse(period.end) + CLOSE_GRACE_MS > clock.now().getTime()) return result('not_due', []);
-    const { segment, subscription, trial, profile } = await this.planOf(tenantId, period);
+    const { segment, subscription, billable, profile } = await this.planOf(tenantId, period);
     const plan = segment ? findPlan(segment.plan_id) : undefined;
-    if (trial || !segment || !plan) {
+    if (!billable || !segment || !plan) {
       // Trial usage and usage with no subscription are tracked and shown, never billed.
       if (!options.dryRun && (await overages.claim(tenantId, periodStart)) !== null) {
         await overages.markBilled(tenantId, periodStart, clock.now());
@@ -299,7 +299,7 @@ export class OverageBiller implements ChangeBilling {
     const segment = found.segment;
     const subscription =
       segment === null ? null : segment.subscription_id === current?.id ? current : await this.deps.subscriptions.get(tenantId, segment.subscription_id);
-    return { profile, segment, subscription, trial: found.trial };
+    return { profile, segment, subscription, billable: isBillable(found) };
   }
 
   private async placement(profile: TenantProfile, period: StoredPeriod, sub: StoredSubscription | null, pending: boolean): Promise<Placement> {

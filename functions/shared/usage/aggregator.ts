@@ -45,18 +45,20 @@ const KEYED_RECORDS_PER_UNIT = 80;
 const MAX_ATTEMPTS = 6;
 
 /**
- * Counts every usage record exactly once, cheaply (SPEC section 3).
+ * Counts every usage record exactly once, cheaply (SPEC section 3), in the usage period its
+ * timestamp falls in according to the tenant's plan timeline (`domain/timeline.ts`).
  *
  * The unit of deduplication is the message: the API packs a request's records into messages
  * whose `dedup_id` is fixed (derived from the request's Idempotency-Key, or random per message
  * and so stable across SQS redeliveries). A batch is aggregated in memory per tenant, into
- * one bucket per (usage period, UTC day) holding every resource (counter sums, gauge peaks).
- * Then ONE DynamoDB transaction per tenant in the batch writes:
+ * one bucket per (usage period, UTC day) holding every resource (counter sums, gauge peaks and
+ * the gauges' latest levels). Then ONE DynamoDB transaction per tenant in the batch writes:
  *   - a marker per message (`USAGEMSG#<dedup_id>`, put if absent, TTL 15 days);
  *   - a marker per record that carries its own `idempotency_key` (`USAGEKEY#<tenant>#<key>`),
  *     so only callers who need record-level dedup pay for it;
  *   - one update per bucket: counters `ADD`, gauge peaks `SET` only upward, guarded by the
- *     peak read just before (so racing consumers cannot lower a peak);
+ *     peak read just before (so racing consumers cannot lower a peak), levels only forward in
+ *     time, and never into a bucket sealed by a change that closed its period early;
  *   - a condition check that every period that has already ended is still `open` (the
  *     overage run moves a period to `closing` before it reads the buckets).
  * All or nothing: a redelivered message finds its marker and the transaction is cancelled
