@@ -241,6 +241,9 @@ export class OverageBiller implements ChangeBilling {
     // A trial is one period whatever plan changes it sees (an upgrade leaves it running); a
     // cancel ends it, and nothing in it is billed.
     if ((running.trial && next !== null) || running.end.getTime() <= cutAt.getTime()) return;
+    // Only this subscription's own period closes: never a gap before it (a change in the very
+    // instant it was created).
+    if (running.segment?.subscription_id !== current.id) return;
     const period = await this.deps.periods.closeEarly(
       {
         tenant_id: tenantId,
