@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API_PREFIX } from '../lib/routes';
-import { issueToken } from '../lib/local/jwt';
-import { DEFAULT_DATA_DIR, startLocalStack } from '../lib/local/stack';
+import { API_PREFIX } from '../contracts/routes';
+import { issueToken } from '../local/jwt';
+import { DEFAULT_DATA_DIR, startLocalStack } from '../local/stack';
 
 /**
  * `npm start [-- --reset] [--data-dir DIR] [--stripe-latency MS] [--allow-local-webhooks]`:

@@ -1,4 +1,4 @@
-import { StripeAdapter } from '../functions/shared/payments/stripe-adapter';
+import { StripeAdapter } from '../src/adapters/stripe/stripe-adapter';
 
 /**
  * `STRIPE_SECRET_KEY=sk_test_... npm run stripe:sync`: creates the catalog's products and prices

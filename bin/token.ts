@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { issueToken, loadOrCreateKeys } from '../lib/local/jwt';
-import { DEFAULT_DATA_DIR } from '../lib/local/stack';
+import { issueToken, loadOrCreateKeys } from '../local/jwt';
+import { DEFAULT_DATA_DIR } from '../local/stack';
 
 /** `npm run token -- --tenant org-123 [--admin] [--user u-1] [--expires 1h]`: a JWT the local authorizer accepts. */
 const { values } = parseArgs({

@@ -14,16 +14,16 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperationsKey } from './constructs/operations-key';
 import { QueueConsumer } from './constructs/usage-pipeline';
 import { WebSite } from './constructs/web-site';
-import { queues, schedules } from './queues';
+import { queues, schedules } from '../contracts/queues';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type RouteTable, routeTable as defaultRouteTable } from './routes';
+import { type RouteTable, routeTable as defaultRouteTable } from '../contracts/routes';
 import { readStackConfig, type StackConfig } from './stack-config';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export interface BillingStackProps extends StackProps {
-  /** What to build Lambdas and routes from (default: `lib/routes.ts`); tests bring their own. */
+  /** What to build Lambdas and routes from (default: `contracts/routes.ts`); tests bring their own. */
   readonly routeTable?: RouteTable;
 }
 

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
-import { schedules } from './queues';
+import { schedules } from '../contracts/queues';
 
 /**
  * Deployment settings, read once from CDK context (`cdk.json` or `cdk synth -c key=value`) and

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { createApiHandler, operation } from '../shared/http/api';
-import { adminOverview } from '../shared/billing/overview';
-import { clock } from '../shared/clock';
-import { overageRun } from '../shared/overage/services';
-import { table } from '../shared/store/client';
-import { StatsRepository } from '../shared/store/stats';
+import { createApiHandler, operation } from '../../src/http/api';
+import { adminOverview } from '../../src/app/billing/overview';
+import { clock } from '../../src/platform/clock';
+import { overageRun } from '../../src/composition/overage';
+import { table } from '../../src/adapters/dynamodb/client';
+import { StatsRepository } from '../../src/adapters/dynamodb/stats';
 
 const processBody = z
   .strictObject({

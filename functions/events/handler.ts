@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { createApiHandler, operation, tenantOf } from '../shared/http/api';
-import { BillingEventsRepository } from '../shared/store/billing-events';
-import { table } from '../shared/store/client';
+import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
+import { table } from '../../src/adapters/dynamodb/client';
 
 const listQuery = z
   .strictObject({

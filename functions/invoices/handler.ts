@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { invoiceRepository } from '../shared/billing/services';
-import { invoiceDetail, invoiceSummary } from '../shared/billing/views';
-import { NotFound } from '../shared/errors';
-import { createApiHandler, operation, tenantOf } from '../shared/http/api';
+import { invoiceRepository } from '../../src/composition/billing';
+import { invoiceDetail, invoiceSummary } from '../../src/app/billing/views';
+import { NotFound } from '../../src/app/errors';
+import { createApiHandler, operation, tenantOf } from '../../src/http/api';
 
 const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),

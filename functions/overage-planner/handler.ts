@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { logger } from '../shared/logger';
-import { publishMetrics } from '../shared/metrics';
-import { planOverages } from '../shared/overage/services';
-import { overageQueue } from '../shared/queue/sqs-queue';
+import { logger } from '../../src/platform/logger';
+import { publishMetrics } from '../../src/platform/metrics';
+import { planOverages } from '../../src/composition/overage';
+import { overageQueue } from '../../src/adapters/sqs/sqs-queue';
 
 /** EventBridge schedule (hourly): enqueue every closed, unbilled usage period. */
 export const handler = middy()

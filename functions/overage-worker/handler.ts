@@ -2,9 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { logger } from '../shared/logger';
-import { addAmount, count, METRIC, publishMetrics } from '../shared/metrics';
-import { overageBiller } from '../shared/overage/services';
+import { logger } from '../../src/platform/logger';
+import { addAmount, count, METRIC, publishMetrics } from '../../src/platform/metrics';
+import { overageBiller } from '../../src/composition/overage';
 
 const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.datetime() });
 

@@ -1,5 +1,5 @@
-import { plansView } from '../shared/domain/catalog';
-import { createApiHandler, operation } from '../shared/http/api';
+import { plansView } from '../../src/domain/catalog';
+import { createApiHandler, operation } from '../../src/http/api';
 
 const view = plansView();
 

@@ -1,8 +1,8 @@
-import { stripeEventProcessor } from '../shared/billing/services';
-import { clock } from '../shared/clock';
-import { createApiHandler, operation } from '../shared/http/api';
-import { logger } from '../shared/logger';
-import { paymentProvider } from '../shared/payments/provider';
+import { stripeEventProcessor } from '../../src/composition/billing';
+import { clock } from '../../src/platform/clock';
+import { createApiHandler, operation } from '../../src/http/api';
+import { logger } from '../../src/platform/logger';
+import { paymentProvider } from '../../src/composition/payments';
 
 /**
  * Stripe's webhook: no JWT; the signature over the raw body is the authentication (400 when

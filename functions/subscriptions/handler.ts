@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { subscriptionService } from '../shared/billing/services';
-import { subscriptionView } from '../shared/billing/views';
-import { BILLING_CYCLES, catalog } from '../shared/domain/catalog';
-import { CURRENCIES } from '../shared/domain/money';
-import { createApiHandler, operation, tenantOf, type ApiRequest } from '../shared/http/api';
-import { humanText } from '../shared/http/validation';
-import type { Actor } from '../shared/store/billing-events';
+import { subscriptionService } from '../../src/composition/billing';
+import { subscriptionView } from '../../src/app/billing/views';
+import { BILLING_CYCLES, catalog } from '../../src/domain/catalog';
+import { CURRENCIES } from '../../src/domain/money';
+import { createApiHandler, operation, tenantOf, type ApiRequest } from '../../src/http/api';
+import { humanText } from '../../src/http/validation';
+import type { Actor } from '../../src/adapters/dynamodb/billing-events';
 
 const planId = z.enum(catalog.plans.map((p) => p.id) as [string, ...string[]]);
 const cycle = z.enum(BILLING_CYCLES);

@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger } from '../shared/logger';
-import { publishMetrics } from '../shared/metrics';
-import { usageAggregator } from '../shared/usage/services';
+import { logger } from '../../src/platform/logger';
+import { publishMetrics } from '../../src/platform/metrics';
+import { usageAggregator } from '../../src/composition/usage';
 
 /**
  * The usage queue's consumer (SQS event source mapping with ReportBatchItemFailures): counts

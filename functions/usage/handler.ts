@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { clock } from '../shared/clock';
-import { RESOURCES } from '../shared/domain/resources';
-import { METERING_LIMITS, type UsageRecord } from '../shared/domain/metering';
-import { createApiHandler, operation, tenantOf } from '../shared/http/api';
-import { count, METRIC } from '../shared/metrics';
-import { consumeRecords } from '../shared/http/middleware';
-import { usageIngest, usageReports } from '../shared/usage/services';
+import { clock } from '../../src/platform/clock';
+import { RESOURCES } from '../../src/domain/resources';
+import { METERING_LIMITS, type UsageRecord } from '../../src/domain/metering';
+import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { count, METRIC } from '../../src/platform/metrics';
+import { consumeRecords } from '../../src/http/middleware';
+import { usageIngest, usageReports } from '../../src/composition/usage';
 
 const recordSchema = z
   .strictObject({

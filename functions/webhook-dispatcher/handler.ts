@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger } from '../shared/logger';
-import { publishMetrics } from '../shared/metrics';
-import { webhookDispatcher } from '../shared/webhooks/services';
+import { logger } from '../../src/platform/logger';
+import { publishMetrics } from '../../src/platform/metrics';
+import { webhookDispatcher } from '../../src/composition/webhooks';
 
 /**
  * The webhook queue's consumer (SQS event source mapping with ReportBatchItemFailures): fans

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { WEBHOOK_EVENTS, type WebhookEventType } from '../shared/events/publisher';
-import { createApiHandler, operation, tenantOf } from '../shared/http/api';
-import { webhookEndpoints } from '../shared/webhooks/services';
-import { deliveryAttemptView } from '../shared/webhooks/views';
+import { WEBHOOK_EVENTS, type WebhookEventType } from '../../src/app/events/publisher';
+import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { webhookEndpoints } from '../../src/composition/webhooks';
+import { deliveryAttemptView } from '../../src/app/webhooks/views';
 
 const eventType = z.enum(WEBHOOK_EVENTS as [WebhookEventType, ...WebhookEventType[]]);
 const events = z.array(eventType).min(1).max(50);

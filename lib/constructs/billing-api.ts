@@ -17,7 +17,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeControl } from '../control-tower';
-import { API_PREFIX, type Route, type RouteAuth, routeKey } from '../routes';
+import { API_PREFIX, type Route, type RouteAuth, routeKey } from '../../contracts/routes';
 
 export interface BillingApiProps {
   /** `group` names a key of `functions`. */
@@ -35,12 +35,12 @@ export interface BillingApiProps {
 
 /**
  * Which routes go without a JWT, and why; the reason acknowledges cdk-nag's APIG4 and Control
- * Tower's CT.APIGATEWAY.PR.5 findings on that route. A new kind of auth in lib/routes.ts does not compile until it is decided here.
+ * Tower's CT.APIGATEWAY.PR.5 findings on that route. A new kind of auth in contracts/routes.ts does not compile until it is decided here.
  */
 const withoutJwt: Record<RouteAuth, string | null> = {
   tenant: null,
   admin: null,
-  public: 'declared public in lib/routes.ts (SPEC section 7: anyone, no token); it serves no tenant data.',
+  public: 'declared public in contracts/routes.ts (SPEC section 7: anyone, no token); it serves no tenant data.',
   stripe: 'called by Stripe, which cannot present our JWT; the handler verifies the Stripe-Signature header over the raw body first.',
 };
 

@@ -23,7 +23,7 @@ export interface ClaimConfig {
 
 /**
  * The claims Cognito puts in its ID tokens for the pool built here; also the defaults of
- * `functions/shared/config.ts` and of the local token issuer, and of an external issuer.
+ * `src/platform/config.ts` and of the local token issuer, and of an external issuer.
  */
 export const cognitoClaims: ClaimConfig = {
   tenantClaim: 'custom:tenant_id',

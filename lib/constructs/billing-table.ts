@@ -2,8 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { TableAccess } from '../routes';
-import { RATE_LIMIT_KEY_PREFIX, tableDefinition } from '../table-definition';
+import type { TableAccess } from '../../contracts/routes';
+import { RATE_LIMIT_KEY_PREFIX, tableDefinition } from '../../contracts/table';
 
 export type DataAccess = Exclude<TableAccess, 'none'>;
 

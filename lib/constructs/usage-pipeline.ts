@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueDefinition } from '../queues';
+import type { QueueDefinition } from '../../contracts/queues';
 import { BillingFunction } from './billing-function';
 import type { BillingTable } from './billing-table';
 
@@ -20,7 +20,7 @@ export interface QueueConsumerProps {
 
 /**
  * A queue, its dead-letter queue and the Lambda that consumes it, all from one
- * `QueueDefinition` (`lib/queues.ts`), which the local SQS endpoint reads too. Alarms: any
+ * `QueueDefinition` (`contracts/queues.ts`), which the local SQS endpoint reads too. Alarms: any
  * message in the DLQ, and any consumer error.
  */
 export class QueueConsumer extends Construct {

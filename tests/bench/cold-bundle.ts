@@ -7,8 +7,8 @@ import { LAMBDA_BUNDLING } from '../../lib/bundling';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
-import { functionGroups } from '../../lib/routes';
-import { queues, schedules } from '../../lib/queues';
+import { functionGroups } from '../../contracts/routes';
+import { queues, schedules } from '../../contracts/queues';
 
 export { esbuildVersion };
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 
 /**
  * What a function's environment holds in AWS, with harmless local values. Config is validated
- * lazily (functions/shared/config.ts), so init reads little of it; set anyway so that nothing
+ * lazily (src/platform/config.ts), so init reads little of it; set anyway so that nothing
  * the modules do at import time could reach for a real endpoint or credentials.
  */
 export const INIT_ENV: Readonly<Record<string, string>> = {

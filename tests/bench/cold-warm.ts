@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { API_PREFIX, functionGroups, routes, routeKey, type Route } from '../../lib/routes';
-import { SimulatedClock } from '../../lib/local/clock';
-import { issueToken, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../lib/local/jwt';
-import { localContext } from '../../lib/local/lambda';
-import { REPO_ROOT, startLocalStack, type LocalStack } from '../../lib/local/stack';
+import { API_PREFIX, functionGroups, routes, routeKey, type Route } from '../../contracts/routes';
+import { SimulatedClock } from '../../local/clock';
+import { issueToken, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../local/jwt';
+import { localContext } from '../../local/lambda';
+import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack';
 
 export interface WarmConfig {
   readonly warmUp: number;
@@ -86,7 +86,7 @@ type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context
 
 const routeOf = (call: HotCall): Route => {
   const route = routes.find((r) => r.method === call.method && r.path === call.path);
-  if (!route) throw new Error(`${call.method} ${call.path} is not in lib/routes.ts`);
+  if (!route) throw new Error(`${call.method} ${call.path} is not in contracts/routes.ts`);
   return route;
 };
 

@@ -1,13 +1,13 @@
 /**
  * `npm run bench:cold`: what a cold start costs with the AWS SDK bundled (`bundleAwsSDK: true`,
  * what we deploy) against the SDK taken from the Lambda runtime, and what the hot routes cost
- * once warm. Every Lambda of lib/routes.ts and lib/queues.ts is bundled twice with the CDK
+ * once warm. Every Lambda of contracts/routes.ts and contracts/queues.ts is bundled twice with the CDK
  * construct's esbuild options, imported in fresh Node processes, then the hot routes are timed
  * on the local stack. Every figure printed is measured in the run.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/local/stack';
+import { REPO_ROOT } from '../../local/stack';
 import { LAMBDA_BUNDLING } from '../../lib/bundling';
 import { bundleLambda, esbuildVersion, lambdaEntries, runtimeSdkExternals, type BundleResult, type LambdaEntry, type SdkMode } from './cold-bundle';
 import { measureImport, median, minimum, writeRunner, type InitSample } from './cold-init';

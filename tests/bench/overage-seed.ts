@@ -5,18 +5,18 @@
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type Stripe from 'stripe';
-import { catalog, findPlan, type Plan } from '../../functions/shared/domain/catalog';
-import { emptyTally, mergeTallies, type Tally } from '../../functions/shared/domain/metering';
-import type { Currency } from '../../functions/shared/domain/money';
-import { computeOverages } from '../../functions/shared/domain/overage';
-import { utcDate } from '../../functions/shared/domain/periods';
-import { GAUGES, RESOURCES, type Resource } from '../../functions/shared/domain/resources';
-import { lookupKey } from '../../functions/shared/payments/stripe-adapter';
-import type { TableRef } from '../../functions/shared/store/client';
-import { FIELD, profileByCustomer, profileKey, subscriptionKey, usageAttr, usageBucketKey } from '../../functions/shared/store/keys';
-import type { StoredSubscription } from '../../functions/shared/store/subscriptions';
-import type { TenantProfile } from '../../functions/shared/store/tenants';
-import { UsageRepository } from '../../functions/shared/store/usage';
+import { catalog, findPlan, type Plan } from '../../src/domain/catalog';
+import { emptyTally, mergeTallies, type Tally } from '../../src/domain/metering';
+import type { Currency } from '../../src/domain/money';
+import { computeOverages } from '../../src/domain/overage';
+import { utcDate } from '../../src/domain/periods';
+import { GAUGES, RESOURCES, type Resource } from '../../src/domain/resources';
+import { lookupKey } from '../../src/adapters/stripe/stripe-adapter';
+import type { TableRef } from '../../src/adapters/dynamodb/client';
+import { FIELD, profileByCustomer, profileKey, subscriptionKey, usageAttr, usageBucketKey } from '../../src/adapters/dynamodb/keys';
+import type { StoredSubscription } from '../../src/adapters/dynamodb/subscriptions';
+import type { TenantProfile } from '../../src/adapters/dynamodb/tenants';
+import { UsageRepository } from '../../src/adapters/dynamodb/usage';
 import { inPool } from './support/pool';
 
 export interface WorkloadOptions {

@@ -11,18 +11,18 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import Stripe from 'stripe';
-import { CURRENCIES } from '../../functions/shared/domain/money';
-import type { OverageWork } from '../../functions/shared/overage/run';
-import { overageQueue } from '../../functions/shared/queue/sqs-queue';
-import { table } from '../../functions/shared/store/client';
-import { OverageRepository } from '../../functions/shared/store/overages';
-import { queues, schedules } from '../../lib/queues';
+import { CURRENCIES } from '../../src/domain/money';
+import type { OverageWork } from '../../src/app/overage/run';
+import { overageQueue } from '../../src/adapters/sqs/sqs-queue';
+import { table } from '../../src/adapters/dynamodb/client';
+import { OverageRepository } from '../../src/adapters/dynamodb/overages';
+import { queues, schedules } from '../../contracts/queues';
 import { readStackConfig } from '../../lib/stack-config';
-import { SimulatedClock } from '../../lib/local/clock';
-import { loadHandler, localContext } from '../../lib/local/lambda';
-import { LOCAL_STRIPE_KEY, REPO_ROOT, startLocalStack, type LocalStack } from '../../lib/local/stack';
-import { LOCAL_AWS_ENV } from '../../lib/local/dynamodb-local';
-import { deadLetterQueueName } from '../../lib/local/sqs/definitions';
+import { SimulatedClock } from '../../local/clock';
+import { loadHandler, localContext } from '../../local/lambda';
+import { LOCAL_STRIPE_KEY, REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
+import { deadLetterQueueName } from '../../local/sqs/definitions';
 import { startStripeCounter, type StripeCounter, type StripeCounts } from './overage-meters';
 import { DynamoMeter, type DynamoUsage } from './support/dynamodb-meter';
 import { buildWorkload, seedDynamo, seedStripe, stripeSubscriptions, type BenchTenant, type StripeIds } from './overage-seed';
@@ -53,7 +53,7 @@ const CONFIG = {
 // Not covered by the variable the npm script sets (that one is for Node's own deprecation notices).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** The local stack runs one overage poller (lib/local/stack.ts). */
+/** The local stack runs one overage poller (local/stack.ts). */
 const LOCAL_WORKERS = 1;
 
 const log = (line = ''): void => console.log(line);

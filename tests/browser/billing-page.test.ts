@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ensureDebianPackage } from '../../lib/local/debian-packages';
+import { ensureDebianPackage } from '../../local/debian-packages';
 import { formatMoney } from '../../web/src/format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../lib/local/stack';
-import { WEB_DIST_DIR } from '../../lib/local/web';
+import { REPO_ROOT } from '../../local/stack';
+import { WEB_DIST_DIR } from '../../local/web';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 /**

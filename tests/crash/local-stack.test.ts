@@ -16,16 +16,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPlan, overageRateMilli } from '../../functions/shared/domain/catalog';
-import { overageAmount } from '../../functions/shared/domain/overage';
-import { OverageRepository } from '../../functions/shared/store/overages';
-import { UsageRepository } from '../../functions/shared/store/usage';
-import { API_PREFIX } from '../../lib/routes';
-import { LOCAL_AWS_ENV } from '../../lib/local/dynamodb-local';
-import { issueToken, loadOrCreateKeys, type LocalKeys } from '../../lib/local/jwt';
-import { freePort } from '../../lib/local/ports';
-import { createLocalSqsClient } from '../../lib/local/sqs';
-import { LOCAL_STRIPE_KEY, LOCAL_TABLE_NAME, REPO_ROOT } from '../../lib/local/stack';
+import { findPlan, overageRateMilli } from '../../src/domain/catalog';
+import { overageAmount } from '../../src/domain/overage';
+import { OverageRepository } from '../../src/adapters/dynamodb/overages';
+import { UsageRepository } from '../../src/adapters/dynamodb/usage';
+import { API_PREFIX } from '../../contracts/routes';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
+import { issueToken, loadOrCreateKeys, type LocalKeys } from '../../local/jwt';
+import { freePort } from '../../local/ports';
+import { createLocalSqsClient } from '../../local/sqs';
+import { LOCAL_STRIPE_KEY, LOCAL_TABLE_NAME, REPO_ROOT } from '../../local/stack';
 
 const TENANTS = ['crash-t1', 'crash-t2', 'crash-t3'];
 /** Per tenant: keyed requests of api_calls (20 records x 30 = 600 each: 14,400, over Starter's 10,000). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTR, billingEventKey, invoiceKey, invoiceListing, profileKey, tenantPk, webhookAttemptKey } from '../../functions/shared/store/keys';
+import { ATTR, billingEventKey, invoiceKey, invoiceListing, profileKey, tenantPk, webhookAttemptKey } from '../../src/adapters/dynamodb/keys';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;

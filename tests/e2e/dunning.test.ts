@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BillingEventsRepository } from '../../functions/shared/store/billing-events';
-import { createTableRef } from '../../functions/shared/store/client';
+import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
+import { createTableRef } from '../../src/adapters/dynamodb/client';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;

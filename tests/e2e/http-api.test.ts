@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BYTES } from '../../lib/local/http-api';
-import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../lib/local/jwt';
-import { API_PREFIX } from '../../lib/routes';
+import { MAX_REQUEST_BYTES } from '../../local/http-api';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../local/jwt';
+import { API_PREFIX } from '../../contracts/routes';
 import { echoRouteTable } from '../support/fixtures/echo-routes';
 import { startTestApi, type TestApi } from '../support/local-api';
 

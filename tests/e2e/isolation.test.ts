@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../lib/routes';
+import { routes } from '../../contracts/routes';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_GRACE_MS, OverageBiller, type OverageDeps } from '../../functions/shared/overage/biller';
-import { StripeAdapter } from '../../functions/shared/payments/stripe-adapter';
-import { EventPublisher } from '../../functions/shared/events/publisher';
-import { BillingEventsRepository } from '../../functions/shared/store/billing-events';
-import { createTableRef } from '../../functions/shared/store/client';
-import { InvoiceRepository } from '../../functions/shared/store/invoices';
-import { OverageRepository } from '../../functions/shared/store/overages';
-import { SubscriptionRepository } from '../../functions/shared/store/subscriptions';
-import { TenantRepository } from '../../functions/shared/store/tenants';
-import { UsageRepository } from '../../functions/shared/store/usage';
-import { PeriodRepository } from '../../functions/shared/store/periods';
-import { TimelineRepository } from '../../functions/shared/store/timelines';
-import { LOCAL_STRIPE_KEY } from '../../lib/local/stack';
+import { CLOSE_GRACE_MS, OverageBiller, type OverageDeps } from '../../src/app/overage/biller';
+import { StripeAdapter } from '../../src/adapters/stripe/stripe-adapter';
+import { EventPublisher } from '../../src/app/events/publisher';
+import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
+import { createTableRef } from '../../src/adapters/dynamodb/client';
+import { InvoiceRepository } from '../../src/adapters/dynamodb/invoices';
+import { OverageRepository } from '../../src/adapters/dynamodb/overages';
+import { SubscriptionRepository } from '../../src/adapters/dynamodb/subscriptions';
+import { TenantRepository } from '../../src/adapters/dynamodb/tenants';
+import { UsageRepository } from '../../src/adapters/dynamodb/usage';
+import { PeriodRepository } from '../../src/adapters/dynamodb/periods';
+import { TimelineRepository } from '../../src/adapters/dynamodb/timelines';
+import { LOCAL_STRIPE_KEY } from '../../local/stack';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 // Half past the hour: the hourly run after a period end falls inside the renewal's draft hour.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENCIES } from '../../functions/shared/domain/money';
-import { RESOURCES } from '../../functions/shared/domain/resources';
-import { StripeAdapter } from '../../functions/shared/payments/stripe-adapter';
-import { LOCAL_STRIPE_KEY } from '../../lib/local/stack';
+import { CURRENCIES } from '../../src/domain/money';
+import { RESOURCES } from '../../src/domain/resources';
+import { StripeAdapter } from '../../src/adapters/stripe/stripe-adapter';
+import { LOCAL_STRIPE_KEY } from '../../local/stack';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;

@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BillingEventsRepository } from '../../functions/shared/store/billing-events';
-import { createTableRef } from '../../functions/shared/store/client';
-import { stripeEventKey } from '../../functions/shared/store/keys';
+import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
+import { createTableRef } from '../../src/adapters/dynamodb/client';
+import { stripeEventKey } from '../../src/adapters/dynamodb/keys';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prorationAmount } from '../../functions/shared/domain/subscription';
+import { prorationAmount } from '../../src/domain/subscription';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 interface SubscriptionBody {

@@ -2,10 +2,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '../../lib/queues';
-import { useWebhookResolver } from '../../functions/shared/webhooks/services';
-import { verifySignature } from '../../functions/shared/webhooks/signature';
-import { systemResolver, type ResolvedAddress } from '../../functions/shared/webhooks/target-guard';
+import { queues } from '../../contracts/queues';
+import { useWebhookResolver } from '../../src/composition/webhooks';
+import { verifySignature } from '../../src/app/webhooks/signature';
+import { systemResolver, type ResolvedAddress } from '../../src/adapters/webhooks/target-guard';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 /** A real HTTP receiver on loopback: records every request; answers from a script per path. */

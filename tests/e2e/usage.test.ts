@@ -1,9 +1,9 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BillingEventsRepository } from '../../functions/shared/store/billing-events';
-import { createTableRef } from '../../functions/shared/store/client';
-import { periodKey } from '../../functions/shared/store/keys';
+import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
+import { createTableRef } from '../../src/adapters/dynamodb/client';
+import { periodKey } from '../../src/adapters/dynamodb/keys';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;

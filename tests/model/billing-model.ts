@@ -1,7 +1,7 @@
 /**
  * The reference billing model: what SPEC sections 3, 4 and 5 say a timeline must be billed,
  * computed from the timeline alone. Pure and deterministic (no I/O, no clock, no randomness),
- * sharing no code with `functions/` or `lib/`.
+ * sharing no code with `src/`, `functions/` or `lib/`.
  *
  * Rules (SPEC, made precise by issue 12):
  * - Usage periods: a monthly plan's billing periods; an annual plan's monthly sub-periods from

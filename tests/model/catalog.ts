@@ -1,6 +1,6 @@
 /**
  * The plan catalog as SPEC section 2 states it, typed in by hand from the SPEC table.
- * Reference model only: nothing here is shared with `functions/` or `lib/`.
+ * Reference model only: nothing here is shared with `src/`, `functions/` or `lib/`.
  */
 
 export const RESOURCES = ['users', 'devices', 'storage_gb', 'api_calls', 'alerts'] as const;

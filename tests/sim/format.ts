@@ -38,7 +38,7 @@ export const formatRegression = (timeline: Timeline, problems: readonly Problem[
   const more = problems.length > 30 ? `\n//   ... and ${problems.length - 30} more` : '';
   const title = meta.title ?? `lifecycle simulation regression: ${kinds}`;
   return `import { expect, it } from 'vitest';
-import { replayTimeline } from '../sim/replay';
+import { replayTimeline } from './replay';
 
 // Found by the lifecycle simulation${found}, shrunk. What differed from the reference model:
 ${comment}${more}

@@ -63,7 +63,7 @@ describe('random timelines (no stack: the generator and the model only)', () => 
       ],
     };
     const text = formatRegression(timeline, [{ tenant: 'sim9r3-1', kind: 'overage-missing', message: 'sim9r3-1 owes 100' }], { seed: 5 });
-    expect(text).toContain("import { replayTimeline } from '../sim/replay';");
+    expect(text).toContain("import { replayTimeline } from './replay';");
     expect(text).toContain('//   [overage-missing] t1: t1 owes 100');
     expect(text).not.toContain('sim9r3-1');
     const literal = timelineLiteral(renameTenants(timeline));

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
-import { freePort } from '../../lib/local/ports';
+import { startDynamoDbLocal } from '../../local/dynamodb-local';
+import { freePort } from '../../local/ports';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { inject } from 'vitest';
-import { API_PREFIX, type RouteTable } from '../../lib/routes';
-import { SimulatedClock } from '../../lib/local/clock';
-import { issueToken, type TokenRequest } from '../../lib/local/jwt';
-import { LOCAL_STRIPE_KEY, startLocalStack, type LocalStack, type LocalStackOptions } from '../../lib/local/stack';
+import { API_PREFIX, type RouteTable } from '../../contracts/routes';
+import { SimulatedClock } from '../../local/clock';
+import { issueToken, type TokenRequest } from '../../local/jwt';
+import { LOCAL_STRIPE_KEY, startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 export interface TestApi {
   readonly stack: LocalStack;

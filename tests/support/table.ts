@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { ensureTable, LOCAL_AWS_ENV } from '../../lib/local/dynamodb-local';
-import { createTableRef, type TableRef } from '../../functions/shared/store/client';
+import { ensureTable, LOCAL_AWS_ENV } from '../../local/dynamodb-local';
+import { createTableRef, type TableRef } from '../../src/adapters/dynamodb/client';
 
 /** A fresh table, built from the stack's definition, in the run's DynamoDB Local. */
 export const freshTable = async (): Promise<TableRef> => {

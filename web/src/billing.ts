@@ -3,8 +3,8 @@
  * and what a plan change would charge. Integer minor units only; the proration itself is the
  * domain's own function, the one the API's rules are written with.
  */
-import { classifyChange, prorationAmount, type ChangeKind } from '../../functions/shared/domain/subscription';
-import { RESOURCES } from '../../functions/shared/domain/resources';
+import { classifyChange, prorationAmount, type ChangeKind } from '../../src/domain/subscription';
+import { RESOURCES } from '../../src/domain/resources';
 import type { BillingCycle, CurrentUsage, Plan, Subscription } from './api/types';
 
 export const planPrice = (plan: Plan, subscription: Pick<Subscription, 'currency' | 'billing_cycle'>): number =>

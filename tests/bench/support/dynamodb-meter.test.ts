@@ -2,8 +2,8 @@ import { GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { TableRef } from '../../../functions/shared/store/client';
-import { LOCAL_AWS_ENV } from '../../../lib/local/dynamodb-local';
+import type { TableRef } from '../../../src/adapters/dynamodb/client';
+import { LOCAL_AWS_ENV } from '../../../local/dynamodb-local';
 import { freshTable } from '../../support/table';
 import { DynamoMeter } from './dynamodb-meter';
 import { itemBytes, numberBytes, writeUnitsFor } from './item-size';

@@ -8,7 +8,7 @@ import {
   type TransactWriteItemsCommandInput,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { tableDefinition } from '../../../lib/table-definition';
+import { tableDefinition } from '../../../contracts/table';
 import { itemBytes, writeUnitsFor } from './item-size';
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);

@@ -1,9 +1,9 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { queues, type QueueDefinition } from '../../../lib/queues';
-import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller } from '../../../lib/local/sqs';
-import { RESOURCES, type Resource } from '../../../functions/shared/domain/resources';
+import { queues, type QueueDefinition } from '../../../contracts/queues';
+import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller } from '../../../local/sqs';
+import { RESOURCES, type Resource } from '../../../src/domain/resources';
 import type { DynamoMeter } from './dynamodb-meter';
 import type { TrackRecord } from './workload';
 

@@ -1,5 +1,5 @@
 import { cpus, platform, release, totalmem } from 'node:os';
-import type { SqsStats } from '../../../lib/local/sqs';
+import type { SqsStats } from '../../../local/sqs';
 import type { DynamoUsage } from './dynamodb-meter';
 
 /** What one phase of the benchmark measured. */

@@ -1,4 +1,4 @@
-import { isGauge, RESOURCES, type Resource } from '../../../functions/shared/domain/resources';
+import { isGauge, RESOURCES, type Resource } from '../../../src/domain/resources';
 
 /** A usage record as a client sends it to `POST /usage/track`. */
 export interface TrackRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, findPlan, overageRateMilli, parseCatalog, planPrice, plansView } from '../../../functions/shared/domain/catalog';
-import { amountForQuantity } from '../../../functions/shared/domain/money';
+import { catalog, findPlan, overageRateMilli, parseCatalog, planPrice, plansView } from '../../../src/domain/catalog';
+import { amountForQuantity } from '../../../src/domain/money';
 
 // SPEC section 2, written out by hand so a change to the catalog data has to match the SPEC.
 const SPEC_PLANS = [

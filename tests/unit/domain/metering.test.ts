@@ -10,7 +10,7 @@ import {
   quantityOf,
   thresholdsReached,
   type Tally,
-} from '../../../functions/shared/domain/metering';
+} from '../../../src/domain/metering';
 
 const TWO_53 = 2n ** 53n;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMoney, amountForQuantity, formatMoney, milliToMinor, money, toDecimalString } from '../../../functions/shared/domain/money';
+import { addMoney, amountForQuantity, formatMoney, milliToMinor, money, toDecimalString } from '../../../src/domain/money';
 
 describe('money', () => {
   describe('money()', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, findPlan } from '../../../functions/shared/domain/catalog';
-import { addToTally, emptyTally, type Tally } from '../../../functions/shared/domain/metering';
-import { CURRENCIES } from '../../../functions/shared/domain/money';
+import { catalog, findPlan } from '../../../src/domain/catalog';
+import { addToTally, emptyTally, type Tally } from '../../../src/domain/metering';
+import { CURRENCIES } from '../../../src/domain/money';
 import {
   computeOverages,
   overageAmount,
@@ -9,8 +9,8 @@ import {
   STRIPE_MAX_ITEM_AMOUNT,
   STRIPE_MAX_ITEM_PARTS,
   stripeItemParts,
-} from '../../../functions/shared/domain/overage';
-import { RESOURCES, type Resource } from '../../../functions/shared/domain/resources';
+} from '../../../src/domain/overage';
+import { RESOURCES, type Resource } from '../../../src/domain/resources';
 
 // SPEC section 2: overage rates in cents per unit (USD; EUR the same numerals; GBP x0.8).
 const SPEC_RATE_CENTS: Record<Resource, number> = { users: 1_000, devices: 500, storage_gb: 100, api_calls: 1, alerts: 10 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterDelta, countersOf, mrrOf, type SubscriptionFigures } from '../../../functions/shared/domain/overview';
+import { counterDelta, countersOf, mrrOf, type SubscriptionFigures } from '../../../src/domain/overview';
 
 const sub = (over: Partial<SubscriptionFigures> = {}): SubscriptionFigures => ({
   currency: 'usd',

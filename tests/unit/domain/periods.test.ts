@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, monthlyPeriodContaining, utcDate } from '../../../functions/shared/domain/periods';
+import { addMonths, monthlyPeriodContaining, utcDate } from '../../../src/domain/periods';
 
 const d = (iso: string) => new Date(iso);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyChange, isLive, prorationAmount } from '../../../functions/shared/domain/subscription';
+import { classifyChange, isLive, prorationAmount } from '../../../src/domain/subscription';
 
 describe('classifyChange', () => {
   it.each([

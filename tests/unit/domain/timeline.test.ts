@@ -7,7 +7,7 @@ import {
   usagePeriodAt,
   type PlanSegment,
   type SubscriptionFacts,
-} from '../../../functions/shared/domain/timeline';
+} from '../../../src/domain/timeline';
 
 const d = (iso: string) => new Date(iso);
 const iso = (s: string) => new Date(s).toISOString();

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createApiHandler, operation } from '../../../functions/shared/http/api';
-import type { ApiEvent } from '../../../functions/shared/http/types';
-import { routeTable } from '../../../lib/routes';
+import { createApiHandler, operation } from '../../../src/http/api';
+import type { ApiEvent } from '../../../src/http/types';
+import { routeTable } from '../../../contracts/routes';
 import { echoRouteTable } from '../../support/fixtures/echo-routes';
 
 const context = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 1000 } as unknown as Context;

@@ -8,8 +8,8 @@ import {
   RateLimited,
   Unauthenticated,
   UnsupportedMediaType,
-} from '../../../functions/shared/errors';
-import { errorResponse } from '../../../functions/shared/http/error-response';
+} from '../../../src/app/errors';
+import { errorResponse } from '../../../src/http/error-response';
 
 describe('errorResponse', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimList, principalFromClaims } from '../../../functions/shared/http/principal';
+import { claimList, principalFromClaims } from '../../../src/http/principal';
 
 const cfg = { TENANT_CLAIM: 'custom:tenant_id', GROUPS_CLAIM: 'cognito:groups', ADMIN_GROUP: 'billing-admin' };
 

@@ -6,10 +6,10 @@ import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { queues, schedules } from '../../../lib/queues';
-import { routeKey, routeTable } from '../../../lib/routes';
-import { tableDefinition } from '../../../lib/table-definition';
-import { DEFAULT_RETRY_POLICY, retryScheduleSeconds } from '../../../functions/shared/webhooks/backoff';
+import { queues, schedules } from '../../../contracts/queues';
+import { routeKey, routeTable } from '../../../contracts/routes';
+import { tableDefinition } from '../../../contracts/table';
+import { DEFAULT_RETRY_POLICY, retryScheduleSeconds } from '../../../src/domain/webhooks/backoff';
 import {
   billingApp,
   dynamoActionsOf,
@@ -285,7 +285,7 @@ describe('BillingStack', () => {
       }
     });
 
-    it('declares the usage queue from lib/queues.ts: 1 MiB messages, its visibility and retention, and a DLQ after maxReceiveCount', () => {
+    it('declares the usage queue from contracts/queues.ts: 1 MiB messages, its visibility and retention, and a DLQ after maxReceiveCount', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         MaximumMessageSize: queues.usage.maximumMessageSizeBytes,
         VisibilityTimeout: queues.usage.visibilityTimeoutSeconds,
@@ -348,7 +348,7 @@ describe('BillingStack', () => {
       }
     });
 
-    it('declares the webhooks queue from lib/queues.ts, with its DLQ after maxReceiveCount, and feeds the dispatcher with partial batch failures', () => {
+    it('declares the webhooks queue from contracts/queues.ts, with its DLQ after maxReceiveCount, and feeds the dispatcher with partial batch failures', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         VisibilityTimeout: queues.webhooks.visibilityTimeoutSeconds,
         MessageRetentionPeriod: queues.webhooks.retentionSeconds,

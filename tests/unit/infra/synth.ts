@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { createBillingApp } from '../../../lib/billing-app';
 import type { BillingStack } from '../../../lib/billing-stack';
-import type { RouteTable } from '../../../lib/routes';
+import type { RouteTable } from '../../../contracts/routes';
 
 /** The context `cdk synth` gets from cdk.json: feature flags and validation settings. */
 const cdkJsonContext = z

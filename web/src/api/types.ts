@@ -2,10 +2,10 @@
  * The API shapes the page reads (SPEC section 8). Money is integer minor units beside a
  * `currency`; times are ISO 8601 UTC strings. Only the fields the page uses are listed.
  */
-import type { BillingCycle, plansView } from '../../../functions/shared/domain/catalog';
-import type { Currency } from '../../../functions/shared/domain/money';
-import type { Resource } from '../../../functions/shared/domain/resources';
-import type { ChangeKind, PendingChange, Subscription, SubscriptionStatus } from '../../../functions/shared/domain/subscription';
+import type { BillingCycle, plansView } from '../../../src/domain/catalog';
+import type { Currency } from '../../../src/domain/money';
+import type { Resource } from '../../../src/domain/resources';
+import type { ChangeKind, PendingChange, Subscription, SubscriptionStatus } from '../../../src/domain/subscription';
 
 // The contract types the backend itself uses, so the page and the API cannot drift apart.
 export type { BillingCycle, Currency, PendingChange, Resource, Subscription, SubscriptionStatus };

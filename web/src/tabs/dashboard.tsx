@@ -1,4 +1,4 @@
-import { RESOURCES } from '../../../functions/shared/domain/resources';
+import { RESOURCES } from '../../../src/domain/resources';
 import type { CurrentUsage, InvoiceSummary } from '../api/types';
 import { estimateBill, planPrice } from '../billing';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';

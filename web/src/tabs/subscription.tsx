@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { RESOURCES } from '../../../functions/shared/domain/resources';
+import { RESOURCES } from '../../../src/domain/resources';
 import type { BillingCycle, Currency, Plan, Subscription, SubscriptionChange } from '../api/types';
 import { annualSaving, previewChange } from '../billing';
 import { ErrorNotice, Loading, Notice, StatusBadge } from '../components/status';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { isGauge, RESOURCES } from '../../../functions/shared/domain/resources';
+import { isGauge, RESOURCES } from '../../../src/domain/resources';
 import type { ApiClient } from '../api/client';
 import type { CurrentUsage, HistoryItem, Resource } from '../api/types';
 import { ErrorNotice, Loading } from '../components/status';

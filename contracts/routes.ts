@@ -1,0 +1,140 @@
+/**
+ * THE route table (SPEC section 7). The CDK stack creates one Lambda per function group and
+ * one HTTP API route per entry; the local runner serves exactly the same entries; each group's
+ * handler dispatches by `routeKey` to the operation named here. Plain data: no CDK import,
+ * so Lambda bundles and the local runner can load it.
+ */
+export const API_PREFIX = '/api/billing';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Who may call a route: `public` needs no token; `tenant` a valid JWT with a tenant claim;
+ * `admin` a valid JWT in the admin group; `stripe` no JWT (the handler verifies Stripe's
+ * signature on the raw body).
+ */
+export type RouteAuth = 'public' | 'tenant' | 'admin' | 'stripe';
+
+export type TableAccess = 'none' | 'read' | 'readwrite';
+
+export interface FunctionGroup {
+  /** Source file, relative to the repository root, exporting `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly table: TableAccess;
+  /** Needs the Stripe keys (Secrets Manager in AWS). */
+  readonly stripe?: boolean;
+  /** Sends to the usage queue (contracts/queues.ts). */
+  readonly usageQueue?: 'send';
+  /** Publishes billing events (EventPublisher): sends to the tenant-webhook queue. */
+  readonly publishes?: true;
+  /** Seals or opens tenants' webhook signing secrets: reads the key that encrypts them. */
+  readonly webhookSecrets?: true;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+export const functionGroups = {
+  plans: {
+    entry: 'functions/plans/handler.ts',
+    description: 'Plan catalog (public)',
+    table: 'none',
+  },
+  subscriptions: {
+    entry: 'functions/subscriptions/handler.ts',
+    description: 'Create, change, cancel and read the tenant subscription',
+    table: 'readwrite',
+    stripe: true,
+    publishes: true,
+  },
+  invoices: {
+    entry: 'functions/invoices/handler.ts',
+    description: 'The tenant invoices, mirrored from Stripe',
+    table: 'read',
+  },
+  usage: {
+    entry: 'functions/usage/handler.ts',
+    description: 'Track usage onto the queue; read current usage and history',
+    table: 'readwrite',
+    usageQueue: 'send',
+  },
+  events: {
+    entry: 'functions/events/handler.ts',
+    description: 'The tenant billing events (audit trail), read only',
+    table: 'read',
+  },
+  admin: {
+    entry: 'functions/admin/handler.ts',
+    description: 'Admin: overview figures, process overages now',
+    table: 'readwrite',
+    stripe: true,
+    publishes: true,
+  },
+  'stripe-webhook': {
+    entry: 'functions/stripe-webhook/handler.ts',
+    description: 'Stripe webhook: signature-verified, each event once',
+    table: 'readwrite',
+    stripe: true,
+    publishes: true,
+  },
+  webhooks: {
+    entry: 'functions/webhooks/handler.ts',
+    description: 'Tenant webhook endpoints: configure, rotate secrets, list deliveries',
+    table: 'readwrite',
+    webhookSecrets: true,
+  },
+} as const satisfies Record<string, FunctionGroup>;
+
+export type FunctionGroupName = keyof typeof functionGroups;
+
+export interface Route<G extends string = string> {
+  readonly method: HttpMethod;
+  /** Path below API_PREFIX, with `{param}` placeholders as API Gateway writes them. */
+  readonly path: string;
+  readonly group: G;
+  /** The operation the group's handler runs for this route. */
+  readonly operation: string;
+  readonly auth: RouteAuth;
+}
+
+export const routes = [
+  { method: 'GET', path: '/plans', group: 'plans', operation: 'listPlans', auth: 'public' },
+  { method: 'POST', path: '/subscriptions/create', group: 'subscriptions', operation: 'createSubscription', auth: 'tenant' },
+  { method: 'POST', path: '/subscriptions/update', group: 'subscriptions', operation: 'updateSubscription', auth: 'tenant' },
+  { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant' },
+  { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant' },
+  { method: 'POST', path: '/subscriptions/preview', group: 'subscriptions', operation: 'previewSubscriptionChange', auth: 'tenant' },
+  { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant' },
+  { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant' },
+  { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },
+  { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant' },
+  { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant' },
+  { method: 'GET', path: '/admin/overview', group: 'admin', operation: 'overview', auth: 'admin' },
+  { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
+  { method: 'GET', path: '/events', group: 'events', operation: 'listEvents', auth: 'tenant' },
+  { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
+  { method: 'POST', path: '/webhooks/configure', group: 'webhooks', operation: 'configureWebhook', auth: 'tenant' },
+  { method: 'GET', path: '/webhooks', group: 'webhooks', operation: 'listWebhooks', auth: 'tenant' },
+  { method: 'GET', path: '/webhooks/deliveries', group: 'webhooks', operation: 'listWebhookDeliveries', auth: 'tenant' },
+  { method: 'POST', path: '/webhooks/{id}/rotate-secret', group: 'webhooks', operation: 'rotateWebhookSecret', auth: 'tenant' },
+  { method: 'DELETE', path: '/webhooks/{id}', group: 'webhooks', operation: 'deleteWebhook', auth: 'tenant' },
+] as const satisfies readonly Route<FunctionGroupName>[];
+
+/** A route table: what the stack deploys and the local runner serves. */
+export interface RouteTable {
+  readonly routes: readonly Route[];
+  readonly functionGroups: Readonly<Record<string, FunctionGroup>>;
+}
+
+export const routeTable: RouteTable = { routes, functionGroups };
+
+/** API Gateway's route key, e.g. `GET /api/billing/plans`. */
+export const routeKey = (route: Pick<Route, 'method' | 'path'>): string =>
+  `${route.method} ${API_PREFIX}${route.path}`;
+
+export const findRouteByKey = (table: RouteTable, key: string): Route | undefined =>
+  table.routes.find((r) => routeKey(r) === key);
+
+/** Operations a group must implement, from the table. */
+export const operationsOf = (table: RouteTable, group: string): string[] =>
+  table.routes.filter((r) => r.group === group).map((r) => r.operation);

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import type { Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { JWTPayload } from 'jose';
+import { API_PREFIX, routeKey, type Route, type RouteTable } from '../contracts/routes';
+import { localContext } from './lambda';
+import { listen } from './ports';
+
+type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface HttpApiOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** Verifies the Authorization header like the JWT authorizer; null means 401. */
+  readonly verify: (authorization: string | undefined) => Promise<JWTPayload | null>;
+  readonly repoRoot: string;
+  /** What to serve; the real route table unless a test mounts a fixture table. */
+  readonly table: RouteTable;
+  /** Local-only endpoints (not part of the API, never deployed); true when it answered. */
+  readonly localRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+}
+
+export interface RunningHttpApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly params: string[];
+  readonly literalLength: number;
+}
+
+const compile = (route: Route): CompiledRoute => {
+  const params: string[] = [];
+  const full = `${API_PREFIX}${route.path}`;
+  const source = full
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), params, literalLength: full.replace(/\{\w+\}/g, '').length };
+};
+
+
+const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|xml|x-www-form-urlencoded|javascript))/i;
+
+/** Claims as API Gateway hands them to Lambda: strings, lists written as `[a b]`. */
+const gatewayClaims = (payload: JWTPayload): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+  );
+
+/** API Gateway's payload quota for HTTP APIs: a larger request never reaches a handler. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+/** A request body over the limit; reading stopped there. */
+export class BodyTooLarge extends Error {
+  override readonly name = 'BodyTooLarge';
+}
+
+/**
+ * Reads a request body, at most `limit` bytes: a declared `content-length` over it is refused
+ * before reading anything, and a body that grows past it stops being read (nothing more is
+ * buffered; the caller answers and closes the connection).
+ */
+export const readBody = (req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<Buffer> =>
+  new Promise((resolveBody, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(new BodyTooLarge(`the body is over ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(new BodyTooLarge(`the body is over ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+/** How long a refused upload's connection stays open, unread, so the client can read the answer. */
+const LINGER_MS = 2_000;
+
+/**
+ * Closes a connection whose request body was not read to its end: our side first (the client
+ * sees the answer, then the close, and does not reuse it), the rest a moment later, without
+ * ever reading what the client still sends. Closing at once would reset the connection and could
+ * lose the answer.
+ */
+const closeUnread = (socket: Socket): void => {
+  socket.end();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+};
+
+/** A path parameter as API Gateway passes it (percent-decoded), or null when it is not valid percent-encoding. */
+const decodeParam = (raw: string): string | null => {
+  try {
+    return decodeURIComponent(raw);
+  } catch (error) {
+    if (error instanceof URIError) return null;
+    throw error;
+  }
+};
+
+/** API Gateway's own refusals, before any handler runs. */
+const gatewayRefusal = (statusCode: number, message: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify({ message }),
+});
+
+const lambdaContext = (group: string, requestId: string): Context => ({
+  ...localContext(`local-${group}`, 29_000),
+  awsRequestId: requestId,
+});
+
+const send = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void => {
+  const headers = { ...(result.headers ?? {}) } as Record<string, string | number | boolean>;
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies.join(', ');
+  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  res.writeHead(result.statusCode ?? 200, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  res.end(body);
+};
+
+/**
+ * A local stand-in for the HTTP API: it matches requests against the route table, runs the JWT
+ * check the authorizer would run, builds API Gateway v2 events and calls the same handler
+ * exports Lambda calls. Gateway-level refusals use API Gateway's own bodies (`{"message": ...}`).
+ */
+export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttpApi> => {
+  // API Gateway picks the most specific match: more literal characters win over parameters.
+  const compiled = options.table.routes.map(compile).sort((a, b) => b.literalLength - a.literalLength);
+  const handlers = new Map<string, Promise<Handler>>();
+  const load = (group: string): Promise<Handler> => {
+    let handler = handlers.get(group);
+    if (!handler) {
+      const fn = options.table.functionGroups[group];
+      if (!fn) throw new Error(`route table names function group ${group}, which it does not define`);
+      const entry = pathToFileURL(resolve(options.repoRoot, fn.entry)).href;
+      handler = import(entry).then((m: { handler: Handler }) => m.handler);
+      handlers.set(group, handler);
+    }
+    return handler;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (options.localRoutes && (await options.localRoutes(req, res, url))) return;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const match = compiled
+      .filter((c) => c.route.method === method)
+      .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
+      .find((x) => x.m !== null);
+    if (!match?.m) return send(res, gatewayRefusal(404, 'Not Found'));
+    const { route, params } = match.c;
+    const values = params.map((_, i) => decodeParam(match.m?.[i + 1] ?? ''));
+    if (values.some((v) => v === null)) return send(res, gatewayRefusal(400, 'Bad Request'));
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    }
+    let claims: JWTPayload | null = null;
+    if (route.auth === 'tenant' || route.auth === 'admin') {
+      claims = await options.verify(headers.authorization);
+      if (!claims) return send(res, gatewayRefusal(401, 'Unauthorized', { 'www-authenticate': 'Bearer' }));
+    }
+
+    let raw: Buffer;
+    try {
+      raw = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      res.once('finish', () => closeUnread(req.socket));
+      return send(res, gatewayRefusal(413, 'Request Entity Too Large'));
+    }
+    const isText = raw.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    const requestId = randomUUID();
+    const now = new Date();
+    const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+      version: '2.0',
+      routeKey: routeKey(route),
+      rawPath: url.pathname,
+      rawQueryString: url.search.replace(/^\?/, ''),
+      headers,
+      ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      ...(params.length
+        ? { pathParameters: Object.fromEntries(params.map((p, i) => [p, values[i] ?? ''])) }
+        : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey: routeKey(route),
+        stage: '$default',
+        time: now.toISOString(),
+        timeEpoch: now.getTime(),
+        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ? gatewayClaims(claims) : {}, scopes: [] } },
+      },
+      isBase64Encoded: !isText,
+      ...(raw.length ? { body: isText ? raw.toString('utf8') : raw.toString('base64') } : {}),
+    };
+    if (!claims) delete (event.requestContext as Partial<typeof event.requestContext>).authorizer;
+
+    const handler = await load(route.group);
+    send(res, await handler(event, lambdaContext(route.group, requestId)));
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('local http api: handler crashed', error);
+      if (!res.headersSent) send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}' });
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(server, options.port, host);
+  return {
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+};

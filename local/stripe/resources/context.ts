@@ -1,0 +1,78 @@
+import type Stripe from 'stripe';
+import type { Clock } from '../../../src/platform/clock';
+import type { BillingContext } from '../billing/context';
+import { clone } from '../clone';
+import type { WebhookDeliverer } from '../events/webhooks';
+import { expandPaths } from '../expand';
+import type { ParamMap } from '../http/form';
+import { Params } from '../http/params';
+
+/** What an endpoint handler gets: the billing context plus rendering and the clock hooks. */
+export interface ApiContext extends BillingContext {
+  readonly clock: Clock;
+  /** Moves the shared clock (test clock `advance`); absent when the host gave no way to. */
+  readonly advanceClock: ((to: Date) => Promise<unknown>) | undefined;
+  readonly deliverer: WebhookDeliverer;
+}
+
+export interface ApiRequest {
+  readonly params: ParamMap;
+  /** `:id` and friends from the route path. */
+  readonly path: Readonly<Record<string, string>>;
+}
+
+export type Handler = (ctx: ApiContext, req: ApiRequest) => unknown;
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** `/v1/customers/:id` */
+  readonly path: string;
+  readonly handler: Handler;
+}
+
+export const pathParam = (req: ApiRequest, name: string): string => req.path[name] ?? '';
+
+/** An invoice as the API shows it: the embedded `lines` list holds the first 10 lines. */
+export const presentInvoice = (invoice: Stripe.Invoice): Stripe.Invoice => {
+  const out = clone(invoice);
+  if (out.lines.data.length > 10) out.lines = { ...out.lines, data: out.lines.data.slice(0, 10), has_more: true };
+  return out;
+};
+
+const resolver =
+  (ctx: ApiContext) =>
+  (field: string, id: string): object | undefined | null => {
+    const s = ctx.state;
+    switch (field) {
+      case 'customer':
+        return s.deletedCustomers.has(id) ? { id, object: 'customer', deleted: true } : s.customers.get(id);
+      case 'subscription':
+        return s.subscriptions.get(id);
+      case 'latest_invoice':
+      case 'invoice': {
+        const invoice = s.invoices.get(id);
+        return invoice ? presentInvoice(invoice) : undefined;
+      }
+      case 'default_payment_method':
+      case 'payment_method':
+        return s.paymentMethods.get(id);
+      case 'product':
+        return s.products.get(id);
+      case 'price':
+        return s.prices.get(id);
+      case 'schedule':
+        return s.schedules.get(id);
+      case 'test_clock':
+        return s.testClocks.get(id);
+      default:
+        return null;
+    }
+  };
+
+/** Applies the request's `expand[]` to a response object (or to each item of a list, as `data.x`). */
+export const render = <T>(ctx: ApiContext, value: T, expand: readonly string[] | undefined): T =>
+  expand && expand.length > 0 ? expandPaths(value, expand, resolver(ctx)) : clone(value);
+
+export const expandOf = (p: Params): string[] | undefined => p.stringList('expand');
+
+export { Params };

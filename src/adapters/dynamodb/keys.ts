@@ -1,0 +1,221 @@
+import { RATE_LIMIT_KEY_PREFIX, tableDefinition } from '../../../contracts/table';
+
+/**
+ * Every key of the single table is built here, and nowhere else (docs/data-model.md).
+ * Repositories call these functions; they never write a prefix or attribute name themselves.
+ */
+export const ATTR = {
+  pk: tableDefinition.partitionKey,
+  sk: tableDefinition.sortKey,
+  ttl: tableDefinition.ttlAttribute,
+  gsi1pk: tableDefinition.indexes[0].partitionKey,
+  gsi1sk: tableDefinition.indexes[0].sortKey,
+  gsi2pk: tableDefinition.indexes[1].partitionKey,
+  gsi2sk: tableDefinition.indexes[1].sortKey,
+} as const;
+
+const PREFIX = {
+  tenant: 'TENANT#',
+  event: 'EVENT#',
+  subscription: 'SUB#',
+  invoice: 'INVOICE#',
+  invoices: 'INVOICES#',
+  stripeCustomer: 'STRIPE_CUSTOMER#',
+  stripeEvent: 'STRIPE_EVENT#',
+  usage: 'USAGE#',
+  period: 'PERIOD#',
+  alert: 'ALERT#',
+  usageMessage: 'USAGEMSG#',
+  usageRecord: 'USAGEKEY#',
+  unbilled: 'UNBILLED#',
+  overage: 'OVERAGE#',
+  rate: RATE_LIMIT_KEY_PREFIX,
+} as const;
+
+const PROFILE = 'PROFILE';
+const MARKER = 'MARKER';
+
+export interface ItemKey {
+  readonly PK: string;
+  readonly SK: string;
+}
+
+export const tenantPk = (tenantId: string): string => `${PREFIX.tenant}${tenantId}`;
+
+/** Billing events sort by time under their tenant: `EVENT#<iso time>#<id>`. */
+export const billingEventKey = (tenantId: string, occurredAt: string, eventId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.event}${occurredAt}#${eventId}`,
+});
+
+/** The sort-key range of a tenant's events between two instants (inclusive). */
+export const billingEventRange = (from?: string, to?: string): { start: string; end: string } => ({
+  start: `${PREFIX.event}${from ?? ''}`,
+  end: `${PREFIX.event}${to ?? '\uffff'}\uffff`,
+});
+
+/** A tenant's profile: Stripe customer, currency, trial used, current subscription. */
+export const profileKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: PROFILE });
+
+/** GSI1 on the profile: find a tenant by its Stripe customer id (invoice webhooks). */
+export const profileByCustomer = (customerId: string) => ({ GSI1PK: `${PREFIX.stripeCustomer}${customerId}`, GSI1SK: PROFILE });
+
+export const subscriptionKey = (tenantId: string, subscriptionId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.subscription}${subscriptionId}`,
+});
+
+/** Invoices are read by id under the tenant (so another tenant's id is simply not found)... */
+export const invoiceKey = (tenantId: string, invoiceId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.invoice}${invoiceId}`,
+});
+
+/** The sort-key prefix every invoice of a tenant has. */
+export const invoicePrefix = (): string => PREFIX.invoice;
+
+/** ...and listed newest first through GSI1. */
+export const invoiceListing = (tenantId: string, createdAt?: string, invoiceId?: string) => ({
+  GSI1PK: `${PREFIX.invoices}${tenantId}`,
+  GSI1SK: createdAt === undefined ? '' : `${createdAt}#${invoiceId ?? ''}`,
+});
+
+/** One marker per Stripe event id: processed once. */
+export const stripeEventKey = (eventId: string): ItemKey => ({ PK: `${PREFIX.stripeEvent}${eventId}`, SK: MARKER });
+
+/** Attribute names of items, shared by repositories that write the same item. */
+export const FIELD = {
+  syncedAt: 'synced_at',
+  /** On the profile: the tenant's plan timeline (`domain/timeline.ts`) and its version. */
+  timeline: 'timeline',
+  timelineVersion: 'timeline_v',
+} as const;
+
+/** A usage bucket: one tenant, one usage period, one UTC day (`USAGE#<period start>#<date>`). */
+export const usageBucketKey = (tenantId: string, periodStart: string, date: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.usage}${periodStart}#${date}`,
+});
+
+/** Sort-key prefix of every bucket of one usage period, and the range across periods. */
+export const usageBucketPrefix = (periodStart: string): string => `${PREFIX.usage}${periodStart}#`;
+export const usageBucketRange = (fromPeriodStart: string, toPeriodStart: string) => ({
+  start: `${PREFIX.usage}${fromPeriodStart}`,
+  end: `${PREFIX.usage}${toPeriodStart}#\uffff`,
+});
+
+/** The date part of a bucket sort key. */
+export const bucketParts = (sk: string): { periodStart: string; date: string } => {
+  const [periodStart = '', date = ''] = sk.slice(PREFIX.usage.length).split('#');
+  return { periodStart, date };
+};
+
+/** Bucket attributes: counter sums, gauge peaks, and the late part of counters. */
+export const usageAttr = {
+  counter: (resource: string) => `c_${resource}`,
+  peak: (resource: string) => `p_${resource}`,
+  late: (resource: string) => `l_${resource}`,
+  /** A gauge's latest reported level in the bucket, and when it was reported (ISO). */
+  level: (resource: string) => `v_${resource}`,
+  levelAt: (resource: string) => `vt_${resource}`,
+  /** Set on every bucket of a period a change closed early: no commit lands there afterwards. */
+  sealed: 'sealed',
+} as const;
+
+/** Shards of the unbilled-periods index, so the planner's queries spread over partitions. */
+export const UNBILLED_SHARDS = 8;
+
+export const periodKey = (tenantId: string, periodStart: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.period}${periodStart}`,
+});
+
+/** GSI2 attributes of an unbilled period: the planner queries ended ones by end time. */
+export const unbilledPeriodIndex = (tenantId: string, periodEnd: string) => {
+  let hash = 0;
+  for (const ch of tenantId) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return { GSI2PK: `${PREFIX.unbilled}${hash % UNBILLED_SHARDS}`, GSI2SK: `${periodEnd}#${tenantId}` };
+};
+
+/** One marker per usage message (its dedup id): counted once. */
+export const usageMessageKey = (dedupId: string): ItemKey => ({ PK: `${PREFIX.usageMessage}${dedupId}`, SK: MARKER });
+
+/** One marker per record idempotency key of a tenant. */
+export const usageRecordKey = (tenantId: string, key: string): ItemKey => ({
+  PK: `${PREFIX.usageRecord}${tenantId}#${key}`,
+  SK: MARKER,
+});
+
+/** Sort-key prefix of a period's alert markers; the rest of the key is `<resource>#<threshold>`. */
+export const usageAlertPrefix = (periodStart: string): string => `${PREFIX.alert}${periodStart}#`;
+
+/** One marker per (period, resource, threshold): a usage alert fires once. */
+export const usageAlertKey = (tenantId: string, periodStart: string, resource: string, threshold: number): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${usageAlertPrefix(periodStart)}${resource}#${threshold}`,
+});
+
+/** One record per billed overage line: `OVERAGE#<period start>#<resource>`, with the Stripe item id. */
+export const overageLineKey = (tenantId: string, periodStart: string, resource: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${PREFIX.overage}${periodStart}#${resource}`,
+});
+export const overageLinePrefix = (periodStart: string): string => `${PREFIX.overage}${periodStart}#`;
+
+/** The unbilled-periods index partitions, for the planner to query one by one. */
+export const unbilledShards = (): string[] => Array.from({ length: UNBILLED_SHARDS }, (_, i) => `${PREFIX.unbilled}${i}`);
+
+/** The admin overview's maintained counters: one item, changed in the same transactions as the data. */
+export const statsKey = (): ItemKey => ({ PK: 'STATS', SK: 'OVERVIEW' });
+
+/** Counter attribute names on the stats item (`c#arr#usd`, `c#plan#starter`, ...). */
+export const statsCounter = (name: string): string => `c#${name}`;
+
+/** GSI2 on a subscription while it is trialing (by trial end) or past due (by tenant). */
+export const subscriptionWatchIndex = (status: string, tenantId: string, trialEnd: string | null) =>
+  status === 'trialing' && trialEnd
+    ? { GSI2PK: 'WATCH#TRIALING', GSI2SK: `${trialEnd}#${tenantId}` }
+    : status === 'past_due'
+      ? { GSI2PK: 'WATCH#PAST_DUE', GSI2SK: tenantId }
+      : null;
+export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE' } as const;
+
+/** Tenant webhooks (`store/webhooks.ts`): endpoints, their count, delivery state and attempts. */
+const WEBHOOK_PREFIX = { endpoint: 'WEBHOOK#', delivery: 'WHDELIVERY#', attempt: 'DELIVERY#' } as const;
+
+/** One webhook endpoint of a tenant: `WEBHOOK#<id>` (another tenant's id is simply not there). */
+export const webhookEndpointKey = (tenantId: string, endpointId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${WEBHOOK_PREFIX.endpoint}${endpointId}`,
+});
+export const webhookEndpointPrefix = (): string => WEBHOOK_PREFIX.endpoint;
+
+/** The tenant's endpoint count, kept in the same transactions as creates and deletes (the cap). */
+export const webhookCountKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: 'WEBHOOK_COUNT' });
+
+/** Delivery state of one event to one endpoint: attempts so far, lease, delivered. TTL. */
+export const webhookDeliveryKey = (tenantId: string, endpointId: string, eventId: string): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${WEBHOOK_PREFIX.delivery}${endpointId}#${eventId}`,
+});
+
+/** One delivery attempt, listed newest first: `DELIVERY#<attempted at>#<event>#<endpoint>#<attempt>`. TTL. */
+export const webhookAttemptKey = (tenantId: string, attemptedAt: string, eventId: string, endpointId: string, attempt: number): ItemKey => ({
+  PK: tenantPk(tenantId),
+  SK: `${WEBHOOK_PREFIX.attempt}${attemptedAt}#${eventId}#${endpointId}#${String(attempt).padStart(4, '0')}`,
+});
+export const webhookAttemptPrefix = (): string => WEBHOOK_PREFIX.attempt;
+
+/** Attribute names of webhook items that conditions and updates name. */
+export const WEBHOOK_FIELD = {
+  count: 'endpoint_count',
+  attempts: 'attempts',
+  leaseUntil: 'lease_until',
+  deliveredAt: 'delivered_at',
+} as const;
+
+/** A per-tenant rate-limit window: `RATE#<tenant>#<what>#<window start>`, expiring by TTL. */
+export const rateWindowKey = (tenantId: string, what: string, windowStart: number): ItemKey => ({
+  PK: `${PREFIX.rate}${tenantId}#${what}#${windowStart}`,
+  SK: MARKER,
+});

@@ -1,0 +1,138 @@
+import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { counterDelta } from '../../domain/overview';
+import type { Subscription } from '../../domain/subscription';
+import { reconcile, type PlanSegment } from '../../domain/timeline';
+import { Conflict } from '../../app/errors';
+import type { TableRef } from './client';
+import { ATTR, FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
+import { TimelineRepository } from './timelines';
+
+/** Our copy of a Stripe subscription, plus the Stripe ids we need to change it. */
+export interface StoredSubscription extends Subscription {
+  readonly stripe_customer_id: string;
+  readonly stripe_price_id: string;
+  readonly unit_amount: number;
+  readonly billing_cycle_anchor: string;
+  /** When the subscription actually ended (Stripe's `ended_at`); null while it lives. */
+  readonly ended_at: string | null;
+  /** When this copy was read from Stripe (wall-clock ms), as stored; absent on a copy not yet saved. */
+  readonly synced_at?: number;
+}
+
+/** What a save did: whether the copy was written, and the tenant's plan timeline around it. */
+export interface SaveResult {
+  readonly written: boolean;
+  readonly timeline: { readonly before: PlanSegment[]; readonly after: PlanSegment[] } | null;
+}
+
+/** A conditional write or transaction that lost to another writer. */
+const isLostRace = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
+
+const MAX_ATTEMPTS = 5;
+
+export class SubscriptionRepository {
+  private readonly timelines: TimelineRepository;
+
+  constructor(private readonly table: TableRef) {
+    this.timelines = new TimelineRepository(table);
+  }
+
+  async get(tenantId: string, subscriptionId: string): Promise<StoredSubscription | null> {
+    const item = await this.raw(tenantId, subscriptionId);
+    if (!item) return null;
+    const { PK: _pk, SK: _sk, GSI2PK: _g1, GSI2SK: _g2, [FIELD.syncedAt]: synced, ...sub } = item;
+    return { ...(sub as unknown as StoredSubscription), ...(typeof synced === 'number' ? { synced_at: synced } : {}) };
+  }
+
+  /**
+   * Writes the copy unless a newer one is stored: `syncedAt` is when the data was read from
+   * Stripe, so an older read (a slow request, a late webhook) never overwrites a newer one.
+   * In the same transaction it moves the admin overview's counters by the difference between
+   * the old and the new copy, so the figures stay exact without ever scanning, and it brings
+   * the tenant's plan timeline up to date (`changeAt`: the instant our own code changed the
+   * plan), so usage is always attributed to the plan in force.
+   */
+  async save(sub: StoredSubscription, syncedAt: Date, options: { changeAt?: Date } = {}): Promise<SaveResult> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const old = await this.raw(sub.tenant_id, sub.id);
+      const oldSynced = typeof old?.[FIELD.syncedAt] === 'number' ? (old[FIELD.syncedAt] as number) : null;
+      if (oldSynced !== null && oldSynced > syncedAt.getTime()) return { written: false, timeline: null };
+      const stored = await this.timelines.get(sub.tenant_id);
+      const after = reconcile(stored.segments, sub, options.changeAt, syncedAt.getTime());
+      const timelineChanged = JSON.stringify(after) !== JSON.stringify(stored.segments);
+      const delta = counterDelta(old ? (old as unknown as StoredSubscription) : null, sub);
+      const watch = subscriptionWatchIndex(sub.status, sub.tenant_id, sub.trial_end);
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+        {
+          Put: {
+            TableName: this.table.tableName,
+            Item: { ...subscriptionKey(sub.tenant_id, sub.id), ...sub, ...(watch ?? {}), [FIELD.syncedAt]: syncedAt.getTime() },
+            // Unchanged since we read it: a racing writer makes us read again.
+            ConditionExpression: oldSynced === null ? 'attribute_not_exists(#pk)' : '#synced = :old',
+            ExpressionAttributeNames: oldSynced === null ? { '#pk': ATTR.pk } : { '#synced': FIELD.syncedAt },
+            ...(oldSynced === null ? {} : { ExpressionAttributeValues: { ':old': oldSynced } }),
+          },
+        },
+      ];
+      if (timelineChanged) items.push(this.timelines.write(sub.tenant_id, after, stored.version));
+      const names = Object.keys(delta);
+      if (names.length > 0) {
+        items.push({
+          Update: {
+            TableName: this.table.tableName,
+            Key: statsKey(),
+            UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#c${i}`, statsCounter(n)])),
+            ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:c${i}`, delta[n]])),
+          },
+        });
+      }
+      try {
+        await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return { written: true, timeline: { before: stored.segments, after } };
+      } catch (error) {
+        if (!isLostRace(error)) throw error;
+      }
+    }
+    throw new Error(`subscription ${sub.id} kept changing while being saved`);
+  }
+
+  /**
+   * Makes `sub` the tenant's current subscription and counts the create. The count must still
+   * be `expectedCount`, so two concurrent creates cannot both succeed.
+   */
+  async recordCreated(sub: StoredSubscription, input: { expectedCount: number; trialUsed: boolean }): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: profileKey(sub.tenant_id),
+          UpdateExpression:
+            'SET tenant_id = :t, current_subscription_id = :s, currency = :c, subscriptions_created = :next, trial_used = :trial',
+          ConditionExpression:
+            '(attribute_not_exists(subscriptions_created) AND :expected = :zero) OR subscriptions_created = :expected OR current_subscription_id = :s',
+          ExpressionAttributeValues: {
+            ':t': sub.tenant_id,
+            ':s': sub.id,
+            ':c': sub.currency,
+            ':next': input.expectedCount + 1,
+            ':expected': input.expectedCount,
+            ':zero': 0,
+            ':trial': input.trialUsed,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isLostRace(error)) throw new Conflict('Another subscription was created for this tenant at the same time');
+      throw error;
+    }
+  }
+
+  private async raw(tenantId: string, subscriptionId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: subscriptionKey(tenantId, subscriptionId), ConsistentRead: true }),
+    );
+    return Item;
+  }
+}

@@ -1,0 +1,82 @@
+import { GetCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { PlanSegment, Timeline } from '../../domain/timeline';
+import type { TableRef } from './client';
+import { isConditionFailure } from './conditions';
+import { FIELD, profileKey } from './keys';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface StoredTimeline {
+  readonly segments: PlanSegment[];
+  /** 0 when none was written yet. */
+  readonly version: number;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * A tenant's plan timeline, kept on its profile item with a version: every writer reads it,
+ * computes the new one and writes it only if the version did not move (else reads again).
+ */
+export class TimelineRepository {
+  constructor(private readonly table: TableRef) {}
+
+  async get(tenantId: string): Promise<StoredTimeline> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({
+        TableName: this.table.tableName,
+        Key: profileKey(tenantId),
+        ConsistentRead: true,
+        ProjectionExpression: '#t, #v',
+        ExpressionAttributeNames: { '#t': FIELD.timeline, '#v': FIELD.timelineVersion },
+      }),
+    );
+    return timelineOf(Item);
+  }
+
+  /** The write of a new timeline, for a caller's transaction: only if still at `expectedVersion`. */
+  write(tenantId: string, segments: Timeline, expectedVersion: number): TransactItem {
+    return { Update: this.updateInput(tenantId, segments, expectedVersion) };
+  }
+
+  /** Read-modify-write with the version as guard; returns the timeline before and after. */
+  async change(tenantId: string, f: (segments: PlanSegment[]) => PlanSegment[]): Promise<{ before: PlanSegment[]; after: PlanSegment[] }> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const { segments, version } = await this.get(tenantId);
+      const after = f(segments);
+      try {
+        await this.table.client.send(new UpdateCommand(this.updateInput(tenantId, after, version)));
+        return { before: segments, after };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new Error(`the timeline of ${tenantId} kept changing while being written`);
+  }
+
+  private updateInput(tenantId: string, segments: Timeline, expectedVersion: number) {
+    return {
+      TableName: this.table.tableName,
+      Key: profileKey(tenantId),
+      UpdateExpression: 'SET #t = :t, #v = :next, tenant_id = :tenant',
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#v)' : '#v = :expected',
+      ExpressionAttributeNames: { '#t': FIELD.timeline, '#v': FIELD.timelineVersion },
+      ExpressionAttributeValues: {
+        ':t': segments,
+        ':next': expectedVersion + 1,
+        ':tenant': tenantId,
+        ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+      },
+    };
+  }
+}
+
+/** The timeline attributes of a profile item (a profile read elsewhere carries them too). */
+export const timelineOf = (item: Record<string, unknown> | undefined): StoredTimeline => {
+  const segments = item?.[FIELD.timeline];
+  const version = item?.[FIELD.timelineVersion];
+  return {
+    segments: Array.isArray(segments) ? (segments as PlanSegment[]) : [],
+    version: typeof version === 'number' ? version : 0,
+  };
+};

@@ -1,0 +1,445 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { emptyTally, mergeTallies, type Tally } from '../../domain/metering';
+import { GAUGES, RESOURCES, type Resource } from '../../domain/resources';
+import type { TableRef } from './client';
+import {
+  ATTR,
+  bucketParts,
+  periodKey,
+  tenantPk,
+  unbilledPeriodIndex,
+  usageAlertKey,
+  usageAlertPrefix,
+  usageAttr,
+  usageBucketKey,
+  usageBucketPrefix,
+  usageBucketRange,
+  usageMessageKey,
+  usageRecordKey,
+} from './keys';
+import { isConditionFailure } from './conditions';
+import { ExactBatchGetCommand, ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
+
+export type PeriodStatus = 'open' | 'closing' | 'billed';
+
+export interface StoredPeriod {
+  readonly tenant_id: string;
+  readonly start: string;
+  readonly end: string;
+  readonly trial: boolean;
+  readonly status: PeriodStatus;
+  readonly plan_id: string | null;
+  readonly currency: string | null;
+}
+
+/** Gauges' latest reported levels: what an upgrade carries into the new period (SPEC section 5). */
+export type GaugeLevels = Partial<Record<Resource, { readonly value: number; readonly at: string }>>;
+
+/** A bucket as read: its tally and its gauges' latest levels. */
+export interface StoredBucket extends Tally {
+  readonly levels: GaugeLevels;
+}
+
+export interface BucketDelta {
+  readonly periodStart: string;
+  readonly date: string;
+  readonly delta: Tally;
+  /** Gauge peaks stored now (from a consistent read), to raise them only with a guard. */
+  readonly storedPeaks: Partial<Record<Resource, number>>;
+  /** Latest levels of the records in this delta, and those stored now (moved only forward in time, guarded). */
+  readonly levels?: GaugeLevels;
+  readonly storedLevels?: GaugeLevels;
+}
+
+/** The later of two level readings per gauge. */
+export const latestLevels = (a: GaugeLevels, b: GaugeLevels): GaugeLevels => {
+  const out: Record<string, { value: number; at: string }> = { ...a };
+  for (const [r, v] of Object.entries(b) as [Resource, { value: number; at: string }][]) {
+    const current = out[r];
+    if (!current || v.at > current.at) out[r] = v;
+  }
+  return out as GaugeLevels;
+};
+
+const levelsOf = (item: Record<string, unknown>): GaugeLevels => {
+  const levels: Record<string, { value: number; at: string }> = {};
+  for (const r of RESOURCES) {
+    const value = exactNumber(item[usageAttr.level(r)]);
+    const at = item[usageAttr.levelAt(r)];
+    if (value !== undefined && typeof at === 'string') levels[r] = { value, at };
+  }
+  return levels as GaugeLevels;
+};
+
+export type CommitResult =
+  | { readonly kind: 'committed' }
+  /** Some units were counted before: drop them and commit the rest. */
+  | { readonly kind: 'duplicates'; readonly dedupIds: string[]; readonly recordKeys: string[] }
+  /** A guard failed (a peak moved, a period closed): read again and retry. */
+  | { readonly kind: 'retry'; readonly reason: string };
+
+/** Items one commit may hold (DynamoDB's transaction limit). */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** Marker lifetimes: longer than any redelivery (SQS retention) or record age (35 days). */
+const MESSAGE_MARKER_TTL_S = 15 * 24 * 3600;
+const RECORD_MARKER_TTL_S = 40 * 24 * 3600;
+
+/** A bucket's tally, read exactly: counter sums as `bigint`, gauge peaks as numbers. */
+const tallyOf = (item: Record<string, unknown> | undefined): Tally => {
+  if (!item) return emptyTally();
+  const counters: Partial<Record<Resource, bigint>> = {};
+  const peaks: Partial<Record<Resource, number>> = {};
+  const late: Partial<Record<Resource, bigint>> = {};
+  for (const r of RESOURCES) {
+    const c = exactInteger(item[usageAttr.counter(r)]);
+    const p = exactNumber(item[usageAttr.peak(r)]);
+    const l = exactInteger(item[usageAttr.late(r)]);
+    if (c !== undefined) counters[r] = c;
+    if (p !== undefined) peaks[r] = p;
+    if (l !== undefined) late[r] = l;
+  }
+  return { counters, peaks, late };
+};
+
+const epoch = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Usage buckets, periods, dedup markers and alert markers. The exactly-once write is
+ * `commit`: see `src/app/usage/aggregator.ts` for the design.
+ */
+export class UsageRepository {
+  constructor(private readonly table: TableRef) {}
+
+  async getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: periodKey(tenantId, start), ConsistentRead: true }),
+    );
+    return Item ? (Item as unknown as StoredPeriod) : null;
+  }
+
+  /** Creates the period record once (open); billable periods join the planner's index. */
+  async ensurePeriod(period: Omit<StoredPeriod, 'status'>): Promise<StoredPeriod> {
+    const item = { ...period, status: 'open' as const };
+    const billable = !period.trial && period.plan_id !== null;
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...periodKey(period.tenant_id, period.start), ...item, ...(billable ? unbilledPeriodIndex(period.tenant_id, period.end) : {}) },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+      return item;
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        const existing = await this.getPeriod(period.tenant_id, period.start);
+        if (existing) return existing;
+      }
+      throw error;
+    }
+  }
+
+  /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
+  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
+    const result = new Map<string, StoredBucket>();
+    const unique = [...new Map(keys.map((k) => [`${k.periodStart}#${k.date}`, k])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      const chunk = unique.slice(i, i + 100);
+      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table.tableName]: { Keys: chunk.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.table.client.send(new ExactBatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.table.tableName] ?? []) {
+          const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
+          result.set(`${periodStart}#${date}`, { ...tallyOf(item), levels: levelsOf(item) });
+        }
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * One transaction per message: the message marker, one marker per record idempotency key,
+   * and one update per bucket (counters ADD, gauge peaks SET only upward, guarded by the peak
+   * read before), plus a check that each ended period is still open. Returns why it did not
+   * commit instead of throwing, so the caller can drop duplicates or re-read and retry.
+   */
+  async commit(input: {
+    tenantId: string;
+    dedupIds: readonly string[];
+    recordKeys: readonly string[];
+    buckets: readonly BucketDelta[];
+    openPeriods: readonly string[];
+  }): Promise<CommitResult> {
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    for (const dedupId of input.dedupIds) {
+      items.push({
+        Put: {
+          TableName: this.table.tableName,
+          Item: { ...usageMessageKey(dedupId), tenant_id: input.tenantId, [ATTR.ttl]: epoch() + MESSAGE_MARKER_TTL_S },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      });
+    }
+    for (const key of input.recordKeys) {
+      items.push({
+        Put: {
+          TableName: this.table.tableName,
+          Item: { ...usageRecordKey(input.tenantId, key), [ATTR.ttl]: epoch() + RECORD_MARKER_TTL_S },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      });
+    }
+    for (const bucket of input.buckets) {
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const adds: string[] = [];
+      const sets: string[] = [];
+      const guards: string[] = [];
+      let n = 0;
+      for (const [r, v] of Object.entries(bucket.delta.counters) as [Resource, bigint][]) {
+        names[`#a${n}`] = usageAttr.counter(r);
+        values[`:a${n}`] = v;
+        adds.push(`#a${n} :a${n}`);
+        n += 1;
+      }
+      for (const [r, v] of Object.entries(bucket.delta.late) as [Resource, bigint][]) {
+        names[`#a${n}`] = usageAttr.late(r);
+        values[`:a${n}`] = v;
+        adds.push(`#a${n} :a${n}`);
+        n += 1;
+      }
+      for (const [r, v] of Object.entries(bucket.delta.peaks) as [Resource, number][]) {
+        const stored = bucket.storedPeaks[r];
+        if (stored !== undefined && stored >= v) continue;
+        names[`#p${n}`] = usageAttr.peak(r);
+        values[`:p${n}`] = v;
+        sets.push(`#p${n} = :p${n}`);
+        guards.push(stored === undefined ? `attribute_not_exists(#p${n})` : `#p${n} = :s${n}`);
+        if (stored !== undefined) values[`:s${n}`] = stored;
+        n += 1;
+      }
+      for (const [r, level] of Object.entries(bucket.levels ?? {}) as [Resource, { value: number; at: string }][]) {
+        const stored = bucket.storedLevels?.[r];
+        if (stored !== undefined && stored.at >= level.at) continue;
+        names[`#v${n}`] = usageAttr.level(r);
+        names[`#w${n}`] = usageAttr.levelAt(r);
+        values[`:v${n}`] = level.value;
+        values[`:w${n}`] = level.at;
+        sets.push(`#v${n} = :v${n}`, `#w${n} = :w${n}`);
+        guards.push(stored === undefined ? `attribute_not_exists(#w${n})` : `#w${n} = :x${n}`);
+        if (stored !== undefined) values[`:x${n}`] = stored.at;
+        n += 1;
+      }
+      if (adds.length === 0 && sets.length === 0) continue;
+      // A period closed early by a change seals its buckets: a commit that read it open just
+      // before fails here and goes to the next period instead of landing after the bill.
+      names['#sealed'] = usageAttr.sealed;
+      guards.push('attribute_not_exists(#sealed)');
+      names['#t'] = 'tenant_id';
+      values[':t'] = input.tenantId;
+      sets.push('#t = :t');
+      items.push({
+        Update: {
+          TableName: this.table.tableName,
+          Key: usageBucketKey(input.tenantId, bucket.periodStart, bucket.date),
+          UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+          ConditionExpression: guards.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      });
+    }
+    for (const start of input.openPeriods) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.table.tableName,
+          Key: periodKey(input.tenantId, start),
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': 'open' },
+        },
+      });
+    }
+    try {
+      await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { kind: 'committed' };
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (!(error instanceof Error) || error.name !== 'TransactionCanceledException' || !reasons) throw error;
+      const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+      const m = input.dedupIds.length;
+      const dedupIds = input.dedupIds.filter((_, i) => failed(i));
+      const recordKeys = input.recordKeys.filter((_, i) => failed(m + i));
+      if (dedupIds.length > 0 || recordKeys.length > 0) return { kind: 'duplicates', dedupIds, recordKeys };
+      return { kind: 'retry', reason: reasons.map((r) => r.Code ?? 'None').join(',') };
+    }
+  }
+
+  /** Every bucket item of one period (consistent, exact numbers). */
+  private async periodItems(tenantId: string, periodStart: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new ExactQueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': usageBucketPrefix(periodStart) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Every bucket of one period, merged: the period's quantities so far. */
+  async periodTally(tenantId: string, periodStart: string): Promise<{ total: Tally; days: Map<string, Tally> }> {
+    const days = new Map<string, Tally>();
+    for (const item of await this.periodItems(tenantId, periodStart)) days.set(bucketParts(String(item[ATTR.sk])).date, tallyOf(item));
+    let total = emptyTally();
+    for (const t of days.values()) total = mergeTallies(total, t);
+    return { total, days };
+  }
+
+  /** Buckets of every period starting between two period starts, for history. */
+  async bucketsBetween(tenantId: string, fromPeriodStart: string, toPeriodStart: string) {
+    const range = usageBucketRange(fromPeriodStart, toPeriodStart);
+    const buckets: { periodStart: string; date: string; tally: Tally }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new ExactQueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':start': range.start, ':end': range.end },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) buckets.push({ ...bucketParts(String(item[ATTR.sk])), tally: tallyOf(item) });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return buckets;
+  }
+
+  /**
+   * Seals the bucket of every UTC day from `fromDate` to `toDate` (inclusive) of a period, so no
+   * usage commit can land in it any more (they cancel on the seal). For a period an upgrade or
+   * an immediate cancel closed: sealed after it is `closing`, before its tally is read.
+   */
+  async sealBuckets(tenantId: string, periodStart: string, fromDate: string, toDate: string): Promise<void> {
+    for (let day = fromDate; day <= toDate; day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: usageBucketKey(tenantId, periodStart, day),
+          UpdateExpression: 'SET #sealed = :t, tenant_id = :tenant',
+          ExpressionAttributeNames: { '#sealed': usageAttr.sealed },
+          ExpressionAttributeValues: { ':t': true, ':tenant': tenantId },
+        }),
+      );
+    }
+  }
+
+  /**
+   * The latest reported level of each gauge up to and including a period (what an upgrade
+   * carries over): the tenant's buckets read newest first until every gauge has one, or after
+   * `maxBuckets` days of history.
+   */
+  async levelsBefore(tenantId: string, lastPeriodStart: string, maxBuckets = 400): Promise<GaugeLevels> {
+    let levels: GaugeLevels = {};
+    let read = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new ExactQueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':from': usageBucketRange('', '').start, ':to': `${usageBucketPrefix(lastPeriodStart)}\uffff` },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 100,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) levels = latestLevels(levels, levelsOf(item));
+      read += out.Items?.length ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start && read < maxBuckets && GAUGES.some((g) => levels[g] === undefined));
+    return levels;
+  }
+
+  /** The alert markers of a period: `<resource>#<threshold>` -> when it fired and whether it was announced. */
+  async alerts(tenantId: string, periodStart: string): Promise<Map<string, { firedAt: string; notified: boolean }>> {
+    const prefix = usageAlertPrefix(periodStart);
+    const out = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': prefix },
+        ConsistentRead: true,
+      }),
+    );
+    const result = new Map<string, { firedAt: string; notified: boolean }>();
+    for (const item of out.Items ?? []) {
+      const sk = String(item[ATTR.sk]);
+      result.set(sk.slice(prefix.length), { firedAt: String(item.fired_at), notified: item.notified === true });
+    }
+    return result;
+  }
+
+  /**
+   * Records that an alert fired, once per (period, resource, threshold) even under racing
+   * consumers; returns the winning firing time.
+   */
+  async markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<string> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...usageAlertKey(tenantId, periodStart, resource, threshold), fired_at: at.toISOString(), notified: false },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+      );
+      return at.toISOString();
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = (await this.alerts(tenantId, periodStart)).get(`${resource}#${threshold}`);
+      if (!existing) throw error;
+      return existing.firedAt;
+    }
+  }
+
+  /** Marks an alert announced (its billing event and notification are written). */
+  async alertNotified(tenantId: string, periodStart: string, resource: Resource, threshold: number): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: usageAlertKey(tenantId, periodStart, resource, threshold),
+        UpdateExpression: 'SET notified = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+  }
+}

@@ -1,0 +1,298 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { WebhookEventType } from '../../app/events/publisher';
+import type { TableRef } from './client';
+import { decodeCursor, encodeCursor, tenantCursorShape } from './cursor';
+import {
+  ATTR,
+  tenantPk,
+  WEBHOOK_FIELD,
+  webhookAttemptKey,
+  webhookAttemptPrefix,
+  webhookCountKey,
+  webhookDeliveryKey,
+  webhookEndpointKey,
+  webhookEndpointPrefix,
+} from './keys';
+import { isConditionFailure } from './conditions';
+
+/** A tenant's webhook endpoint as stored. The signing secrets are sealed (`webhooks/secret-box.ts`). */
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly url: string;
+  readonly events: readonly WebhookEventType[];
+  readonly enabled: boolean;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly secret_sealed: string;
+  /** After a rotation with a grace period: the old secret, still signing until it expires. */
+  readonly previous_secret_sealed: string | null;
+  readonly previous_secret_expires_at: string | null;
+}
+
+export type EndpointChanges = Partial<
+  Pick<WebhookEndpoint, 'url' | 'events' | 'enabled' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at'>
+> & { readonly updated_at: string };
+
+/** `retrying`: failed, another attempt is scheduled; `failed`: the last attempt failed (dead-lettered). */
+export type AttemptStatus = 'succeeded' | 'retrying' | 'failed';
+
+/** One HTTP attempt to deliver one event to one endpoint. */
+export interface DeliveryAttempt {
+  readonly tenant_id: string;
+  readonly endpoint_id: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  /** 1 for the first attempt of this event to this endpoint. */
+  readonly attempt: number;
+  readonly status: AttemptStatus;
+  readonly status_code: number | null;
+  readonly latency_ms: number | null;
+  readonly error: string | null;
+  readonly attempted_at: string;
+  readonly next_attempt_at: string | null;
+}
+
+/** The outcome of taking an event's delivery to an endpoint for one attempt. */
+export type DeliveryClaim =
+  | { readonly kind: 'claimed'; readonly attempt: number }
+  | { readonly kind: 'delivered' }
+  /** Another consumer is attempting it right now (a duplicate message). */
+  | { readonly kind: 'busy'; readonly retryInSeconds: number };
+
+/** Attempts stay listed for 30 days; delivery state outlives the queue's 4-day retention. */
+const ATTEMPT_TTL_SECONDS = 30 * 24 * 3600;
+const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+
+
+const cancellationCodes = (error: unknown): (string | undefined)[] =>
+  error instanceof Error && error.name === 'TransactionCanceledException'
+    ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code)
+    : [];
+
+const endpointOf = (item: Record<string, unknown>): WebhookEndpoint => {
+  const { PK: _pk, SK: _sk, ...endpoint } = item;
+  return endpoint as unknown as WebhookEndpoint;
+};
+
+const attemptOf = (item: Record<string, unknown>): DeliveryAttempt => {
+  const { PK: _pk, SK: _sk, [ATTR.ttl]: _ttl, ...attempt } = item;
+  return attempt as unknown as DeliveryAttempt;
+};
+
+/**
+ * Tenant webhook endpoints, the per-(endpoint, event) delivery state that makes each event
+ * reach each endpoint once after a success, and the log of delivery attempts. Every read is
+ * under the tenant's partition, so another tenant's endpoint id is not found.
+ */
+export class WebhookRepository {
+  constructor(
+    private readonly table: TableRef,
+    private readonly options: { readonly endpointLimit: number },
+  ) {}
+
+  /** Creates an endpoint unless the tenant already has `endpointLimit` (checked in the same transaction). */
+  async create(endpoint: WebhookEndpoint): Promise<'created' | 'limit_reached'> {
+    try {
+      await this.table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table.tableName,
+                Key: webhookCountKey(endpoint.tenant_id),
+                UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one',
+                ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+                ExpressionAttributeNames: { '#count': WEBHOOK_FIELD.count },
+                ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': this.options.endpointLimit },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table.tableName,
+                Item: { ...webhookEndpointKey(endpoint.tenant_id, endpoint.id), ...endpoint },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': ATTR.pk },
+              },
+            },
+          ],
+        }),
+      );
+      return 'created';
+    } catch (error) {
+      if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return 'limit_reached';
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, endpointId: string): Promise<WebhookEndpoint | null> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: webhookEndpointKey(tenantId, endpointId), ConsistentRead: true }),
+    );
+    return Item ? endpointOf(Item) : null;
+  }
+
+  /** All of a tenant's endpoints (a handful: the count is capped). */
+  async list(tenantId: string): Promise<WebhookEndpoint[]> {
+    const items: WebhookEndpoint[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': webhookEndpointPrefix() },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []).map(endpointOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  }
+
+  /** Applies `changes` to an existing endpoint; null when the tenant has no such endpoint. */
+  async update(tenantId: string, endpointId: string, changes: EndpointChanges): Promise<WebhookEndpoint | null> {
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: webhookEndpointKey(tenantId, endpointId),
+          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, ...Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])) },
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? endpointOf(Attributes) : null;
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Deletes an endpoint and frees its place under the cap; false when there was none. */
+  async remove(tenantId: string, endpointId: string): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table.tableName,
+                Key: webhookEndpointKey(tenantId, endpointId),
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': ATTR.pk },
+              },
+            },
+            {
+              Update: {
+                TableName: this.table.tableName,
+                Key: webhookCountKey(tenantId),
+                UpdateExpression: 'ADD #count :minus',
+                ExpressionAttributeNames: { '#count': WEBHOOK_FIELD.count },
+                ExpressionAttributeValues: { ':minus': -1 },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the delivery of one event to one endpoint for one attempt: counts the attempt and
+   * holds a lease (wall-clock milliseconds) so that a duplicate message does not send in
+   * parallel. Refused when the event was already delivered there, or someone holds the lease.
+   */
+  async claim(tenantId: string, endpointId: string, eventId: string, nowMs: number, leaseMs: number): Promise<DeliveryClaim> {
+    const key = webhookDeliveryKey(tenantId, endpointId, eventId);
+    const names = { '#attempts': WEBHOOK_FIELD.attempts, '#lease': WEBHOOK_FIELD.leaseUntil, '#delivered': WEBHOOK_FIELD.deliveredAt, '#ttl': ATTR.ttl };
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: key,
+          UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one, #lease = :until, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#delivered) AND (attribute_not_exists(#lease) OR #lease < :now)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':now': nowMs,
+            ':until': nowMs + leaseMs,
+            ':ttl': Math.floor(nowMs / 1000) + DELIVERY_TTL_SECONDS,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const attempt = Attributes?.[WEBHOOK_FIELD.attempts];
+      if (typeof attempt !== 'number') throw new Error('delivery claim returned no attempt count');
+      return { kind: 'claimed', attempt };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }));
+    if (Item?.[WEBHOOK_FIELD.deliveredAt] !== undefined) return { kind: 'delivered' };
+    const lease = Item?.[WEBHOOK_FIELD.leaseUntil];
+    const left = typeof lease === 'number' ? lease - nowMs : 0;
+    return { kind: 'busy', retryInSeconds: Math.max(1, Math.ceil(left / 1000)) };
+  }
+
+  /**
+   * Logs an attempt and, in the same transaction, ends its claim: a success marks the event
+   * delivered to the endpoint (later copies are dropped), a failure releases the lease.
+   */
+  async recordAttempt(attempt: DeliveryAttempt, nowMs: number): Promise<void> {
+    const delivered = attempt.status === 'succeeded';
+    await this.table.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.table.tableName,
+              Item: {
+                ...webhookAttemptKey(attempt.tenant_id, attempt.attempted_at, attempt.event_id, attempt.endpoint_id, attempt.attempt),
+                ...attempt,
+                [ATTR.ttl]: Math.floor(nowMs / 1000) + ATTEMPT_TTL_SECONDS,
+              },
+            },
+          },
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: webhookDeliveryKey(attempt.tenant_id, attempt.endpoint_id, attempt.event_id),
+              UpdateExpression: delivered ? 'SET #delivered = :at REMOVE #lease' : 'REMOVE #lease',
+              ExpressionAttributeNames: { '#lease': WEBHOOK_FIELD.leaseUntil, ...(delivered ? { '#delivered': WEBHOOK_FIELD.deliveredAt } : {}) },
+              ...(delivered ? { ExpressionAttributeValues: { ':at': attempt.attempted_at } } : {}),
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /** The tenant's delivery attempts, newest first. */
+  async listAttempts(tenantId: string, options: { limit: number; cursor?: string }): Promise<{ items: DeliveryAttempt[]; nextCursor: string | null }> {
+    const result = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': webhookAttemptPrefix() },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor, tenantCursorShape(tenantId, { prefix: webhookAttemptPrefix() })),
+      }),
+    );
+    return { items: (result.Items ?? []).map(attemptOf), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}

@@ -1,0 +1,95 @@
+import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { queueConfig } from '../../platform/config';
+import { ServiceUnavailable } from '../../app/errors';
+import { logger } from '../../platform/logger';
+
+/** SQS's per-request limits: 10 entries and 1 MiB of payload per SendMessageBatch. */
+export const SQS_LIMITS = { entriesPerBatch: 10, batchBytes: 1_048_576 } as const;
+
+export interface OutgoingMessage {
+  /** Unique within one `sendAll` call. */
+  readonly id: string;
+  readonly body: string;
+}
+
+/** Where the usage API puts messages: the port the ingest use case talks to. */
+export interface MessageQueue {
+  sendAll(messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Groups messages into as few SendMessageBatch requests as the limits allow, in order. */
+export const batchesOf = (messages: readonly OutgoingMessage[]): OutgoingMessage[][] => {
+  const batches: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.body, 'utf8');
+    if (current.length > 0 && (current.length === SQS_LIMITS.entriesPerBatch || bytes + size > SQS_LIMITS.batchBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+};
+
+/**
+ * An SQS queue. Entries SQS reports as failed are sent again (with backoff) until all are in;
+ * if some still are not, the call fails, so the API never answers "accepted" for them.
+ */
+export class SqsQueue implements MessageQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly attempts = 4,
+  ) {}
+
+  async sendAll(messages: readonly OutgoingMessage[]): Promise<void> {
+    for (const batch of batchesOf(messages)) {
+      let pending: SendMessageBatchRequestEntry[] = batch.map((m) => ({ Id: m.id, MessageBody: m.body }));
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+        if (failed.size === 0) break;
+        const senderFaults = (out.Failed ?? []).filter((f) => f.SenderFault);
+        if (senderFaults.length > 0 || attempt >= this.attempts) {
+          logger.error('usage messages not accepted by SQS', { failed: out.Failed });
+          throw new ServiceUnavailable('The usage queue did not accept every record; retry with the same Idempotency-Key');
+        }
+        pending = pending.filter((e) => e.Id !== undefined && failed.has(e.Id));
+        await sleep(50 * 2 ** attempt + Math.random() * 50);
+      }
+    }
+  }
+}
+
+let client: SQSClient | undefined;
+const queuesByVariable = new Map<string, SqsQueue>();
+
+type QueueVariable = 'USAGE_QUEUE_URL' | 'OVERAGE_QUEUE_URL' | 'WEBHOOKS_QUEUE_URL';
+
+const queueFrom = (variable: QueueVariable): SqsQueue => {
+  const existing = queuesByVariable.get(variable);
+  if (existing) return existing;
+  const cfg = queueConfig();
+  const url = cfg[variable];
+  if (!url) throw new Error(`invalid configuration: ${variable} is not set for this function`);
+  client ??= new SQSClient({ region: cfg.AWS_REGION, ...(cfg.SQS_ENDPOINT ? { endpoint: cfg.SQS_ENDPOINT } : {}) });
+  const queue = new SqsQueue(client, url);
+  queuesByVariable.set(variable, queue);
+  return queue;
+};
+
+/** The container's usage queue (the usage API sends to it). */
+export const usageQueue = (): SqsQueue => queueFrom('USAGE_QUEUE_URL');
+
+/** The tenant-webhook queue, when this function publishes events (null when not configured). */
+export const webhookQueue = (): SqsQueue | null => (queueConfig().WEBHOOKS_QUEUE_URL ? queueFrom('WEBHOOKS_QUEUE_URL') : null);
+
+/** The container's overage work queue (the planner and the admin route send to it). */
+export const overageQueue = (): SqsQueue => queueFrom('OVERAGE_QUEUE_URL');

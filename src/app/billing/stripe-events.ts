@@ -1,0 +1,95 @@
+import { logger } from '../../platform/logger';
+import type { PaymentProvider, ProviderEvent } from '../ports/payments';
+import type { EventPublisher } from '../events/publisher';
+import type { InvoiceRepository } from '../../adapters/dynamodb/invoices';
+import type { ProcessedEvents } from '../../adapters/dynamodb/processed-events';
+import type { TenantRepository } from '../../adapters/dynamodb/tenants';
+import type { SubscriptionMirror } from './mirror';
+import { storedInvoice } from './views';
+
+export interface StripeEventDeps {
+  readonly provider: PaymentProvider;
+  readonly tenants: TenantRepository;
+  readonly mirror: SubscriptionMirror;
+  readonly invoices: InvoiceRepository;
+  readonly publisher: EventPublisher;
+  readonly processed: ProcessedEvents;
+}
+
+export type Outcome = 'processed' | 'duplicate' | 'ignored';
+
+/**
+ * Mirrors what a Stripe event is about. Order does not matter: we re-read the object from
+ * Stripe instead of trusting the event's snapshot, and the mirror keeps the newest read. Each
+ * event id is acted on once: the marker is written after the work, and the work itself is
+ * idempotent (same mirror, same audit entry id), so a crash in between only repeats no-ops.
+ *
+ * The tenant comes from the event's customer, the object from its id: the object re-read must
+ * belong to that tenant's customer, or the event is ignored (answered 200, so Stripe does not
+ * retry it for days, recorded with the reason and logged) and nothing of any tenant changes.
+ */
+export class StripeEventProcessor {
+  constructor(private readonly deps: StripeEventDeps) {}
+
+  async process(event: ProviderEvent, now: Date): Promise<Outcome> {
+    if (await this.deps.processed.seen(event.id)) return 'duplicate';
+    const tenantId = await this.tenantOf(event);
+    if (!tenantId) {
+      // Catalog events have no tenant; a subscription or invoice without one is worth a look.
+      if (event.object.kind === 'other') {
+        await this.deps.processed.mark(event.id, event.type, now);
+        return 'ignored';
+      }
+      const reason = `no tenant owns customer ${event.customerId ?? '(none)'}`;
+      logger.warn('stripe event for an unknown customer', { event_id: event.id, type: event.type, reason });
+      await this.deps.processed.mark(event.id, event.type, now, reason);
+      return 'ignored';
+    }
+    const refusal = await this.sync(tenantId, event);
+    if (refusal) {
+      logger.warn('stripe event refused: its object is not the tenant\'s', { event_id: event.id, type: event.type, tenant_id: tenantId, reason: refusal });
+      await this.deps.processed.mark(event.id, event.type, now, refusal);
+      return 'ignored';
+    }
+    await this.deps.publisher.publish(tenantId, {
+      id: `stripe:${event.id}`,
+      type: `stripe.${event.type}`,
+      actor: { type: 'stripe' },
+      occurredAt: event.createdAt,
+      data: { stripe_event_id: event.id, object_id: event.object.id },
+    });
+    await this.deps.processed.mark(event.id, event.type, now);
+    return 'processed';
+  }
+
+  private async tenantOf(event: ProviderEvent): Promise<string | null> {
+    if (event.customerId) {
+      const tenant = await this.deps.tenants.findByCustomer(event.customerId);
+      if (tenant) return tenant;
+    }
+    if (event.object.kind === 'subscription') {
+      return (await this.deps.provider.getSubscription(event.object.id)).tenantId;
+    }
+    return null;
+  }
+
+  /** Mirrors the event's object into the tenant; a reason instead when the object is another customer's. */
+  private async sync(tenantId: string, event: ProviderEvent): Promise<string | null> {
+    if (event.object.kind === 'other') return null;
+    const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
+    const readAt = new Date();
+    if (event.object.kind === 'subscription') {
+      const sub = await this.deps.provider.getSubscription(event.object.id);
+      if (sub.customerId !== owned) return notOwned('subscription', sub.id, sub.customerId, owned);
+      await this.deps.mirror.save(tenantId, sub, readAt);
+      return null;
+    }
+    const invoice = await this.deps.provider.getInvoice(event.object.id);
+    if (invoice.customerId !== owned) return notOwned('invoice', invoice.id, invoice.customerId, owned);
+    await this.deps.invoices.save(storedInvoice(invoice, tenantId), readAt);
+    return null;
+  }
+}
+
+const notOwned = (kind: string, id: string, customerId: string, owned: string | null): string =>
+  `${kind} ${id} belongs to customer ${customerId || '(none)'}, not to the tenant's ${owned ?? '(none)'}`;

@@ -1,0 +1,81 @@
+import type { Subscription } from '../../domain/subscription';
+import type { ProviderInvoice, ProviderSubscription } from '../ports/payments';
+import type { Invoice } from '../../adapters/dynamodb/invoices';
+import type { StoredSubscription } from '../../adapters/dynamodb/subscriptions';
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** A provider subscription as we store it. */
+export const storedSubscription = (sub: ProviderSubscription, tenantId: string): StoredSubscription => ({
+  id: sub.id,
+  tenant_id: tenantId,
+  plan_id: sub.planId,
+  billing_cycle: sub.cycle,
+  currency: sub.currency,
+  status: sub.status,
+  trial_end: iso(sub.trialEnd),
+  current_period_start: sub.periodStart.toISOString(),
+  current_period_end: sub.periodEnd.toISOString(),
+  cancel_at_period_end: sub.cancelAtPeriodEnd,
+  canceled_at: iso(sub.canceledAt),
+  pending_change: sub.pendingChange
+    ? { plan_id: sub.pendingChange.planId, billing_cycle: sub.pendingChange.cycle, effective_at: sub.pendingChange.effectiveAt.toISOString() }
+    : null,
+  created_at: sub.createdAt.toISOString(),
+  stripe_customer_id: sub.customerId,
+  stripe_price_id: sub.priceId,
+  unit_amount: sub.unitAmount,
+  billing_cycle_anchor: sub.billingCycleAnchor.toISOString(),
+  ended_at: iso(sub.endedAt),
+});
+
+/** The SPEC section 8 subscription shape (no Stripe ids beyond our own `id`). */
+export const subscriptionView = (sub: StoredSubscription): Subscription => ({
+  id: sub.id,
+  tenant_id: sub.tenant_id,
+  plan_id: sub.plan_id,
+  billing_cycle: sub.billing_cycle,
+  currency: sub.currency,
+  status: sub.status,
+  trial_end: sub.trial_end,
+  current_period_start: sub.current_period_start,
+  current_period_end: sub.current_period_end,
+  cancel_at_period_end: sub.cancel_at_period_end,
+  canceled_at: sub.canceled_at,
+  pending_change: sub.pending_change,
+  created_at: sub.created_at,
+});
+
+export const storedInvoice = (invoice: ProviderInvoice, tenantId: string): Invoice => ({
+  id: invoice.id,
+  tenant_id: tenantId,
+  subscription_id: invoice.subscriptionId,
+  number: invoice.number,
+  status: invoice.status,
+  billing_reason: invoice.billingReason,
+  currency: invoice.currency,
+  subtotal: invoice.subtotal,
+  tax: invoice.tax,
+  total: invoice.total,
+  amount_paid: invoice.amountPaid,
+  amount_due: invoice.amountDue,
+  attempt_count: invoice.attemptCount,
+  next_payment_attempt: iso(invoice.nextPaymentAttempt),
+  period_start: invoice.periodStart.toISOString(),
+  period_end: invoice.periodEnd.toISOString(),
+  hosted_invoice_url: invoice.hostedInvoiceUrl,
+  invoice_pdf: invoice.invoicePdf,
+  created_at: invoice.createdAt.toISOString(),
+  lines: invoice.lines.map((l) => ({
+    description: l.description,
+    amount: l.amount,
+    quantity: l.quantity,
+    kind: l.kind,
+    period_start: l.periodStart.toISOString(),
+    period_end: l.periodEnd.toISOString(),
+  })),
+});
+
+/** The list view leaves the lines out. */
+export const invoiceSummary = ({ lines: _lines, tenant_id: _t, ...summary }: Invoice) => summary;
+export const invoiceDetail = ({ tenant_id: _t, ...invoice }: Invoice) => invoice;

@@ -1,0 +1,155 @@
+import type { BillingCycle } from '../../domain/catalog';
+import type { Currency } from '../../domain/money';
+import type { SubscriptionStatus } from '../../domain/subscription';
+
+/**
+ * What the billing code needs from a payment provider, in our own words. The Stripe adapter
+ * (`stripe-adapter.ts`) is the only implementation and the only file that calls Stripe.
+ */
+export interface ProviderSubscription {
+  readonly id: string;
+  readonly customerId: string;
+  readonly tenantId: string | null;
+  readonly status: SubscriptionStatus;
+  readonly itemId: string;
+  readonly priceId: string;
+  readonly planId: string;
+  readonly cycle: BillingCycle;
+  readonly currency: Currency;
+  readonly unitAmount: number;
+  readonly trialEnd: Date | null;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+  /** Periods step from here (Stripe's billing_cycle_anchor). */
+  readonly billingCycleAnchor: Date;
+  readonly cancelAtPeriodEnd: boolean;
+  readonly canceledAt: Date | null;
+  /** When it actually ended (canceled now, at period end, or by Stripe after the last retry). */
+  readonly endedAt: Date | null;
+  readonly createdAt: Date;
+  readonly scheduleId: string | null;
+  readonly pendingChange: { planId: string; cycle: BillingCycle; effectiveAt: Date } | null;
+  /** Set when the call that returned this subscription produced an invoice (create, upgrade). */
+  readonly latestInvoice: ProviderInvoice | null;
+}
+
+export type InvoiceLineKind = 'subscription' | 'proration' | 'overage' | 'other';
+
+export interface ProviderInvoiceLine {
+  readonly id: string;
+  readonly description: string;
+  readonly amount: number;
+  readonly quantity: number;
+  readonly kind: InvoiceLineKind;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+}
+
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+
+export interface ProviderInvoice {
+  readonly id: string;
+  readonly customerId: string;
+  readonly subscriptionId: string | null;
+  readonly number: string | null;
+  readonly status: InvoiceStatus;
+  readonly billingReason: string | null;
+  readonly currency: Currency;
+  readonly subtotal: number;
+  readonly tax: number;
+  readonly total: number;
+  readonly amountPaid: number;
+  readonly amountDue: number;
+  readonly attemptCount: number;
+  readonly nextPaymentAttempt: Date | null;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+  readonly hostedInvoiceUrl: string | null;
+  readonly invoicePdf: string | null;
+  readonly createdAt: Date;
+  readonly lines: readonly ProviderInvoiceLine[];
+}
+
+/** A verified webhook event, reduced to what we act on. */
+export interface ProviderEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly createdAt: Date;
+  readonly object: { readonly kind: 'subscription' | 'invoice' | 'other'; readonly id: string };
+  readonly customerId: string | null;
+}
+
+export interface CreateSubscriptionInput {
+  readonly tenantId: string;
+  readonly customerId: string;
+  readonly planId: string;
+  readonly cycle: BillingCycle;
+  readonly currency: Currency;
+  readonly trialDays: number;
+  readonly idempotencyKey: string;
+}
+
+export interface PaymentProvider extends OverageBilling {
+  /** Creates the catalog's products and prices once; a re-run creates nothing. */
+  syncCatalog(): Promise<{ created: number; existing: number }>;
+  createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string>;
+  /**
+   * Attaches a payment method and makes it the customer's default (subscriptions charge the
+   * customer's default, so a card updated later is used by the next retry); returns its id.
+   */
+  attachPaymentMethod(customerId: string, paymentMethod: string, idempotencyKey: string): Promise<string>;
+  createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription>;
+  /** Switches price now; `invoiceNow` invoices the proration at once (upgrade). */
+  changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** What switching price now would invoice at once (the prorated difference), changing nothing. */
+  previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number>;
+  /** Switches price at the end of the current period, with no proration (downgrade). */
+  changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription>;
+  /** Drops a pending period-end change. */
+  clearPendingChange(subscriptionId: string): Promise<ProviderSubscription>;
+  setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<ProviderSubscription>;
+  /** Ends it now, no refund; a final invoice takes the subscription's pending items (the part-period's overage). */
+  cancelNow(subscriptionId: string): Promise<ProviderSubscription>;
+  getSubscription(subscriptionId: string): Promise<ProviderSubscription>;
+  getInvoice(invoiceId: string): Promise<ProviderInvoice>;
+  /** Verifies the signature on the raw body; throws `InvalidSignature`. */
+  parseWebhook(rawBody: string, signature: string | undefined, now: Date): ProviderEvent;
+}
+
+export interface PriceTarget {
+  readonly planId: string;
+  readonly cycle: BillingCycle;
+  readonly currency: Currency;
+}
+
+export interface OverageItemInput {
+  readonly customerId: string;
+  /** The subscription whose next invoice takes the item; null for an ended one (customer-level item). */
+  readonly subscriptionId: string | null;
+  readonly currency: Currency;
+  readonly amount: number;
+  readonly description: string;
+  readonly periodStart: Date;
+  readonly periodEnd: Date;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The renewal invoice while it is a draft; null leaves the item pending for the next one. */
+  readonly invoiceId: string | null;
+  readonly idempotencyKey: string;
+}
+
+/** What the overage run needs from the payment provider (SPEC section 5). */
+export interface OverageBilling {
+  /**
+   * Creates one invoice item; returns its id. Retries Stripe's 429s with backoff and jitter;
+   * a refusal for good (another 4xx) throws `ProviderRefusal`.
+   */
+  createInvoiceItem(input: OverageItemInput): Promise<string>;
+  /** An invoice item created earlier for `overageKey` (its metadata), if any: for resuming after a crash. */
+  findInvoiceItem(customerId: string, overageKey: string): Promise<string | null>;
+  /**
+   * Invoices pending items now and finalizes the invoice: the subscription's (annual plans'
+   * monthly overage), or with `subscriptionId` null the customer-level ones (the final overage
+   * of an ended subscription).
+   */
+  invoicePendingItems(customerId: string, subscriptionId: string | null, idempotencyKey: string): Promise<ProviderInvoice>;
+}
