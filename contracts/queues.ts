@@ -2,6 +2,8 @@
  * The SQS queues and their consumers, as plain data: the CDK stack declares them from here and
  * the local SQS endpoint and its event-source poller use the very same settings.
  */
+import type { FunctionNeeds } from './environment';
+
 export interface QueueDefinition {
   /** Logical name; the local endpoint uses it as the queue name. */
   readonly name: string;
@@ -19,6 +21,8 @@ export interface QueueDefinition {
     readonly batchSize: number;
     readonly maximumBatchingWindowSeconds: number;
     readonly reportBatchItemFailures: true;
+    /** What the consumer may touch; the stack grants from this, as for API function groups. */
+    readonly needs: FunctionNeeds;
   };
 }
 
@@ -36,6 +40,8 @@ export const queues = {
       batchSize: 10,
       maximumBatchingWindowSeconds: 1,
       reportBatchItemFailures: true,
+      // Usage alerts are billing events tenants can subscribe to.
+      needs: { table: 'readwrite', publishes: true },
     },
   },
   overage: {
@@ -51,6 +57,7 @@ export const queues = {
       batchSize: 5,
       maximumBatchingWindowSeconds: 0,
       reportBatchItemFailures: true,
+      needs: { table: 'readwrite', stripe: true, publishes: true },
     },
   },
   /**
@@ -72,6 +79,8 @@ export const queues = {
       batchSize: 10,
       maximumBatchingWindowSeconds: 0,
       reportBatchItemFailures: true,
+      // It fans an event out onto its own queue, one message per endpoint.
+      needs: { table: 'readwrite', webhookSecrets: true, sends: ['webhooks'] },
     },
   },
 } as const satisfies Record<string, QueueDefinition>;
@@ -85,5 +94,7 @@ export const schedules = {
     description: 'Hourly: enqueues every closed, unbilled usage period for the overage workers',
     /** EventBridge schedule expression; CDK context `overageSchedule` overrides it. */
     expression: 'rate(1 hour)',
+    /** It only reads the index of due periods and enqueues them: no Stripe keys. */
+    needs: { table: 'read', sends: ['overage'] },
   },
-} as const;
+} as const satisfies Record<string, { entry: string; description: string; expression: string; needs: FunctionNeeds }>;

@@ -4,6 +4,10 @@
  * handler dispatches by `routeKey` to the operation named here. Plain data: no CDK import,
  * so Lambda bundles and the local runner can load it.
  */
+import type { FunctionNeeds } from './environment';
+
+export type { TableAccess } from './environment';
+
 export const API_PREFIX = '/api/billing';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -15,21 +19,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  */
 export type RouteAuth = 'public' | 'tenant' | 'admin' | 'stripe';
 
-export type TableAccess = 'none' | 'read' | 'readwrite';
-
-export interface FunctionGroup {
+/** A Lambda behind API routes; what it may touch is declared as data (`FunctionNeeds`). */
+export interface FunctionGroup extends FunctionNeeds {
   /** Source file, relative to the repository root, exporting `handler`. */
   readonly entry: string;
   readonly description: string;
-  readonly table: TableAccess;
-  /** Needs the Stripe keys (Secrets Manager in AWS). */
-  readonly stripe?: boolean;
-  /** Sends to the usage queue (contracts/queues.ts). */
-  readonly usageQueue?: 'send';
-  /** Publishes billing events (EventPublisher): sends to the tenant-webhook queue. */
-  readonly publishes?: true;
-  /** Seals or opens tenants' webhook signing secrets: reads the key that encrypts them. */
-  readonly webhookSecrets?: true;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }
@@ -56,7 +50,7 @@ export const functionGroups = {
     entry: 'functions/usage/handler.ts',
     description: 'Track usage onto the queue; read current usage and history',
     table: 'readwrite',
-    usageQueue: 'send',
+    sends: ['usage'],
   },
   events: {
     entry: 'functions/events/handler.ts',

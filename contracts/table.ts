@@ -16,6 +16,12 @@ export const tableDefinition = {
   ],
 } as const;
 
+/** The indexes by name, for queries: GSI1 inverse lookups, GSI2 the sparse work index. */
+export const TABLE_INDEX = {
+  gsi1: tableDefinition.indexes[0].name,
+  gsi2: tableDefinition.indexes[1].name,
+} as const;
+
 /** Partition-key prefix of the per-tenant rate-limit counters (IAM scopes read-only functions to it). */
 export const RATE_LIMIT_KEY_PREFIX = 'RATE#';
 

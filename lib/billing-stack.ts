@@ -14,7 +14,9 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperationsKey } from './constructs/operations-key';
 import { QueueConsumer } from './constructs/usage-pipeline';
 import { WebSite } from './constructs/web-site';
+import { ENV, queueUrlVariable, queuesSentTo, type FunctionNeeds, type QueueRef } from '../contracts/environment';
 import { queues, schedules } from '../contracts/queues';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type RouteTable, routeTable as defaultRouteTable } from '../contracts/routes';
@@ -104,45 +106,37 @@ export class BillingStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason: 'Rotating this data key means re-encrypting every stored webhook signing secret; that is a deliberate operator runbook step, not a scheduled rotation Lambda.',
     });
-    const webhookKeyEnvironment = { WEBHOOK_SECRETS_KEY_ARN: this.webhookSecretsKey.secretArn };
-    this.webhooks = new QueueConsumer(this, 'Webhooks', {
-      definition: queues.webhooks,
-      table: this.table,
-      logKey,
-      environment: { ...claimEnvironment(this.identity.claims), ...webhookKeyEnvironment },
-    });
-    this.webhookSecretsKey.grantRead(this.webhooks.consumer.handler);
-    // The dispatcher fans events out onto its own queue, one message per endpoint.
-    this.webhooks.consumer.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
-
-    this.usage = new QueueConsumer(this, 'Usage', {
-      definition: queues.usage,
-      table: this.table,
-      logKey,
-      environment: claimEnvironment(this.identity.claims),
-    });
-
+    // The queues first: functions are granted from their declared needs, and those name queues.
+    const claims = claimEnvironment(this.identity.claims);
+    this.webhooks = new QueueConsumer(this, 'Webhooks', { definition: queues.webhooks, logKey, environment: claims });
+    this.usage = new QueueConsumer(this, 'Usage', { definition: queues.usage, logKey, environment: claims });
     // The overage run: an hourly planner enqueues closed periods; workers bill them in Stripe.
     this.overage = new QueueConsumer(this, 'Overage', {
       definition: queues.overage,
-      table: this.table,
       logKey,
-      environment: claimEnvironment(this.identity.claims),
+      environment: claims,
       maxConcurrency: config.overageWorkerConcurrency,
     });
-    this.overage.consumer.bindStripeSecret(this.stripeSecret);
-    // Both publish billing events (usage alerts, billed overages) that tenants can subscribe to.
-    this.usage.consumer.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
-    this.overage.consumer.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
+    const sendable: Record<QueueRef, IQueue> = { usage: this.usage.queue, overage: this.overage.queue, webhooks: this.webhooks.queue };
+    /** Grants what a function declares it needs (contracts/), and sets the variables that say where. */
+    const grant = (fn: BillingFunction, needs: FunctionNeeds): void => {
+      if (needs.table !== 'none') fn.bindTable(this.table, { access: needs.table });
+      if (needs.stripe) fn.bindSecretRead(this.stripeSecret, ENV.stripeSecretArn);
+      if (needs.webhookSecrets) fn.bindSecretRead(this.webhookSecretsKey, ENV.webhookSecretsKeyArn);
+      for (const queue of queuesSentTo(needs)) fn.bindQueueSend(sendable[queue], queueUrlVariable(queue));
+    };
+    grant(this.webhooks.consumer, queues.webhooks.consumer.needs);
+    grant(this.usage.consumer, queues.usage.consumer.needs);
+    grant(this.overage.consumer, queues.overage.consumer.needs);
+
     this.overagePlanner = new BillingFunction(this, 'OveragePlanner', {
       entry: schedules.overagePlanner.entry,
       description: schedules.overagePlanner.description,
       logKey,
       timeoutSeconds: 300,
-      environment: claimEnvironment(this.identity.claims),
+      environment: claims,
     });
-    this.overagePlanner.bindTable(this.table, { access: 'read' });
-    this.overagePlanner.bindQueueSend(this.overage.queue, 'OVERAGE_QUEUE_URL');
+    grant(this.overagePlanner, schedules.overagePlanner.needs);
     new Rule(this, 'OverageSchedule', {
       description: 'Starts the overage run',
       schedule: Schedule.expression(config.overageSchedule),
@@ -157,16 +151,12 @@ export class BillingStack extends Stack {
         logKey,
         memoryMb: group.memoryMb,
         timeoutSeconds: group.timeoutSeconds,
-        environment: { ...claimEnvironment(this.identity.claims), ...(group.webhookSecrets ? webhookKeyEnvironment : {}) },
+        environment: claims,
       });
-      if (group.table !== 'none') fn.bindTable(this.table, { access: group.table });
-      if (group.webhookSecrets) this.webhookSecretsKey.grantRead(fn.handler);
-      if (group.publishes) fn.bindQueueSend(this.webhooks.queue, 'WEBHOOKS_QUEUE_URL');
+      grant(fn, group);
       // Tenant routes count requests per tenant; read-only functions may touch only those counters.
       const servesTenants = routeTable.routes.some((r) => r.group === name && r.auth === 'tenant');
       if (servesTenants && group.table === 'read') this.table.grantRateLimitCounters(fn.handler);
-      if (group.stripe) fn.bindStripeSecret(this.stripeSecret);
-      if (group.usageQueue === 'send') fn.bindQueueSend(this.usage.queue, 'USAGE_QUEUE_URL');
       functions.set(name, fn);
     }
     this.functions = functions;

@@ -25,6 +25,8 @@ export interface HttpApiOptions {
   readonly table: RouteTable;
   /** Local-only endpoints (not part of the API, never deployed); true when it answered. */
   readonly localRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Runs one invocation of a function group, e.g. inside the environment the stack gives it. */
+  readonly invoke?: <T>(group: string, run: () => Promise<T>) => Promise<T>;
 }
 
 export interface RunningHttpApi {
@@ -235,7 +237,8 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     if (!claims) delete (event.requestContext as Partial<typeof event.requestContext>).authorizer;
 
     const handler = await load(route.group);
-    send(res, await handler(event, lambdaContext(route.group, requestId)));
+    const run = () => handler(event, lambdaContext(route.group, requestId));
+    send(res, await (options.invoke ? options.invoke(route.group, run) : run()));
   };
 
   const server: Server = createServer((req, res) => {

@@ -4,6 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useClock } from '../src/platform/clock';
+import { withEnvironment, type Environment } from '../src/platform/environment';
+import type { FunctionNeeds } from '../contracts/environment';
+import { localEnvironment, type LocalResources } from './function-environment';
 import { StripeAdapter } from '../src/adapters/stripe/stripe-adapter';
 import { API_PREFIX, routeTable, type RouteTable } from '../contracts/routes';
 import { SimulatedClock } from './clock';
@@ -174,9 +177,20 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const created = await createQueuesFromDefinitions(sqsClient, definitions);
     const usageQueue = created.usage;
 
-    // The handlers run in this process, so they read the same variables the stack sets in AWS.
+    // The handlers run in this process. Each invocation runs inside the environment the stack
+    // gives that function (local/function-environment.ts); the process keeps the union, for
+    // tools and tests that build adapters outside an invocation.
     // EMF metrics go to stdout in AWS; locally they would drown the logs unless asked for.
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const resources: LocalResources = {
+      tableName,
+      dynamoEndpoint: endpoint,
+      sqsEndpoint: sqs.endpoint,
+      queueUrls: { usage: created.usage.url, overage: created.overage.url, webhooks: created.webhooks.url },
+      stripe: { secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url },
+      webhookSecretsKey: loadOrCreateWebhookKey(join(dataDir, 'keys', 'webhook-secrets.key')),
+      allowLocalWebhookTargets: options.allowLocalWebhookTargets ?? false,
+    };
     Object.assign(process.env, LOCAL_AWS_ENV, {
       SQS_ENDPOINT: sqs.endpoint,
       ...queueUrlVariables(created),
@@ -185,9 +199,19 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       STRIPE_API_BASE: stripe.url,
-      WEBHOOK_SECRETS_KEY: loadOrCreateWebhookKey(join(dataDir, 'keys', 'webhook-secrets.key')),
+      WEBHOOK_SECRETS_KEY: resources.webhookSecretsKey,
       WEBHOOK_ALLOW_LOCAL_TARGETS: options.allowLocalWebhookTargets ? 'true' : 'false',
     });
+    const environments = new Map<FunctionNeeds, Environment>();
+    /** Runs one invocation as the function with these needs (one environment, so one container, per function). */
+    const asFunction = <T>(needs: FunctionNeeds, run: () => Promise<T>): Promise<T> => {
+      let env = environments.get(needs);
+      if (!env) {
+        env = localEnvironment(needs, resources);
+        environments.set(needs, env);
+      }
+      return withEnvironment(env, run);
+    };
     await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
 
     // Lambda's SQS event source mappings, with the settings the CDK stack declares.
@@ -195,7 +219,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       (Object.keys(definitions) as (keyof typeof definitions)[]).map(async (name) => {
         const definition = definitions[name];
         const handler = await loadHandler<SQSEvent, SQSBatchResponse>(definition.consumer.entry);
-        const consumer: SqsConsumer = (event, context) => handler(event, context);
+        const consumer: SqsConsumer = (event, context) => asFunction(definition.consumer.needs, () => handler(event, context));
         const poller = startEventSourcePoller({
           sqsEndpoint: sqs.endpoint,
           queueUrl: created[name].url,
@@ -226,17 +250,23 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       return end === null ? null : new Date(end.getTime() + CLOSE_GRACE_MS);
     };
     const schedule = hourlySchedule(clock.now(), firstWork, async () => {
-      await planner({}, localContext('local-overage-planner'));
+      await asFunction(schedules.overagePlanner.needs, () => planner({}, localContext('local-overage-planner')));
       await queuesIdle();
       await stripe.idle();
     });
     clock.register(schedule);
 
+    const served = options.routeTable ?? routeTable;
     const keys = await loadOrCreateKeys(join(dataDir, 'keys', 'jwt-es256.json'));
     const api: RunningHttpApi = await startHttpApi({
       port: apiPort,
       repoRoot: REPO_ROOT,
-      table: options.routeTable ?? routeTable,
+      table: served,
+      invoke: (group, run) => {
+        const needs = served.functionGroups[group];
+        if (!needs) throw new Error(`no function group ${group}`);
+        return asFunction(needs, run);
+      },
       verify: (authorization) => verifyBearer(keys, authorization),
       localRoutes: firstMatch(
         // The clock saves itself (SimulatedClock.load): the target before an advance, each step, the end.

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { createApiHandler, operation } from '../../src/http/api';
-import { adminOverview } from '../../src/app/billing/overview';
-import { clock } from '../../src/platform/clock';
-import { overageRun } from '../../src/composition/overage';
-import { table } from '../../src/adapters/dynamodb/client';
-import { StatsRepository } from '../../src/adapters/dynamodb/stats';
+import { root } from '../../src/composition/root';
 
 const processBody = z
   .strictObject({
@@ -16,7 +12,7 @@ const processBody = z
 
 /** `POST /admin/usage/process-overages`: the scheduled run's code, for an admin, inline. */
 export const processOverages = operation({ body: processBody }, async ({ body }) => {
-  const run = await overageRun();
+  const run = await root().overageRun();
   const summary = await run.process({
     ...(body?.tenant_id ? { tenantId: body.tenant_id } : {}),
     ...(body?.period ? { periodStart: new Date(body.period).toISOString() } : {}),
@@ -27,7 +23,7 @@ export const processOverages = operation({ body: processBody }, async ({ body })
 
 export const overview = operation({}, async () => ({
   status: 200,
-  body: await adminOverview(new StatsRepository(table()), { now: () => clock().now() }),
+  body: await root().adminOverview(),
 }));
 
 export const handler = createApiHandler('admin', { processOverages, overview });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { createApiHandler, operation, tenantOf } from '../../src/http/api';
-import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
-import { table } from '../../src/adapters/dynamodb/client';
+import { root } from '../../src/composition/root';
 
 const listQuery = z
   .strictObject({
@@ -16,7 +15,7 @@ const listQuery = z
 /** `GET /events`: the tenant's append-only audit trail, newest first; nothing here changes it. */
 export const listEvents = operation({ query: listQuery }, async ({ query, principal }) => {
   const tenantId = tenantOf(principal);
-  const page = await new BillingEventsRepository(table()).list(tenantId, {
+  const page = await root().billingEvents().list(tenantId, {
     limit: query.limit,
     ...(query.cursor ? { cursor: query.cursor } : {}),
     ...(query.type ? { type: query.type } : {}),

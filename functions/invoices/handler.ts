@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invoiceRepository } from '../../src/composition/billing';
+import { root } from '../../src/composition/root';
 import { invoiceDetail, invoiceSummary } from '../../src/app/billing/views';
 import { NotFound } from '../../src/app/errors';
 import { createApiHandler, operation, tenantOf } from '../../src/http/api';
@@ -10,7 +10,7 @@ const listQuery = z.strictObject({
 });
 
 export const listInvoices = operation({ query: listQuery }, async ({ query, principal }) => {
-  const page = await invoiceRepository().list(tenantOf(principal), {
+  const page = await root().invoices().list(tenantOf(principal), {
     limit: query.limit,
     ...(query.cursor ? { cursor: query.cursor } : {}),
   });
@@ -19,7 +19,7 @@ export const listInvoices = operation({ query: listQuery }, async ({ query, prin
 
 export const getInvoice = operation({}, async ({ params, principal }) => {
   const id = params.id ?? '';
-  const invoice = /^in_\w{1,200}$/.test(id) ? await invoiceRepository().get(tenantOf(principal), id) : null;
+  const invoice = /^in_\w{1,200}$/.test(id) ? await root().invoices().get(tenantOf(principal), id) : null;
   if (!invoice) throw new NotFound('No such invoice');
   return { status: 200, body: { invoice: invoiceDetail(invoice) } };
 });

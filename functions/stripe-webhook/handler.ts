@@ -1,8 +1,7 @@
-import { stripeEventProcessor } from '../../src/composition/billing';
+import { root } from '../../src/composition/root';
 import { clock } from '../../src/platform/clock';
 import { createApiHandler, operation } from '../../src/http/api';
 import { logger } from '../../src/platform/logger';
-import { paymentProvider } from '../../src/composition/payments';
 
 /**
  * Stripe's webhook: no JWT; the signature over the raw body is the authentication (400 when
@@ -11,8 +10,8 @@ import { paymentProvider } from '../../src/composition/payments';
 export const receiveStripeEvent = operation({}, async ({ event, headers }) => {
   const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const now = clock().now();
-  const parsed = (await paymentProvider()).parseWebhook(raw, headers['stripe-signature'], now);
-  const outcome = await (await stripeEventProcessor()).process(parsed, now);
+  const parsed = (await root().paymentProvider()).parseWebhook(raw, headers['stripe-signature'], now);
+  const outcome = await (await root().stripeEventProcessor()).process(parsed, now);
   logger.info('stripe event', { event_id: parsed.id, type: parsed.type, outcome });
   return { status: 200, body: { received: true, outcome } };
 });

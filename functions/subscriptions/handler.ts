@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { subscriptionService } from '../../src/composition/billing';
+import { root } from '../../src/composition/root';
 import { subscriptionView } from '../../src/app/billing/views';
 import { BILLING_CYCLES, catalog } from '../../src/domain/catalog';
 import { CURRENCIES } from '../../src/domain/money';
 import { createApiHandler, operation, tenantOf, type ApiRequest } from '../../src/http/api';
 import { humanText } from '../../src/http/validation';
-import type { Actor } from '../../src/adapters/dynamodb/billing-events';
+import type { Actor } from '../../src/app/ports/billing-events';
 
 const planId = z.enum(catalog.plans.map((p) => p.id) as [string, ...string[]]);
 const cycle = z.enum(BILLING_CYCLES);
@@ -37,18 +37,18 @@ const caller = (request: ApiRequest<unknown, unknown>): { tenantId: string; acto
 
 export const createSubscription = operation({ body: createBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  const subscription = await (await subscriptionService()).create(tenantId, actor, request.body);
+  const subscription = await (await root().subscriptionService()).create(tenantId, actor, request.body);
   return { status: 201, body: { subscription } };
 });
 
 export const updateSubscription = operation({ body: updateBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  return { status: 200, body: await (await subscriptionService()).update(tenantId, actor, request.body) };
+  return { status: 200, body: await (await root().subscriptionService()).update(tenantId, actor, request.body) };
 });
 
 export const cancelSubscription = operation({ body: cancelBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  const subscription = await (await subscriptionService()).cancel(tenantId, actor, request.body ?? {});
+  const subscription = await (await root().subscriptionService()).cancel(tenantId, actor, request.body ?? {});
   return { status: 200, body: { subscription } };
 });
 
@@ -59,12 +59,12 @@ const previewBody = z
 /** `POST /subscriptions/preview`: what an update would do and charge now; changes nothing. */
 export const previewSubscriptionChange = operation({ body: previewBody }, async (request) => {
   const { tenantId } = caller(request);
-  return { status: 200, body: { change: await (await subscriptionService()).preview(tenantId, request.body) } };
+  return { status: 200, body: { change: await (await root().subscriptionService()).preview(tenantId, request.body) } };
 });
 
 export const currentSubscription = operation({}, async (request) => {
   const { tenantId } = caller(request);
-  return { status: 200, body: { subscription: subscriptionView(await (await subscriptionService()).current(tenantId)) } };
+  return { status: 200, body: { subscription: subscriptionView(await (await root().subscriptionService()).current(tenantId)) } };
 });
 
 export const handler = createApiHandler('subscriptions', {

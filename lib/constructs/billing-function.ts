@@ -1,3 +1,4 @@
+import { ENV } from '../../contracts/environment';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -77,8 +78,8 @@ export class BillingFunction extends Construct {
       },
     });
 
-    this.setEnvironment('NODE_OPTIONS', '--enable-source-maps');
-    this.setEnvironment('POWERTOOLS_SERVICE_NAME', 'securenet-billing');
+    this.setEnvironment(ENV.nodeOptions, '--enable-source-maps');
+    this.setEnvironment(ENV.serviceName, 'securenet-billing');
     for (const [key, value] of Object.entries(props.environment ?? {})) this.setEnvironment(key, value);
 
     Validations.of(role).acknowledge({
@@ -109,13 +110,13 @@ export class BillingFunction extends Construct {
   /** Grants least-privilege item access to the billing table and tells the code its name. */
   bindTable(table: BillingTable, options: { readonly access: DataAccess }): void {
     table.grantData(this.handler, options.access);
-    this.setEnvironment('TABLE_NAME', table.tableName);
+    this.setEnvironment(ENV.tableName, table.tableName);
   }
 
-  /** Lets the function read the Stripe keys secret and tells the code where it is. */
-  bindStripeSecret(secret: ISecret): void {
+  /** Lets the function read a secret and tells the code its ARN under `variable`. */
+  bindSecretRead(secret: ISecret, variable: string): void {
     secret.grantRead(this.handler);
-    this.setEnvironment('STRIPE_SECRET_ARN', secret.secretArn);
+    this.setEnvironment(variable, secret.secretArn);
   }
 
   /** Lets the function send to a queue and tells the code its URL under `variable`. */

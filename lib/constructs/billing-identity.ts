@@ -1,3 +1,4 @@
+import { ENV } from '../../contracts/environment';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import {
@@ -46,9 +47,9 @@ export interface BillingIdentityProps {
 
 /** The environment variables that tell the Lambdas how to read the claims. */
 export const claimEnvironment = (claims: ClaimConfig): Record<string, string> => ({
-  TENANT_CLAIM: claims.tenantClaim,
-  GROUPS_CLAIM: claims.groupsClaim,
-  ADMIN_GROUP: claims.adminGroup,
+  [ENV.tenantClaim]: claims.tenantClaim,
+  [ENV.groupsClaim]: claims.groupsClaim,
+  [ENV.adminGroup]: claims.adminGroup,
 });
 
 /**

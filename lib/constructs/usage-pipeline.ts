@@ -6,11 +6,9 @@ import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueDefinition } from '../../contracts/queues';
 import { BillingFunction } from './billing-function';
-import type { BillingTable } from './billing-table';
 
 export interface QueueConsumerProps {
   readonly definition: QueueDefinition;
-  readonly table: BillingTable;
   /** Encrypts the consumer's log group. */
   readonly logKey: IKey;
   readonly environment?: Readonly<Record<string, string>>;
@@ -60,7 +58,6 @@ export class QueueConsumer extends Construct {
       timeoutSeconds: Math.floor(def.visibilityTimeoutSeconds / 6),
       ...(props.environment ? { environment: props.environment } : {}),
     });
-    this.consumer.bindTable(props.table, { access: 'readwrite' });
     this.consumer.handler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: def.consumer.batchSize,

@@ -2,6 +2,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { stripeConfig } from '../platform/config';
 import type { PaymentProvider } from '../app/ports/payments';
+import { createStripeClient } from '../adapters/stripe/client';
 import { StripeAdapter } from '../adapters/stripe/stripe-adapter';
 
 const secretShape = z.object({ secret_key: z.string().min(1), webhook_secret: z.string().startsWith('whsec_') });
@@ -22,8 +23,5 @@ const stripeKeys = async (): Promise<{ secretKey: string; webhookSecret: string;
   return { secretKey: secret.secret_key, webhookSecret: secret.webhook_secret };
 };
 
-let shared: Promise<PaymentProvider> | undefined;
-
-/** The container's payment provider. */
-export const paymentProvider = (): Promise<PaymentProvider> =>
-  (shared ??= stripeKeys().then((keys) => new StripeAdapter(keys)));
+/** A payment provider from this function's keys; the composition root keeps one per container. */
+export const stripeProvider = (): Promise<PaymentProvider> => stripeKeys().then((keys) => new StripeAdapter(keys, createStripeClient(keys)));

@@ -44,6 +44,22 @@ export interface Tally {
 
 export const emptyTally = (): Tally => ({ counters: {}, peaks: {}, late: {} });
 
+/** Gauges' latest reported levels: what an upgrade carries into the new period (SPEC section 5). */
+export type GaugeLevels = Partial<Record<Resource, { readonly value: number; readonly at: string }>>;
+
+/**
+ * The later of two level readings per gauge.
+ * @example latestLevels({ users: { value: 5, at: '2027-01-01' } }, { users: { value: 3, at: '2027-01-02' } }) // { users: { value: 3, at: '2027-01-02' } }
+ */
+export const latestLevels = (a: GaugeLevels, b: GaugeLevels): GaugeLevels => {
+  const out: Record<string, { value: number; at: string }> = { ...a };
+  for (const [r, v] of Object.entries(b) as [Resource, { value: number; at: string }][]) {
+    const current = out[r];
+    if (!current || v.at > current.at) out[r] = v;
+  }
+  return out as GaugeLevels;
+};
+
 const wholeUnits = (resource: Resource, amount: number): bigint => {
   if (!Number.isSafeInteger(amount) || amount < 0) {
     throw new RangeError(`${resource} counts whole units, got ${amount}`);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { InvalidInput } from '../app/errors';
+import { authConfig } from '../platform/config';
 import { logger } from '../platform/logger';
 import { publishMetrics } from '../platform/metrics';
 import { operationsOf, routeTable, type RouteTable } from '../../contracts/routes';
@@ -10,7 +11,7 @@ import { jsonResponse } from './error-response';
 import { authorizeRoute, errorResponder, jsonBody, securityHeaders, tenantRateLimit, type ApiContext } from './middleware';
 import type { Principal } from './principal';
 import type { ApiEvent } from './types';
-import { onceForKey } from './idempotency';
+import { onceForKey, perEnvironmentMiddleware, requestLimit, requestLimiter } from './wiring';
 import { zodIssues } from './validation';
 
 export interface ApiRequest<B, Q> {
@@ -86,7 +87,11 @@ export const operation =
 
 /**
  * The Lambda handler of one function group: the shared middleware stack, then the operation
- * the route table names for the request's route key.
+ * the route table names for the request's route key. The middlewares get their production
+ * dependencies here: the platform logger, the auth and rate-limit configuration and the table's
+ * rate counters (`./wiring`), read at the first request of each environment.
+ * @example
+ * export const handler = createApiHandler('plans', { listPlans, getPlan });
  */
 export const createApiHandler = (
   group: string,
@@ -100,9 +105,9 @@ export const createApiHandler = (
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics())
     .use(securityHeaders())
-    .use(errorResponder())
-    .use(authorizeRoute(table))
-    .use(tenantRateLimit())
+    .use(errorResponder({ logger }))
+    .use(perEnvironmentMiddleware(() => authorizeRoute({ routes: table, auth: authConfig(), logger })))
+    .use(perEnvironmentMiddleware(() => tenantRateLimit({ limiter: requestLimiter, limit: requestLimit() })))
     .use(jsonBody())
     .handler(async (event, context) => {
       const name = context.route?.operation ?? '';

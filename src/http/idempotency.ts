@@ -1,66 +1,74 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { Conflict, InvalidInput } from '../app/errors';
-import { table } from '../adapters/dynamodb/client';
-import { ATTR } from '../adapters/dynamodb/keys';
 
-/** How long an `Idempotency-Key` replays its first answer. */
-const REPLAY_SECONDS = 24 * 3600;
+/** How long an `Idempotency-Key` replays its first answer, unless told otherwise. */
+export const REPLAY_SECONDS = 24 * 3600;
 
-interface Scope {
+/** What one `Idempotency-Key` is unique within: a route and a tenant. */
+export interface IdempotencyScope {
   readonly route: string;
   readonly tenant: string;
   readonly key: string;
 }
 
-type Run<R> = () => Promise<R>;
+/**
+ * Runs `run` once per scope: a retry with the same key and body replays the first answer; the
+ * same key with another body, or while the first is still running, is a `Conflict` (409); a
+ * malformed key is `InvalidInput` (400).
+ */
+export type OnceForKey = <R>(scope: IdempotencyScope, body: unknown, context: Context, run: () => Promise<R>) => Promise<R>;
 
-let persistence: DynamoDBPersistenceLayer | undefined;
-const store = (): DynamoDBPersistenceLayer =>
-  (persistence ??= new DynamoDBPersistenceLayer({
-    tableName: table().tableName,
-    awsSdkV3Client: table().base,
-    keyAttr: ATTR.pk,
-    sortKeyAttr: ATTR.sk,
-    staticPkValue: 'IDEMPOTENCY',
-    expiryAttr: ATTR.ttl,
-  }));
+export interface IdempotencyOptions {
+  /** Where first answers are kept: Powertools' DynamoDB layer over the billing table in AWS. */
+  readonly persistenceStore: BasePersistenceLayer;
+  /** How long a key replays its first answer; {@link REPLAY_SECONDS} by default. */
+  readonly expiresAfterSeconds?: number;
+}
 
-const config = new IdempotencyConfig({
-  eventKeyJmesPath: 'scope',
-  payloadValidationJmesPath: 'body',
-  expiresAfterSeconds: REPLAY_SECONDS,
-});
+interface Input {
+  readonly scope: IdempotencyScope;
+  readonly body: unknown;
+}
 
-type IdempotentRun = (input: { scope: Scope; body: unknown }, work: Run<unknown>) => Promise<unknown>;
-let idempotentRun: IdempotentRun | undefined;
+const isValidKey = (key: string): boolean => key.length > 0 && key.length <= 255 && /^[\x21-\x7e]+$/.test(key);
 
 /**
- * Runs `run` once per (route, tenant, Idempotency-Key) with Powertools idempotency over the
- * billing table: a retry with the same key and body replays the first answer; the same key
- * with another body, or while the first is still running, is a 409.
+ * The `Idempotency-Key` semantics of the API (Powertools idempotency over `persistenceStore`),
+ * keyed by the scope and validated on the body.
+ * @example
+ * const onceForKey = createOnceForKey({ persistenceStore: new DynamoDBPersistenceLayer({ tableName }) });
+ * const result = await onceForKey({ route: 'POST /subscriptions', tenant: 'org-1', key }, body, context, () => create(body));
  */
-export const onceForKey = async <R>(scope: Scope, body: unknown, context: Context, run: Run<R>): Promise<R> => {
-  if (scope.key.length === 0 || scope.key.length > 255 || !/^[\x21-\x7e]+$/.test(scope.key)) {
-    throw new InvalidInput('Invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1 to 255 visible ASCII characters' }]);
-  }
-  // Lets an in-progress record expire with the invocation if the function times out.
-  config.registerLambdaContext(context);
-  const once: IdempotentRun = (idempotentRun ??= makeIdempotent(
-    async (_input: { scope: Scope; body: unknown }, work: Run<unknown>) => work(),
-    { persistenceStore: store(), config, keyPrefix: 'api' },
-  ));
-  try {
-    // The stored answer is JSON, exactly what the operation returned the first time.
-    return (await once({ scope, body: body ?? null }, run)) as R;
-  } catch (error) {
-    if (error instanceof IdempotencyValidationError) {
-      throw new Conflict('This Idempotency-Key was used with a different request body', { cause: error });
+export const createOnceForKey = ({ persistenceStore, expiresAfterSeconds = REPLAY_SECONDS }: IdempotencyOptions): OnceForKey => {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'scope',
+    payloadValidationJmesPath: 'body',
+    expiresAfterSeconds,
+  });
+  const once = makeIdempotent(async (_input: Input, work: () => Promise<unknown>) => work(), {
+    persistenceStore,
+    config,
+    keyPrefix: 'api',
+  });
+  return async <R>(scope: IdempotencyScope, body: unknown, context: Context, run: () => Promise<R>): Promise<R> => {
+    if (!isValidKey(scope.key)) {
+      throw new InvalidInput('Invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: '1 to 255 visible ASCII characters' }]);
     }
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      throw new Conflict('A request with this Idempotency-Key is still in progress', { cause: error });
+    // Lets an in-progress record expire with the invocation if the function times out.
+    config.registerLambdaContext(context);
+    try {
+      // The stored answer is JSON, exactly what the operation returned the first time.
+      return (await once({ scope, body: body ?? null }, run)) as R;
+    } catch (error) {
+      if (error instanceof IdempotencyValidationError) {
+        throw new Conflict('This Idempotency-Key was used with a different request body', { cause: error });
+      }
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new Conflict('A request with this Idempotency-Key is still in progress', { cause: error });
+      }
+      throw error;
     }
-    throw error;
-  }
+  };
 };

@@ -1,14 +1,19 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { authConfig, rateLimitConfig } from '../platform/config';
-import { table } from '../adapters/dynamodb/client';
-import { RateLimiter, type RateLimit } from '../adapters/dynamodb/rate-limits';
+import type { AuthConfig } from '../platform/config';
+import type { RateLimit } from '../adapters/dynamodb/rate-limits';
 import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedMediaType } from '../app/errors';
-import { logger } from '../platform/logger';
 import { findRouteByKey, type Route, type RouteTable } from '../../contracts/routes';
 import { errorResponse } from './error-response';
 import { principalFromClaims, type Principal } from './principal';
 import type { ApiEvent } from './types';
+
+/**
+ * `functions/usage` imports the records limit from here; it is wired in `./wiring`.
+ * @deprecated import `consumeRecords` from `src/http/wiring`.
+ */
+export { consumeRecords } from './wiring';
 
 /** What the middlewares learn about a request, for the operation to use. */
 export interface ApiContext extends Context {
@@ -18,7 +23,7 @@ export interface ApiContext extends Context {
   jsonBody?: unknown;
 }
 
-type ApiMiddleware = MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>;
+export type ApiMiddleware = MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
@@ -29,7 +34,11 @@ const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
-/** Adds security headers to every response, errors included. */
+/**
+ * Adds security headers to every response, errors included.
+ * @example
+ * middy(handler).use(securityHeaders());
+ */
 export const securityHeaders = (): ApiMiddleware => {
   const add = (request: { response: APIGatewayProxyStructuredResultV2 | null }) => {
     if (request.response) {
@@ -39,11 +48,18 @@ export const securityHeaders = (): ApiMiddleware => {
   return { after: add, onError: add };
 };
 
+export interface ErrorResponderOptions {
+  /** Where a 500's error (with its stack) and a refusal's status go. */
+  readonly logger: Pick<Logger, 'error' | 'info'>;
+}
+
 /**
  * Turns any thrown error into SPEC's error shape. Typed failures keep their message; anything
  * else is logged with its stack and answered with a bare 500.
+ * @example
+ * middy(handler).use(errorResponder({ logger }));
  */
-export const errorResponder = (): ApiMiddleware => ({
+export const errorResponder = ({ logger }: ErrorResponderOptions): ApiMiddleware => ({
   onError: (request) => {
     const { error } = request;
     const response = errorResponse(error);
@@ -56,17 +72,28 @@ export const errorResponder = (): ApiMiddleware => ({
   },
 });
 
+export interface AuthorizeRouteOptions {
+  /** The route table whose `auth` is enforced. */
+  readonly routes: RouteTable;
+  /** Which claims carry the tenant and the groups, and which group is admin. */
+  readonly auth: AuthConfig;
+  /** Gets the caller's tenant and user ids as keys for the rest of the invocation. */
+  readonly logger: Pick<Logger, 'appendKeys'>;
+}
+
 /**
  * Finds the route from the table by API Gateway's route key and enforces its `auth`. Tenant id
  * and admin role come from the verified JWT claims only.
+ * @example
+ * middy(handler).use(authorizeRoute({ routes: routeTable, auth: authConfig(), logger }));
  */
-export const authorizeRoute = (table: RouteTable): ApiMiddleware => ({
+export const authorizeRoute = ({ routes, auth, logger }: AuthorizeRouteOptions): ApiMiddleware => ({
   before: (request) => {
-    const route = findRouteByKey(table, request.event.routeKey);
+    const route = findRouteByKey(routes, request.event.routeKey);
     if (!route) throw new Error(`route ${request.event.routeKey} is not in the route table`);
     request.context.route = route;
     const claims = 'authorizer' in request.event.requestContext ? request.event.requestContext.authorizer?.jwt?.claims : undefined;
-    const principal = principalFromClaims(claims, authConfig());
+    const principal = principalFromClaims(claims, auth);
     request.context.principal = principal;
     if (route.auth === 'public' || route.auth === 'stripe') return;
     if (!principal) throw new Unauthenticated('A valid bearer token is required');
@@ -76,42 +103,31 @@ export const authorizeRoute = (table: RouteTable): ApiMiddleware => ({
   },
 });
 
-let limiter: RateLimiter | undefined;
+/** Per-tenant counters (the table's `RateLimiter`; an in-memory one in tests). */
+export interface RateLimitPort {
+  /** Counts `cost` units (1 by default); throws `RateLimited` with the seconds to wait when the window is full. */
+  consume(tenantId: string, limit: RateLimit, cost?: number): Promise<void>;
+}
 
-const requestLimit = (): RateLimit => {
-  const perMinute = rateLimitConfig().RATE_LIMIT_REQUESTS_PER_MINUTE;
-  return { what: 'requests', limit: perMinute, windowSeconds: 60, description: `${perMinute} requests per minute` };
-};
-
-/** The per-second rate, counted over one-minute windows so leases amortize over steady traffic. */
-const recordLimit = (): RateLimit => {
-  const perSecond = rateLimitConfig().RATE_LIMIT_RECORDS_PER_SECOND;
-  return {
-    what: 'records',
-    limit: perSecond * 60,
-    windowSeconds: 60,
-    description: `${perSecond} usage records per second, counted per minute (${perSecond * 60} a minute)`,
-  };
-};
+export interface TenantRateLimitOptions {
+  readonly limiter: RateLimitPort;
+  /** The requests a tenant may make per window. */
+  readonly limit: RateLimit;
+}
 
 /**
- * The per-tenant request limit (429 with Retry-After), on tenant routes of functions that
- * have the table. Stage throttling in API Gateway limits the API as a whole.
+ * The per-tenant request limit (429 with Retry-After), on tenant routes. Stage throttling in API
+ * Gateway limits the API as a whole.
+ * @example
+ * middy(handler).use(tenantRateLimit({ limiter, limit: { what: 'requests', limit: 1200, windowSeconds: 60, description: '1200 requests per minute' } }));
  */
-export const tenantRateLimit = (): ApiMiddleware => ({
+export const tenantRateLimit = ({ limiter, limit }: TenantRateLimitOptions): ApiMiddleware => ({
   before: async (request) => {
     const tenantId = request.context.principal?.tenantId;
-    if (request.context.route?.auth !== 'tenant' || !tenantId || !process.env.TABLE_NAME) return;
-    limiter ??= new RateLimiter(table());
-    await limiter.consume(tenantId, requestLimit());
+    if (request.context.route?.auth !== 'tenant' || !tenantId) return;
+    await limiter.consume(tenantId, limit);
   },
 });
-
-/** The usage-records limit of `POST /usage/track`, counted in records, not requests. */
-export const consumeRecords = async (tenantId: string, records: number): Promise<void> => {
-  limiter ??= new RateLimiter(table());
-  await limiter.consume(tenantId, recordLimit(), records);
-};
 
 /** The largest JSON body accepted (usage batches of 1,000 records fit well inside). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -124,6 +140,8 @@ const decodedBody = (event: ApiEvent): string | undefined => {
 /**
  * Parses a JSON body when there is one: 415 for another content type, 413 when too large,
  * 400 when malformed. The Stripe route reads the raw body itself and is skipped.
+ * @example
+ * middy(handler).use(authorizeRoute(options)).use(jsonBody()); // reads context.route
  */
 export const jsonBody = (): ApiMiddleware => ({
   before: (request) => {

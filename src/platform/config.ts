@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currentEnvironment, perEnvironment, type Environment } from './environment';
 
 /**
  * Runtime configuration, read from the environment and validated once per container, one
@@ -58,7 +59,7 @@ export type StripeConfig = z.infer<typeof stripeSchema>;
 export type QueueConfig = z.infer<typeof queueSchema>;
 
 /** Parses the environment; throws one clear error listing every bad variable. */
-export const parseEnv = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> => {
+export const parseEnv = <S extends z.ZodType>(schema: S, env: Environment = currentEnvironment()): z.infer<S> => {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -67,13 +68,11 @@ export const parseEnv = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
   return parsed.data;
 };
 
-const once = <T>(load: () => T) => {
-  let value: T | undefined;
-  return (): T => (value ??= load());
-};
+/** A config section, parsed once per environment (once per container in Lambda). */
+export const configSection = <S extends z.ZodType>(schema: S): (() => z.infer<S>) => perEnvironment((env) => parseEnv(schema, env));
 
-export const authConfig = once(() => parseEnv(authSchema));
-export const storeConfig = once(() => parseEnv(storeSchema));
-export const stripeConfig = once(() => parseEnv(stripeSchema));
-export const queueConfig = once(() => parseEnv(queueSchema));
-export const rateLimitConfig = once(() => parseEnv(rateLimitSchema));
+export const authConfig = configSection(authSchema);
+export const storeConfig = configSection(storeSchema);
+export const stripeConfig = configSection(stripeSchema);
+export const queueConfig = configSection(queueSchema);
+export const rateLimitConfig = configSection(rateLimitSchema);

@@ -11,11 +11,11 @@ import type { Currency } from '../../src/domain/money';
 import { computeOverages } from '../../src/domain/overage';
 import { utcDate } from '../../src/domain/periods';
 import { GAUGES, RESOURCES, type Resource } from '../../src/domain/resources';
-import { lookupKey } from '../../src/adapters/stripe/stripe-adapter';
+import { lookupKey } from '../../src/adapters/stripe/catalog-sync';
 import type { TableRef } from '../../src/adapters/dynamodb/client';
 import { FIELD, profileByCustomer, profileKey, subscriptionKey, usageAttr, usageBucketKey } from '../../src/adapters/dynamodb/keys';
-import type { StoredSubscription } from '../../src/adapters/dynamodb/subscriptions';
-import type { TenantProfile } from '../../src/adapters/dynamodb/tenants';
+import type { StoredSubscription } from '../../src/app/ports/subscriptions';
+import type { TenantProfile } from '../../src/app/ports/tenants';
 import { UsageRepository } from '../../src/adapters/dynamodb/usage';
 import { inPool } from './support/pool';
 

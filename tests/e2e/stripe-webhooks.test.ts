@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
 import { createTableRef } from '../../src/adapters/dynamodb/client';
 import { stripeEventKey } from '../../src/adapters/dynamodb/keys';
+import { StripeAdapter } from '../../src/adapters/stripe/stripe-adapter';
+import type { ProviderSubscription } from '../../src/app/ports/payments';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;
@@ -28,6 +30,44 @@ const signed = (payload: string, timestamp = nowSeconds()) =>
 const tableRef = () =>
   createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint });
 const events = () => new BillingEventsRepository(tableRef());
+
+const current = async (token: string) =>
+  (await (await api.call('/subscriptions/current', { token })).json()) as {
+    subscription: { plan_id: string; cancel_at_period_end: boolean; status: string };
+  };
+
+/**
+ * Holds the next read of `subscriptionId` from Stripe, once Stripe has answered it, until
+ * `release()`: a test-only wrapper around the payment port (the Stripe adapter), so that a read
+ * can be made to land after newer ones. Restored by `release()`.
+ */
+const holdNextRead = (subscriptionId: string) => {
+  const original = StripeAdapter.prototype.getSubscription;
+  let reachedAt = Infinity;
+  let reach: (sub: ProviderSubscription) => void = () => undefined;
+  let open: () => void = () => undefined;
+  const reached = new Promise<ProviderSubscription>((resolve) => (reach = resolve));
+  const released = new Promise<void>((resolve) => (open = resolve));
+  let armed = true;
+  StripeAdapter.prototype.getSubscription = async function getSubscription(this: StripeAdapter, id: string) {
+    const sub = await original.call(this, id);
+    if (armed && id === subscriptionId) {
+      armed = false;
+      reachedAt = Date.now();
+      reach(sub);
+      await released;
+    }
+    return sub;
+  };
+  return {
+    reached,
+    reachedAt: () => reachedAt,
+    release: () => {
+      StripeAdapter.prototype.getSubscription = original;
+      open();
+    },
+  };
+};
 
 describe('POST /webhooks/stripe', () => {
   it('answers 400 when the signature is missing, wrong or stale', async () => {
@@ -64,28 +104,50 @@ describe('POST /webhooks/stripe', () => {
     expect(trail.items).toHaveLength(1);
   });
 
-  it('ends in Stripe\'s current state when events arrive in reverse order', async () => {
+  it('ends in Stripe\'s current state when events arrive out of order: an older read landing after a newer one is dropped', async () => {
     const { token, subscription } = await api.subscribe('org-reverse');
-    await api.call('/subscriptions/update', { method: 'POST', token, json: { plan_id: 'business' } });
-    await api.call('/subscriptions/cancel', { method: 'POST', token, json: {} });
+    const [created] = (await api.stripe.events.list({ type: 'customer.subscription.created', limit: 100 })).data.filter(
+      (e) => (e.data.object as { id: string }).id === subscription.id,
+    );
+    if (!created) throw new Error('no customer.subscription.created event for the subscription');
+
+    // The creation event arrives again, late: its re-read of the subscription is made now (starter,
+    // not canceling) and held before it is saved.
+    const held = holdNextRead(subscription.id);
+    const payload = JSON.stringify({ ...created, id: 'evt_late_created' });
+    const late = post(payload, signed(payload));
+    try {
+      const stale = await held.reached;
+      expect(stale).toMatchObject({ planId: 'starter', cancelAtPeriodEnd: false });
+      // Every read from here on starts in a later millisecond than the held one.
+      while (Date.now() <= held.reachedAt()) await new Promise((resolve) => setImmediate(resolve));
+
+      // Meanwhile the subscription changes and the newer events land.
+      expect((await api.call('/subscriptions/update', { method: 'POST', token, json: { plan_id: 'business' } })).status).toBe(200);
+      expect((await api.call('/subscriptions/cancel', { method: 'POST', token, json: {} })).status).toBe(200);
+      await api.stack.settle();
+      expect((await current(token)).subscription).toMatchObject({ plan_id: 'business', cancel_at_period_end: true });
+    } finally {
+      held.release();
+    }
+    // Now the older read lands: saving it would put the subscription back on starter, not canceling.
+    expect((await late).status).toBe(200);
     await api.stack.settle();
+    const truth = await api.stripe.subscriptions.retrieve(subscription.id);
+    expect(truth.cancel_at_period_end).toBe(true);
+    expect((await current(token)).subscription).toMatchObject({ plan_id: 'business', cancel_at_period_end: true, status: truth.status });
+
+    // And replayed as new deliveries, newest first (as if Stripe had sent them all out of order), they change nothing.
     const mine = (await api.stripe.events.list({ limit: 100 })).data.filter((e) => {
       const object = e.data.object as { id?: string; object?: string };
       return object.object === 'subscription' && object.id === subscription.id;
     });
     expect(mine.length).toBeGreaterThanOrEqual(3);
-    // Replay them as new deliveries, newest first (as if Stripe had sent them out of order).
     for (const [i, e] of [...mine].sort((a, b) => a.created - b.created).reverse().entries()) {
       const payload = JSON.stringify({ ...e, id: `evt_reversed_${i}` });
-      const res = await post(payload, signed(payload));
-      expect(res.status).toBe(200);
+      expect((await post(payload, signed(payload))).status).toBe(200);
     }
-    const current = (await (await api.call('/subscriptions/current', { token })).json()) as {
-      subscription: { plan_id: string; cancel_at_period_end: boolean; status: string };
-    };
-    const truth = await api.stripe.subscriptions.retrieve(subscription.id);
-    expect(current.subscription).toMatchObject({ plan_id: 'business', cancel_at_period_end: truth.cancel_at_period_end, status: truth.status });
-    expect(truth.cancel_at_period_end).toBe(true);
+    expect((await current(token)).subscription).toMatchObject({ plan_id: 'business', cancel_at_period_end: true, status: truth.status });
   });
 
   describe('an event naming one tenant\'s customer and another tenant\'s object', () => {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Actor, BillingEventStore, NewBillingEvent } from '../../app/ports/billing-events';
 import type { TableRef } from './client';
-import { decodeCursor, encodeCursor, tenantCursorShape } from './cursor';
-import { ATTR, billingEventKey, billingEventRange, tenantPk } from './keys';
+import { tenantCursorShape } from './cursor';
+import { ATTR, billingEventKey, billingEventRange, EVENT_FIELD, tenantPk } from './keys';
 import { putIfAbsent } from './conditions';
-
-/** Who caused a change: a user (by id), Stripe, or the system itself. */
-export type Actor = { readonly type: 'user'; readonly id: string } | { readonly type: 'stripe' | 'system' };
+import { queryPage } from './query';
 
 export interface BillingEvent {
   readonly id: string;
@@ -15,15 +13,6 @@ export interface BillingEvent {
   readonly actor: Actor;
   readonly occurred_at: string;
   readonly data: Record<string, unknown>;
-}
-
-export interface NewBillingEvent {
-  readonly type: string;
-  readonly actor: Actor;
-  readonly occurredAt: Date;
-  readonly data?: Record<string, unknown>;
-  /** A deterministic id makes a retried append a no-op (e.g. derived from a Stripe event id). */
-  readonly id?: string;
 }
 
 export interface EventPage {
@@ -35,7 +24,7 @@ export interface EventPage {
  * The append-only audit trail of everything that changed money or access. Items are only ever
  * put with `attribute_not_exists`: nothing here updates or deletes an event.
  */
-export class BillingEventsRepository {
+export class BillingEventsRepository implements BillingEventStore {
   constructor(private readonly table: TableRef) {}
 
   /** Appends an event; appending the same id again changes nothing and returns false. */
@@ -59,11 +48,11 @@ export class BillingEventsRepository {
     options: { limit: number; cursor?: string; type?: string; from?: string; to?: string },
   ): Promise<EventPage> {
     const range = billingEventRange(options.from, options.to);
-    const result = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
+    const page = await queryPage(
+      this.table,
+      {
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
-        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, ...(options.type ? { '#type': 'type' } : {}) },
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, ...(options.type ? { '#type': EVENT_FIELD.type } : {}) },
         ExpressionAttributeValues: {
           ':pk': tenantPk(tenantId),
           ':start': range.start,
@@ -72,13 +61,12 @@ export class BillingEventsRepository {
         },
         ...(options.type ? { FilterExpression: '#type = :type' } : {}),
         ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, tenantCursorShape(tenantId, range)),
-      }),
+      },
+      { limit: options.limit, cursor: options.cursor, shape: tenantCursorShape(tenantId, range) },
     );
-    const items = (result.Items ?? []).map(
+    const items = page.items.map(
       ({ id, tenant_id, type, actor, occurred_at, data }) => ({ id, tenant_id, type, actor, occurred_at, data }) as BillingEvent,
     );
-    return { items, nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items, nextCursor: page.nextCursor };
   }
 }

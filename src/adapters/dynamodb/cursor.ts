@@ -1,4 +1,4 @@
-import { InvalidInput } from '../../app/errors';
+import { invalidCursor, parseCursorJson } from '../../app/cursor';
 import { ATTR, tenantPk } from './keys';
 
 type Key = Record<string, string>;
@@ -34,21 +34,6 @@ const within = (value: string, bounds: SortBounds | null): boolean => {
   if (bounds === null) return true;
   if ('prefix' in bounds) return value.startsWith(bounds.prefix);
   return byteOrder(value, bounds.start) >= 0 && byteOrder(value, bounds.end) <= 0;
-};
-
-const invalidCursor = (options?: { cause?: unknown }): InvalidInput =>
-  Object.assign(new InvalidInput('Invalid cursor', [{ field: 'cursor', message: 'not a cursor this API issued for this request' }]), options);
-
-/**
- * The JSON inside a base64url cursor, or a 400 naming `cursor`.
- * @example parseCursorJson('eyJpIjoxfQ') // { i: 1 }
- */
-export const parseCursorJson = (cursor: string): unknown => {
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-  } catch (cause) {
-    throw invalidCursor({ cause });
-  }
 };
 
 /**

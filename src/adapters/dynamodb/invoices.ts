@@ -1,50 +1,16 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Currency } from '../../domain/money';
-import type { InvoiceLineKind, InvoiceStatus } from '../../app/ports/payments';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Invoice, InvoiceStore } from '../../app/ports/invoices';
 import type { TableRef } from './client';
-import { decodeCursor, encodeCursor } from './cursor';
-import { ATTR, FIELD, invoiceKey, invoiceListing, invoicePrefix, tenantPk } from './keys';
+import { ATTR, FIELD, INDEX, invoiceKey, invoiceListing, invoicePrefix, tenantPk } from './keys';
 import { isConditionFailure } from './conditions';
-
-export interface InvoiceLine {
-  readonly description: string;
-  readonly amount: number;
-  readonly quantity: number;
-  readonly kind: InvoiceLineKind;
-  readonly period_start: string;
-  readonly period_end: string;
-}
-
-/** The SPEC section 8 invoice shape, with its lines. */
-export interface Invoice {
-  readonly id: string;
-  readonly tenant_id: string;
-  readonly subscription_id: string | null;
-  readonly number: string | null;
-  readonly status: InvoiceStatus;
-  readonly billing_reason: string | null;
-  readonly currency: Currency;
-  readonly subtotal: number;
-  readonly tax: number;
-  readonly total: number;
-  readonly amount_paid: number;
-  readonly amount_due: number;
-  readonly attempt_count: number;
-  readonly next_payment_attempt: string | null;
-  readonly period_start: string;
-  readonly period_end: string;
-  readonly hosted_invoice_url: string | null;
-  readonly invoice_pdf: string | null;
-  readonly created_at: string;
-  readonly lines: readonly InvoiceLine[];
-}
+import { queryPage } from './query';
 
 const strip = (item: Record<string, unknown>): Invoice => {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, [FIELD.syncedAt]: _s, ...invoice } = item;
+  const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.gsi1pk]: _g1, [ATTR.gsi1sk]: _g2, [FIELD.syncedAt]: _s, ...invoice } = item;
   return invoice as unknown as Invoice;
 };
 
-export class InvoiceRepository {
+export class InvoiceRepository implements InvoiceStore {
   constructor(private readonly table: TableRef) {}
 
   /** Writes the mirror unless a newer read of the same invoice is stored. */
@@ -94,21 +60,24 @@ export class InvoiceRepository {
 
   async list(tenantId: string, options: { limit: number; cursor?: string }): Promise<{ items: Invoice[]; nextCursor: string | null }> {
     const listing = invoiceListing(tenantId);
-    const result = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        IndexName: 'GSI1',
+    const page = await queryPage(
+      this.table,
+      {
+        IndexName: INDEX.gsi1,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': ATTR.gsi1pk },
         ExpressionAttributeValues: { ':pk': listing.GSI1PK },
         ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, {
+      },
+      {
+        limit: options.limit,
+        cursor: options.cursor,
+        shape: {
           fixed: { [ATTR.pk]: tenantPk(tenantId), [ATTR.gsi1pk]: listing.GSI1PK },
           sorted: { [ATTR.sk]: { prefix: invoicePrefix() }, [ATTR.gsi1sk]: null },
-        }),
-      }),
+        },
+      },
     );
-    return { items: (result.Items ?? []).map(strip), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items: page.items.map(strip), nextCursor: page.nextCursor };
   }
 }

@@ -1,4 +1,6 @@
-import { RATE_LIMIT_KEY_PREFIX, tableDefinition } from '../../../contracts/table';
+import { RATE_LIMIT_KEY_PREFIX, TABLE_INDEX, tableDefinition } from '../../../contracts/table';
+import type { StoredPeriod } from '../../app/ports/periods';
+import type { TenantProfile } from '../../app/ports/tenants';
 
 /**
  * Every key of the single table is built here, and nowhere else (docs/data-model.md).
@@ -13,6 +15,9 @@ export const ATTR = {
   gsi2pk: tableDefinition.indexes[1].partitionKey,
   gsi2sk: tableDefinition.indexes[1].sortKey,
 } as const;
+
+/** The table's secondary indexes by name (`contracts/table.ts`): GSI1 inverse lookups, GSI2 the sparse work index. */
+export const INDEX = TABLE_INDEX;
 
 const PREFIX = {
   tenant: 'TENANT#',
@@ -34,6 +39,9 @@ const PREFIX = {
 
 const PROFILE = 'PROFILE';
 const MARKER = 'MARKER';
+
+/** The partition of Powertools idempotency records (`Idempotency-Key`), sort keys `api#<hash>`. */
+export const IDEMPOTENCY_PK = 'IDEMPOTENCY';
 
 export interface ItemKey {
   readonly PK: string;
@@ -89,7 +97,32 @@ export const FIELD = {
   /** On the profile: the tenant's plan timeline (`domain/timeline.ts`) and its version. */
   timeline: 'timeline',
   timelineVersion: 'timeline_v',
+  /** The owning tenant, on items whose key does not say it plainly (profiles, buckets, markers). */
+  tenantId: 'tenant_id',
 } as const;
+
+/** Profile attributes that creates and customer writes set and condition on. */
+export const PROFILE_FIELD = {
+  stripeCustomerId: 'stripe_customer_id',
+  currency: 'currency',
+  trialUsed: 'trial_used',
+  subscriptionsCreated: 'subscriptions_created',
+  currentSubscriptionId: 'current_subscription_id',
+} as const satisfies Record<string, keyof TenantProfile>;
+
+/** Period attributes that the overage run's state changes name. */
+export const PERIOD_FIELD = {
+  status: 'status' satisfies keyof StoredPeriod,
+  end: 'end' satisfies keyof StoredPeriod,
+  /** When the overage run billed it (kept on the item, not part of the port's period). */
+  billedAt: 'billed_at',
+} as const;
+
+/** Attributes of a billing event that listings filter on. */
+export const EVENT_FIELD = { type: 'type' } as const;
+
+/** Attributes of a usage alert marker. */
+export const ALERT_FIELD = { firedAt: 'fired_at', notified: 'notified' } as const;
 
 /** A usage bucket: one tenant, one usage period, one UTC day (`USAGE#<period start>#<date>`). */
 export const usageBucketKey = (tenantId: string, periodStart: string, date: string): ItemKey => ({
@@ -168,17 +201,23 @@ export const unbilledShards = (): string[] => Array.from({ length: UNBILLED_SHAR
 /** The admin overview's maintained counters: one item, changed in the same transactions as the data. */
 export const statsKey = (): ItemKey => ({ PK: 'STATS', SK: 'OVERVIEW' });
 
+const STATS_COUNTER_PREFIX = 'c#';
+
 /** Counter attribute names on the stats item (`c#arr#usd`, `c#plan#starter`, ...). */
-export const statsCounter = (name: string): string => `c#${name}`;
+export const statsCounter = (name: string): string => `${STATS_COUNTER_PREFIX}${name}`;
+
+/** The counter name of a stats item attribute (`c#arr#usd` -> `arr#usd`), or null for other attributes. */
+export const statsCounterName = (attribute: string): string | null =>
+  attribute.startsWith(STATS_COUNTER_PREFIX) ? attribute.slice(STATS_COUNTER_PREFIX.length) : null;
 
 /** GSI2 on a subscription while it is trialing (by trial end) or past due (by tenant). */
+export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE' } as const;
 export const subscriptionWatchIndex = (status: string, tenantId: string, trialEnd: string | null) =>
   status === 'trialing' && trialEnd
-    ? { GSI2PK: 'WATCH#TRIALING', GSI2SK: `${trialEnd}#${tenantId}` }
+    ? { GSI2PK: WATCH.trialing, GSI2SK: `${trialEnd}#${tenantId}` }
     : status === 'past_due'
-      ? { GSI2PK: 'WATCH#PAST_DUE', GSI2SK: tenantId }
+      ? { GSI2PK: WATCH.pastDue, GSI2SK: tenantId }
       : null;
-export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE' } as const;
 
 /** Tenant webhooks (`store/webhooks.ts`): endpoints, their count, delivery state and attempts. */
 const WEBHOOK_PREFIX = { endpoint: 'WEBHOOK#', delivery: 'WHDELIVERY#', attempt: 'DELIVERY#' } as const;
@@ -213,6 +252,9 @@ export const WEBHOOK_FIELD = {
   leaseUntil: 'lease_until',
   deliveredAt: 'delivered_at',
 } as const;
+
+/** The attribute of a rate-limit window counting the units leased from it. */
+export const RATE_FIELD = { leased: 'leased' } as const;
 
 /** A per-tenant rate-limit window: `RATE#<tenant>#<what>#<window start>`, expiring by TTL. */
 export const rateWindowKey = (tenantId: string, what: string, windowStart: number): ItemKey => ({

@@ -1,20 +1,11 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OverageLine } from '../../domain/overage';
+import type { BilledLine, DuePeriod, OverageStore } from '../../app/ports/overages';
+import type { PeriodStatus } from '../../app/ports/periods';
 import type { TableRef } from './client';
 import { ATTR, overageLineKey, overageLinePrefix, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
-import type { PeriodStatus } from './usage';
 import { isConditionFailure } from './conditions';
 import { ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
-
-/** A line as recorded: billed (its Stripe items) or refused by Stripe for good (`failure_reason`). */
-export interface BilledLine extends OverageLine {
-  /** The plan whose quotas it was billed against. */
-  readonly plan_id?: string;
-  /** The first item (the line's only one unless its amount was split); null when refused. */
-  readonly stripe_invoice_item_id: string | null;
-  readonly stripe_invoice_item_ids?: readonly string[];
-  readonly failure_reason?: string;
-}
 
 /** The line fields kept as exact whole numbers; any other number attribute is a plain number. */
 const BIGINT_FIELDS: ReadonlySet<string> = new Set(['quantity', 'included', 'overage', 'amount'] satisfies (keyof OverageLine)[]);
@@ -31,18 +22,12 @@ const lineOf = (item: Record<string, unknown>): BilledLine => {
   return line as unknown as BilledLine;
 };
 
-export interface DuePeriod {
-  readonly tenant_id: string;
-  readonly start: string;
-  readonly end: string;
-}
-
 /**
  * The overage run's state: a period moves `open -> closing -> billed` by conditional writes,
  * each billed line is recorded with its Stripe item, and unbilled periods are found through
  * the sparse GSI2 (removed when billed), never by scanning.
  */
-export class OverageRepository {
+export class OverageRepository implements OverageStore {
   constructor(private readonly table: TableRef) {}
 
   /** Ended, unbilled, billable periods (end before `before`), oldest first per shard. */

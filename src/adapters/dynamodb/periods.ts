@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client';
 import { isConditionFailure } from './conditions';
 import { ATTR, periodKey, unbilledPeriodIndex } from './keys';
-import type { StoredPeriod } from './usage';
+import type { PeriodStore, StoredPeriod } from '../../app/ports/periods';
 
 /** Is a stored period billed by the overage run (it is on the planner's index while unbilled)? */
 const billable = (p: Pick<StoredPeriod, 'trial' | 'plan_id'>): boolean => !p.trial && p.plan_id !== null;
@@ -12,7 +12,7 @@ const billable = (p: Pick<StoredPeriod, 'trial' | 'plan_id'>): boolean => !p.tri
  * running period at that instant, and a subscription that Stripe ends mid-period ends it there.
  * (The aggregator creates periods; the overage run claims and bills them.)
  */
-export class PeriodRepository {
+export class PeriodRepository implements PeriodStore {
   constructor(private readonly table: TableRef) {}
 
   /**

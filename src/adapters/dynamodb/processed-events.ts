@@ -1,4 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { ProcessedEventStore } from '../../app/ports/processed-events';
 import type { TableRef } from './client';
 import { ATTR, stripeEventKey } from './keys';
 import { putIfAbsent } from './conditions';
@@ -7,7 +8,7 @@ import { putIfAbsent } from './conditions';
 const MARKER_TTL_SECONDS = 30 * 24 * 3600;
 
 /** Remembers which Stripe events were processed, so each is acted on once. */
-export class ProcessedEvents {
+export class ProcessedEvents implements ProcessedEventStore {
   constructor(private readonly table: TableRef) {}
 
   async seen(eventId: string): Promise<boolean> {

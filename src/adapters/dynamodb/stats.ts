@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StatsStore } from '../../app/ports/stats';
 import type { TableRef } from './client';
 import { ATTR, statsKey, WATCH } from './keys';
 
@@ -8,7 +9,7 @@ const COUNTER_PREFIX = 'c#';
  * Reads for the admin overview, all bounded: one item of maintained counters, and two sparse
  * index partitions that hold only trialing and past-due subscriptions.
  */
-export class StatsRepository {
+export class StatsRepository implements StatsStore {
   constructor(private readonly table: TableRef) {}
 
   /** Counter name (`arr#usd`, `plan#starter`, `new#2027-01`, ...) -> value. */

@@ -1,29 +1,11 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { counterDelta } from '../../domain/overview';
-import type { Subscription } from '../../domain/subscription';
-import { reconcile, type PlanSegment } from '../../domain/timeline';
+import { reconcile } from '../../domain/timeline';
 import { Conflict } from '../../app/errors';
+import type { SaveResult, StoredSubscription, SubscriptionStore } from '../../app/ports/subscriptions';
 import type { TableRef } from './client';
 import { ATTR, FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
 import { TimelineRepository } from './timelines';
-
-/** Our copy of a Stripe subscription, plus the Stripe ids we need to change it. */
-export interface StoredSubscription extends Subscription {
-  readonly stripe_customer_id: string;
-  readonly stripe_price_id: string;
-  readonly unit_amount: number;
-  readonly billing_cycle_anchor: string;
-  /** When the subscription actually ended (Stripe's `ended_at`); null while it lives. */
-  readonly ended_at: string | null;
-  /** When this copy was read from Stripe (wall-clock ms), as stored; absent on a copy not yet saved. */
-  readonly synced_at?: number;
-}
-
-/** What a save did: whether the copy was written, and the tenant's plan timeline around it. */
-export interface SaveResult {
-  readonly written: boolean;
-  readonly timeline: { readonly before: PlanSegment[]; readonly after: PlanSegment[] } | null;
-}
 
 /** A conditional write or transaction that lost to another writer. */
 const isLostRace = (error: unknown): boolean =>
@@ -31,7 +13,7 @@ const isLostRace = (error: unknown): boolean =>
 
 const MAX_ATTEMPTS = 5;
 
-export class SubscriptionRepository {
+export class SubscriptionRepository implements SubscriptionStore {
   private readonly timelines: TimelineRepository;
 
   constructor(private readonly table: TableRef) {

@@ -1,24 +1,9 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Currency } from '../../domain/money';
-import type { PlanSegment } from '../../domain/timeline';
+import type { TenantProfile, TenantStore } from '../../app/ports/tenants';
 import { timelineOf } from './timelines';
 import type { TableRef } from './client';
 import { ATTR, profileByCustomer, profileKey } from './keys';
 import { isConditionFailure } from './conditions';
-
-/** What we keep per tenant beside its subscriptions. */
-export interface TenantProfile {
-  readonly tenant_id: string;
-  readonly stripe_customer_id: string | null;
-  /** Fixed by the first subscription: a Stripe customer has one currency. */
-  readonly currency: Currency | null;
-  readonly trial_used: boolean;
-  /** Subscriptions created so far; part of the Stripe idempotency key of the next create. */
-  readonly subscriptions_created: number;
-  readonly current_subscription_id: string | null;
-  /** The plan timeline (`domain/timeline.ts`), kept current by subscription mirror writes. */
-  readonly timeline: PlanSegment[];
-}
 
 const empty = (tenantId: string): TenantProfile => ({
   tenant_id: tenantId,
@@ -30,7 +15,7 @@ const empty = (tenantId: string): TenantProfile => ({
   timeline: [],
 });
 
-export class TenantRepository {
+export class TenantRepository implements TenantStore {
   constructor(private readonly table: TableRef) {}
 
   async get(tenantId: string): Promise<TenantProfile> {

@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PlanSegment, Timeline } from '../../domain/timeline';
+import type { TimelineStore } from '../../app/ports/timelines';
 import type { TableRef } from './client';
 import { isConditionFailure } from './conditions';
 import { FIELD, profileKey } from './keys';
@@ -18,7 +19,7 @@ const MAX_ATTEMPTS = 5;
  * A tenant's plan timeline, kept on its profile item with a version: every writer reads it,
  * computes the new one and writes it only if the version did not move (else reads again).
  */
-export class TimelineRepository {
+export class TimelineRepository implements TimelineStore {
   constructor(private readonly table: TableRef) {}
 
   async get(tenantId: string): Promise<StoredTimeline> {

@@ -6,8 +6,10 @@ import {
   UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { emptyTally, mergeTallies, type Tally } from '../../domain/metering';
+import { emptyTally, latestLevels, mergeTallies, type GaugeLevels, type Tally } from '../../domain/metering';
 import { GAUGES, RESOURCES, type Resource } from '../../domain/resources';
+import type { StoredPeriod } from '../../app/ports/periods';
+import type { BucketDelta, CommitResult, StoredBucket, UsageStore } from '../../app/ports/usage';
 import type { TableRef } from './client';
 import {
   ATTR,
@@ -27,47 +29,6 @@ import {
 import { isConditionFailure } from './conditions';
 import { ExactBatchGetCommand, ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
 
-export type PeriodStatus = 'open' | 'closing' | 'billed';
-
-export interface StoredPeriod {
-  readonly tenant_id: string;
-  readonly start: string;
-  readonly end: string;
-  readonly trial: boolean;
-  readonly status: PeriodStatus;
-  readonly plan_id: string | null;
-  readonly currency: string | null;
-}
-
-/** Gauges' latest reported levels: what an upgrade carries into the new period (SPEC section 5). */
-export type GaugeLevels = Partial<Record<Resource, { readonly value: number; readonly at: string }>>;
-
-/** A bucket as read: its tally and its gauges' latest levels. */
-export interface StoredBucket extends Tally {
-  readonly levels: GaugeLevels;
-}
-
-export interface BucketDelta {
-  readonly periodStart: string;
-  readonly date: string;
-  readonly delta: Tally;
-  /** Gauge peaks stored now (from a consistent read), to raise them only with a guard. */
-  readonly storedPeaks: Partial<Record<Resource, number>>;
-  /** Latest levels of the records in this delta, and those stored now (moved only forward in time, guarded). */
-  readonly levels?: GaugeLevels;
-  readonly storedLevels?: GaugeLevels;
-}
-
-/** The later of two level readings per gauge. */
-export const latestLevels = (a: GaugeLevels, b: GaugeLevels): GaugeLevels => {
-  const out: Record<string, { value: number; at: string }> = { ...a };
-  for (const [r, v] of Object.entries(b) as [Resource, { value: number; at: string }][]) {
-    const current = out[r];
-    if (!current || v.at > current.at) out[r] = v;
-  }
-  return out as GaugeLevels;
-};
-
 const levelsOf = (item: Record<string, unknown>): GaugeLevels => {
   const levels: Record<string, { value: number; at: string }> = {};
   for (const r of RESOURCES) {
@@ -77,16 +38,6 @@ const levelsOf = (item: Record<string, unknown>): GaugeLevels => {
   }
   return levels as GaugeLevels;
 };
-
-export type CommitResult =
-  | { readonly kind: 'committed' }
-  /** Some units were counted before: drop them and commit the rest. */
-  | { readonly kind: 'duplicates'; readonly dedupIds: string[]; readonly recordKeys: string[] }
-  /** A guard failed (a peak moved, a period closed): read again and retry. */
-  | { readonly kind: 'retry'; readonly reason: string };
-
-/** Items one commit may hold (DynamoDB's transaction limit). */
-export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Marker lifetimes: longer than any redelivery (SQS retention) or record age (35 days). */
 const MESSAGE_MARKER_TTL_S = 15 * 24 * 3600;
@@ -115,7 +66,7 @@ const epoch = () => Math.floor(Date.now() / 1000);
  * Usage buckets, periods, dedup markers and alert markers. The exactly-once write is
  * `commit`: see `src/app/usage/aggregator.ts` for the design.
  */
-export class UsageRepository {
+export class UsageRepository implements UsageStore {
   constructor(private readonly table: TableRef) {}
 
   async getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null> {

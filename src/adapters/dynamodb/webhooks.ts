@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { WebhookEventType } from '../../app/events/publisher';
+import type { DeliveryAttempt, DeliveryClaim, EndpointChanges, WebhookEndpoint, WebhookStore } from '../../app/ports/webhooks';
 import type { TableRef } from './client';
 import { decodeCursor, encodeCursor, tenantCursorShape } from './cursor';
 import {
@@ -14,51 +14,6 @@ import {
   webhookEndpointPrefix,
 } from './keys';
 import { isConditionFailure } from './conditions';
-
-/** A tenant's webhook endpoint as stored. The signing secrets are sealed (`webhooks/secret-box.ts`). */
-export interface WebhookEndpoint {
-  readonly id: string;
-  readonly tenant_id: string;
-  readonly url: string;
-  readonly events: readonly WebhookEventType[];
-  readonly enabled: boolean;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly secret_sealed: string;
-  /** After a rotation with a grace period: the old secret, still signing until it expires. */
-  readonly previous_secret_sealed: string | null;
-  readonly previous_secret_expires_at: string | null;
-}
-
-export type EndpointChanges = Partial<
-  Pick<WebhookEndpoint, 'url' | 'events' | 'enabled' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at'>
-> & { readonly updated_at: string };
-
-/** `retrying`: failed, another attempt is scheduled; `failed`: the last attempt failed (dead-lettered). */
-export type AttemptStatus = 'succeeded' | 'retrying' | 'failed';
-
-/** One HTTP attempt to deliver one event to one endpoint. */
-export interface DeliveryAttempt {
-  readonly tenant_id: string;
-  readonly endpoint_id: string;
-  readonly event_id: string;
-  readonly event_type: string;
-  /** 1 for the first attempt of this event to this endpoint. */
-  readonly attempt: number;
-  readonly status: AttemptStatus;
-  readonly status_code: number | null;
-  readonly latency_ms: number | null;
-  readonly error: string | null;
-  readonly attempted_at: string;
-  readonly next_attempt_at: string | null;
-}
-
-/** The outcome of taking an event's delivery to an endpoint for one attempt. */
-export type DeliveryClaim =
-  | { readonly kind: 'claimed'; readonly attempt: number }
-  | { readonly kind: 'delivered' }
-  /** Another consumer is attempting it right now (a duplicate message). */
-  | { readonly kind: 'busy'; readonly retryInSeconds: number };
 
 /** Attempts stay listed for 30 days; delivery state outlives the queue's 4-day retention. */
 const ATTEMPT_TTL_SECONDS = 30 * 24 * 3600;
@@ -85,7 +40,7 @@ const attemptOf = (item: Record<string, unknown>): DeliveryAttempt => {
  * reach each endpoint once after a success, and the log of delivery attempts. Every read is
  * under the tenant's partition, so another tenant's endpoint id is not found.
  */
-export class WebhookRepository {
+export class WebhookRepository implements WebhookStore {
   constructor(
     private readonly table: TableRef,
     private readonly options: { readonly endpointLimit: number },

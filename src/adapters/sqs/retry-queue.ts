@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { logger } from '../../platform/logger';
-import type { RetryControl } from '../../app/webhooks/dispatcher';
+import type { RetryControl } from '../../app/ports/queue';
 
 const redrivePolicy = z.object({ maxReceiveCount: z.coerce.number().int().positive() });
 

@@ -1,21 +1,11 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { queueConfig } from '../../platform/config';
 import { ServiceUnavailable } from '../../app/errors';
+import type { MessageQueue, OutgoingMessage } from '../../app/ports/queue';
 import { logger } from '../../platform/logger';
 
 /** SQS's per-request limits: 10 entries and 1 MiB of payload per SendMessageBatch. */
 export const SQS_LIMITS = { entriesPerBatch: 10, batchBytes: 1_048_576 } as const;
-
-export interface OutgoingMessage {
-  /** Unique within one `sendAll` call. */
-  readonly id: string;
-  readonly body: string;
-}
-
-/** Where the usage API puts messages: the port the ingest use case talks to. */
-export interface MessageQueue {
-  sendAll(messages: readonly OutgoingMessage[]): Promise<void>;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

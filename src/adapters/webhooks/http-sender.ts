@@ -1,24 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { ResolvedAddress, VettedTarget } from './target-guard';
-
-export interface OutgoingWebhook {
-  readonly target: VettedTarget;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  readonly timeoutMs: number;
-}
-
-/** What came of one HTTP attempt; `statusCode` null when no response arrived. */
-export interface SendResult {
-  readonly statusCode: number | null;
-  readonly latencyMs: number;
-  readonly error: string | null;
-}
-
-/** Posts one webhook; the dispatcher's port to the network (tests use a double). */
-export type WebhookSender = (webhook: OutgoingWebhook) => Promise<SendResult>;
+import type { ResolvedAddress, SendResult, WebhookSender } from '../../app/ports/webhook-delivery';
 
 /** A response body is read this far (then dropped): nothing from it is kept. */
 const MAX_RESPONSE_BYTES = 64 * 1024;

@@ -1,12 +1,10 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { classifyAddress } from '../../domain/webhooks/address-policy';
+import { TargetRefused, type ResolvedAddress, type VettedTarget } from '../../app/ports/webhook-delivery';
 
-/** One address a host name resolved to. */
-export interface ResolvedAddress {
-  readonly address: string;
-  readonly family: 4 | 6;
-}
+// The e2e tests name the resolver's answer by this module.
+export type { ResolvedAddress };
 
 /** Resolves a host name to every address it has (the system resolver, or a test double). */
 export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
@@ -21,26 +19,6 @@ export interface TargetPolicy {
    * over plain http. Private, link-local and every other range stay refused.
    */
   readonly allowLoopback: boolean;
-}
-
-/** A webhook URL that passed the checks, with the addresses it may be connected to. */
-export interface VettedTarget {
-  readonly url: URL;
-  readonly addresses: readonly ResolvedAddress[];
-}
-
-/**
- * Why a URL may not be a webhook target. The message is shown to the tenant, so it never says
- * what a name resolves to (that would map our internal DNS for them); `detail` does, for logs.
- */
-export class TargetRefused extends Error {
-  override readonly name = 'TargetRefused';
-  readonly detail: string | undefined;
-
-  constructor(message: string, options?: { cause?: unknown; detail?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.detail = options?.detail;
-  }
 }
 
 const MAX_URL_LENGTH = 2048;

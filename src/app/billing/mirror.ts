@@ -1,14 +1,14 @@
 import { usagePeriodAt, type PlanSegment } from '../../domain/timeline';
 import type { ProviderSubscription } from '../ports/payments';
-import type { InvoiceRepository } from '../../adapters/dynamodb/invoices';
-import type { PeriodRepository } from '../../adapters/dynamodb/periods';
-import type { StoredSubscription, SubscriptionRepository } from '../../adapters/dynamodb/subscriptions';
+import type { InvoiceStore } from '../ports/invoices';
+import type { PeriodStore } from '../ports/periods';
+import type { StoredSubscription, SubscriptionStore } from '../ports/subscriptions';
 import { storedInvoice, storedSubscription } from './views';
 
 export interface MirrorDeps {
-  readonly subscriptions: SubscriptionRepository;
-  readonly invoices: InvoiceRepository;
-  readonly periods: PeriodRepository;
+  readonly subscriptions: SubscriptionStore;
+  readonly invoices: InvoiceStore;
+  readonly periods: PeriodStore;
 }
 
 /** Every instant at which a segment of `timeline` starts or ends. */
@@ -17,7 +17,7 @@ const boundaries = (timeline: readonly PlanSegment[]): Set<string> =>
 
 /**
  * Our copy of a Stripe subscription, written the one way: the mirror item, the tenant's plan
- * timeline and the overview counters in one transaction (`SubscriptionRepository.save`), then
+ * timeline and the overview counters in one transaction (`SubscriptionStore.save`), then
  * the usage periods a new boundary cuts short (a subscription Stripe ended mid-period), then the
  * invoice the call produced. `readAt` is when Stripe was read (it orders reads).
  */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock';
 import { mrrOf } from '../../domain/overview';
-import type { StatsRepository } from '../../adapters/dynamodb/stats';
+import type { StatsStore } from '../ports/stats';
 
 const byPrefix = (counters: Map<string, number>, prefix: string): Record<string, number> =>
   Object.fromEntries(
@@ -11,7 +11,7 @@ const byPrefix = (counters: Map<string, number>, prefix: string): Record<string,
  * `GET /admin/overview` (SPEC section 8) from maintained counters and two sparse index
  * partitions: a bounded number of reads however many tenants there are.
  */
-export const adminOverview = async (stats: StatsRepository, clock: Clock) => {
+export const adminOverview = async (stats: StatsStore, clock: Clock) => {
   const now = clock.now();
   const month = now.toISOString().slice(0, 7);
   const [counters, trials, pastDue] = await Promise.all([

@@ -1,19 +1,19 @@
 import { logger } from '../../platform/logger';
 import type { PaymentProvider, ProviderEvent } from '../ports/payments';
 import type { EventPublisher } from '../events/publisher';
-import type { InvoiceRepository } from '../../adapters/dynamodb/invoices';
-import type { ProcessedEvents } from '../../adapters/dynamodb/processed-events';
-import type { TenantRepository } from '../../adapters/dynamodb/tenants';
+import type { InvoiceStore } from '../ports/invoices';
+import type { ProcessedEventStore } from '../ports/processed-events';
+import type { TenantStore } from '../ports/tenants';
 import type { SubscriptionMirror } from './mirror';
 import { storedInvoice } from './views';
 
 export interface StripeEventDeps {
   readonly provider: PaymentProvider;
-  readonly tenants: TenantRepository;
+  readonly tenants: TenantStore;
   readonly mirror: SubscriptionMirror;
-  readonly invoices: InvoiceRepository;
+  readonly invoices: InvoiceStore;
   readonly publisher: EventPublisher;
-  readonly processed: ProcessedEvents;
+  readonly processed: ProcessedEventStore;
 }
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored';

@@ -7,10 +7,10 @@ import { Conflict, InvalidInput, NotFound } from '../errors';
 import type { PaymentProvider, ProviderSubscription } from '../ports/payments';
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher } from '../events/publisher';
-import type { Actor } from '../../adapters/dynamodb/billing-events';
-import type { InvoiceRepository } from '../../adapters/dynamodb/invoices';
-import type { StoredSubscription, SubscriptionRepository } from '../../adapters/dynamodb/subscriptions';
-import type { TenantRepository } from '../../adapters/dynamodb/tenants';
+import type { Actor } from '../ports/billing-events';
+import type { InvoiceStore } from '../ports/invoices';
+import type { StoredSubscription, SubscriptionStore } from '../ports/subscriptions';
+import type { TenantStore } from '../ports/tenants';
 import type { PlanSegment } from '../../domain/timeline';
 import type { SubscriptionMirror } from './mirror';
 import { subscriptionView } from './views';
@@ -27,9 +27,9 @@ export interface ChangeBilling {
 
 export interface SubscriptionDeps {
   readonly provider: PaymentProvider;
-  readonly tenants: TenantRepository;
-  readonly subscriptions: SubscriptionRepository;
-  readonly invoices: InvoiceRepository;
+  readonly tenants: TenantStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly invoices: InvoiceStore;
   readonly mirror: SubscriptionMirror;
   readonly changes: ChangeBilling;
   readonly publisher: EventPublisher;

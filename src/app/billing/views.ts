@@ -1,7 +1,7 @@
 import type { Subscription } from '../../domain/subscription';
 import type { ProviderInvoice, ProviderSubscription } from '../ports/payments';
-import type { Invoice } from '../../adapters/dynamodb/invoices';
-import type { StoredSubscription } from '../../adapters/dynamodb/subscriptions';
+import type { Invoice } from '../ports/invoices';
+import type { StoredSubscription } from '../ports/subscriptions';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 

@@ -1,7 +1,7 @@
 import { toJson } from '../../platform/json';
 import { logger } from '../../platform/logger';
-import type { MessageQueue } from '../../adapters/sqs/sqs-queue';
-import type { BillingEventsRepository, NewBillingEvent } from '../../adapters/dynamodb/billing-events';
+import type { MessageQueue } from '../ports/queue';
+import type { BillingEventStore, NewBillingEvent } from '../ports/billing-events';
 
 /**
  * Billing events that tenants can subscribe to with webhooks, by the audit-trail type that
@@ -44,7 +44,7 @@ export interface TenantEventMessage {
  */
 export class EventPublisher {
   constructor(
-    private readonly events: BillingEventsRepository,
+    private readonly events: BillingEventStore,
     private readonly queue: MessageQueue | null,
   ) {}
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock';
-import type { MessageQueue } from '../../adapters/sqs/sqs-queue';
-import type { OverageRepository } from '../../adapters/dynamodb/overages';
+import type { MessageQueue } from '../ports/queue';
+import type { OverageStore } from '../ports/overages';
 import { CLOSE_GRACE_MS, type OverageBiller, type PeriodResult } from './biller';
 
 /** A unit of overage work on the queue: one tenant's closed period. */
@@ -86,7 +86,7 @@ export const summarize = (results: readonly PeriodResult[]): RunSummary => {
  * index (no scan) and enqueues one unit of work per tenant period; workers bill them, their
  * bounded concurrency keeping Stripe calls under its rate limit. Returns how many it enqueued.
  */
-export const planDuePeriods = async (deps: { overages: OverageRepository; clock: Clock }, queue: MessageQueue): Promise<number> => {
+export const planDuePeriods = async (deps: { overages: OverageStore; clock: Clock }, queue: MessageQueue): Promise<number> => {
   const due = await deps.overages.duePeriods(new Date(deps.clock.now().getTime() - CLOSE_GRACE_MS), Number.MAX_SAFE_INTEGER);
   await queue.sendAll(
     due.map((p, i) => ({ id: String(i), body: JSON.stringify({ tenant_id: p.tenant_id, period_start: p.start } satisfies OverageWork) })),
@@ -98,7 +98,7 @@ export const planDuePeriods = async (deps: { overages: OverageRepository; clock:
 export class OverageRun {
   constructor(
     private readonly biller: OverageBiller,
-    private readonly overages: OverageRepository,
+    private readonly overages: OverageStore,
     private readonly clock: Clock,
   ) {}
 

@@ -4,7 +4,7 @@ import type { SubscriptionStatus } from '../../domain/subscription';
 
 /**
  * What the billing code needs from a payment provider, in our own words. The Stripe adapter
- * (`stripe-adapter.ts`) is the only implementation and the only file that calls Stripe.
+ * (`adapters/stripe/`) is the only implementation; its `client.ts` is the only file that calls Stripe.
  */
 export interface ProviderSubscription {
   readonly id: string;
@@ -99,7 +99,10 @@ export interface PaymentProvider extends OverageBilling {
    */
   attachPaymentMethod(customerId: string, paymentMethod: string, idempotencyKey: string): Promise<string>;
   createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription>;
-  /** Switches price now; `invoiceNow` invoices the proration at once (upgrade). */
+  /**
+   * Switches price now and invoices the proration at once (upgrade): the difference is charged
+   * now, and `latestInvoice` is set when the switch made an invoice.
+   */
   changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription>;
   /** What switching price now would invoice at once (the prorated difference), changing nothing. */
   previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number>;
@@ -137,7 +140,10 @@ export interface OverageItemInput {
   readonly idempotencyKey: string;
 }
 
-/** What the overage run needs from the payment provider (SPEC section 5). */
+/**
+ * What the overage run needs from the payment provider (SPEC section 5). A refusal for good
+ * (a 4xx other than 429) is always `ProviderRefusal`, whatever the call.
+ */
 export interface OverageBilling {
   /**
    * Creates one invoice item; returns its id. Retries Stripe's 429s with backoff and jitter;

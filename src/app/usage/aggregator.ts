@@ -1,12 +1,13 @@
 import type { Clock } from '../../platform/clock';
 import { findPlan } from '../../domain/catalog';
-import { addToTally, billableQuantity, emptyTally, quantityOf, thresholdsReached, type Tally } from '../../domain/metering';
+import { addToTally, billableQuantity, emptyTally, latestLevels, quantityOf, thresholdsReached, type GaugeLevels, type Tally } from '../../domain/metering';
 import { utcDate } from '../../domain/periods';
 import { PERIOD_CLOSE_GRACE_MS, usagePeriodAt, type Timeline } from '../../domain/timeline';
 import { isGauge, type Resource } from '../../domain/resources';
 import { logger } from '../../platform/logger';
 import type { EventPublisher } from '../events/publisher';
-import { latestLevels, MAX_TRANSACTION_ITEMS, type BucketDelta, type GaugeLevels, type StoredBucket, type StoredPeriod, type UsageRepository } from '../../adapters/dynamodb/usage';
+import type { StoredPeriod } from '../ports/periods';
+import { MAX_TRANSACTION_ITEMS, type BucketDelta, type StoredBucket, type UsageStore } from '../ports/usage';
 import { usageMessageSchema, type PackedRecord } from './message';
 
 /** What the aggregator needs to know of a tenant: its plan timeline (as it stands now). */
@@ -21,7 +22,7 @@ class StaleTimeline extends Error {
 }
 
 export interface AggregatorDeps {
-  readonly usage: UsageRepository;
+  readonly usage: UsageStore;
   readonly publisher: EventPublisher;
   readonly basisOf: (tenantId: string) => Promise<TenantBasis>;
   readonly clock: Clock;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../../platform/clock';
 import { packBySize, type UsageRecord } from '../../domain/metering';
-import type { MessageQueue, OutgoingMessage } from '../../adapters/sqs/sqs-queue';
+import type { MessageQueue, OutgoingMessage } from '../ports/queue';
 import { queues } from '../../../contracts/queues';
 import type { PackedRecord, UsageMessage } from './message';
 

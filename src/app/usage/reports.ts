@@ -6,8 +6,8 @@ import { overageAmount } from '../../domain/overage';
 import { usagePeriodAt, type Timeline, type UsagePeriod } from '../../domain/timeline';
 import { RESOURCES, type Resource } from '../../domain/resources';
 import { InvalidInput } from '../errors';
-import { parseCursorJson } from '../../adapters/dynamodb/cursor';
-import type { UsageRepository } from '../../adapters/dynamodb/usage';
+import { parseCursorJson } from '../cursor';
+import type { UsageStore } from '../ports/usage';
 import type { TenantBasis } from './aggregator';
 
 /**
@@ -50,7 +50,7 @@ const decodeCursor = (cursor: string | undefined): number => {
 /** `GET /usage/current` and `GET /usage/history`: quantities from the buckets aggregated so far. */
 export class UsageReports {
   constructor(
-    private readonly usage: UsageRepository,
+    private readonly usage: UsageStore,
     private readonly basisOf: (tenantId: string) => Promise<TenantBasis>,
     private readonly clock: Clock,
   ) {}

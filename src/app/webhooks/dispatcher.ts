@@ -1,15 +1,14 @@
 import type { Clock } from '../../platform/clock';
 import { toJson } from '../../platform/json';
 import { logger } from '../../platform/logger';
-import type { MessageQueue } from '../../adapters/sqs/sqs-queue';
-import type { AttemptStatus, DeliveryAttempt, WebhookEndpoint, WebhookRepository } from '../../adapters/dynamodb/webhooks';
+import type { MessageQueue, RetryControl } from '../ports/queue';
+import type { AttemptStatus, DeliveryAttempt, WebhookEndpoint, WebhookStore } from '../ports/webhooks';
 import { retryDelaySeconds, type RetryPolicy } from '../../domain/webhooks/backoff';
 import { secretContext } from './endpoints';
-import type { SendResult, WebhookSender } from '../../adapters/webhooks/http-sender';
 import { deliveryBody, parseWebhookMessage, type DeliveryMessage, type WebhookQueueMessage } from './messages';
 import type { SecretBox } from './secret-box';
 import { SIGNATURE_HEADERS, signatureHeader } from './signature';
-import { TargetRefused, type VettedTarget } from '../../adapters/webhooks/target-guard';
+import { TargetRefused, type SendResult, type TargetGuard, type VettedTarget, type WebhookSender } from '../ports/webhook-delivery';
 
 /** One message of a batch, as the SQS event carries it. */
 export interface QueuedMessage {
@@ -20,16 +19,8 @@ export interface QueuedMessage {
   readonly receiveCount: number;
 }
 
-/** The webhook queue, as far as retries need it. */
-export interface RetryControl {
-  /** Hides a received message for `seconds` (SQS ChangeMessageVisibility): the backoff. */
-  delay(receiptHandle: string, seconds: number): Promise<void>;
-  /** The queue's maxReceiveCount (its redrive policy), or null when unknown. */
-  maxReceiveCount(): Promise<number | null>;
-}
-
 /** What the dispatcher needs of the webhook store. */
-export type DeliveryStore = Pick<WebhookRepository, 'list' | 'get' | 'claim' | 'recordAttempt'>;
+export type DeliveryStore = Pick<WebhookStore, 'list' | 'get' | 'claim' | 'recordAttempt'>;
 
 export interface DispatcherDeps {
   readonly repository: DeliveryStore;
@@ -38,7 +29,7 @@ export interface DispatcherDeps {
   readonly retries: RetryControl;
   readonly secretBox: () => Promise<SecretBox>;
   /** The SSRF guard, run again before every attempt (DNS may have changed since configuration). */
-  readonly vet: (url: string) => Promise<VettedTarget>;
+  readonly vet: TargetGuard;
   readonly send: WebhookSender;
   readonly policy: RetryPolicy;
   readonly timeoutMs: number;

@@ -3,10 +3,10 @@ import type { Clock } from '../../platform/clock';
 import { Conflict, InvalidInput, NotFound } from '../errors';
 import { logger } from '../../platform/logger';
 import type { WebhookEventType } from '../events/publisher';
-import type { DeliveryAttempt, WebhookEndpoint, WebhookRepository } from '../../adapters/dynamodb/webhooks';
+import type { DeliveryAttempt, WebhookEndpoint, WebhookStore } from '../ports/webhooks';
 import type { SecretBox } from './secret-box';
 import { newSigningSecret } from './signature';
-import { TargetRefused, type VettedTarget } from '../../adapters/webhooks/target-guard';
+import { TargetRefused, type TargetGuard } from '../ports/webhook-delivery';
 import { webhookView } from './views';
 
 /** Endpoints a tenant may have at once. */
@@ -16,10 +16,10 @@ export const MAX_ENDPOINTS_PER_TENANT = 10;
 export const ENDPOINT_ID = /^we_[0-9a-f]{24}$/;
 
 export interface EndpointDeps {
-  readonly repository: WebhookRepository;
+  readonly repository: WebhookStore;
   readonly secretBox: () => Promise<SecretBox>;
   /** The SSRF guard with the configured policy and resolver. */
-  readonly vet: (url: string) => Promise<VettedTarget>;
+  readonly vet: TargetGuard;
   readonly clock: Clock;
 }
 

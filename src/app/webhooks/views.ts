@@ -1,4 +1,4 @@
-import type { DeliveryAttempt, WebhookEndpoint } from '../../adapters/dynamodb/webhooks';
+import type { DeliveryAttempt, WebhookEndpoint } from '../ports/webhooks';
 
 /** An endpoint as the API shows it: never a secret. */
 export const webhookView = (endpoint: WebhookEndpoint) => ({

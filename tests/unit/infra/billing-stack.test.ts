@@ -6,6 +6,7 @@ import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { variablesFor } from '../../../contracts/environment';
 import { queues, schedules } from '../../../contracts/queues';
 import { routeKey, routeTable } from '../../../contracts/routes';
 import { tableDefinition } from '../../../contracts/table';
@@ -279,6 +280,19 @@ describe('BillingStack', () => {
       }
     });
 
+    it('gives every function exactly the variables its declared needs call for (contracts/environment.ts), no more, no less', () => {
+      const declared = [
+        ...Object.values(routeTable.functionGroups).map((g) => ({ description: g.description, needs: g })),
+        ...Object.values(queues).map((q) => ({ description: q.consumer.description, needs: q.consumer.needs })),
+        ...Object.values(schedules).map((s) => ({ description: s.description, needs: s.needs })),
+      ];
+      expect(declared).toHaveLength(functionCount);
+      for (const { description, needs } of declared) {
+        const env = lambdaOf(template, description).props.Environment.Variables;
+        expect(Object.keys(env).sort(), description).toEqual(variablesFor(needs).sort());
+      }
+    });
+
     it('outputs the API URL, the table name and the user pool and client ids', () => {
       for (const output of ['ApiUrl', 'TableName', 'UserPoolId', 'UserPoolClientId', 'StripeSecretArn']) {
         template.hasOutput(output, {});
@@ -341,7 +355,7 @@ describe('BillingStack', () => {
       const usageQueueId = resourceIdMatching(template, 'AWS::SQS::Queue', /^UsageQueue[0-9A-F]{8}$/);
       for (const group of Object.values(routeTable.functionGroups)) {
         const sends = sendsTo(template, group.description, usageQueueId);
-        const wants = 'usageQueue' in group && group.usageQueue === 'send';
+        const wants = 'sends' in group && (group.sends as readonly string[]).includes('usage');
         expect(sends, group.description).toBe(wants);
         const env = lambdaOf(template, group.description).props.Environment.Variables;
         if (wants) expect(env).toHaveProperty('USAGE_QUEUE_URL');

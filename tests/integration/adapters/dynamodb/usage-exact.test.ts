@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyTally, type Tally } from '../../../../src/domain/metering';
 import type { TableRef } from '../../../../src/adapters/dynamodb/client';
 import { statsCounter, statsKey, usageAttr, usageBucketKey } from '../../../../src/adapters/dynamodb/keys';
-import { OverageRepository, type BilledLine } from '../../../../src/adapters/dynamodb/overages';
+import { OverageRepository } from '../../../../src/adapters/dynamodb/overages';
+import type { BilledLine } from '../../../../src/app/ports/overages';
 import { UsageRepository } from '../../../../src/adapters/dynamodb/usage';
 import { freshTable } from '../../../support/table';
 

@@ -48,6 +48,28 @@ const consume = (
   return { poller, seen, invocations, bodies: () => seen.map((s) => s.records.map((r) => r.body)) };
 };
 
+/**
+ * Resolves once `check` holds (polled every 10 ms). `timeoutMs` is generous on purpose: it only
+ * turns a hang into a failure naming what never happened, it times nothing.
+ */
+const eventually = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+/** When the local endpoint first handed out this record (its wall clock, epoch ms). */
+const firstReceivedAt = (record: SQSRecord | undefined): number => Number(record?.attributes.ApproximateFirstReceiveTimestamp);
+
+/**
+ * The poller long-polls for 20 s (LONG_POLL_SECONDS in local/sqs/poller.ts). Anything that must
+ * happen "at once" rather than at the end of such a wait is asserted against half of it: far
+ * from the behaviour it rules out, far above what a busy machine adds.
+ */
+const WELL_BEFORE_A_LONG_POLL_ENDS_MS = 10_000;
+
 const failWhere = (event: SQSEvent, predicate: (r: SQSRecord) => boolean): SQSBatchResponse => ({
   batchItemFailures: event.Records.filter(predicate).map((r) => ({ itemIdentifier: r.messageId })),
 });
@@ -95,35 +117,43 @@ describe('startEventSourcePoller', () => {
     });
 
     it('waits up to the batching window for more messages, and not when the batch is already full', async ({ expect }) => {
+      const windowSeconds = 5;
       const windowed = await h.queue();
-      const lonely = consume(windowed, () => undefined, { batchSize: 10, maximumBatchingWindowSeconds: 1 });
+      const lonely = consume(windowed, () => undefined, { batchSize: 10, maximumBatchingWindowSeconds: windowSeconds });
       const full = await h.queue();
-      const packed = consume(full, () => undefined, { batchSize: 3, maximumBatchingWindowSeconds: 5 });
-      const started = Date.now();
+      // A full batch must not wait for its window: this one is the longest Lambda allows.
+      const packed = consume(full, () => undefined, { batchSize: 3, maximumBatchingWindowSeconds: 300 });
       try {
-        await Promise.all([sendAll(windowed, ['alone']), sendAll(full, ['a', 'b', 'c'])]);
+        await sendAll(windowed, ['first']);
+        // The poller holds `first` (in flight, not invoked): its window is open, so what arrives now joins the batch.
+        await eventually('the poller to receive the first message', async () => (await h.attributes(windowed)).ApproximateNumberOfMessagesNotVisible === '1');
+        expect(lonely.seen).toHaveLength(0);
+        await sendAll(windowed, ['joiner']);
+        await sendAll(full, ['a', 'b', 'c']);
         await Promise.all([lonely.poller.idle(), packed.poller.idle()]);
       } finally {
         await Promise.all([lonely.poller.stop(), packed.poller.stop()]);
       }
-      const lonelyAt = (lonely.seen[0]?.at ?? 0) - started;
-      expect(lonelyAt).toBeGreaterThanOrEqual(900);
-      expect(lonelyAt).toBeLessThan(2000);
+      // One invocation with both, though the batch was not full: the window, not the batch size, closed it.
+      expect(lonely.bodies()).toEqual([['first', 'joiner']]);
+      // The window opens with the first record received and runs its whole length (a lower bound: a busy machine only adds).
+      expect((lonely.seen[0]?.at ?? 0) - firstReceivedAt(lonely.seen[0]?.records[0])).toBeGreaterThanOrEqual(windowSeconds * 1000 - 100);
+      // Had the full batch waited for its 300 s window, idle() would have given up after 30 s.
       expect(packed.bodies()).toEqual([['a', 'b', 'c']]);
-      expect((packed.seen[0]?.at ?? 0) - started).toBeLessThan(900);
     });
 
     it('with no batching window invokes as soon as a receive returns messages', async ({ expect }) => {
       const url = await h.queue();
-      const { poller, seen } = consume(url, () => undefined, { batchSize: 10, maximumBatchingWindowSeconds: 0 });
-      const started = Date.now();
+      const { poller, seen, bodies } = consume(url, () => undefined, { batchSize: 10, maximumBatchingWindowSeconds: 0 });
       try {
         await sendAll(url, ['now']);
         await poller.idle();
       } finally {
         await poller.stop();
       }
-      expect((seen[0]?.at ?? Infinity) - started).toBeLessThan(500);
+      // One message in a batch of up to 10, invoked without waiting for more (a long poll for more would take 20 s).
+      expect(bodies()).toEqual([['now']]);
+      expect((seen[0]?.at ?? Infinity) - firstReceivedAt(seen[0]?.records[0])).toBeLessThan(WELL_BEFORE_A_LONG_POLL_ENDS_MS);
     });
 
     it('keeps an invocation under the 6 MB Lambda payload limit and passes the rest to the next one', async ({ expect }) => {
@@ -257,20 +287,26 @@ describe('startEventSourcePoller', () => {
 describe('EventSourcePoller lifecycle', () => {
   it('stops at once, ending its long poll', async () => {
     const url = await h.queue();
-    const { poller } = consume(url, () => undefined);
+    const { poller, invocations } = consume(url, () => undefined);
+    await sendAll(url, ['wake']);
+    // Its first invocation settled, the poller's next step is a 20 s long poll on the now empty queue.
+    await eventually('the first invocation to be settled', () => invocations.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
     await poller.stop();
-    expect(Date.now() - started).toBeLessThan(500);
+    // Not at the end of that long poll.
+    expect(Date.now() - started).toBeLessThan(WELL_BEFORE_A_LONG_POLL_ENDS_MS);
   });
 
   it('gives up waiting for idle after timeoutMs, saying what is left', async () => {
     const url = await h.queue({ VisibilityTimeout: '30' });
-    const { poller, seen } = consume(url, () => {
+    const { poller, seen, invocations } = consume(url, () => {
       throw new Error('always');
     });
     try {
       await sendAll(url, ['stuck']);
+      // Once the failed invocation is settled the message stays in flight for its 30 s visibility timeout.
+      await eventually('the failed invocation to be settled', () => invocations.length === 1);
       await expect(poller.idle({ timeoutMs: 300 })).rejects.toThrow(/not idle after 300 ms \(0 visible, 1 in flight, 0 delayed\)/);
       expect(seen).toHaveLength(1);
     } finally {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrlShape, TargetRefused, vetTarget, type Resolver } from '../../../../src/adapters/webhooks/target-guard';
+import { checkUrlShape, vetTarget, type Resolver } from '../../../../src/adapters/webhooks/target-guard';
+import { TargetRefused } from '../../../../src/app/ports/webhook-delivery';
 
 const strict = { allowLoopback: false };
 const local = { allowLoopback: true };

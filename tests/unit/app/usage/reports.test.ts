@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTally, type Tally } from '../../../../src/domain/metering';
 import { jsonResponse } from '../../../../src/http/error-response';
-import type { UsageRepository } from '../../../../src/adapters/dynamodb/usage';
+import type { UsageStore } from '../../../../src/app/ports/usage';
 import { UsageReports } from '../../../../src/app/usage/reports';
 
 const NOW = new Date('2027-01-15T12:00:00Z');
 
 /** Reports over a repository that holds one period total. */
 const reportsOver = (total: Tally) => {
-  const usage = { periodTally: async () => ({ total, days: new Map<string, Tally>() }), getPeriod: async () => null } as unknown as UsageRepository;
+  const usage = { periodTally: async () => ({ total, days: new Map<string, Tally>() }), getPeriod: async () => null } as unknown as UsageStore;
   return new UsageReports(usage, async () => ({ timeline: [], currency: 'usd' }), { now: () => NOW });
 };
 

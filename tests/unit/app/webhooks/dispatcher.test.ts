@@ -1,45 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { OutgoingMessage } from '../../../../src/adapters/sqs/sqs-queue';
-import type { DeliveryAttempt, DeliveryClaim, WebhookEndpoint } from '../../../../src/adapters/dynamodb/webhooks';
-import { WebhookDispatcher, type DeliveryStore, type QueuedMessage } from '../../../../src/app/webhooks/dispatcher';
+import type { OutgoingMessage } from '../../../../src/app/ports/queue';
+import type { DeliveryAttempt, WebhookEndpoint } from '../../../../src/app/ports/webhooks';
+import { WebhookDispatcher, type QueuedMessage } from '../../../../src/app/webhooks/dispatcher';
 import { secretContext } from '../../../../src/app/webhooks/endpoints';
-import type { OutgoingWebhook, SendResult } from '../../../../src/adapters/webhooks/http-sender';
 import { SecretBox } from '../../../../src/app/webhooks/secret-box';
 import { verifySignature } from '../../../../src/app/webhooks/signature';
-import { TargetRefused, type VettedTarget } from '../../../../src/adapters/webhooks/target-guard';
+import { TargetRefused, type OutgoingWebhook, type SendResult, type VettedTarget } from '../../../../src/app/ports/webhook-delivery';
+import { InMemoryWebhookStore } from '../../../support/fakes/webhooks';
 
 const box = SecretBox.fromKeyMaterial('dispatcher-test-key-material-32-chars-long');
 const NOW = new Date('2027-02-01T10:00:00Z');
 const WALL_MS = 1_900_000_000_000;
-
-/** The store's semantics in memory: endpoints, claims with leases, attempts. */
-class MemoryStore implements DeliveryStore {
-  readonly endpoints: WebhookEndpoint[] = [];
-  readonly attempts: DeliveryAttempt[] = [];
-  readonly states = new Map<string, { attempts: number; lease?: number; delivered?: string }>();
-
-  async list(tenantId: string) {
-    return this.endpoints.filter((e) => e.tenant_id === tenantId);
-  }
-  async get(tenantId: string, id: string) {
-    return this.endpoints.find((e) => e.tenant_id === tenantId && e.id === id) ?? null;
-  }
-  async claim(tenantId: string, endpointId: string, eventId: string, nowMs: number, leaseMs: number): Promise<DeliveryClaim> {
-    const key = `${tenantId}/${endpointId}/${eventId}`;
-    const state = this.states.get(key) ?? { attempts: 0 };
-    if (state.delivered) return { kind: 'delivered' };
-    if (state.lease !== undefined && state.lease >= nowMs) return { kind: 'busy', retryInSeconds: Math.ceil((state.lease - nowMs) / 1000) };
-    const next = { attempts: state.attempts + 1, lease: nowMs + leaseMs };
-    this.states.set(key, next);
-    return { kind: 'claimed', attempt: next.attempts };
-  }
-  async recordAttempt(attempt: DeliveryAttempt) {
-    this.attempts.push(attempt);
-    const key = `${attempt.tenant_id}/${attempt.endpoint_id}/${attempt.event_id}`;
-    const state = this.states.get(key) ?? { attempts: attempt.attempt };
-    this.states.set(key, { attempts: state.attempts, ...(attempt.status === 'succeeded' ? { delivered: attempt.attempted_at } : {}) });
-  }
-}
 
 const endpoint = (id: string, overrides: Partial<WebhookEndpoint> = {}, secret = `whsec_${id}`): WebhookEndpoint => ({
   id,
@@ -67,7 +38,7 @@ const queued = (body: unknown, receiveCount = 1, messageId = 'm1'): QueuedMessag
 const delivery = (endpointId: string) => ({ kind: 'delivery', tenant_id: 'org-1', endpoint_id: endpointId, event });
 
 const setup = (options: { statuses?: number[]; maxReceiveCount?: number | null; vet?: (url: string) => Promise<VettedTarget> } = {}) => {
-  const store = new MemoryStore();
+  const store = new InMemoryWebhookStore();
   const enqueued: OutgoingMessage[] = [];
   const delays: { receiptHandle: string; seconds: number }[] = [];
   const sent: OutgoingWebhook[] = [];
@@ -98,7 +69,7 @@ describe('WebhookDispatcher', () => {
   describe('fan-out', () => {
     it('puts one delivery message per enabled endpoint subscribed to the event type', async () => {
       const { store, dispatcher, enqueued } = setup();
-      store.endpoints.push(
+      store.seed(
         endpoint('we_a'),
         endpoint('we_b', { enabled: false }),
         endpoint('we_c', { events: ['invoice.paid'] }),
@@ -122,7 +93,7 @@ describe('WebhookDispatcher', () => {
   describe('delivery', () => {
     it('posts the signed event and records the successful attempt', async () => {
       const { store, dispatcher, sent, delays } = setup();
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       expect(await dispatcher.processBatch([queued(delivery('we_a'))])).toEqual([]);
       const [webhook] = sent;
       if (!webhook) throw new Error('nothing sent');
@@ -134,7 +105,7 @@ describe('WebhookDispatcher', () => {
         }),
       ).toBe(true);
       expect(webhook.timeoutMs).toBe(5_000);
-      expect(store.attempts).toEqual([
+      expect(store.loggedAttempts()).toEqual([
         expect.objectContaining({ endpoint_id: 'we_a', event_id: 'evt_1', attempt: 1, status: 'succeeded', status_code: 200, latency_ms: 12, error: null, next_attempt_at: null }),
       ]);
       expect(delays).toEqual([]);
@@ -142,34 +113,34 @@ describe('WebhookDispatcher', () => {
 
     it('hides a failed delivery for the backoff delay and reports it failed', async () => {
       const { store, dispatcher, delays } = setup({ statuses: [500] });
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       expect(await dispatcher.processBatch([queued(delivery('we_a'), 3)])).toEqual(['m1']);
       expect(delays).toEqual([{ receiptHandle: 'rh-m1-3', seconds: 240 }]);
-      expect(store.attempts).toEqual([
+      expect(store.loggedAttempts()).toEqual([
         expect.objectContaining({ attempt: 1, status: 'retrying', status_code: 500, error: 'HTTP 500', next_attempt_at: '2027-02-01T10:04:00.000Z' }),
       ]);
     });
 
     it('marks the last attempt failed and lets SQS dead-letter it at once', async () => {
       const { store, dispatcher, delays } = setup({ statuses: [503], maxReceiveCount: 4 });
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       expect(await dispatcher.processBatch([queued(delivery('we_a'), 4)])).toEqual(['m1']);
       expect(delays).toEqual([{ receiptHandle: 'rh-m1-4', seconds: 0 }]);
-      expect(store.attempts[0]).toMatchObject({ status: 'failed', next_attempt_at: null });
+      expect(store.loggedAttempts()[0]).toMatchObject({ status: 'failed', next_attempt_at: null });
     });
 
     it('drops a copy of an event already delivered to the endpoint, sending nothing', async () => {
       const { store, dispatcher, sent } = setup();
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       await dispatcher.processBatch([queued(delivery('we_a'), 1, 'm1')]);
       expect(await dispatcher.processBatch([queued(delivery('we_a'), 1, 'm2')])).toEqual([]);
       expect(sent).toHaveLength(1);
-      expect(store.attempts).toHaveLength(1);
+      expect(store.loggedAttempts()).toHaveLength(1);
     });
 
     it('retries a copy later while another consumer holds the delivery', async () => {
       const { store, dispatcher, sent, delays } = setup();
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       await store.claim('org-1', 'we_a', 'evt_1', WALL_MS, 20_000);
       expect(await dispatcher.processBatch([queued(delivery('we_a'))])).toEqual(['m1']);
       expect(sent).toEqual([]);
@@ -178,14 +149,14 @@ describe('WebhookDispatcher', () => {
 
     it('counts attempts per endpoint and event across messages, telling onAttempt about each', async () => {
       const { store, dispatcher, observed } = setup({ statuses: [500, 500, 200] });
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       for (const receive of [1, 2, 3]) await dispatcher.processBatch([queued(delivery('we_a'), receive)]);
-      expect(store.attempts.map((a) => [a.attempt, a.status])).toEqual([
+      expect(store.loggedAttempts().map((a) => [a.attempt, a.status])).toEqual([
         [1, 'retrying'],
         [2, 'retrying'],
         [3, 'succeeded'],
       ]);
-      expect(observed).toEqual(store.attempts);
+      expect(observed).toEqual(store.loggedAttempts());
     });
 
     it.each([
@@ -194,7 +165,7 @@ describe('WebhookDispatcher', () => {
       ['no longer subscribed', endpoint('we_a', { events: ['invoice.paid'] })],
     ])('sends nothing to an endpoint %s since the fan-out', async (_what, current) => {
       const { store, dispatcher, sent } = setup();
-      if (current) store.endpoints.push(current);
+      if (current) store.seed(current);
       expect(await dispatcher.processBatch([queued(delivery('we_a'))])).toEqual([]);
       expect(sent).toEqual([]);
     });
@@ -203,10 +174,10 @@ describe('WebhookDispatcher', () => {
       const { store, dispatcher, sent } = setup({
         vet: () => Promise.reject(new TargetRefused('hooks.example.com resolves to 10.0.0.7, not a public address (private)')),
       });
-      store.endpoints.push(endpoint('we_a'));
+      store.seed(endpoint('we_a'));
       expect(await dispatcher.processBatch([queued(delivery('we_a'))])).toEqual(['m1']);
       expect(sent).toEqual([]);
-      expect(store.attempts[0]).toMatchObject({
+      expect(store.loggedAttempts()[0]).toMatchObject({
         status: 'retrying',
         status_code: null,
         error: 'refused: hooks.example.com resolves to 10.0.0.7, not a public address (private)',
@@ -216,7 +187,7 @@ describe('WebhookDispatcher', () => {
     it('signs with the previous secret too while its grace period runs, and not after', async () => {
       const { store, dispatcher, sent } = setup();
       const previous = box.seal('whsec_old', secretContext('org-1', 'we_a'));
-      store.endpoints.push(
+      store.seed(
         endpoint('we_a', { previous_secret_sealed: previous, previous_secret_expires_at: '2027-02-01T11:00:00.000Z' }),
         endpoint('we_b', { previous_secret_sealed: previous, previous_secret_expires_at: '2027-02-01T09:00:00.000Z' }),
       );

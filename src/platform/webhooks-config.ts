@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv } from '../../platform/config';
+import { configSection } from './config';
 
 const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
 
@@ -35,11 +35,8 @@ const deliverySchema = z
 export type WebhookKeyConfig = z.infer<typeof keySchema>;
 export type WebhookDeliveryConfig = z.infer<typeof deliverySchema>;
 
-let keyConfig: WebhookKeyConfig | undefined;
-let deliveryConfig: WebhookDeliveryConfig | undefined;
-
 /** Where the key that encrypts signing secrets comes from; read and validated once. */
-export const webhookKeyConfig = (): WebhookKeyConfig => (keyConfig ??= parseEnv(keySchema));
+export const webhookKeyConfig: () => WebhookKeyConfig = configSection(keySchema);
 
 /** Target policy, retry timing and timeout of deliveries; read and validated once. */
-export const webhookDeliveryConfig = (): WebhookDeliveryConfig => (deliveryConfig ??= parseEnv(deliverySchema));
+export const webhookDeliveryConfig: () => WebhookDeliveryConfig = configSection(deliverySchema);

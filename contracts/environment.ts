@@ -1,0 +1,57 @@
+/**
+ * What a function needs from the stack, and the environment variables that carry it. Every
+ * function (API groups in `routes.ts`, queue consumers and schedules in `queues.ts`) declares
+ * its needs as data; the CDK stack grants exactly those and sets exactly those variables, and
+ * the local runner gives each function the same set, so a missing grant or variable shows up
+ * locally, not first in AWS. Plain data: imports nothing.
+ */
+export type TableAccess = 'none' | 'read' | 'readwrite';
+
+/** The queues a function may send to, by their name in `queues.ts`. */
+export type QueueRef = 'usage' | 'overage' | 'webhooks';
+
+export interface FunctionNeeds {
+  readonly table: TableAccess;
+  /** Needs the Stripe keys (Secrets Manager in AWS). */
+  readonly stripe?: true;
+  /** Publishes billing events (EventPublisher): sends to the tenant-webhook queue. */
+  readonly publishes?: true;
+  /** Other queues it sends to. */
+  readonly sends?: readonly QueueRef[];
+  /** Seals or opens tenants' webhook signing secrets: reads the key that encrypts them. */
+  readonly webhookSecrets?: true;
+}
+
+/** The variable names, one place; `src/platform/config.ts` reads them, the stack sets them. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  stripeSecretArn: 'STRIPE_SECRET_ARN',
+  webhookSecretsKeyArn: 'WEBHOOK_SECRETS_KEY_ARN',
+  tenantClaim: 'TENANT_CLAIM',
+  groupsClaim: 'GROUPS_CLAIM',
+  adminGroup: 'ADMIN_GROUP',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  nodeOptions: 'NODE_OPTIONS',
+} as const;
+
+/** `USAGE_QUEUE_URL`, `OVERAGE_QUEUE_URL`, `WEBHOOKS_QUEUE_URL`. */
+export const queueUrlVariable = (queue: QueueRef): `${Uppercase<QueueRef>}_QUEUE_URL` =>
+  `${queue.toUpperCase() as Uppercase<QueueRef>}_QUEUE_URL`;
+
+/** The queues a function sends to: its `sends`, plus the webhook queue when it publishes. */
+export const queuesSentTo = (needs: FunctionNeeds): QueueRef[] => [
+  ...new Set<QueueRef>([...(needs.sends ?? []), ...(needs.publishes ? (['webhooks'] as const) : [])]),
+];
+
+/** Every variable the stack sets for a function with these needs (besides the claim names, set for all). */
+export const variablesFor = (needs: FunctionNeeds): string[] => [
+  ENV.serviceName,
+  ENV.nodeOptions,
+  ENV.tenantClaim,
+  ENV.groupsClaim,
+  ENV.adminGroup,
+  ...(needs.table === 'none' ? [] : [ENV.tableName]),
+  ...(needs.stripe ? [ENV.stripeSecretArn] : []),
+  ...(needs.webhookSecrets ? [ENV.webhookSecretsKeyArn] : []),
+  ...queuesSentTo(needs).map(queueUrlVariable),
+];

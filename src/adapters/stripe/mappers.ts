@@ -1,0 +1,193 @@
+import type Stripe from 'stripe';
+import { isCurrency } from '../../domain/money';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../../domain/subscription';
+import type {
+  InvoiceLineKind,
+  InvoiceStatus,
+  PriceTarget,
+  ProviderEvent,
+  ProviderInvoice,
+  ProviderInvoiceLine,
+  ProviderSubscription,
+} from '../../app/ports/payments';
+import type { CatalogPrice } from './catalog-sync';
+
+/**
+ * Stripe's unix seconds as a Date.
+ *
+ * @example
+ * fromUnix(1_767_225_600) // 2026-01-01T00:00:00.000Z
+ */
+export const fromUnix = (seconds: number): Date => new Date(seconds * 1000);
+
+/**
+ * The id of a Stripe reference, expanded or not.
+ *
+ * @example
+ * idOf('cus_1') // 'cus_1'; idOf({ id: 'cus_1' }) // 'cus_1'; idOf(null) // null
+ */
+export const idOf = (value: string | { id: string } | null | undefined): string | null =>
+  value === null || value === undefined ? null : typeof value === 'string' ? value : value.id;
+
+const asStatus = (status: string): SubscriptionStatus => {
+  if ((SUBSCRIPTION_STATUSES as readonly string[]).includes(status)) return status as SubscriptionStatus;
+  throw new Error(`unknown Stripe subscription status ${status}`);
+};
+
+/**
+ * What an invoice line bills: our overage items carry `metadata.kind`; Stripe says the rest.
+ *
+ * @example
+ * lineKind(line) // 'proration' for the credit or charge of a price change
+ */
+export const lineKind = (line: Stripe.InvoiceLineItem): InvoiceLineKind => {
+  if (line.metadata?.kind === 'overage') return 'overage';
+  const parent = line.parent;
+  if (parent?.subscription_item_details) return parent.subscription_item_details.proration ? 'proration' : 'subscription';
+  if (parent?.invoice_item_details?.proration) return 'proration';
+  return 'other';
+};
+
+/**
+ * The subscription's one item (our subscriptions have exactly one price).
+ *
+ * @example
+ * firstItem(sub).price.id // 'price_...'
+ */
+export const firstItem = (sub: Stripe.Subscription): Stripe.SubscriptionItem => {
+  const item = sub.items.data[0];
+  if (!item) throw new Error(`subscription ${sub.id} has no items`);
+  return item;
+};
+
+/**
+ * The price a subscription's schedule switches to at the end of the current period, when it
+ * switches to another one.
+ *
+ * @example
+ * scheduledPriceChange(sub) // { priceId: 'price_basic', effectiveAt: 2026-02-01T00:00:00.000Z } or null
+ */
+export const scheduledPriceChange = (sub: Stripe.Subscription): { priceId: string; effectiveAt: Date } | null => {
+  const item = firstItem(sub);
+  const schedule = sub.schedule && typeof sub.schedule === 'object' ? sub.schedule : null;
+  const next = schedule?.phases.find((p) => p.start_date >= item.current_period_end);
+  const priceId = idOf(next?.items[0]?.price ?? null);
+  if (!next || !priceId || priceId === item.price.id) return null;
+  return { priceId, effectiveAt: fromUnix(next.start_date) };
+};
+
+/**
+ * The subscription's latest invoice when the call expanded it.
+ *
+ * @example
+ * expandedInvoice(sub)?.id // 'in_...' with `expand: ['latest_invoice']`, else undefined
+ */
+export const expandedInvoice = (sub: Stripe.Subscription): Stripe.Invoice | null =>
+  sub.latest_invoice && typeof sub.latest_invoice === 'object' ? sub.latest_invoice : null;
+
+/**
+ * A Stripe invoice in the port's words, with all its lines (`lines` is the full list, which the
+ * invoice itself carries only in part when it has many).
+ *
+ * @example
+ * toInvoice(invoice, invoice.lines.data).total // 4_500
+ */
+export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.InvoiceLineItem[]): ProviderInvoice => {
+  if (!invoice.id) throw new Error('invoice preview has no id');
+  if (!isCurrency(invoice.currency)) throw new Error(`invoice ${invoice.id} is in unsupported currency ${invoice.currency}`);
+  const tax = (invoice.total_taxes ?? []).reduce((sum, t) => sum + t.amount, 0);
+  return {
+    id: invoice.id,
+    customerId: idOf(invoice.customer) ?? '',
+    subscriptionId: idOf(invoice.parent?.subscription_details?.subscription ?? null),
+    number: invoice.number,
+    status: (invoice.status ?? 'draft') as InvoiceStatus,
+    billingReason: invoice.billing_reason,
+    currency: invoice.currency,
+    subtotal: invoice.subtotal,
+    tax,
+    total: invoice.total,
+    amountPaid: invoice.amount_paid,
+    amountDue: invoice.amount_due,
+    attemptCount: invoice.attempt_count,
+    nextPaymentAttempt: invoice.next_payment_attempt === null ? null : fromUnix(invoice.next_payment_attempt),
+    periodStart: fromUnix(invoice.period_start),
+    periodEnd: fromUnix(invoice.period_end),
+    hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+    invoicePdf: invoice.invoice_pdf ?? null,
+    createdAt: fromUnix(invoice.created),
+    lines: lines.map(
+      (line): ProviderInvoiceLine => ({
+        id: line.id,
+        description: line.description ?? '',
+        amount: line.amount,
+        quantity: line.quantity ?? 1,
+        kind: lineKind(line),
+        periodStart: fromUnix(line.period.start),
+        periodEnd: fromUnix(line.period.end),
+      }),
+    ),
+  };
+};
+
+/** What a subscription's prices are, read from the catalog beforehand. */
+export interface SubscriptionPrices {
+  /** The current item's price. */
+  readonly current: CatalogPrice;
+  /** The price a schedule switches to at period end (`scheduledPriceChange`), if any. */
+  readonly pending: { readonly target: PriceTarget; readonly effectiveAt: Date } | null;
+}
+
+/**
+ * A Stripe subscription in the port's words.
+ *
+ * @example
+ * toSubscription(sub, { current: { target, unitAmount: 2_900 }, pending: null }, null).planId // 'pro'
+ */
+export const toSubscription = (sub: Stripe.Subscription, prices: SubscriptionPrices, latestInvoice: ProviderInvoice | null): ProviderSubscription => {
+  const item = firstItem(sub);
+  const { target, unitAmount } = prices.current;
+  return {
+    id: sub.id,
+    customerId: idOf(sub.customer) ?? '',
+    tenantId: sub.metadata?.tenant_id ?? null,
+    status: asStatus(sub.status),
+    itemId: item.id,
+    priceId: item.price.id,
+    planId: target.planId,
+    cycle: target.cycle,
+    currency: target.currency,
+    unitAmount,
+    trialEnd: sub.trial_end === null ? null : fromUnix(sub.trial_end),
+    periodStart: fromUnix(item.current_period_start),
+    periodEnd: fromUnix(item.current_period_end),
+    billingCycleAnchor: fromUnix(sub.billing_cycle_anchor),
+    cancelAtPeriodEnd: sub.cancel_at_period_end,
+    canceledAt: sub.canceled_at === null ? null : fromUnix(sub.canceled_at),
+    endedAt: sub.ended_at === null ? null : fromUnix(sub.ended_at),
+    createdAt: fromUnix(sub.created),
+    scheduleId: idOf(sub.schedule),
+    pendingChange: prices.pending
+      ? { planId: prices.pending.target.planId, cycle: prices.pending.target.cycle, effectiveAt: prices.pending.effectiveAt }
+      : null,
+    latestInvoice,
+  };
+};
+
+/**
+ * A verified Stripe event, reduced to what we act on.
+ *
+ * @example
+ * toEvent(event) // { id: 'evt_1', type: 'invoice.paid', object: { kind: 'invoice', id: 'in_1' }, ... }
+ */
+export const toEvent = (event: Stripe.Event): ProviderEvent => {
+  const object = event.data.object as { object?: string; id?: string; customer?: string | { id: string } | null };
+  const kind = object.object === 'subscription' ? 'subscription' : object.object === 'invoice' ? 'invoice' : 'other';
+  return {
+    id: event.id,
+    type: event.type,
+    createdAt: fromUnix(event.created),
+    object: { kind, id: object.id ?? '' },
+    customerId: idOf(object.customer ?? null),
+  };
+};

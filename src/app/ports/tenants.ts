@@ -1,0 +1,26 @@
+import type { Currency } from '../../domain/money';
+import type { PlanSegment } from '../../domain/timeline';
+
+/** What we keep per tenant beside its subscriptions. */
+export interface TenantProfile {
+  readonly tenant_id: string;
+  readonly stripe_customer_id: string | null;
+  /** Fixed by the first subscription: a Stripe customer has one currency. */
+  readonly currency: Currency | null;
+  readonly trial_used: boolean;
+  /** Subscriptions created so far; part of the Stripe idempotency key of the next create. */
+  readonly subscriptions_created: number;
+  readonly current_subscription_id: string | null;
+  /** The plan timeline (`domain/timeline.ts`), kept current by subscription mirror writes. */
+  readonly timeline: PlanSegment[];
+}
+
+/** Tenant profiles: the Stripe customer, currency and subscription count of each tenant. */
+export interface TenantStore {
+  /** The tenant's profile; an empty one when nothing was stored yet. */
+  get(tenantId: string): Promise<TenantProfile>;
+  /** Records the Stripe customer once; a concurrent second writer keeps the first id. */
+  setCustomer(tenantId: string, customerId: string): Promise<string>;
+  /** The tenant that owns a Stripe customer, or null. */
+  findByCustomer(customerId: string): Promise<string | null>;
+}

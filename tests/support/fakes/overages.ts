@@ -1,0 +1,135 @@
+import type { BilledLine, DuePeriod, OverageStore } from '../../../src/app/ports/overages';
+import type { PeriodStatus, StoredPeriod } from '../../../src/app/ports/periods';
+
+/**
+ * Where the period records live. In the table a period is one item that the usage store
+ * (`getPeriod`, `ensurePeriod`), the period store (`closeEarly`) and the overage store (`claim`,
+ * `markBilled`) all write; here it is the usage fake's (`InMemoryUsageStore` has both methods).
+ */
+export interface PeriodRecords {
+  getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null>;
+  putPeriod(period: StoredPeriod): void;
+}
+
+/** A line as recorded, and when. */
+export interface RecordedLine {
+  readonly tenant_id: string;
+  readonly period_start: string;
+  readonly line: BilledLine;
+  readonly billed_at: string;
+}
+
+const key = (tenantId: string, start: string): string => `${tenantId}\u0000${start}`;
+
+/** Billed by the overage run, so on the planner's index while unbilled: a paid period with a plan. */
+const billable = (p: Pick<StoredPeriod, 'trial' | 'plan_id'>): boolean => !p.trial && p.plan_id !== null;
+
+/**
+ * `OverageStore` in memory, with the contract of `adapters/dynamodb/overages.ts`:
+ * - `duePeriods` answers from the planner's index: billable periods put on it (`putPeriod`,
+ *   `index`) whose end is strictly before `before`, until they are billed; closing ones too.
+ *   Oldest end first (one shard), at most `limit` (default 1,000).
+ * - `claim` moves an `open` or `closing` period to `closing` and returns the status it had;
+ *   null when it is billed or not stored (the conditional write fails either way).
+ * - `recordLine` writes a line once per (tenant, period, resource): a second write of the same
+ *   resource changes nothing. It adds the line's amount to the overview's overage revenue of
+ *   the month it was billed in (`revenue`), nothing for a line refused (`failure_reason`).
+ * - `lines` answers the recorded lines of a period by resource name, as the table sorts them.
+ * - `markBilled` moves `closing` (or `billed`) to `billed` and takes it off the index; it throws
+ *   for an `open` or missing period, as the conditional write does.
+ * Test hooks: `failRecordLine` (a crash between Stripe and the table), `recorded`, `revenue`.
+ */
+export class InMemoryOverageStore implements OverageStore {
+  private readonly indexed = new Set<string>();
+  private readonly recordedLines = new Map<string, RecordedLine>();
+  private readonly counters = new Map<string, bigint>();
+  private readonly billedAt = new Map<string, string>();
+  private recordFailure: Error | null = null;
+
+  constructor(private readonly periods: PeriodRecords) {}
+
+  // ---- test set-up and inspection -----------------------------------------------------
+
+  /** Stores a period (open unless said otherwise) and, when billable and unbilled, puts it on the planner's index. */
+  putPeriod(period: Omit<StoredPeriod, 'status'> & { readonly status?: PeriodStatus }): StoredPeriod {
+    const stored: StoredPeriod = { ...period, status: period.status ?? 'open' };
+    this.periods.putPeriod(stored);
+    if (billable(stored) && stored.status !== 'billed') this.indexed.add(key(stored.tenant_id, stored.start));
+    return stored;
+  }
+
+  /** Puts an already stored period on the planner's index (as `ensurePeriod` and `closeEarly` do for a billable one). */
+  index(tenantId: string, start: string): void {
+    this.indexed.add(key(tenantId, start));
+  }
+
+  /** The next `recordLine` throws `error` and records nothing. */
+  failRecordLine(error: Error = new Error('table unavailable')): void {
+    this.recordFailure = error;
+  }
+
+  /** Every line recorded, of every tenant, in the order written. */
+  recorded(): RecordedLine[] {
+    return [...this.recordedLines.values()];
+  }
+
+  /** The overview's overage revenue counters: `overage#<YYYY-MM>#<currency>` -> minor units. */
+  revenue(): Map<string, bigint> {
+    return new Map(this.counters);
+  }
+
+  /** When `markBilled` billed a period, or null. */
+  billedTime(tenantId: string, start: string): string | null {
+    return this.billedAt.get(key(tenantId, start)) ?? null;
+  }
+
+  // ---- OverageStore ---------------------------------------------------------------------
+
+  async duePeriods(before: Date, limit = 1_000): Promise<DuePeriod[]> {
+    const due: DuePeriod[] = [];
+    for (const k of this.indexed) {
+      const [tenantId = '', start = ''] = k.split('\u0000');
+      const period = await this.periods.getPeriod(tenantId, start);
+      if (!period || period.status === 'billed' || !billable(period)) continue;
+      if (Date.parse(period.end) < before.getTime()) due.push({ tenant_id: period.tenant_id, start: period.start, end: period.end });
+    }
+    return due.sort((a, b) => a.end.localeCompare(b.end) || a.tenant_id.localeCompare(b.tenant_id)).slice(0, limit);
+  }
+
+  async claim(tenantId: string, periodStart: string): Promise<PeriodStatus | null> {
+    const period = await this.periods.getPeriod(tenantId, periodStart);
+    if (!period || period.status === 'billed') return null;
+    this.periods.putPeriod({ ...period, status: 'closing' });
+    return period.status;
+  }
+
+  async lines(tenantId: string, periodStart: string): Promise<BilledLine[]> {
+    return this.recorded()
+      .filter((r) => r.tenant_id === tenantId && r.period_start === periodStart)
+      .map((r) => ({ ...r.line }))
+      .sort((a, b) => a.resource.localeCompare(b.resource));
+  }
+
+  async recordLine(tenantId: string, periodStart: string, line: BilledLine, billedAt: Date): Promise<void> {
+    const failure = this.recordFailure;
+    if (failure) {
+      this.recordFailure = null;
+      throw failure;
+    }
+    const lineKey = key(key(tenantId, periodStart), line.resource);
+    if (this.recordedLines.has(lineKey)) return;
+    this.recordedLines.set(lineKey, { tenant_id: tenantId, period_start: periodStart, line: { ...line }, billed_at: billedAt.toISOString() });
+    const counter = `overage#${billedAt.toISOString().slice(0, 7)}#${line.currency}`;
+    this.counters.set(counter, (this.counters.get(counter) ?? 0n) + (line.failure_reason === undefined ? line.amount : 0n));
+  }
+
+  async markBilled(tenantId: string, periodStart: string, at: Date): Promise<void> {
+    const period = await this.periods.getPeriod(tenantId, periodStart);
+    if (!period || period.status === 'open') {
+      throw new Error(`period ${periodStart} of ${tenantId} is ${period ? 'open' : 'missing'}: only a closing period can be marked billed`);
+    }
+    this.periods.putPeriod({ ...period, status: 'billed' });
+    this.billedAt.set(key(tenantId, periodStart), at.toISOString());
+    this.indexed.delete(key(tenantId, periodStart));
+  }
+}

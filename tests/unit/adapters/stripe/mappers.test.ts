@@ -1,0 +1,48 @@
+import type Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { fromUnix, lineKind, scheduledPriceChange, toEvent } from '../../../../src/adapters/stripe/mappers';
+
+// Only the fields the mappers read; the SDK's types describe whole API objects.
+const line = (fields: object) => fields as unknown as Stripe.InvoiceLineItem;
+const PERIOD_END = 1_769_904_000; // 2026-02-01
+
+const subscription = (phases: { start_date: number; price: string }[] | null) =>
+  ({
+    id: 'sub_1',
+    items: { data: [{ id: 'si_1', price: { id: 'price_pro' }, current_period_start: PERIOD_END - 31 * 86_400, current_period_end: PERIOD_END }] },
+    schedule: phases ? { id: 'sub_sched_1', phases: phases.map((p) => ({ start_date: p.start_date, items: [{ price: p.price }] })) } : null,
+  }) as unknown as Stripe.Subscription;
+
+describe('lineKind', () => {
+  it.each([
+    ['our overage item', { metadata: { kind: 'overage' }, parent: null }, 'overage'],
+    ['the subscription fee', { metadata: {}, parent: { subscription_item_details: { proration: false } } }, 'subscription'],
+    ['a price change credit', { metadata: {}, parent: { subscription_item_details: { proration: true } } }, 'proration'],
+    ['a prorated invoice item', { metadata: {}, parent: { invoice_item_details: { proration: true } } }, 'proration'],
+    ['anything else', { metadata: {}, parent: null }, 'other'],
+  ])('calls %s %s', (_, fields, kind) => {
+    expect(lineKind(line(fields))).toBe(kind);
+  });
+});
+
+describe('scheduledPriceChange', () => {
+  it('finds the price the schedule switches to at period end', () => {
+    const sub = subscription([
+      { start_date: PERIOD_END - 31 * 86_400, price: 'price_pro' },
+      { start_date: PERIOD_END, price: 'price_starter' },
+    ]);
+    expect(scheduledPriceChange(sub)).toEqual({ priceId: 'price_starter', effectiveAt: fromUnix(PERIOD_END) });
+  });
+
+  it('is null without a schedule, or when the next phase keeps the price', () => {
+    expect(scheduledPriceChange(subscription(null))).toBeNull();
+    expect(scheduledPriceChange(subscription([{ start_date: PERIOD_END, price: 'price_pro' }]))).toBeNull();
+  });
+});
+
+describe('toEvent', () => {
+  it('keeps what we act on: the object kind and id, and its customer', () => {
+    const event = { id: 'evt_1', type: 'invoice.paid', created: PERIOD_END, data: { object: { object: 'invoice', id: 'in_1', customer: 'cus_1' } } } as unknown as Stripe.Event;
+    expect(toEvent(event)).toEqual({ id: 'evt_1', type: 'invoice.paid', createdAt: fromUnix(PERIOD_END), object: { kind: 'invoice', id: 'in_1' }, customerId: 'cus_1' });
+  });
+});

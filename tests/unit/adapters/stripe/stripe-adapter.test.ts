@@ -1,0 +1,176 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInput, NotFound, ProviderRefusal, ServiceUnavailable } from '../../../../src/app/errors';
+import { StripeClient } from '../../../../src/adapters/stripe/client';
+import { StripeAdapter } from '../../../../src/adapters/stripe/stripe-adapter';
+import { DAY, startHarness, type Harness } from '../../../integration/local/stripe/harness';
+
+const KEY = 'sk_test_adapter';
+
+/** Every request the SDK sent, as it sent it (the SDK emits one `request` event per try). */
+interface Sent {
+  readonly method: string;
+  readonly path: string;
+  readonly idempotencyKey: string | undefined;
+}
+
+let h: Harness;
+let sent: Sent[];
+let adapter: StripeAdapter;
+
+const sdkFor = (local: Harness['local']): Stripe => {
+  const sdk = new Stripe(KEY, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  sdk.on('request', (event: Stripe.RequestEvent) => sent.push({ method: event.method, path: event.path, idempotencyKey: event.idempotency_key }));
+  return sdk;
+};
+
+beforeAll(async () => {
+  h = await startHarness();
+  sent = [];
+  const client = new StripeClient(sdkFor(h.local), { sleep: async () => undefined });
+  adapter = new StripeAdapter({ secretKey: KEY, webhookSecret: 'whsec_unused', apiBase: h.local.url }, client);
+  await adapter.syncCatalog();
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+beforeEach(() => {
+  sent = [];
+  h.local.rateLimitNext(0);
+});
+
+/** A customer with a card and a monthly Professional subscription. */
+const subscribed = async (tenantId: string) => {
+  const customerId = await adapter.createCustomer({ tenantId, email: `${tenantId}@example.com`, idempotencyKey: `customer:${tenantId}` });
+  await adapter.attachPaymentMethod(customerId, 'pm_card_visa', `payment-method:${tenantId}:0:pm_card_visa`);
+  const sub = await adapter.createSubscription({
+    tenantId,
+    customerId,
+    planId: 'professional',
+    cycle: 'monthly',
+    currency: 'usd',
+    trialDays: 0,
+    idempotencyKey: `subscription:${tenantId}:0`,
+  });
+  return { customerId, sub };
+};
+
+const overageItem = (customerId: string, subscriptionId: string | null, key: string) => ({
+  customerId,
+  subscriptionId,
+  currency: 'usd' as const,
+  amount: 2_000,
+  description: 'API calls over the plan',
+  periodStart: new Date(h.now() * 1000 - DAY),
+  periodEnd: new Date(h.now() * 1000),
+  metadata: { kind: 'overage', overage_key: key },
+  invoiceId: null,
+  idempotencyKey: key,
+});
+
+describe('StripeAdapter', () => {
+  describe('idempotency keys', () => {
+    it('sends every POST with a key of ours, the schedule create included', async () => {
+      const { customerId, sub } = await subscribed('org-keys');
+      await adapter.previewPriceChange(sub.id, { planId: 'business', cycle: 'monthly', currency: 'usd' });
+      await adapter.changePriceNow(sub.id, { planId: 'business', cycle: 'monthly', currency: 'usd' }, `change:org-keys:1`);
+      const downgraded = await adapter.changePriceAtPeriodEnd(sub.id, { planId: 'starter', cycle: 'monthly', currency: 'usd' });
+      expect(downgraded.pendingChange).toMatchObject({ planId: 'starter', cycle: 'monthly' });
+      await adapter.clearPendingChange(sub.id);
+      await adapter.changePriceAtPeriodEnd(sub.id, { planId: 'starter', cycle: 'monthly', currency: 'usd' });
+      await adapter.setCancelAtPeriodEnd(sub.id, true);
+      await adapter.setCancelAtPeriodEnd(sub.id, false);
+      await adapter.createInvoiceItem(overageItem(customerId, sub.id, 'overage:org-keys:1'));
+      expect(await adapter.findInvoiceItem(customerId, 'overage:org-keys:1')).not.toBeNull();
+      const invoice = await adapter.invoicePendingItems(customerId, sub.id, 'overage-invoice:org-keys:1');
+      await adapter.getInvoice(invoice.id);
+      await adapter.cancelNow(sub.id);
+
+      const posts = sent.filter((r) => r.method === 'POST');
+      const paths = new Set(posts.map((r) => r.path.replace(/\/(cus|pm|sub|sub_sched|in)_\w+/g, '/:id')));
+      expect([...paths].sort()).toEqual([
+        '/v1/customers',
+        '/v1/customers/:id',
+        '/v1/invoiceitems',
+        '/v1/invoices',
+        '/v1/invoices/:id/finalize',
+        '/v1/invoices/create_preview',
+        '/v1/payment_methods/:id/attach',
+        '/v1/subscription_schedules',
+        '/v1/subscription_schedules/:id',
+        '/v1/subscription_schedules/:id/release',
+        '/v1/subscriptions',
+        '/v1/subscriptions/:id',
+      ]);
+      // The SDK keys an unkeyed POST itself (`stripe-node-retry-...`), but only for its own retries, not ours.
+      for (const post of posts) expect(post.idempotencyKey, `${post.method} ${post.path}`).toMatch(/^(?!stripe-node-retry-)\S+$/);
+      expect(sent.filter((r) => r.method === 'DELETE').map((r) => r.path.split('?')[0])).toEqual([`/v1/subscriptions/${sub.id}`]);
+    });
+
+    it('gives each schedule create its own key, so a new downgrade is not answered with a released schedule', async () => {
+      const { sub } = await subscribed('org-schedules');
+      await adapter.changePriceAtPeriodEnd(sub.id, { planId: 'starter', cycle: 'monthly', currency: 'usd' });
+      await adapter.clearPendingChange(sub.id);
+      const again = await adapter.changePriceAtPeriodEnd(sub.id, { planId: 'starter', cycle: 'monthly', currency: 'usd' });
+      expect(again.pendingChange).toMatchObject({ planId: 'starter' });
+      const creates = sent.filter((r) => r.method === 'POST' && r.path === '/v1/subscription_schedules');
+      expect(creates).toHaveLength(2);
+      expect(creates[0]?.idempotencyKey).toMatch(new RegExp(`^schedule:${sub.id}:`));
+      expect(creates[0]?.idempotencyKey).not.toBe(creates[1]?.idempotencyKey);
+    });
+
+    it('answers the current state after cancel at period end is set, cleared and set again', async () => {
+      const { sub } = await subscribed('org-toggle');
+      await adapter.setCancelAtPeriodEnd(sub.id, true);
+      await adapter.setCancelAtPeriodEnd(sub.id, false);
+      expect((await adapter.setCancelAtPeriodEnd(sub.id, true)).cancelAtPeriodEnd).toBe(true);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('retries a 429 with the same key and creates the item once', async () => {
+      const { customerId, sub } = await subscribed('org-429');
+      sent = [];
+      h.local.rateLimitNext(3);
+      const id = await adapter.createInvoiceItem(overageItem(customerId, sub.id, 'overage:org-429:1'));
+      const creates = sent.filter((r) => r.method === 'POST' && r.path === '/v1/invoiceitems');
+      expect(creates).toHaveLength(4);
+      expect(new Set(creates.map((r) => r.idempotencyKey))).toEqual(new Set(['overage:org-429:1:pending']));
+      const items = await h.stripe.invoiceItems.list({ customer: customerId });
+      expect(items.data.map((i) => i.id)).toEqual([id]);
+    });
+
+    it('retries a throttled read as well', async () => {
+      const { sub } = await subscribed('org-429-read');
+      h.local.rateLimitNext(2);
+      expect((await adapter.getSubscription(sub.id)).planId).toBe('professional');
+    });
+
+    it('gives up with ServiceUnavailable when Stripe answers 429 past the bound', async () => {
+      const { sub } = await subscribed('org-429-forever');
+      sent = [];
+      h.local.rateLimitNext(1_000);
+      await expect(adapter.getSubscription(sub.id)).rejects.toBeInstanceOf(ServiceUnavailable);
+      expect(sent).toHaveLength(6);
+    });
+  });
+
+  describe('errors', () => {
+    it('throws NotFound for a subscription Stripe does not have', async () => {
+      await expect(adapter.getSubscription('sub_missing')).rejects.toBeInstanceOf(NotFound);
+      expect(sent).toHaveLength(1);
+    });
+
+    it('throws InvalidInput naming an unknown payment method', async () => {
+      const customerId = await adapter.createCustomer({ tenantId: 'org-pm', idempotencyKey: 'customer:org-pm' });
+      await expect(adapter.attachPaymentMethod(customerId, 'pm_nope', 'payment-method:org-pm:0:pm_nope')).rejects.toBeInstanceOf(InvalidInput);
+    });
+
+    it('throws ProviderRefusal for an overage item Stripe refuses, without retrying it', async () => {
+      await expect(adapter.createInvoiceItem(overageItem('cus_missing', null, 'overage:org-missing:1'))).rejects.toBeInstanceOf(ProviderRefusal);
+      expect(sent).toHaveLength(1);
+    });
+  });
+});
