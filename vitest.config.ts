@@ -9,8 +9,6 @@ export default defineConfig({
     // DynamoDB Local is shared by the run; two workers keep this 2-core machine responsive.
     maxWorkers: 2,
     env: {
-      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },

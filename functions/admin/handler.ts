@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createApiHandler, operation } from '../../src/http/api';
+import { apiHandler } from '../../src/composition/http';
+import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 
 const processBody = z
@@ -26,4 +27,4 @@ export const overview = operation({}, async () => ({
   body: await root().adminOverview(),
 }));
 
-export const handler = createApiHandler('admin', { processOverages, overview });
+export const handler = apiHandler('admin', { processOverages, overview });

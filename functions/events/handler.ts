@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { apiHandler } from '../../src/composition/http';
+import { operation, tenantOf } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 
 const listQuery = z
@@ -25,4 +26,4 @@ export const listEvents = operation({ query: listQuery }, async ({ query, princi
   return { status: 200, body: { events: page.items, next_cursor: page.nextCursor } };
 });
 
-export const handler = createApiHandler('events', { listEvents });
+export const handler = apiHandler('events', { listEvents });

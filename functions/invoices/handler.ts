@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { apiHandler } from '../../src/composition/http';
 import { root } from '../../src/composition/root';
 import { invoiceDetail, invoiceSummary } from '../../src/app/billing/views';
 import { NotFound } from '../../src/app/errors';
-import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { operation, tenantOf } from '../../src/http/api';
 
 const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -24,4 +25,4 @@ export const getInvoice = operation({}, async ({ params, principal }) => {
   return { status: 200, body: { invoice: invoiceDetail(invoice) } };
 });
 
-export const handler = createApiHandler('invoices', { listInvoices, getInvoice });
+export const handler = apiHandler('invoices', { listInvoices, getInvoice });

@@ -1,8 +1,9 @@
 import { plansView } from '../../src/domain/catalog';
-import { createApiHandler, operation } from '../../src/http/api';
+import { apiHandler } from '../../src/composition/http';
+import { operation } from '../../src/http/api';
 
 const view = plansView();
 
 export const listPlans = operation({}, async () => ({ status: 200, body: view }));
 
-export const handler = createApiHandler('plans', { listPlans });
+export const handler = apiHandler('plans', { listPlans });

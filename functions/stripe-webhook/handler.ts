@@ -1,6 +1,7 @@
 import { root } from '../../src/composition/root';
+import { apiHandler } from '../../src/composition/http';
 import { clock } from '../../src/platform/clock';
-import { createApiHandler, operation } from '../../src/http/api';
+import { operation } from '../../src/http/api';
 import { logger } from '../../src/platform/logger';
 
 /**
@@ -16,4 +17,4 @@ export const receiveStripeEvent = operation({}, async ({ event, headers }) => {
   return { status: 200, body: { received: true, outcome } };
 });
 
-export const handler = createApiHandler('stripe-webhook', { receiveStripeEvent });
+export const handler = apiHandler('stripe-webhook', { receiveStripeEvent });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { apiHandler } from '../../src/composition/http';
 import { root } from '../../src/composition/root';
 import { subscriptionView } from '../../src/app/billing/views';
 import { BILLING_CYCLES, catalog } from '../../src/domain/catalog';
 import { CURRENCIES } from '../../src/domain/money';
-import { createApiHandler, operation, tenantOf, type ApiRequest } from '../../src/http/api';
+import { operation, tenantOf, type ApiRequest } from '../../src/http/api';
 import { humanText } from '../../src/http/validation';
 import type { Actor } from '../../src/app/ports/billing-events';
 
@@ -67,7 +68,7 @@ export const currentSubscription = operation({}, async (request) => {
   return { status: 200, body: { subscription: subscriptionView(await (await root().subscriptionService()).current(tenantId)) } };
 });
 
-export const handler = createApiHandler('subscriptions', {
+export const handler = apiHandler('subscriptions', {
   createSubscription,
   updateSubscription,
   cancelSubscription,

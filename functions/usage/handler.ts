@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { apiHandler, consumeRecords } from '../../src/composition/http';
 import { clock } from '../../src/platform/clock';
 import { RESOURCES } from '../../src/domain/resources';
 import { METERING_LIMITS, type UsageRecord } from '../../src/domain/metering';
-import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { operation, tenantOf } from '../../src/http/api';
 import { count, METRIC } from '../../src/platform/metrics';
-import { consumeRecords } from '../../src/http/middleware';
 import { root } from '../../src/composition/root';
 
 const recordSchema = z
@@ -100,4 +100,4 @@ export const usageHistory = operation({ query: historyQuery }, async ({ query, p
   };
 });
 
-export const handler = createApiHandler('usage', { trackUsage, currentUsage, usageHistory });
+export const handler = apiHandler('usage', { trackUsage, currentUsage, usageHistory });

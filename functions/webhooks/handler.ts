@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { apiHandler } from '../../src/composition/http';
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../../src/app/events/publisher';
-import { createApiHandler, operation, tenantOf } from '../../src/http/api';
+import { operation, tenantOf } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 import { deliveryAttemptView } from '../../src/app/webhooks/views';
 
@@ -68,7 +69,7 @@ export const listWebhookDeliveries = operation({ query: deliveriesQuery }, async
   return { status: 200, body: { deliveries: page.items.map(deliveryAttemptView), next_cursor: page.nextCursor } };
 });
 
-export const handler = createApiHandler('webhooks', {
+export const handler = apiHandler('webhooks', {
   configureWebhook,
   listWebhooks,
   rotateWebhookSecret,

@@ -1,6 +1,6 @@
 import { overageRateMilli, type Catalog, type Plan } from './catalog';
 import { billableQuantity, quantityOf, type Tally } from './metering';
-import { MILLI_PER_MINOR, milliToMinor, type Currency } from './money';
+import { divideRoundHalfUp, MILLI_PER_MINOR, milliToMinor, type Currency } from './money';
 import { RESOURCES, type Resource } from './resources';
 
 /**
@@ -30,8 +30,7 @@ export const overageAmount = (overage: bigint, rateMilli: number): bigint => {
   if (!Number.isSafeInteger(rateMilli) || rateMilli < 0) {
     throw new RangeError(`rate must be a non-negative integer of milli-minor units, got ${rateMilli}`);
   }
-  const per = BigInt(MILLI_PER_MINOR);
-  return (overage * BigInt(rateMilli) + per / 2n) / per;
+  return divideRoundHalfUp(overage * BigInt(rateMilli), BigInt(MILLI_PER_MINOR));
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { BillingCycle } from './catalog';
-import type { Currency } from './money';
+import { divideRoundHalfUp, type Currency } from './money';
 
 /** Stripe's subscription states, mirrored (SPEC section 4). */
 export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused'] as const;
@@ -49,7 +49,7 @@ export const classifyChange = (currentPrice: number, nextPrice: number, samePric
 /**
  * The amount Stripe invoices for a mid-period price change with `always_invoice`: a credit for
  * the unused time on the old price and a charge for the remaining time on the new one, each
- * rounded to a minor unit on its own (as Stripe rounds each proration line).
+ * rounded half up to a minor unit on its own (as Stripe rounds each proration line).
  * @example prorationAmount({ oldPrice: 9900, newPrice: 29900, periodStart: 0, periodEnd: 100, at: 50 }) // 10000
  */
 export const prorationAmount = (input: {
@@ -63,6 +63,6 @@ export const prorationAmount = (input: {
   const total = input.periodEnd - input.periodStart;
   if (total <= 0) throw new RangeError('period must have a positive length');
   const remaining = Math.min(Math.max(input.periodEnd - input.at, 0), total);
-  const part = (price: number) => Number((BigInt(price) * BigInt(remaining) * 2n + BigInt(total)) / (2n * BigInt(total)));
+  const part = (price: number) => Number(divideRoundHalfUp(BigInt(price) * BigInt(remaining), BigInt(total)));
   return part(input.newPrice) - part(input.oldPrice);
 };

@@ -3,15 +3,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { InvalidInput } from '../app/errors';
-import { authConfig } from '../platform/config';
 import { logger } from '../platform/logger';
 import { publishMetrics } from '../platform/metrics';
 import { operationsOf, routeTable, type RouteTable } from '../../contracts/routes';
 import { jsonResponse } from './error-response';
-import { authorizeRoute, errorResponder, jsonBody, securityHeaders, tenantRateLimit, type ApiContext } from './middleware';
+import { authorizeRoute, errorResponder, jsonBody, securityHeaders, tenantRateLimit } from './middleware';
 import type { Principal } from './principal';
-import type { ApiEvent } from './types';
-import { onceForKey, perEnvironmentMiddleware, requestLimit, requestLimiter } from './wiring';
+import type { ApiContext, ApiDependencies, ApiEvent, ApiMiddleware } from './types';
+import { perEnvironment } from '../platform/environment';
 import { zodIssues } from './validation';
 
 export interface ApiRequest<B, Q> {
@@ -79,23 +78,38 @@ export const operation =
     };
     const key = event.headers['idempotency-key'];
     if (schemas.idempotent && key !== undefined) {
+      if (!context.onceForKey) throw new Error('an idempotent operation ran without an Idempotency-Key store');
       const scope = { route: event.routeKey, tenant: context.principal?.tenantId ?? '', key };
-      return onceForKey(scope, body, context, () => run(request));
+      return context.onceForKey(scope, body, context, () => run(request));
     }
     return run(request);
   };
 
 /**
+ * A middleware whose options come from the function's environment: built at its first request,
+ * once per environment, so configuration is read where (and only if) it is used.
+ */
+const perEnvironmentMiddleware = (build: () => ApiMiddleware): ApiMiddleware => {
+  const built = perEnvironment(build);
+  return {
+    before: (request) => built().before?.(request),
+    after: (request) => built().after?.(request),
+    onError: (request) => built().onError?.(request),
+  };
+};
+
+/**
  * The Lambda handler of one function group: the shared middleware stack, then the operation
- * the route table names for the request's route key. The middlewares get their production
- * dependencies here: the platform logger, the auth and rate-limit configuration and the table's
- * rate counters (`./wiring`), read at the first request of each environment.
+ * the route table names for the request's route key. Its dependencies (auth configuration,
+ * rate counters, the Idempotency-Key store) come from the caller: the composition root's
+ * `apiHandler` in production, in-memory ones in tests.
  * @example
- * export const handler = createApiHandler('plans', { listPlans, getPlan });
+ * export const handler = createApiHandler('plans', { listPlans }, dependencies);
  */
 export const createApiHandler = (
   group: string,
   operations: Record<string, Operation>,
+  dependencies: ApiDependencies,
   table: RouteTable = routeTable,
 ) => {
   const missing = operationsOf(table, group).filter((name) => !(name in operations));
@@ -106,13 +120,15 @@ export const createApiHandler = (
     .use(publishMetrics())
     .use(securityHeaders())
     .use(errorResponder({ logger }))
-    .use(perEnvironmentMiddleware(() => authorizeRoute({ routes: table, auth: authConfig(), logger })))
-    .use(perEnvironmentMiddleware(() => tenantRateLimit({ limiter: requestLimiter, limit: requestLimit() })))
+    .use(perEnvironmentMiddleware(() => authorizeRoute({ routes: table, auth: dependencies.auth(), logger })))
+    .use(perEnvironmentMiddleware(() => tenantRateLimit({ limiter: dependencies.requestLimiter(), limit: dependencies.requestLimit() })))
     .use(jsonBody())
     .handler(async (event, context) => {
       const name = context.route?.operation ?? '';
       const run = operations[name];
       if (!run) throw new Error(`operation ${name} is missing in ${group}`);
+      // Built on first use: a request without an Idempotency-Key never opens the store.
+      context.onceForKey = (scope, body, ctx, work) => dependencies.onceForKey()(scope, body, ctx, work);
       const result = await run(event, context);
       return jsonResponse(result.status, result.body ?? null, result.headers);
     });

@@ -1,29 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AuthConfig } from '../platform/config';
 import type { RateLimit } from '../adapters/dynamodb/rate-limits';
 import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedMediaType } from '../app/errors';
-import { findRouteByKey, type Route, type RouteTable } from '../../contracts/routes';
+import { findRouteByKey, type RouteTable } from '../../contracts/routes';
 import { errorResponse } from './error-response';
-import { principalFromClaims, type Principal } from './principal';
-import type { ApiEvent } from './types';
-
-/**
- * `functions/usage` imports the records limit from here; it is wired in `./wiring`.
- * @deprecated import `consumeRecords` from `src/http/wiring`.
- */
-export { consumeRecords } from './wiring';
-
-/** What the middlewares learn about a request, for the operation to use. */
-export interface ApiContext extends Context {
-  route?: Route;
-  principal?: Principal | null;
-  /** The parsed JSON body, `undefined` when the request has none. */
-  jsonBody?: unknown;
-}
-
-export type ApiMiddleware = MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>;
+import { principalFromClaims } from './principal';
+import type { ApiEvent, ApiMiddleware, RateLimitPort } from './types';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
@@ -102,12 +85,6 @@ export const authorizeRoute = ({ routes, auth, logger }: AuthorizeRouteOptions):
     logger.appendKeys({ tenant_id: principal.tenantId ?? undefined, user_id: principal.userId });
   },
 });
-
-/** Per-tenant counters (the table's `RateLimiter`; an in-memory one in tests). */
-export interface RateLimitPort {
-  /** Counts `cost` units (1 by default); throws `RateLimited` with the seconds to wait when the window is full. */
-  consume(tenantId: string, limit: RateLimit, cost?: number): Promise<void>;
-}
 
 export interface TenantRateLimitOptions {
   readonly limiter: RateLimitPort;

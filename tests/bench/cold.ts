@@ -32,7 +32,6 @@ const CONFIG = {
 const DEPLOYED_NODE_OPTIONS = ['--enable-source-maps'] as const;
 
 // Not covered by the env var the npm script sets (that one is for Node's own deprecation notices).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const log = (line = ''): void => console.log(line);
 const progress = (line: string): void => console.error(`[bench:cold] ${line}`);

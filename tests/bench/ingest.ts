@@ -39,7 +39,6 @@ const CONFIG = {
 const GOALS = { sqsAbout: 100, sqsTolerance: 0.9, wcuAtLeast: 25, wcuAim: 100 } as const;
 
 // Not covered by the env var the npm script sets (that one is for Node's own deprecation notices).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 interface Request {
   readonly tenantId: string;

@@ -51,7 +51,6 @@ const CONFIG = {
 } as const;
 
 // Not covered by the variable the npm script sets (that one is for Node's own deprecation notices).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The local stack runs one overage poller (local/stack.ts). */
 const LOCAL_WORKERS = 1;

@@ -64,8 +64,6 @@ const childEnv = (ports: Ports): NodeJS.ProcessEnv => {
     DYNAMODB_LOCAL_PORT: String(ports.dynamo),
     STRIPE_LOCAL_PORT: String(ports.stripe),
     SQS_LOCAL_PORT: String(ports.sqs),
-    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };

@@ -1,46 +1,22 @@
 /**
- * Display formatting. Amounts arrive as integer minor units and are handed to
- * Intl.NumberFormat as exact decimal strings, so no amount ever goes through a float.
+ * Display formatting. Amounts arrive as integer minor units and are formatted by the domain's
+ * money helpers (src/domain/money.ts, the ones the backend uses): exact decimal strings handed
+ * to Intl.NumberFormat, so no amount ever goes through a float.
  */
+import { formatMoney as formatMinor, formatRate as formatRateMilli, minorToMilli, toDecimalString } from '../../src/domain/money';
 import type { Resource } from './api/types';
 
-const locale: string | undefined = undefined; // the browser's
-
-const currencyFormats = new Map<string, Intl.NumberFormat>();
-const currencyFormat = (currency: string): Intl.NumberFormat => {
-  const key = currency.toUpperCase();
-  let format = currencyFormats.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency: key });
-    currencyFormats.set(key, format);
-  }
-  return format;
-};
-
-/** Minor units per major unit as the currency defines them (2 for USD, EUR, GBP; 0 for JPY). */
-export const minorDigits = (currency: string): number => currencyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2;
+/** The browser's locale. */
+const locale = new Intl.NumberFormat().resolvedOptions().locale;
 
 /** 12345, 2 -> "123.45"; -5, 2 -> "-0.05". Exact for every safe integer. */
-export const minorToDecimal = (minor: number, digits: number): `${number}` => {
-  if (!Number.isSafeInteger(minor)) throw new RangeError(`money amounts are integer minor units, got ${minor}`);
-  const sign = minor < 0 ? '-' : '';
-  const abs = String(Math.abs(minor)).padStart(digits + 1, '0');
-  const text = digits === 0 ? `${sign}${abs}` : `${sign}${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
-  return text as `${number}`;
-};
+export const minorToDecimal = (minor: number, digits: number): `${number}` => toDecimalString(minor, digits);
 
 /** `formatMoney(9900, 'usd')` -> "$99.00" (in an en-US browser). */
-export const formatMoney = (minor: number, currency: string): string =>
-  currencyFormat(currency).format(minorToDecimal(minor, minorDigits(currency)));
+export const formatMoney = (minor: number, currency: string): string => formatMinor(minor, currency, locale);
 
-/** A per-unit rate in minor units, possibly finer than one minor unit (GBP API calls: 0.8p). */
-export const formatRate = (minorPerUnit: number, currency: string): string => {
-  const digits = minorDigits(currency);
-  // Display only: a rate is never added to anything here.
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase(), maximumFractionDigits: digits + 3 }).format(
-    minorPerUnit / 10 ** digits,
-  );
-};
+/** A per-unit rate in minor units as the API gives it, possibly finer than one minor unit (GBP API calls: 0.8p -> "£0.008"). */
+export const formatRate = (minorPerUnit: number, currency: string): string => formatRateMilli(minorToMilli(minorPerUnit), currency, locale);
 
 const numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
 export const formatNumber = (value: number): string => numberFormat.format(value);

@@ -1,11 +1,12 @@
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OverageLine } from '../../domain/overage';
 import type { BilledLine, DuePeriod, OverageStore } from '../../app/ports/overages';
 import type { PeriodStatus } from '../../app/ports/periods';
 import type { TableRef } from './client';
-import { ATTR, overageLineKey, overageLinePrefix, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
-import { isConditionFailure } from './conditions';
-import { ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
+import { ATTR, INDEX, overageLineKey, overageLinePrefix, PERIOD_FIELD, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
+import { CANCELLATION, cancellationCodes, ifAbsent, isConditionFailure } from './conditions';
+import { exactInteger, exactNumber } from './exact-numbers';
+import { queryAll, queryFirst, queryPages } from './query';
 
 /** The line fields kept as exact whole numbers; any other number attribute is a plain number. */
 const BIGINT_FIELDS: ReadonlySet<string> = new Set(['quantity', 'included', 'overage', 'amount'] satisfies (keyof OverageLine)[]);
@@ -34,24 +35,22 @@ export class OverageRepository implements OverageStore {
   async duePeriods(before: Date, limit = 1_000): Promise<DuePeriod[]> {
     const due: DuePeriod[] = [];
     for (const shard of unbilledShards()) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.table.client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            IndexName: 'GSI2',
-            KeyConditionExpression: '#pk = :pk AND #sk < :before',
-            ExpressionAttributeNames: { '#pk': ATTR.gsi2pk, '#sk': ATTR.gsi2sk },
-            ExpressionAttributeValues: { ':pk': shard, ':before': before.toISOString() },
-            ExclusiveStartKey: start,
-            Limit: Math.min(limit - due.length, 500),
-          }),
-        );
-        for (const item of out.Items ?? []) {
+      const pages = queryPages(
+        this.table,
+        {
+          IndexName: INDEX.gsi2,
+          KeyConditionExpression: '#pk = :pk AND #sk < :before',
+          ExpressionAttributeNames: { '#pk': ATTR.gsi2pk, '#sk': ATTR.gsi2sk },
+          ExpressionAttributeValues: { ':pk': shard, ':before': before.toISOString() },
+          Limit: 500,
+        },
+        { maxItems: limit - due.length },
+      );
+      for await (const items of pages) {
+        for (const item of items) {
           due.push({ tenant_id: String(item.tenant_id), start: String(item.start), end: String(item.end) });
         }
-        start = out.LastEvaluatedKey;
-      } while (start && due.length < limit);
+      }
       if (due.length >= limit) break;
     }
     return due;
@@ -61,17 +60,13 @@ export class OverageRepository implements OverageStore {
   async earliestUnbilledEnd(): Promise<Date | null> {
     let earliest: string | null = null;
     for (const shard of unbilledShards()) {
-      const out = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          IndexName: 'GSI2',
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': ATTR.gsi2pk },
-          ExpressionAttributeValues: { ':pk': shard },
-          Limit: 1,
-        }),
-      );
-      const end = out.Items?.[0]?.end;
+      const first = await queryFirst(this.table, {
+        IndexName: INDEX.gsi2,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': ATTR.gsi2pk },
+        ExpressionAttributeValues: { ':pk': shard },
+      });
+      const end = first?.[PERIOD_FIELD.end];
       if (typeof end === 'string' && (earliest === null || end < earliest)) earliest = end;
     }
     return earliest === null ? null : new Date(earliest);
@@ -89,12 +84,12 @@ export class OverageRepository implements OverageStore {
           Key: periodKey(tenantId, periodStart),
           UpdateExpression: 'SET #s = :closing',
           ConditionExpression: '#s IN (:open, :closing)',
-          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeNames: { '#s': PERIOD_FIELD.status },
           ExpressionAttributeValues: { ':open': 'open', ':closing': 'closing' },
           ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return (out.Attributes?.status as PeriodStatus | undefined) ?? 'open';
+      return (out.Attributes?.[PERIOD_FIELD.status] as PeriodStatus | undefined) ?? 'open';
     } catch (error) {
       if (isConditionFailure(error)) return null;
       throw error;
@@ -103,16 +98,17 @@ export class OverageRepository implements OverageStore {
 
   /** The lines recorded for a period, amounts and quantities exact. */
   async lines(tenantId: string, periodStart: string): Promise<BilledLine[]> {
-    const out = await this.table.client.send(
-      new ExactQueryCommand({
-        TableName: this.table.tableName,
+    const items = await queryAll(
+      this.table,
+      {
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
         ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
         ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': overageLinePrefix(periodStart) },
         ConsistentRead: true,
-      }),
+      },
+      { exactNumbers: true },
     );
-    return (out.Items ?? []).map(lineOf);
+    return items.map(lineOf);
   }
 
   /**
@@ -131,8 +127,7 @@ export class OverageRepository implements OverageStore {
               Put: {
                 TableName: this.table.tableName,
                 Item: { ...overageLineKey(tenantId, periodStart, line.resource), ...line },
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': ATTR.pk },
+                ...ifAbsent(),
               },
             },
             {
@@ -150,11 +145,11 @@ export class OverageRepository implements OverageStore {
         );
         return;
       } catch (error) {
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+        const codes = cancellationCodes(error);
+        if (codes === null) throw error;
         // Recorded before: nothing to do. Another writer on the counters: try again shortly.
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
-        if (attempt >= 5 || !reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+        if (codes[0] === CANCELLATION.conditionFailed) return;
+        if (attempt >= 5 || !codes.includes(CANCELLATION.conflict)) throw error;
         await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 20));
       }
     }
@@ -166,9 +161,9 @@ export class OverageRepository implements OverageStore {
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: periodKey(tenantId, periodStart),
-        UpdateExpression: 'SET #s = :billed, billed_at = :at REMOVE #g2pk, #g2sk',
+        UpdateExpression: 'SET #s = :billed, #at = :at REMOVE #g2pk, #g2sk',
         ConditionExpression: '#s IN (:closing, :billed)',
-        ExpressionAttributeNames: { '#s': 'status', '#g2pk': ATTR.gsi2pk, '#g2sk': ATTR.gsi2sk },
+        ExpressionAttributeNames: { '#s': PERIOD_FIELD.status, '#at': PERIOD_FIELD.billedAt, '#g2pk': ATTR.gsi2pk, '#g2sk': ATTR.gsi2sk },
         ExpressionAttributeValues: { ':closing': 'closing', ':billed': 'billed', ':at': at.toISOString() },
       }),
     );

@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client';
-import { isConditionFailure } from './conditions';
-import { ATTR, periodKey, unbilledPeriodIndex } from './keys';
+import { isConditionFailure, putIfAbsent } from './conditions';
+import { ATTR, PERIOD_FIELD, periodKey, unbilledPeriodIndex } from './keys';
 import type { PeriodStore, StoredPeriod } from '../../app/ports/periods';
 
 /** Is a stored period billed by the overage run (it is on the planner's index while unbilled)? */
@@ -25,18 +25,8 @@ export class PeriodRepository implements PeriodStore {
     const end = at.toISOString();
     const status = billable(period) ? ('closing' as const) : ('billed' as const);
     const index = billable(period) ? unbilledPeriodIndex(period.tenant_id, end) : {};
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...periodKey(period.tenant_id, period.start), ...period, end, status, ...index },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
-        }),
-      );
+    if (await putIfAbsent(this.table, { ...periodKey(period.tenant_id, period.start), ...period, end, status, ...index })) {
       return { ...period, end, status };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
     }
     try {
       await this.table.client.send(
@@ -45,7 +35,7 @@ export class PeriodRepository implements PeriodStore {
           Key: periodKey(period.tenant_id, period.start),
           UpdateExpression: `SET #end = :end, #s = :status${billable(period) ? ', #g2sk = :g2sk' : ''}`,
           ConditionExpression: '#s = :open',
-          ExpressionAttributeNames: { '#end': 'end', '#s': 'status', ...(billable(period) ? { '#g2sk': ATTR.gsi2sk } : {}) },
+          ExpressionAttributeNames: { '#end': PERIOD_FIELD.end, '#s': PERIOD_FIELD.status, ...(billable(period) ? { '#g2sk': ATTR.gsi2sk } : {}) },
           ExpressionAttributeValues: {
             ':end': end,
             ':status': status,
@@ -72,7 +62,7 @@ export class PeriodRepository implements PeriodStore {
           Key: periodKey(tenantId, start),
           UpdateExpression: `SET #end = :end${billable(stored) ? ', #g2sk = :g2sk' : ''}`,
           ConditionExpression: '#s = :open AND #end > :end',
-          ExpressionAttributeNames: { '#end': 'end', '#s': 'status', ...(billable(stored) ? { '#g2sk': ATTR.gsi2sk } : {}) },
+          ExpressionAttributeNames: { '#end': PERIOD_FIELD.end, '#s': PERIOD_FIELD.status, ...(billable(stored) ? { '#g2sk': ATTR.gsi2sk } : {}) },
           ExpressionAttributeValues: {
             ':end': end,
             ':open': 'open',

@@ -21,7 +21,7 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-const queryCommand = (table: TableRef, input: QueryCommandInput, exactNumbers: boolean | undefined): QueryCommand => {
+const queryCommand = (table: TableRef, input: Omit<QueryCommandInput, 'TableName'>, exactNumbers: boolean | undefined): QueryCommand => {
   const full = { ...input, TableName: table.tableName };
   return exactNumbers ? new ExactQueryCommand(full) : new QueryCommand(full);
 };

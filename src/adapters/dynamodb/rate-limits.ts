@@ -1,8 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RateLimited } from '../../app/errors';
 import type { TableRef } from './client';
-import { ATTR, rateWindowKey } from './keys';
-import { isConditionFailure } from './conditions';
+import { ATTR, RATE_FIELD, rateWindowKey } from './keys';
+import { ConditionFailed, conditionalWrite } from './conditions';
 
 /** The largest slice one container leases at a time, as a share of the window's limit. */
 const MAX_SLICE_FRACTION = 10;
@@ -137,31 +136,27 @@ export class RateLimiter {
   private async lease(tenantId: string, limit: RateLimit, windowStart: number, amount: number): Promise<LeaseResult> {
     const windowMs = limit.windowSeconds * 1000;
     try {
-      const { Attributes } = await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
+      const attributes = await conditionalWrite(this.table, {
+        Update: {
           Key: rateWindowKey(tenantId, limit.what, windowStart),
           UpdateExpression: 'ADD #n :amount SET #ttl = :ttl',
           ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
-          ExpressionAttributeNames: { '#n': 'leased', '#ttl': ATTR.ttl },
+          ExpressionAttributeNames: { '#n': RATE_FIELD.leased, '#ttl': ATTR.ttl },
           ExpressionAttributeValues: { ':amount': amount, ':room': limit.limit - amount, ':ttl': Math.ceil((windowStart + 2 * windowMs) / 1000) },
           ReturnValues: 'UPDATED_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { granted: true, total: leasedIn(Attributes) };
+        },
+      });
+      return { granted: true, total: leasedIn(attributes) };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // The item as it was comes back in wire format: the document client does not convert errors.
-      return { granted: false, total: leasedIn((error as { Item?: Record<string, unknown> }).Item) };
+      if (!(error instanceof ConditionFailed)) throw error;
+      return { granted: false, total: leasedIn(error.item) };
     }
   }
 }
 
-/** The counter's `leased` value from an item, plain (`UPDATED_NEW`) or in wire format (`{ N: '12' }`). */
+/** The counter's `leased` value from an item (what the update returned, or the item as it was). */
 const leasedIn = (item: Record<string, unknown> | undefined): number => {
-  const value = item?.leased;
-  const n = typeof value === 'object' && value !== null && 'N' in value ? Number(value.N) : Number(value);
+  const n = Number(item?.[RATE_FIELD.leased]);
   if (!Number.isFinite(n)) throw new Error(`rate counter without a numeric leased value: ${JSON.stringify(item)}`);
   return n;
 };

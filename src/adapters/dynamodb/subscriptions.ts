@@ -4,12 +4,12 @@ import { reconcile } from '../../domain/timeline';
 import { Conflict } from '../../app/errors';
 import type { SaveResult, StoredSubscription, SubscriptionStore } from '../../app/ports/subscriptions';
 import type { TableRef } from './client';
-import { ATTR, FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
+import { ATTR, FIELD, PROFILE_FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
+import { cancellationCodes, ifAbsent, isConditionFailure } from './conditions';
 import { TimelineRepository } from './timelines';
 
 /** A conditional write or transaction that lost to another writer. */
-const isLostRace = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
+const isLostRace = (error: unknown): boolean => isConditionFailure(error) || cancellationCodes(error) !== null;
 
 const MAX_ATTEMPTS = 5;
 
@@ -23,7 +23,7 @@ export class SubscriptionRepository implements SubscriptionStore {
   async get(tenantId: string, subscriptionId: string): Promise<StoredSubscription | null> {
     const item = await this.raw(tenantId, subscriptionId);
     if (!item) return null;
-    const { PK: _pk, SK: _sk, GSI2PK: _g1, GSI2SK: _g2, [FIELD.syncedAt]: synced, ...sub } = item;
+    const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.gsi2pk]: _g1, [ATTR.gsi2sk]: _g2, [FIELD.syncedAt]: synced, ...sub } = item;
     return { ...(sub as unknown as StoredSubscription), ...(typeof synced === 'number' ? { synced_at: synced } : {}) };
   }
 
@@ -51,9 +51,9 @@ export class SubscriptionRepository implements SubscriptionStore {
             TableName: this.table.tableName,
             Item: { ...subscriptionKey(sub.tenant_id, sub.id), ...sub, ...(watch ?? {}), [FIELD.syncedAt]: syncedAt.getTime() },
             // Unchanged since we read it: a racing writer makes us read again.
-            ConditionExpression: oldSynced === null ? 'attribute_not_exists(#pk)' : '#synced = :old',
-            ExpressionAttributeNames: oldSynced === null ? { '#pk': ATTR.pk } : { '#synced': FIELD.syncedAt },
-            ...(oldSynced === null ? {} : { ExpressionAttributeValues: { ':old': oldSynced } }),
+            ...(oldSynced === null
+              ? ifAbsent()
+              : { ConditionExpression: '#synced = :old', ExpressionAttributeNames: { '#synced': FIELD.syncedAt }, ExpressionAttributeValues: { ':old': oldSynced } }),
           },
         },
       ];
@@ -90,10 +90,15 @@ export class SubscriptionRepository implements SubscriptionStore {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: profileKey(sub.tenant_id),
-          UpdateExpression:
-            'SET tenant_id = :t, current_subscription_id = :s, currency = :c, subscriptions_created = :next, trial_used = :trial',
-          ConditionExpression:
-            '(attribute_not_exists(subscriptions_created) AND :expected = :zero) OR subscriptions_created = :expected OR current_subscription_id = :s',
+          UpdateExpression: 'SET #tenant = :t, #current = :s, #currency = :c, #created = :next, #trial = :trial',
+          ConditionExpression: '(attribute_not_exists(#created) AND :expected = :zero) OR #created = :expected OR #current = :s',
+          ExpressionAttributeNames: {
+            '#tenant': FIELD.tenantId,
+            '#current': PROFILE_FIELD.currentSubscriptionId,
+            '#currency': PROFILE_FIELD.currency,
+            '#created': PROFILE_FIELD.subscriptionsCreated,
+            '#trial': PROFILE_FIELD.trialUsed,
+          },
           ExpressionAttributeValues: {
             ':t': sub.tenant_id,
             ':s': sub.id,

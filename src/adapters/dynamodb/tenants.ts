@@ -1,9 +1,10 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantProfile, TenantStore } from '../../app/ports/tenants';
 import { timelineOf } from './timelines';
 import type { TableRef } from './client';
-import { ATTR, profileByCustomer, profileKey } from './keys';
-import { isConditionFailure } from './conditions';
+import { ATTR, FIELD, INDEX, PROFILE_FIELD, profileByCustomer, profileKey } from './keys';
+import { ConditionFailed, conditionalWrite } from './conditions';
+import { queryFirst } from './query';
 
 const empty = (tenantId: string): TenantProfile => ({
   tenant_id: tenantId,
@@ -28,27 +29,25 @@ export class TenantRepository implements TenantStore {
   /** Records the Stripe customer once; a concurrent second writer keeps the first id. */
   async setCustomer(tenantId: string, customerId: string): Promise<string> {
     try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
+      await conditionalWrite(this.table, {
+        Update: {
           Key: profileKey(tenantId),
-          UpdateExpression: 'SET tenant_id = :t, stripe_customer_id = :c, #g1pk = :g1pk, #g1sk = :g1sk',
-          ConditionExpression: 'attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c',
-          ExpressionAttributeNames: { '#g1pk': ATTR.gsi1pk, '#g1sk': ATTR.gsi1sk },
+          UpdateExpression: 'SET #tenant = :t, #customer = :c, #g1pk = :g1pk, #g1sk = :g1sk',
+          ConditionExpression: 'attribute_not_exists(#customer) OR #customer = :c',
+          ExpressionAttributeNames: { '#tenant': FIELD.tenantId, '#customer': PROFILE_FIELD.stripeCustomerId, '#g1pk': ATTR.gsi1pk, '#g1sk': ATTR.gsi1sk },
           ExpressionAttributeValues: {
             ':t': tenantId,
             ':c': customerId,
             ':g1pk': profileByCustomer(customerId).GSI1PK,
             ':g1sk': profileByCustomer(customerId).GSI1SK,
           },
-        }),
-      );
+        },
+      });
       return customerId;
     } catch (error) {
-      if (isConditionFailure(error)) {
-        const existing = (await this.get(tenantId)).stripe_customer_id;
-        if (existing) return existing;
-      }
+      // Another writer recorded its customer first: the profile as it was names it.
+      const existing = error instanceof ConditionFailed ? error.item?.[PROFILE_FIELD.stripeCustomerId] : undefined;
+      if (typeof existing === 'string' && existing) return existing;
       throw error;
     }
   }
@@ -56,17 +55,13 @@ export class TenantRepository implements TenantStore {
   /** The tenant that owns a Stripe customer, or null. */
   async findByCustomer(customerId: string): Promise<string | null> {
     const key = profileByCustomer(customerId);
-    const { Items } = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
-        ExpressionAttributeNames: { '#pk': ATTR.gsi1pk, '#sk': ATTR.gsi1sk },
-        ExpressionAttributeValues: { ':pk': key.GSI1PK, ':sk': key.GSI1SK },
-        Limit: 1,
-      }),
-    );
-    const tenant = Items?.[0]?.tenant_id;
+    const profile = await queryFirst(this.table, {
+      IndexName: INDEX.gsi1,
+      KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+      ExpressionAttributeNames: { '#pk': ATTR.gsi1pk, '#sk': ATTR.gsi1sk },
+      ExpressionAttributeValues: { ':pk': key.GSI1PK, ':sk': key.GSI1SK },
+    });
+    const tenant = profile?.[FIELD.tenantId];
     return typeof tenant === 'string' ? tenant : null;
   }
 }

@@ -59,9 +59,9 @@ export class TimelineRepository implements TimelineStore {
     return {
       TableName: this.table.tableName,
       Key: profileKey(tenantId),
-      UpdateExpression: 'SET #t = :t, #v = :next, tenant_id = :tenant',
+      UpdateExpression: 'SET #t = :t, #v = :next, #tenant = :tenant',
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#v)' : '#v = :expected',
-      ExpressionAttributeNames: { '#t': FIELD.timeline, '#v': FIELD.timelineVersion },
+      ExpressionAttributeNames: { '#t': FIELD.timeline, '#v': FIELD.timelineVersion, '#tenant': FIELD.tenantId },
       ExpressionAttributeValues: {
         ':t': segments,
         ':next': expectedVersion + 1,

@@ -1,19 +1,15 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { emptyTally, latestLevels, mergeTallies, type GaugeLevels, type Tally } from '../../domain/metering';
 import { GAUGES, RESOURCES, type Resource } from '../../domain/resources';
 import type { StoredPeriod } from '../../app/ports/periods';
 import type { BucketDelta, CommitResult, StoredBucket, UsageStore } from '../../app/ports/usage';
 import type { TableRef } from './client';
 import {
+  ALERT_FIELD,
   ATTR,
   bucketParts,
+  FIELD,
+  PERIOD_FIELD,
   periodKey,
   tenantPk,
   unbilledPeriodIndex,
@@ -26,8 +22,9 @@ import {
   usageMessageKey,
   usageRecordKey,
 } from './keys';
-import { isConditionFailure } from './conditions';
-import { ExactBatchGetCommand, ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
+import { CANCELLATION, cancellationCodes, ConditionFailed, conditionalWrite, ifAbsent } from './conditions';
+import { exactInteger, exactNumber } from './exact-numbers';
+import { getAllExact, queryAll, queryPages } from './query';
 
 const levelsOf = (item: Record<string, unknown>): GaugeLevels => {
   const levels: Record<string, { value: number; at: string }> = {};
@@ -81,20 +78,16 @@ export class UsageRepository implements UsageStore {
     const item = { ...period, status: 'open' as const };
     const billable = !period.trial && period.plan_id !== null;
     try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
+      await conditionalWrite(this.table, {
+        Put: {
           Item: { ...periodKey(period.tenant_id, period.start), ...item, ...(billable ? unbilledPeriodIndex(period.tenant_id, period.end) : {}) },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
-        }),
-      );
+          ...ifAbsent(),
+        },
+      });
       return item;
     } catch (error) {
-      if (isConditionFailure(error)) {
-        const existing = await this.getPeriod(period.tenant_id, period.start);
-        if (existing) return existing;
-      }
+      // Created before (a retry, a racing consumer): the stored one stands.
+      if (error instanceof ConditionFailed && error.item) return error.item as unknown as StoredPeriod;
       throw error;
     }
   }
@@ -103,19 +96,10 @@ export class UsageRepository implements UsageStore {
   async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
     const result = new Map<string, StoredBucket>();
     const unique = [...new Map(keys.map((k) => [`${k.periodStart}#${k.date}`, k])).values()];
-    for (let i = 0; i < unique.length; i += 100) {
-      const chunk = unique.slice(i, i + 100);
-      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-        [this.table.tableName]: { Keys: chunk.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.table.client.send(new ExactBatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.table.tableName] ?? []) {
-          const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
-          result.set(`${periodStart}#${date}`, { ...tallyOf(item), levels: levelsOf(item) });
-        }
-        request = out.UnprocessedKeys as typeof request;
-      }
+    const items = await getAllExact(this.table, unique.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })));
+    for (const item of items) {
+      const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
+      result.set(`${periodStart}#${date}`, { ...tallyOf(item), levels: levelsOf(item) });
     }
     return result;
   }
@@ -138,9 +122,8 @@ export class UsageRepository implements UsageStore {
       items.push({
         Put: {
           TableName: this.table.tableName,
-          Item: { ...usageMessageKey(dedupId), tenant_id: input.tenantId, [ATTR.ttl]: epoch() + MESSAGE_MARKER_TTL_S },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
+          Item: { ...usageMessageKey(dedupId), [FIELD.tenantId]: input.tenantId, [ATTR.ttl]: epoch() + MESSAGE_MARKER_TTL_S },
+          ...ifAbsent(),
         },
       });
     }
@@ -149,8 +132,7 @@ export class UsageRepository implements UsageStore {
         Put: {
           TableName: this.table.tableName,
           Item: { ...usageRecordKey(input.tenantId, key), [ATTR.ttl]: epoch() + RECORD_MARKER_TTL_S },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
+          ...ifAbsent(),
         },
       });
     }
@@ -200,7 +182,7 @@ export class UsageRepository implements UsageStore {
       // before fails here and goes to the next period instead of landing after the bill.
       names['#sealed'] = usageAttr.sealed;
       guards.push('attribute_not_exists(#sealed)');
-      names['#t'] = 'tenant_id';
+      names['#t'] = FIELD.tenantId;
       values[':t'] = input.tenantId;
       sets.push('#t = :t');
       items.push({
@@ -220,7 +202,7 @@ export class UsageRepository implements UsageStore {
           TableName: this.table.tableName,
           Key: periodKey(input.tenantId, start),
           ConditionExpression: '#status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': PERIOD_FIELD.status },
           ExpressionAttributeValues: { ':open': 'open' },
         },
       });
@@ -229,36 +211,29 @@ export class UsageRepository implements UsageStore {
       await this.table.client.send(new TransactWriteCommand({ TransactItems: items }));
       return { kind: 'committed' };
     } catch (error) {
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if (!(error instanceof Error) || error.name !== 'TransactionCanceledException' || !reasons) throw error;
-      const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+      const codes = cancellationCodes(error);
+      if (codes === null || codes.length === 0) throw error;
+      const failed = (i: number) => codes[i] === CANCELLATION.conditionFailed;
       const m = input.dedupIds.length;
       const dedupIds = input.dedupIds.filter((_, i) => failed(i));
       const recordKeys = input.recordKeys.filter((_, i) => failed(m + i));
       if (dedupIds.length > 0 || recordKeys.length > 0) return { kind: 'duplicates', dedupIds, recordKeys };
-      return { kind: 'retry', reason: reasons.map((r) => r.Code ?? 'None').join(',') };
+      return { kind: 'retry', reason: codes.join(',') };
     }
   }
 
   /** Every bucket item of one period (consistent, exact numbers). */
   private async periodItems(tenantId: string, periodStart: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.table.client.send(
-        new ExactQueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': usageBucketPrefix(periodStart) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryAll(
+      this.table,
+      {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': usageBucketPrefix(periodStart) },
+        ConsistentRead: true,
+      },
+      { exactNumbers: true },
+    );
   }
 
   /** Every bucket of one period, merged: the period's quantities so far. */
@@ -273,22 +248,16 @@ export class UsageRepository implements UsageStore {
   /** Buckets of every period starting between two period starts, for history. */
   async bucketsBetween(tenantId: string, fromPeriodStart: string, toPeriodStart: string) {
     const range = usageBucketRange(fromPeriodStart, toPeriodStart);
-    const buckets: { periodStart: string; date: string; tally: Tally }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.table.client.send(
-        new ExactQueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':start': range.start, ':end': range.end },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) buckets.push({ ...bucketParts(String(item[ATTR.sk])), tally: tallyOf(item) });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return buckets;
+    const items = await queryAll(
+      this.table,
+      {
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':start': range.start, ':end': range.end },
+      },
+      { exactNumbers: true },
+    );
+    return items.map((item) => ({ ...bucketParts(String(item[ATTR.sk])), tally: tallyOf(item) }));
   }
 
   /**
@@ -302,8 +271,8 @@ export class UsageRepository implements UsageStore {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: usageBucketKey(tenantId, periodStart, day),
-          UpdateExpression: 'SET #sealed = :t, tenant_id = :tenant',
-          ExpressionAttributeNames: { '#sealed': usageAttr.sealed },
+          UpdateExpression: 'SET #sealed = :t, #tenant = :tenant',
+          ExpressionAttributeNames: { '#sealed': usageAttr.sealed, '#tenant': FIELD.tenantId },
           ExpressionAttributeValues: { ':t': true, ':tenant': tenantId },
         }),
       );
@@ -318,43 +287,39 @@ export class UsageRepository implements UsageStore {
   async levelsBefore(tenantId: string, lastPeriodStart: string, maxBuckets = 400): Promise<GaugeLevels> {
     let levels: GaugeLevels = {};
     let read = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.table.client.send(
-        new ExactQueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':from': usageBucketRange('', '').start, ':to': `${usageBucketPrefix(lastPeriodStart)}\uffff` },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: 100,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) levels = latestLevels(levels, levelsOf(item));
-      read += out.Items?.length ?? 0;
-      start = out.LastEvaluatedKey;
-    } while (start && read < maxBuckets && GAUGES.some((g) => levels[g] === undefined));
+    const pages = queryPages(
+      this.table,
+      {
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':from': usageBucketRange('', '').start, ':to': `${usageBucketPrefix(lastPeriodStart)}\uffff` },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 100,
+      },
+      { exactNumbers: true },
+    );
+    for await (const items of pages) {
+      for (const item of items) levels = latestLevels(levels, levelsOf(item));
+      read += items.length;
+      if (read >= maxBuckets || GAUGES.every((g) => levels[g] !== undefined)) break;
+    }
     return levels;
   }
 
   /** The alert markers of a period: `<resource>#<threshold>` -> when it fired and whether it was announced. */
   async alerts(tenantId: string, periodStart: string): Promise<Map<string, { firedAt: string; notified: boolean }>> {
     const prefix = usageAlertPrefix(periodStart);
-    const out = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': prefix },
-        ConsistentRead: true,
-      }),
-    );
+    const items = await queryAll(this.table, {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+      ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': prefix },
+      ConsistentRead: true,
+    });
     const result = new Map<string, { firedAt: string; notified: boolean }>();
-    for (const item of out.Items ?? []) {
+    for (const item of items) {
       const sk = String(item[ATTR.sk]);
-      result.set(sk.slice(prefix.length), { firedAt: String(item.fired_at), notified: item.notified === true });
+      result.set(sk.slice(prefix.length), { firedAt: String(item[ALERT_FIELD.firedAt]), notified: item[ALERT_FIELD.notified] === true });
     }
     return result;
   }
@@ -365,20 +330,17 @@ export class UsageRepository implements UsageStore {
    */
   async markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<string> {
     try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...usageAlertKey(tenantId, periodStart, resource, threshold), fired_at: at.toISOString(), notified: false },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk },
-        }),
-      );
+      await conditionalWrite(this.table, {
+        Put: {
+          Item: { ...usageAlertKey(tenantId, periodStart, resource, threshold), [ALERT_FIELD.firedAt]: at.toISOString(), [ALERT_FIELD.notified]: false },
+          ...ifAbsent(),
+        },
+      });
       return at.toISOString();
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = (await this.alerts(tenantId, periodStart)).get(`${resource}#${threshold}`);
-      if (!existing) throw error;
-      return existing.firedAt;
+      // Another consumer fired it first: its firing time stands.
+      if (error instanceof ConditionFailed && error.item) return String(error.item[ALERT_FIELD.firedAt]);
+      throw error;
     }
   }
 
@@ -388,7 +350,8 @@ export class UsageRepository implements UsageStore {
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: usageAlertKey(tenantId, periodStart, resource, threshold),
-        UpdateExpression: 'SET notified = :t',
+        UpdateExpression: 'SET #notified = :t',
+        ExpressionAttributeNames: { '#notified': ALERT_FIELD.notified },
         ExpressionAttributeValues: { ':t': true },
       }),
     );

@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAttempt, DeliveryClaim, EndpointChanges, WebhookEndpoint, WebhookStore } from '../../app/ports/webhooks';
 import type { TableRef } from './client';
-import { decodeCursor, encodeCursor, tenantCursorShape } from './cursor';
+import { tenantCursorShape } from './cursor';
 import {
   ATTR,
   tenantPk,
@@ -13,25 +13,23 @@ import {
   webhookEndpointKey,
   webhookEndpointPrefix,
 } from './keys';
-import { isConditionFailure } from './conditions';
+import { CANCELLATION, cancellationCodes, ConditionFailed, conditionalWrite, ifAbsent, isConditionFailure } from './conditions';
+import { queryAll, queryPage } from './query';
 
 /** Attempts stay listed for 30 days; delivery state outlives the queue's 4-day retention. */
 const ATTEMPT_TTL_SECONDS = 30 * 24 * 3600;
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
-
-const cancellationCodes = (error: unknown): (string | undefined)[] =>
-  error instanceof Error && error.name === 'TransactionCanceledException'
-    ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code)
-    : [];
+/** The first item of a transaction failed its condition (the others come after it). */
+const firstItemFailed = (error: unknown): boolean => cancellationCodes(error)?.[0] === CANCELLATION.conditionFailed;
 
 const endpointOf = (item: Record<string, unknown>): WebhookEndpoint => {
-  const { PK: _pk, SK: _sk, ...endpoint } = item;
+  const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, ...endpoint } = item;
   return endpoint as unknown as WebhookEndpoint;
 };
 
 const attemptOf = (item: Record<string, unknown>): DeliveryAttempt => {
-  const { PK: _pk, SK: _sk, [ATTR.ttl]: _ttl, ...attempt } = item;
+  const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.ttl]: _ttl, ...attempt } = item;
   return attempt as unknown as DeliveryAttempt;
 };
 
@@ -66,8 +64,7 @@ export class WebhookRepository implements WebhookStore {
               Put: {
                 TableName: this.table.tableName,
                 Item: { ...webhookEndpointKey(endpoint.tenant_id, endpoint.id), ...endpoint },
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': ATTR.pk },
+                ...ifAbsent(),
               },
             },
           ],
@@ -75,7 +72,7 @@ export class WebhookRepository implements WebhookStore {
       );
       return 'created';
     } catch (error) {
-      if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return 'limit_reached';
+      if (firstItemFailed(error)) return 'limit_reached';
       throw error;
     }
   }
@@ -89,23 +86,13 @@ export class WebhookRepository implements WebhookStore {
 
   /** All of a tenant's endpoints (a handful: the count is capped). */
   async list(tenantId: string): Promise<WebhookEndpoint[]> {
-    const items: WebhookEndpoint[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': webhookEndpointPrefix() },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []).map(endpointOf));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const items = await queryAll(this.table, {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+      ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': webhookEndpointPrefix() },
+      ConsistentRead: true,
+    });
+    return items.map(endpointOf).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
   /** Applies `changes` to an existing endpoint; null when the tenant has no such endpoint. */
@@ -158,7 +145,7 @@ export class WebhookRepository implements WebhookStore {
       );
       return true;
     } catch (error) {
-      if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
+      if (firstItemFailed(error)) return false;
       throw error;
     }
   }
@@ -171,10 +158,10 @@ export class WebhookRepository implements WebhookStore {
   async claim(tenantId: string, endpointId: string, eventId: string, nowMs: number, leaseMs: number): Promise<DeliveryClaim> {
     const key = webhookDeliveryKey(tenantId, endpointId, eventId);
     const names = { '#attempts': WEBHOOK_FIELD.attempts, '#lease': WEBHOOK_FIELD.leaseUntil, '#delivered': WEBHOOK_FIELD.deliveredAt, '#ttl': ATTR.ttl };
+    let current: Record<string, unknown> | undefined;
     try {
-      const { Attributes } = await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
+      const attributes = await conditionalWrite(this.table, {
+        Update: {
           Key: key,
           UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one, #lease = :until, #ttl = :ttl',
           ConditionExpression: 'attribute_not_exists(#delivered) AND (attribute_not_exists(#lease) OR #lease < :now)',
@@ -187,17 +174,18 @@ export class WebhookRepository implements WebhookStore {
             ':ttl': Math.floor(nowMs / 1000) + DELIVERY_TTL_SECONDS,
           },
           ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const attempt = Attributes?.[WEBHOOK_FIELD.attempts];
+        },
+      });
+      const attempt = attributes?.[WEBHOOK_FIELD.attempts];
       if (typeof attempt !== 'number') throw new Error('delivery claim returned no attempt count');
       return { kind: 'claimed', attempt };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!(error instanceof ConditionFailed)) throw error;
+      // Delivered, or someone holds the lease: the state as it was says which.
+      current = error.item;
     }
-    const { Item } = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }));
-    if (Item?.[WEBHOOK_FIELD.deliveredAt] !== undefined) return { kind: 'delivered' };
-    const lease = Item?.[WEBHOOK_FIELD.leaseUntil];
+    if (current?.[WEBHOOK_FIELD.deliveredAt] !== undefined) return { kind: 'delivered' };
+    const lease = current?.[WEBHOOK_FIELD.leaseUntil];
     const left = typeof lease === 'number' ? lease - nowMs : 0;
     return { kind: 'busy', retryInSeconds: Math.max(1, Math.ceil(left / 1000)) };
   }
@@ -237,17 +225,16 @@ export class WebhookRepository implements WebhookStore {
 
   /** The tenant's delivery attempts, newest first. */
   async listAttempts(tenantId: string, options: { limit: number; cursor?: string }): Promise<{ items: DeliveryAttempt[]; nextCursor: string | null }> {
-    const result = await this.table.client.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
+    const page = await queryPage(
+      this.table,
+      {
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
         ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
         ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': webhookAttemptPrefix() },
         ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, tenantCursorShape(tenantId, { prefix: webhookAttemptPrefix() })),
-      }),
+      },
+      { limit: options.limit, cursor: options.cursor, shape: tenantCursorShape(tenantId, { prefix: webhookAttemptPrefix() }) },
     );
-    return { items: (result.Items ?? []).map(attemptOf), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items: page.items.map(attemptOf), nextCursor: page.nextCursor };
   }
 }

@@ -1,5 +1,12 @@
+import { storedSubscription } from '../../../src/app/billing/views';
+import type { OverageDeps } from '../../../src/app/overage/biller';
+import type { ProviderSubscription } from '../../../src/app/ports/payments';
+import type { StoredSubscription } from '../../../src/app/ports/subscriptions';
 import type { BilledLine, DuePeriod, OverageStore } from '../../../src/app/ports/overages';
-import type { PeriodStatus, StoredPeriod } from '../../../src/app/ports/periods';
+import type { PeriodStatus, PeriodStore, StoredPeriod } from '../../../src/app/ports/periods';
+import type { InMemoryPeriodStore } from './periods';
+import { InMemoryUsageStore } from './usage';
+import { fakeBillingWorld } from './world';
 
 /**
  * Where the period records live. In the table a period is one item that the usage store
@@ -44,7 +51,7 @@ export class InMemoryOverageStore implements OverageStore {
   private readonly recordedLines = new Map<string, RecordedLine>();
   private readonly counters = new Map<string, bigint>();
   private readonly billedAt = new Map<string, string>();
-  private recordFailure: Error | null = null;
+  private recordFailure: { error: Error; skip: number } | null = null;
 
   constructor(private readonly periods: PeriodRecords) {}
 
@@ -63,9 +70,9 @@ export class InMemoryOverageStore implements OverageStore {
     this.indexed.add(key(tenantId, start));
   }
 
-  /** The next `recordLine` throws `error` and records nothing. */
-  failRecordLine(error: Error = new Error('table unavailable')): void {
-    this.recordFailure = error;
+  /** After `skip` more lines are recorded, the next `recordLine` throws `error` and records nothing. */
+  failRecordLine(error: Error = new Error('table unavailable'), skip = 0): void {
+    this.recordFailure = { error, skip };
   }
 
   /** Every line recorded, of every tenant, in the order written. */
@@ -112,10 +119,11 @@ export class InMemoryOverageStore implements OverageStore {
 
   async recordLine(tenantId: string, periodStart: string, line: BilledLine, billedAt: Date): Promise<void> {
     const failure = this.recordFailure;
-    if (failure) {
+    if (failure && failure.skip === 0) {
       this.recordFailure = null;
-      throw failure;
+      throw failure.error;
     }
+    if (failure) failure.skip -= 1;
     const lineKey = key(key(tenantId, periodStart), line.resource);
     if (this.recordedLines.has(lineKey)) return;
     this.recordedLines.set(lineKey, { tenant_id: tenantId, period_start: periodStart, line: { ...line }, billed_at: billedAt.toISOString() });
@@ -133,3 +141,80 @@ export class InMemoryOverageStore implements OverageStore {
     this.indexed.delete(key(tenantId, periodStart));
   }
 }
+
+/**
+ * A `PeriodStore` writing the same period records as the usage and overage fakes: the
+ * `InMemoryPeriodStore` decides (its `closeEarly` and `shorten`), starting from the record as
+ * the usage fake holds it, and what it stored is copied back there (and put on the planner's
+ * index when it is to be billed), as the table keeps one item per period.
+ */
+export const periodsSharingRecords = (periods: InMemoryPeriodStore, records: PeriodRecords, overages: InMemoryOverageStore): PeriodStore => {
+  const load = async (tenantId: string, start: string): Promise<void> => {
+    const stored = await records.getPeriod(tenantId, start);
+    if (stored) periods.seed(stored);
+  };
+  const save = (tenantId: string, start: string): StoredPeriod | null => {
+    const stored = periods.get(tenantId, start);
+    if (stored) {
+      records.putPeriod(stored);
+      if (billable(stored) && stored.status !== 'billed') overages.index(tenantId, start);
+    }
+    return stored;
+  };
+  return {
+    async closeEarly(period, at) {
+      await load(period.tenant_id, period.start);
+      const closed = await periods.closeEarly(period, at);
+      save(period.tenant_id, period.start);
+      return closed;
+    },
+    async shorten(tenantId, start, at) {
+      await load(tenantId, start);
+      await periods.shorten(tenantId, start, at);
+      save(tenantId, start);
+    },
+  };
+};
+
+/**
+ * The billing fakes (`fakeBillingWorld`) plus what the overage run needs: the usage fake, the
+ * overage store over its period records, a period store sharing them, and the biller's deps.
+ */
+export const fakeOverageWorld = (options: { now?: Date | string } = {}) => {
+  const world = fakeBillingWorld(options);
+  const usage = new InMemoryUsageStore();
+  const overages = new InMemoryOverageStore(usage);
+  const sharedPeriods = periodsSharingRecords(world.periods, usage, overages);
+  const deps: OverageDeps = {
+    overages,
+    usage,
+    tenants: world.tenants,
+    subscriptions: world.subscriptions,
+    invoices: world.invoices,
+    timelines: world.timelines,
+    periods: sharedPeriods,
+    publisher: world.publisher,
+    provider: world.provider,
+    clock: world.clock,
+  };
+  /**
+   * A tenant with a subscription (starter, monthly, USD unless overridden) in the provider and
+   * in the mirror (read long ago), its plan timeline built from it; returns the mirror's copy.
+   */
+  const subscribe = async (tenantId: string, overrides: Partial<ProviderSubscription> = {}): Promise<StoredSubscription> => {
+    const sub = world.provider.addSubscription({ id: `sub_${tenantId}`, customerId: `cus_${tenantId}`, tenantId, ...overrides });
+    world.tenants.seed(tenantId, {
+      stripe_customer_id: sub.customerId,
+      currency: sub.currency,
+      trial_used: true,
+      subscriptions_created: 1,
+      current_subscription_id: sub.id,
+    });
+    const stored = storedSubscription(sub, tenantId);
+    await world.subscriptions.save(stored, new Date(0));
+    return { ...stored, synced_at: 0 };
+  };
+  return { ...world, usage, overages, sharedPeriods, deps, subscribe };
+};
+
+export type FakeOverageWorld = ReturnType<typeof fakeOverageWorld>;

@@ -45,6 +45,7 @@ const bucketKey = (periodStart: string, date: string): string => `${periodStart}
  *   so not refused by a seal), as a peak not above the one read is no write.
  * - Peaks only rise; levels only move forward in time.
  * - `ensurePeriod` creates a period once, open; `alerts` fire once per (period, resource, threshold).
+ * A commit naming one marker, bucket or period twice throws, as the real transaction does.
  * Test hooks: `beforeCommit` runs before a commit is judged (to race it), `failCommit` makes
  * commits throw, and `commits` records every attempt with its result.
  */
@@ -98,6 +99,11 @@ export class InMemoryUsageStore implements UsageStore {
   }
 
   private judge(input: CommitInput): CommitResult {
+    // One commit names each marker and bucket once (DynamoDB refuses a transaction that touches an item twice).
+    const buckets = input.buckets.map((b) => bucketKey(b.periodStart, b.date));
+    for (const names of [input.dedupIds, input.recordKeys, buckets, input.openPeriods]) {
+      if (new Set(names).size !== names.length) throw new Error(`one commit names the same item twice: ${names.join(', ')}`);
+    }
     const dedupIds = input.dedupIds.filter((id) => this.messageMarkers.has(id));
     const recordKeys = input.recordKeys.filter((k) => this.recordMarkers.has(`${input.tenantId}|${k}`));
     if (dedupIds.length > 0 || recordKeys.length > 0) return { kind: 'duplicates', dedupIds, recordKeys };

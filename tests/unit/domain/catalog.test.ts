@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, findPlan, overageRateMilli, parseCatalog, planPrice, plansView } from '../../../src/domain/catalog';
-import { amountForQuantity } from '../../../src/domain/money';
+import { overageAmount } from '../../../src/domain/overage';
 
 // SPEC section 2, written out by hand so a change to the catalog data has to match the SPEC.
 const SPEC_PLANS = [
@@ -49,11 +49,11 @@ describe('plan catalog', () => {
   describe.each(Object.entries(SPEC_RATES_CENTS))('overage rate for %s', (resource, cents) => {
     const r = resource as keyof typeof SPEC_RATES_CENTS;
     it.each(['usd', 'eur'] as const)('is %s cents at the SPEC rate', (currency) => {
-      expect(amountForQuantity(1, overageRateMilli(currency, r))).toBe(cents);
-      expect(amountForQuantity(1000, overageRateMilli(currency, r))).toBe(cents * 1000);
+      expect(overageAmount(1n, overageRateMilli(currency, r))).toBe(BigInt(cents));
+      expect(overageAmount(1_000n, overageRateMilli(currency, r))).toBe(BigInt(cents * 1000));
     });
     it('is 0.8x in GBP, exact over 1,000 units', () => {
-      expect(amountForQuantity(1000, overageRateMilli('gbp', r))).toBe(cents * 800);
+      expect(overageAmount(1_000n, overageRateMilli('gbp', r))).toBe(BigInt(cents * 800));
     });
   });
 

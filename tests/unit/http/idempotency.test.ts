@@ -1,47 +1,9 @@
-import {
-  IdempotencyItemAlreadyExistsError,
-  IdempotencyItemNotFoundError,
-  IdempotencyRecordStatus,
-} from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { Conflict, InvalidInput } from '../../../src/app/errors';
 import { createOnceForKey, REPLAY_SECONDS, type IdempotencyScope } from '../../../src/http/idempotency';
-
-/**
- * Idempotency records in memory, with the DynamoDB layer's put condition: a key is taken unless
- * its record expired, or is in progress past the invocation that wrote it.
- */
-class MemoryPersistence extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
-
-  protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const record = this.records.get(idempotencyKey);
-    if (!record) throw new IdempotencyItemNotFoundError(`no record for ${idempotencyKey}`);
-    return record;
-  }
-
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    const abandoned =
-      existing?.getStatus() === IdempotencyRecordStatus.INPROGRESS &&
-      existing.inProgressExpiryTimestamp !== undefined &&
-      existing.inProgressExpiryTimestamp < Date.now();
-    if (existing && !existing.isExpired() && !abandoned) {
-      throw new IdempotencyItemAlreadyExistsError(`record exists for ${record.idempotencyKey}`, existing);
-    }
-    this.records.set(record.idempotencyKey, record);
-  }
-
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
-}
+import { MemoryPersistence } from '../../support/fakes/http';
 
 const REMAINING_MS = 5_000;
 const context = { awsRequestId: 'req-1', functionName: 'subscriptions', getRemainingTimeInMillis: () => REMAINING_MS } as unknown as Context;

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import { NotFound, RateLimited } from '../../../src/app/errors';
+import { NotFound } from '../../../src/app/errors';
 import type { RateLimit } from '../../../src/adapters/dynamodb/rate-limits';
 import {
   authorizeRoute,
@@ -10,13 +10,11 @@ import {
   MAX_JSON_BODY_BYTES,
   securityHeaders,
   tenantRateLimit,
-  type ApiContext,
-  type ApiMiddleware,
-  type RateLimitPort,
 } from '../../../src/http/middleware';
-import type { ApiEvent } from '../../../src/http/types';
+import type { ApiContext, ApiEvent, ApiMiddleware, RateLimitPort } from '../../../src/http/types';
 import type { AuthConfig } from '../../../src/platform/config';
 import type { RouteTable } from '../../../contracts/routes';
+import { MemoryRateLimiter } from '../../support/fakes/http';
 
 const AUTH: AuthConfig = { TENANT_CLAIM: 'custom:tenant_id', GROUPS_CLAIM: 'cognito:groups', ADMIN_GROUP: 'billing-admin' };
 
@@ -65,24 +63,6 @@ const request = (
     isBase64Encoded: options.base64 ?? false,
     ...(options.body === undefined ? {} : { body: options.body }),
   }) as unknown as ApiEvent;
-
-/** Per-tenant counters in memory, refusing like the table's limiter: RateLimited with a wait. */
-class MemoryRateLimiter implements RateLimitPort {
-  readonly calls: { tenantId: string; limit: RateLimit; cost: number }[] = [];
-  private readonly used = new Map<string, number>();
-
-  constructor(private readonly retryAfterSeconds = 17) {}
-
-  async consume(tenantId: string, limit: RateLimit, cost = 1): Promise<void> {
-    this.calls.push({ tenantId, limit, cost });
-    const key = `${tenantId}#${limit.what}`;
-    const used = this.used.get(key) ?? 0;
-    if (used + cost > limit.limit) {
-      throw new RateLimited(`Rate limit reached: this tenant may send ${limit.description}`, this.retryAfterSeconds);
-    }
-    this.used.set(key, used + cost);
-  }
-}
 
 const fakeLogger = () => ({ error: vi.fn(), info: vi.fn(), appendKeys: vi.fn() });
 

@@ -64,7 +64,7 @@ describe('EventPublisher', () => {
     });
 
     it.each(['overage.failed', 'stripe.invoice.created', 'stripe.checkout.session.completed'])(
-      'keeps a %s event in the audit trail only',
+      'keeps %s in the audit trail only',
       async (type) => {
         // Prepare
         const { events, queue, publisher } = setup();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Conflict, InvalidInput, NotFound } from '../../../../src/app/errors';
 import { TargetRefused, type VettedTarget } from '../../../../src/app/ports/webhook-delivery';
-import type { WebhookEndpoint } from '../../../../src/app/ports/webhooks';
+import type { DeliveryAttempt, WebhookEndpoint } from '../../../../src/app/ports/webhooks';
 import { ENDPOINT_ID, secretContext, WebhookEndpoints } from '../../../../src/app/webhooks/endpoints';
 import { SecretBox } from '../../../../src/app/webhooks/secret-box';
 import { InMemoryWebhookStore } from '../../../support/fakes/webhooks';
@@ -305,6 +305,38 @@ describe('WebhookEndpoints', () => {
       // Assess
       expect(error).toBeInstanceOf(NotFound);
       expect(await stored(store, 'org-1', created.webhook.id)).toEqual(before);
+    });
+  });
+
+  describe('deliveries', () => {
+    const attempt = (tenantId: string, n: number): DeliveryAttempt => ({
+      tenant_id: tenantId,
+      endpoint_id: 'we_000000000000000000000001',
+      event_id: `evt_${n}`,
+      event_type: 'invoice.paid',
+      attempt: 1,
+      status: 'succeeded',
+      status_code: 200,
+      latency_ms: 40,
+      error: null,
+      attempted_at: `2027-03-01T09:0${n}:00.000Z`,
+      next_attempt_at: null,
+    });
+
+    it("pages through the tenant's delivery attempts, newest first", async () => {
+      // Prepare
+      const { store, endpoints } = setup();
+      for (const n of [1, 2, 3]) await store.recordAttempt(attempt('org-1', n), 0);
+      await store.recordAttempt(attempt('org-2', 4), 0);
+
+      // Act
+      const first = await endpoints.deliveries('org-1', { limit: 2 });
+      const second = await endpoints.deliveries('org-1', { limit: 2, cursor: first.nextCursor ?? undefined });
+
+      // Assess
+      expect(first.items.map((a) => a.event_id)).toEqual(['evt_3', 'evt_2']);
+      expect(first.nextCursor).not.toBeNull();
+      expect(second).toEqual({ items: [attempt('org-1', 1)], nextCursor: null });
     });
   });
 
