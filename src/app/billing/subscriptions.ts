@@ -3,7 +3,7 @@ import { logger } from '../../platform/logger';
 import { findPlan, planPrice, type BillingCycle } from '../../domain/catalog';
 import type { Currency } from '../../domain/money';
 import { classifyChange, isLive, type ChangeKind, type Subscription } from '../../domain/subscription';
-import { Conflict, InvalidInput, NotFound } from '../errors';
+import { Conflict, InvalidInput, NotFound, ServiceUnavailable } from '../errors';
 import type { PaymentProvider, ProviderSubscription } from '../ports/payments';
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher } from '../events/publisher';
@@ -290,6 +290,11 @@ export class SubscriptionService {
     try {
       return await call();
     } catch (error) {
+      // Stripe unreachable or throttled: whether it took the change is unknown, and the caller
+      // is told to retry. The cut stays, so the retry (same Idempotency-Key, same Stripe key)
+      // resumes at it rather than closing and billing a second part-period; the next webhook
+      // re-reads Stripe either way.
+      if (error instanceof ServiceUnavailable) throw error;
       const readAt = new Date();
       try {
         await this.mirror(tenantId, await this.deps.provider.getSubscription(subscriptionId), readAt);

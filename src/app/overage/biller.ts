@@ -221,7 +221,9 @@ export class OverageBiller implements ChangeBilling {
     const tenantId = current.tenant_id;
     let cutAt = at;
     const { before, after } = await this.deps.timelines.change(tenantId, (stored) => {
-      const segments = reconcile(stored, current);
+      // As of the mirror's own read: a retry holding the same (older) read must not undo the
+      // cut an earlier attempt made, or it would cut again and bill the part-period twice.
+      const segments = reconcile(stored, current, undefined, current.synced_at);
       const open = segments.find((s) => s.end === null && s.subscription_id === current.id);
       const resumed =
         next !== null &&

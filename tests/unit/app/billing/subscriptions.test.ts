@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SubscriptionService } from '../../../../src/app/billing/subscriptions';
 import { storedSubscription } from '../../../../src/app/billing/views';
-import { Conflict, InvalidInput, NotFound, PaymentRequired } from '../../../../src/app/errors';
+import { Conflict, InvalidInput, NotFound, PaymentRequired, ServiceUnavailable } from '../../../../src/app/errors';
 import type { Actor } from '../../../../src/app/ports/billing-events';
 import type { ProviderSubscription } from '../../../../src/app/ports/payments';
 import type { StoredSubscription } from '../../../../src/app/ports/subscriptions';
@@ -421,6 +421,25 @@ describe('SubscriptionService', () => {
       expect(world.provider.callsTo('getSubscription')).toEqual([['sub_live']]);
       expect(world.subscriptions.saves.at(-1)).toMatchObject({ written: true, subscription: { plan_id: 'starter' } });
       expect(world.events.events(TENANT)).toEqual([]);
+    });
+
+    it('keeps the usage cut when Stripe cannot be reached, so the retry resumes it with the same Stripe key', async () => {
+      // Prepare
+      const world = setup();
+      await withLive(world);
+      world.provider.failOnce('changePriceNow', new ServiceUnavailable('Stripe did not take the request; try again'));
+
+      // Act
+      const first = await refusal(world.service.update(TENANT, USER, { plan_id: 'professional' }));
+      const retried = await world.service.update(TENANT, USER, { plan_id: 'professional' });
+
+      // Assess
+      expect(first.status).toBe(503);
+      expect(world.provider.callsTo('getSubscription')).toEqual([]);
+      expect(retried.change.kind).toBe('upgrade');
+      const keys = world.provider.callsTo('changePriceNow').map((call) => call[2]);
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
     });
 
     it('schedules a downgrade at period end, with no proration and no usage cut', async () => {
