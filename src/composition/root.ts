@@ -42,6 +42,12 @@ import { webhookDeliveryConfig, webhookKeyConfig } from '../platform/webhooks-co
 import { stripeProvider } from './payments';
 
 let resolver: Resolver = systemResolver;
+const tableObservers: ((table: TableRef) => void)[] = [];
+
+/** Benchmarks only: sees every table a container opens (to meter what the handlers consume). */
+export const observeTables = (observer: (table: TableRef) => void): void => {
+  tableObservers.push(observer);
+};
 
 /** Tests only: answer DNS from a table (e.g. a name that turns private after configuration). */
 export const useWebhookResolver = (next: Resolver): void => {
@@ -65,7 +71,11 @@ export class Container {
 
   /** The billing table and its clients. */
   table(): TableRef {
-    return this.once('table', () => createTableRef(storeConfig()));
+    return this.once('table', () => {
+      const table = createTableRef(storeConfig());
+      for (const observe of tableObservers) observe(table);
+      return table;
+    });
   }
 
   private sqs(): SQSClient {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCES, type Resource } from '../../src/domain/resources';
-import { table as sharedTable } from '../../src/adapters/dynamodb/client';
+import { observeTables } from '../../src/composition/root';
 import { API_PREFIX } from '../../contracts/routes';
 import { SimulatedClock } from '../../local/clock';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
@@ -70,8 +70,9 @@ const run = async (stack: LocalStack): Promise<void> => {
 
 const measure = async (stack: LocalStack, meter: DynamoMeter): Promise<void> => {
   const region = LOCAL_AWS_ENV.AWS_REGION;
-  // The handlers and the aggregator run in this process: this is the very client they use.
-  meter.attach(sharedTable().base);
+  // The handlers and the aggregator run in this process, each function with its own container
+  // (as in Lambda): meter every table client they open.
+  observeTables((table) => meter.attach(table.base));
   const now = () => stack.clock.now();
   const ours = new Workload({ tenants: CONFIG.tenants, seed: CONFIG.seed, now });
   const tokens = new Map<string, string>();

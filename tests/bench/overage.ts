@@ -13,8 +13,7 @@ import { App } from 'aws-cdk-lib';
 import Stripe from 'stripe';
 import { CURRENCIES } from '../../src/domain/money';
 import type { OverageWork } from '../../src/app/overage/run';
-import { overageQueue } from '../../src/adapters/sqs/sqs-queue';
-import { table } from '../../src/adapters/dynamodb/client';
+import { observeTables, root } from '../../src/composition/root';
 import { OverageRepository } from '../../src/adapters/dynamodb/overages';
 import { queues, schedules } from '../../contracts/queues';
 import { readStackConfig } from '../../lib/stack-config';
@@ -220,16 +219,18 @@ const main = async (): Promise<number> => {
     progress(`DynamoDB: profiles, subscription mirrors, ${fmt(workload.length * CONFIG.bucketDays)} usage buckets, ${fmt(workload.length)} periods`);
     const dynamoStarted = performance.now();
     const seeded = await seedDynamo(
-      table(),
+      root().table(),
       workload,
       (t) => stripeIdsOf(t, index.get(t.id) ?? 0),
       { start: PERIOD_START, end: PERIOD_END, syncedAt: CONFIG.runAt },
       CONFIG.dynamoSeedConcurrency,
     );
     const dynamoSeedMs = performance.now() - dynamoStarted;
-    // The handlers run in this process: this is the very client the planner and the workers use
-    // (attached after seeding, which it need not count).
-    meter.attach(table().base);
+    // The handlers run in this process, each function with its own container (as in Lambda):
+    // meter the client this process seeded with (the planner, invoked here, uses it) and every
+    // one the workers open, from now on (seeding need not count).
+    meter.attach(root().table().base);
+    observeTables((opened) => meter.attach(opened.base));
 
     const planner = await loadHandler<Record<string, never>, unknown>(schedules.overagePlanner.entry);
     const plan = async (): Promise<number> => {
@@ -250,7 +251,7 @@ const main = async (): Promise<number> => {
         id: String(i),
         body: JSON.stringify({ tenant_id: t.id, period_start: PERIOD_START.toISOString() } satisfies OverageWork),
       }));
-      await overageQueue().sendAll(work);
+      await root().queue('overage').sendAll(work);
       return work.length;
     });
 
@@ -261,7 +262,7 @@ const main = async (): Promise<number> => {
     }
     const stripeTotals: Record<string, number> = {};
     for (const i of items) stripeTotals[i.currency] = (stripeTotals[i.currency] ?? 0) + i.amount;
-    const due = await new OverageRepository(table()).duePeriods(new Date(CONFIG.runAt.getTime()), Number.MAX_SAFE_INTEGER);
+    const due = await new OverageRepository(root().table()).duePeriods(new Date(CONFIG.runAt.getTime()), Number.MAX_SAFE_INTEGER);
     const dlq = stack.sqs.counts(deadLetterQueueName(queues.overage));
 
     const creates = first.stripe.byRoute['POST /v1/invoiceitems'] ?? 0;

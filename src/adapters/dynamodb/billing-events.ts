@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, BillingEventStore, NewBillingEvent } from '../../app/ports/billing-events';
+import type { BillingEvent, BillingEventStore, NewBillingEvent } from '../../app/ports/billing-events';
 import type { TableRef } from './client';
 import { tenantCursorShape } from './cursor';
 import { ATTR, billingEventKey, billingEventRange, EVENT_FIELD, tenantPk } from './keys';
 import { putIfAbsent } from './conditions';
 import { queryPage } from './query';
 
-export interface BillingEvent {
-  readonly id: string;
-  readonly tenant_id: string;
-  readonly type: string;
-  readonly actor: Actor;
-  readonly occurred_at: string;
-  readonly data: Record<string, unknown>;
-}
 
 export interface EventPage {
   readonly items: BillingEvent[];

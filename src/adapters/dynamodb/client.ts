@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { storeConfig, type StoreConfig } from '../../platform/config';
+import type { StoreConfig } from '../../platform/config';
 
 /** Where repositories write: a document client and the table name. */
 export interface TableRef {
@@ -22,7 +22,3 @@ export const createTableRef = (cfg: StoreConfig): TableRef => {
   };
 };
 
-let shared: TableRef | undefined;
-
-/** The container's table, created on first use and reused across invocations. */
-export const table = (): TableRef => (shared ??= createTableRef(storeConfig()));

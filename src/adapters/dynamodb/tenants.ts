@@ -1,20 +1,11 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { TenantProfile, TenantStore } from '../../app/ports/tenants';
+import { emptyProfile, type TenantProfile, type TenantStore } from '../../app/ports/tenants';
 import { timelineOf } from './timelines';
 import type { TableRef } from './client';
 import { ATTR, FIELD, INDEX, PROFILE_FIELD, profileByCustomer, profileKey } from './keys';
 import { ConditionFailed, conditionalWrite } from './conditions';
 import { queryFirst } from './query';
 
-const empty = (tenantId: string): TenantProfile => ({
-  tenant_id: tenantId,
-  stripe_customer_id: null,
-  currency: null,
-  trial_used: false,
-  subscriptions_created: 0,
-  current_subscription_id: null,
-  timeline: [],
-});
 
 export class TenantRepository implements TenantStore {
   constructor(private readonly table: TableRef) {}
@@ -23,7 +14,7 @@ export class TenantRepository implements TenantStore {
     const { Item } = await this.table.client.send(
       new GetCommand({ TableName: this.table.tableName, Key: profileKey(tenantId), ConsistentRead: true }),
     );
-    return Item ? { ...empty(tenantId), ...(Item as Partial<TenantProfile>), timeline: timelineOf(Item).segments } : empty(tenantId);
+    return Item ? { ...emptyProfile(tenantId), ...(Item as Partial<TenantProfile>), timeline: timelineOf(Item).segments } : emptyProfile(tenantId);
   }
 
   /** Records the Stripe customer once; a concurrent second writer keeps the first id. */

@@ -1,5 +1,4 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { queueConfig } from '../../platform/config';
 import { ServiceUnavailable } from '../../app/errors';
 import type { MessageQueue, OutgoingMessage } from '../../app/ports/queue';
 import { logger } from '../../platform/logger';
@@ -57,29 +56,3 @@ export class SqsQueue implements MessageQueue {
     }
   }
 }
-
-let client: SQSClient | undefined;
-const queuesByVariable = new Map<string, SqsQueue>();
-
-type QueueVariable = 'USAGE_QUEUE_URL' | 'OVERAGE_QUEUE_URL' | 'WEBHOOKS_QUEUE_URL';
-
-const queueFrom = (variable: QueueVariable): SqsQueue => {
-  const existing = queuesByVariable.get(variable);
-  if (existing) return existing;
-  const cfg = queueConfig();
-  const url = cfg[variable];
-  if (!url) throw new Error(`invalid configuration: ${variable} is not set for this function`);
-  client ??= new SQSClient({ region: cfg.AWS_REGION, ...(cfg.SQS_ENDPOINT ? { endpoint: cfg.SQS_ENDPOINT } : {}) });
-  const queue = new SqsQueue(client, url);
-  queuesByVariable.set(variable, queue);
-  return queue;
-};
-
-/** The container's usage queue (the usage API sends to it). */
-export const usageQueue = (): SqsQueue => queueFrom('USAGE_QUEUE_URL');
-
-/** The tenant-webhook queue, when this function publishes events (null when not configured). */
-export const webhookQueue = (): SqsQueue | null => (queueConfig().WEBHOOKS_QUEUE_URL ? queueFrom('WEBHOOKS_QUEUE_URL') : null);
-
-/** The container's overage work queue (the planner and the admin route send to it). */
-export const overageQueue = (): SqsQueue => queueFrom('OVERAGE_QUEUE_URL');

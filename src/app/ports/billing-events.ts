@@ -15,3 +15,13 @@ export interface BillingEventStore {
   /** Appends an event; appending the same id again changes nothing and returns false. */
   append(tenantId: string, event: NewBillingEvent): Promise<boolean>;
 }
+
+/** An audit-trail entry as stored and listed. */
+export interface BillingEvent {
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly type: string;
+  readonly actor: Actor;
+  readonly occurred_at: string;
+  readonly data: Record<string, unknown>;
+}

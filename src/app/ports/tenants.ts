@@ -24,3 +24,14 @@ export interface TenantStore {
   /** The tenant that owns a Stripe customer, or null. */
   findByCustomer(customerId: string): Promise<string | null>;
 }
+
+/** A tenant nobody has subscribed yet: what a profile read answers before the first write. */
+export const emptyProfile = (tenantId: string): TenantProfile => ({
+  tenant_id: tenantId,
+  stripe_customer_id: null,
+  currency: null,
+  trial_used: false,
+  subscriptions_created: 0,
+  current_subscription_id: null,
+  timeline: [],
+});

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, BillingEventStore, NewBillingEvent } from '../../../src/app/ports/billing-events';
+import type { BillingEvent, BillingEventStore, NewBillingEvent } from '../../../src/app/ports/billing-events';
 
 /** An audit-trail entry as stored. */
-export interface StoredBillingEvent {
-  readonly id: string;
-  readonly tenant_id: string;
-  readonly type: string;
-  readonly actor: Actor;
-  readonly occurred_at: string;
-  readonly data: Record<string, unknown>;
-}
+export type StoredBillingEvent = BillingEvent;
 
 /** The append-only audit trail in memory: an id appended again changes nothing. */
 export class InMemoryBillingEventStore implements BillingEventStore {

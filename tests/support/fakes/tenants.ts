@@ -1,14 +1,7 @@
-import type { TenantProfile, TenantStore } from '../../../src/app/ports/tenants';
+import { emptyProfile, type TenantProfile, type TenantStore } from '../../../src/app/ports/tenants';
 
-export const emptyProfile = (tenantId: string): TenantProfile => ({
-  tenant_id: tenantId,
-  stripe_customer_id: null,
-  currency: null,
-  trial_used: false,
-  subscriptions_created: 0,
-  current_subscription_id: null,
-  timeline: [],
-});
+export { emptyProfile };
+
 
 /**
  * Tenant profiles in memory. The profile is shared state: `InMemorySubscriptionStore` and
