@@ -160,7 +160,12 @@ export const effectiveTimeline = (timeline: Timeline, sub: (SubscriptionFacts & 
   const open = segments.findIndex((s) => s.end === null);
   const current = segments[open];
   if (!sub || !current || current.subscription_id !== sub.id) return segments;
-  if (sub.pending_change && ms(sub.pending_change.effective_at) > ms(current.start)) {
+  // A change our own code made after this mirror was read (an upgrade's cut) replaced the
+  // scheduled one the mirror still shows: the upgrade releases the schedule in Stripe. Projected
+  // onto the new plan, it would end that plan's first usage period at the old period end (an
+  // annual plan's anchor restarts at the upgrade) until the upgrade's own read is saved.
+  const superseded = sub.synced_at !== undefined && current.since !== undefined && sub.synced_at < current.since;
+  if (sub.pending_change && !superseded && ms(sub.pending_change.effective_at) > ms(current.start)) {
     const at = sub.pending_change.effective_at;
     const cycleChanges = sub.pending_change.billing_cycle !== current.billing_cycle;
     segments[open] = withEnd(current, at);
@@ -172,7 +177,9 @@ export const effectiveTimeline = (timeline: Timeline, sub: (SubscriptionFacts & 
       anchor: cycleChanges ? at : current.anchor,
     });
   }
-  if (sub.cancel_at_period_end) {
+  // Likewise its cancel at period end names the old period's end, which an upgrade to another
+  // cycle moves; the upgrade's own read projects the cancel at the right end.
+  if (sub.cancel_at_period_end && !superseded) {
     const last = segments.length - 1;
     const tail = segments[last] as PlanSegment;
     if (tail.end === null) segments[last] = withEnd(tail, sub.current_period_end);

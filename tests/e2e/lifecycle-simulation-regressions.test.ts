@@ -41,3 +41,27 @@ it('closes a trial period at an immediate cancel: usage arriving afterwards is n
   });
   expect(problems).toEqual([]);
 }, 600_000);
+
+// Seed 3001: an upgrade to an annual plan, taking effect now while a downgrade was scheduled
+// (a Stripe subscription schedule), billed its first annual usage period up to the old monthly
+// anchor instead of a month from the upgrade, which restarts the billing anchor (SPEC section 5).
+// Its tenant is `t3001`, not `t1`: replays in one file share the stack, and the tenant's history
+// (invoices, late records) of the replay above would be observed as this one's.
+it('starts annual usage periods at the upgrade instant when an upgrade to annual releases a scheduled downgrade', async () => {
+  const problems = await replayTimeline({
+    start: '2063-08-01T00:00:00.000Z',
+    tenants: [{ id: 't3001', currency: 'usd' }],
+    steps: [
+      { at: '2063-08-01T00:01:00.000Z', tenant: 't3001', do: 'create', plan_id: 'professional', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+      { at: '2063-08-01T00:11:00.000Z', tenant: 't3001', do: 'change', plan_id: 'starter', billing_cycle: 'monthly' },
+      { at: '2063-08-01T00:21:00.000Z', tenant: 't3001', do: 'usage', records: [{ resource_type: 'users', usage_amount: 45 }] },
+      { at: '2063-08-01T00:31:00.000Z', tenant: 't3001', do: 'usage', records: [{ resource_type: 'users', usage_amount: 45 }] },
+      { at: '2063-08-01T00:41:00.000Z', tenant: 't3001', do: 'usage', records: [{ resource_type: 'users', usage_amount: 51 }] },
+      { at: '2063-08-01T00:41:17.000Z', tenant: 't3001', do: 'change', plan_id: 'professional', billing_cycle: 'annual' },
+      { at: '2063-08-26T02:07:39.000Z', do: 'advance' },
+      { at: '2063-09-20T12:49:33.000Z', do: 'advance' },
+      { at: '2063-09-20T14:49:33.000Z', do: 'advance' },
+    ],
+  });
+  expect(problems).toEqual([]);
+}, 600_000);

@@ -109,6 +109,33 @@ describe('effectiveTimeline', () => {
     expect(usagePeriodAt(timeline, d('2027-02-09T23:59:00Z')).segment?.plan_id).toBe('enterprise');
   });
 
+  // Seed 3001: an upgrade to annual replaces the scheduled downgrade; the mirror read before the
+  // cut still showed it, and the new plan's first usage period ended at the old period end.
+  it('does not project a scheduled change read before our own upgrade cut the timeline', () => {
+    const downgrade = { plan_id: 'starter', billing_cycle: 'monthly', effective_at: iso('2027-02-10T00:00:00Z') } as const;
+    const mirror = { ...sub({ plan_id: 'enterprise', pending_change: downgrade }), synced_at: 1 };
+    const at = d('2027-01-20T00:00:00Z');
+    const upgraded = cut(reconcile([], mirror), at, { plan_id: 'enterprise', billing_cycle: 'annual', anchor: at.toISOString() }, 2);
+
+    const p = usagePeriodAt(effectiveTimeline(upgraded, mirror), d('2027-02-15T00:00:00Z'));
+
+    expect([p.start, p.end, p.segment?.plan_id, p.segment?.billing_cycle]).toEqual([at, d('2027-02-20T00:00:00Z'), 'enterprise', 'annual']);
+    // A mirror read after the cut still projects its scheduled change.
+    expect(usagePeriodAt(effectiveTimeline(upgraded, { ...mirror, synced_at: 3 }), d('2027-02-15T00:00:00Z')).segment?.plan_id).toBe('starter');
+  });
+
+  it('does not end a plan our own upgrade started at the old period end of a cancel read before it', () => {
+    const mirror = { ...sub({ cancel_at_period_end: true }), synced_at: 1 };
+    const at = d('2027-01-20T00:00:00Z');
+    const upgraded = cut(reconcile([], mirror), at, { plan_id: 'business', billing_cycle: 'annual', anchor: at.toISOString() }, 2);
+
+    const p = usagePeriodAt(effectiveTimeline(upgraded, mirror), d('2027-02-15T00:00:00Z'));
+
+    expect([p.start, p.end, p.segment?.plan_id]).toEqual([at, d('2027-02-20T00:00:00Z'), 'business']);
+    // A mirror read after the cut projects its cancel again.
+    expect(usagePeriodAt(effectiveTimeline(upgraded, { ...mirror, synced_at: 3 }), d('2027-02-15T00:00:00Z')).segment).toBeNull();
+  });
+
   it('ends the timeline at the period end of a cancel at period end', () => {
     const mirror = sub({ cancel_at_period_end: true });
     const timeline = effectiveTimeline([], mirror);

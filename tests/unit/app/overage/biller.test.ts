@@ -390,6 +390,29 @@ describe('OverageBiller', () => {
       expect(world.usage.bucketAt(TENANT, CUT, '2027-01-16')).toMatchObject({ counters: {}, peaks: { users: 7 } });
     });
 
+    // Seed 3001: the mirror's scheduled downgrade (effective at the old period end) was projected
+    // onto the new plan, so the annual plan's first usage period, created here to carry the
+    // gauges, ended at the old monthly boundary instead of a month after the upgrade.
+    it('starts the next period a month from a new anchor, whatever downgrade the upgrade replaces', async () => {
+      // Prepare: professional monthly with a downgrade to starter scheduled for the period end.
+      const { world, subscription, biller } = await setup({
+        now: CUT,
+        subscription: {
+          planId: 'professional',
+          priceId: 'price_professional_monthly_usd',
+          scheduleId: 'sub_sched_1',
+          pendingChange: { planId: 'starter', cycle: 'monthly', effectiveAt: new Date(FEB) },
+        },
+      });
+
+      // Act: professional annual, which restarts the billing anchor at the change.
+      await biller.closeForChange(subscription, new Date(CUT), { plan_id: 'professional', billing_cycle: 'annual', anchor: CUT });
+
+      // Assess
+      expect(await world.usage.getPeriod(TENANT, CUT)).toMatchObject({ start: CUT, end: '2027-02-16T00:00:00.000Z', status: 'open', plan_id: 'professional' });
+      expect(world.usage.bucketAt(TENANT, CUT, '2027-01-16')).toMatchObject({ peaks: { users: 7 } });
+    });
+
     // A retry holding the same (older, still starter) mirror once rewrote the open professional
     // segment back to starter, cut again and billed the carried 7 users a second time.
     it('bills nothing again when the same change is retried', async () => {
