@@ -9,7 +9,7 @@ import { NotFound, ProviderRefusal } from '../errors';
 import { logger } from '../../platform/logger';
 import { count, METRIC } from '../../platform/metrics';
 import type { OverageBilling } from '../ports/payments';
-import type { ChangeBilling } from '../billing/subscriptions';
+import type { ChangeBilling } from '../ports/change-billing';
 import { storedInvoice } from '../billing/views';
 import type { EventPublisher } from '../events/publisher';
 import type { InvoiceStore } from '../ports/invoices';

@@ -1,4 +1,4 @@
-import type { ChangeBilling } from '../../../src/app/billing/subscriptions';
+import type { ChangeBilling } from '../../../src/app/ports/change-billing';
 import type { StoredSubscription } from '../../../src/app/ports/subscriptions';
 import type { PlanSegment } from '../../../src/domain/timeline';
 
