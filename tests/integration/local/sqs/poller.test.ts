@@ -158,10 +158,11 @@ describe('startEventSourcePoller', () => {
 
     it('keeps an invocation under the 6 MB Lambda payload limit and passes the rest to the next one', async ({ expect }) => {
       const url = await h.queue();
+      // One SendMessage each (a batch may not carry more than 1 MiB), all queued before the
+      // poller starts: otherwise its first receive may come while only some are there.
+      for (let i = 0; i < 7; i += 1) await h.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `${i}`.padEnd(1_000_000, 'x') }));
       const { poller, seen } = consume(url, () => undefined, { batchSize: 10, maximumBatchingWindowSeconds: 0 });
       try {
-        // One SendMessage each: a batch may not carry more than 1 MiB.
-        for (let i = 0; i < 7; i += 1) await h.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `${i}`.padEnd(1_000_000, 'x') }));
         await poller.idle();
       } finally {
         await poller.stop();
