@@ -99,7 +99,15 @@ export class Container {
 
   /** Stripe, with keys from the environment (local) or Secrets Manager (AWS). */
   paymentProvider(): Promise<PaymentProvider> {
-    return this.once('payments', () => stripeProvider());
+    return this.retriedOnFailure('payments', () => stripeProvider());
+  }
+
+  /** Like `once`, but a failed build (Secrets Manager throttled) is tried again on the next call. */
+  private retriedOnFailure<T>(key: string, build: () => Promise<T>): Promise<T> {
+    return this.once(key, build).catch((error: unknown) => {
+      this.built.delete(key);
+      throw error;
+    });
   }
 
   private repositories() {
@@ -137,7 +145,7 @@ export class Container {
   }
 
   subscriptionService(): Promise<SubscriptionService> {
-    return this.once('subscriptionService', async () => {
+    return this.retriedOnFailure('subscriptionService', async () => {
       const [provider, changes] = await Promise.all([this.paymentProvider(), this.overageBiller()]);
       const { tenants, subscriptions, invoices, mirror } = this.repositories();
       return new SubscriptionService({ provider, tenants, subscriptions, invoices, mirror, publisher: this.publisher(), changes, clock: liveClock });
@@ -145,7 +153,7 @@ export class Container {
   }
 
   stripeEventProcessor(): Promise<StripeEventProcessor> {
-    return this.once('stripeEventProcessor', async () => {
+    return this.retriedOnFailure('stripeEventProcessor', async () => {
       const provider = await this.paymentProvider();
       const { tenants, invoices, mirror } = this.repositories();
       return new StripeEventProcessor({
@@ -161,7 +169,7 @@ export class Container {
 
   /** The biller needs Stripe (the worker, the admin route, changes that take effect now). */
   overageBiller(): Promise<OverageBiller> {
-    return this.once('overageBiller', async () => {
+    return this.retriedOnFailure('overageBiller', async () => {
       const provider = await this.paymentProvider();
       const { overages, usage, tenants, subscriptions, invoices, timelines, periods } = this.repositories();
       return new OverageBiller({ overages, usage, tenants, subscriptions, invoices, timelines, periods, publisher: this.publisher(), provider, clock: liveClock });
@@ -169,7 +177,7 @@ export class Container {
   }
 
   overageRun(): Promise<OverageRun> {
-    return this.once('overageRun', async () => new OverageRun(await this.overageBiller(), this.repositories().overages, liveClock));
+    return this.retriedOnFailure('overageRun', async () => new OverageRun(await this.overageBiller(), this.repositories().overages, liveClock));
   }
 
   /** The planner only reads the index and enqueues: no Stripe keys. */
@@ -209,20 +217,14 @@ export class Container {
     vetTarget(url, { allowLoopback: webhookDeliveryConfig().WEBHOOK_ALLOW_LOCAL_TARGETS }, (host) => resolver(host));
 
   /** The key that seals signing secrets: from the environment locally, from Secrets Manager in AWS. */
-  private secretBox = (): Promise<SecretBox> => {
-    const pending = this.once('secretBox', async () => {
+  private secretBox = (): Promise<SecretBox> =>
+    this.retriedOnFailure('secretBox', async () => {
       const cfg = webhookKeyConfig();
       if (cfg.WEBHOOK_SECRETS_KEY) return SecretBox.fromKeyMaterial(cfg.WEBHOOK_SECRETS_KEY);
       const material = await getSecret(cfg.WEBHOOK_SECRETS_KEY_ARN ?? '', { maxAge: 3600 });
       if (typeof material !== 'string') throw new Error('invalid configuration: the webhook secrets key secret holds no string');
       return SecretBox.fromKeyMaterial(material);
     });
-    // A failed read (Secrets Manager throttled) is tried again on the next call.
-    return pending.catch((error: unknown) => {
-      this.built.delete('secretBox');
-      throw error;
-    });
-  };
 
   private webhookRepository(): WebhookRepository {
     return this.once('webhookRepository', () => new WebhookRepository(this.table(), { endpointLimit: MAX_ENDPOINTS_PER_TENANT }));
