@@ -208,7 +208,10 @@ export class StripeClient {
       try {
         return await call();
       } catch (error) {
-        if (isStripeError(error)) count(error instanceof Stripe.errors.StripeRateLimitError ? METRIC.stripeRateLimited : METRIC.stripeErrors);
+        // A missing object is an answer (the catalog sync looks products up that way), not a failure.
+        if (isStripeError(error) && error.statusCode !== 404) {
+          count(error instanceof Stripe.errors.StripeRateLimitError ? METRIC.stripeRateLimited : METRIC.stripeErrors);
+        }
         if (attempt >= attempts || !isRetryable(error, replay)) throw translateStripeError(error, options.refusals);
         await sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       }
