@@ -38,18 +38,18 @@ const caller = (request: ApiRequest<unknown, unknown>): { tenantId: string; acto
 
 export const createSubscription = operation({ body: createBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  const subscription = await (await root().subscriptionService()).create(tenantId, actor, request.body);
+  const subscription = await (await root().createSubscription()).execute(tenantId, actor, request.body);
   return { status: 201, body: { subscription } };
 });
 
 export const updateSubscription = operation({ body: updateBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  return { status: 200, body: await (await root().subscriptionService()).update(tenantId, actor, request.body) };
+  return { status: 200, body: await (await root().changeSubscription()).execute(tenantId, actor, request.body) };
 });
 
 export const cancelSubscription = operation({ body: cancelBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  const subscription = await (await root().subscriptionService()).cancel(tenantId, actor, request.body ?? {});
+  const subscription = await (await root().cancelSubscription()).execute(tenantId, actor, request.body ?? {});
   return { status: 200, body: { subscription } };
 });
 
@@ -60,12 +60,12 @@ const previewBody = z
 /** `POST /subscriptions/preview`: what an update would do and charge now; changes nothing. */
 export const previewSubscriptionChange = operation({ body: previewBody }, async (request) => {
   const { tenantId } = caller(request);
-  return { status: 200, body: { change: await (await root().subscriptionService()).preview(tenantId, request.body) } };
+  return { status: 200, body: { change: await (await root().previewChange()).execute(tenantId, request.body) } };
 });
 
 export const currentSubscription = operation({}, async (request) => {
   const { tenantId } = caller(request);
-  return { status: 200, body: { subscription: subscriptionView(await (await root().subscriptionService()).current(tenantId)) } };
+  return { status: 200, body: { subscription: subscriptionView(await root().currentSubscription().execute(tenantId)) } };
 });
 
 export const handler = apiHandler('subscriptions', {

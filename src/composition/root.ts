@@ -20,7 +20,11 @@ import { systemResolver, vetTarget, type Resolver } from '../adapters/webhooks/t
 import { SubscriptionMirror } from '../app/billing/mirror';
 import { adminOverview } from '../app/billing/overview';
 import { StripeEventProcessor } from '../app/billing/stripe-events';
-import { SubscriptionService } from '../app/billing/subscriptions';
+import { CancelSubscription } from '../app/billing/subscriptions/cancel';
+import { ChangeSubscription } from '../app/billing/subscriptions/change';
+import { CreateSubscription } from '../app/billing/subscriptions/create';
+import { CurrentSubscription } from '../app/billing/subscriptions/current';
+import { PreviewChange } from '../app/billing/subscriptions/preview';
 import { EventPublisher } from '../app/events/publisher';
 import { OverageBiller } from '../app/overage/biller';
 import { OverageRun, planDuePeriods } from '../app/overage/run';
@@ -144,11 +148,44 @@ export class Container {
     return this.once('publisher', () => new EventPublisher(this.repositories().events, this.queue('webhooks')));
   }
 
-  subscriptionService(): Promise<SubscriptionService> {
-    return this.retriedOnFailure('subscriptionService', async () => {
+  /** The subscription use cases, one each; only those that change usage wait for the biller. */
+  createSubscription(): Promise<CreateSubscription> {
+    return this.retriedOnFailure('createSubscription', async () => {
+      const provider = await this.paymentProvider();
+      const { tenants, subscriptions, mirror } = this.repositories();
+      return new CreateSubscription({ provider, tenants, subscriptions, mirror, publisher: this.publisher(), clock: liveClock });
+    });
+  }
+
+  changeSubscription(): Promise<ChangeSubscription> {
+    return this.retriedOnFailure('changeSubscription', async () => {
       const [provider, changes] = await Promise.all([this.paymentProvider(), this.overageBiller()]);
-      const { tenants, subscriptions, invoices, mirror } = this.repositories();
-      return new SubscriptionService({ provider, tenants, subscriptions, invoices, mirror, publisher: this.publisher(), changes, clock: liveClock });
+      const { tenants, subscriptions, mirror } = this.repositories();
+      return new ChangeSubscription({ provider, tenants, subscriptions, mirror, changes, publisher: this.publisher(), clock: liveClock });
+    });
+  }
+
+  previewChange(): Promise<PreviewChange> {
+    return this.retriedOnFailure('previewChange', async () => {
+      const provider = await this.paymentProvider();
+      const { tenants, subscriptions } = this.repositories();
+      return new PreviewChange({ provider, tenants, subscriptions, clock: liveClock });
+    });
+  }
+
+  cancelSubscription(): Promise<CancelSubscription> {
+    return this.retriedOnFailure('cancelSubscription', async () => {
+      const [provider, changes] = await Promise.all([this.paymentProvider(), this.overageBiller()]);
+      const { tenants, subscriptions, mirror } = this.repositories();
+      return new CancelSubscription({ provider, tenants, subscriptions, mirror, changes, publisher: this.publisher(), clock: liveClock });
+    });
+  }
+
+  /** Reads the mirror only: no Stripe keys. */
+  currentSubscription(): CurrentSubscription {
+    return this.once('currentSubscription', () => {
+      const { tenants, subscriptions } = this.repositories();
+      return new CurrentSubscription({ tenants, subscriptions });
     });
   }
 

@@ -20,7 +20,7 @@ export { InMemoryMessageQueue } from './queue';
 export { InMemorySubscriptionStore, type RecordedSave } from './subscriptions';
 export { InMemoryTenantStore, emptyProfile } from './tenants';
 export { InMemoryTimelineStore } from './timelines';
-export { fakeBillingWorld, type FakeBillingWorld } from './world';
+export { fakeBillingWorld, fakeSubscriptionWorld, type FakeBillingWorld } from './world';
 export { InMemoryOverageStore, fakeOverageWorld, periodsSharingRecords, type FakeOverageWorld, type PeriodRecords, type RecordedLine } from './overages';
 export { InMemoryWebhookStore } from './webhooks';
 export { InMemoryUsageStore, type CommitInput } from './usage';

@@ -1,0 +1,116 @@
+import type { Subscription } from '../../../domain/subscription';
+import { Conflict, InvalidInput } from '../../errors';
+import type { Actor } from '../../ports/billing-events';
+import type { PriceTarget } from '../../ports/payments';
+import type { StoredSubscription } from '../../ports/subscriptions';
+import { subscriptionView } from '../views';
+import { findLive, mirrorSubscription, orResync, planChange, record, type Change, type PlanChangeInput, type SubscriptionDeps } from './steps';
+
+export interface ChangeSubscriptionInput extends PlanChangeInput {
+  readonly cancel_at_period_end?: boolean;
+}
+
+export interface ChangeSubscriptionResult {
+  readonly subscription: Subscription;
+  readonly change: Change;
+}
+
+export type ChangeSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'changes' | 'publisher' | 'clock'>;
+
+/**
+ * Changes the live subscription: its plan or cycle (an upgrade now, a downgrade at period end,
+ * the current plan drops a pending downgrade), or whether it ends at period end. One at a time.
+ * @example await changeSubscription.execute('org-1', actor, { plan_id: 'professional' })
+ */
+export class ChangeSubscription {
+  constructor(private readonly deps: ChangeSubscriptionDeps) {}
+
+  async execute(tenantId: string, actor: Actor, input: ChangeSubscriptionInput): Promise<ChangeSubscriptionResult> {
+    const current = await findLive(this.deps, tenantId);
+    const wantsPlanChange = input.plan_id !== undefined || input.billing_cycle !== undefined;
+    if (wantsPlanChange && input.cancel_at_period_end !== undefined) {
+      throw new InvalidInput('Change the plan and the cancellation in separate requests', [
+        { field: 'cancel_at_period_end', message: 'not allowed together with plan_id or billing_cycle' },
+      ]);
+    }
+    if (!wantsPlanChange && input.cancel_at_period_end === undefined) {
+      throw new InvalidInput('Nothing to change', [{ field: 'body', message: 'give plan_id, billing_cycle or cancel_at_period_end' }]);
+    }
+    if (input.cancel_at_period_end !== undefined) return this.cancelAtPeriodEnd(tenantId, actor, current, input.cancel_at_period_end);
+
+    const { target, kind } = planChange(current, input);
+    if (kind === 'none') return this.keep(tenantId, actor, current);
+    if (kind === 'upgrade') return this.upgrade(tenantId, actor, current, target);
+    return this.downgrade(tenantId, actor, current, target);
+  }
+
+  private async cancelAtPeriodEnd(tenantId: string, actor: Actor, current: StoredSubscription, cancel: boolean): Promise<ChangeSubscriptionResult> {
+    const readAt = new Date();
+    const sub = await this.deps.provider.setCancelAtPeriodEnd(current.id, cancel);
+    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt);
+    const type = cancel ? 'subscription.cancel_scheduled' : 'subscription.cancel_undone';
+    await record(this.deps, tenantId, actor, type, { subscription_id: sub.id, effective_at: stored.current_period_end });
+    return { subscription: subscriptionView(stored), change: { kind: 'none', effective_at: null, proration_amount: 0 } };
+  }
+
+  /** Asking for the current plan drops a pending downgrade, if there is one. */
+  private async keep(tenantId: string, actor: Actor, current: StoredSubscription): Promise<ChangeSubscriptionResult> {
+    const readAt = new Date();
+    const sub = current.pending_change ? await this.deps.provider.clearPendingChange(current.id) : null;
+    const stored = sub ? await mirrorSubscription(this.deps, tenantId, sub, readAt) : current;
+    if (sub) await record(this.deps, tenantId, actor, 'subscription.change_canceled', { subscription_id: current.id });
+    return { subscription: subscriptionView(stored), change: { kind: 'none', effective_at: null, proration_amount: 0 } };
+  }
+
+  private async upgrade(tenantId: string, actor: Actor, current: StoredSubscription, target: PriceTarget): Promise<ChangeSubscriptionResult> {
+    const { planId, cycle } = target;
+    if (current.status !== 'active' && current.status !== 'trialing') {
+      throw new Conflict(`A ${current.status} subscription cannot be upgraded; settle the open invoice first`);
+    }
+    const at = this.deps.clock.now();
+    // A new cycle restarts Stripe's billing anchor now (not during a trial, which keeps its end).
+    const anchor = cycle !== current.billing_cycle && current.status !== 'trialing' ? at.toISOString() : current.billing_cycle_anchor;
+    await this.deps.changes.closeForChange(current, at, { plan_id: planId, billing_cycle: cycle, anchor });
+    const readAt = new Date();
+    const sub = await orResync(this.deps, tenantId, current.id, () =>
+      this.deps.provider.changePriceNow(
+        current.id,
+        target,
+        `upgrade:${current.id}:${current.stripe_price_id}:${planId}:${cycle}:${current.current_period_start}`,
+      ),
+    );
+    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt, at);
+    const lines = sub.latestInvoice?.lines ?? [];
+    const overage = lines.filter((l) => l.kind === 'overage').reduce((sum, l) => sum + l.amount, 0);
+    const proration = lines.filter((l) => l.kind !== 'overage').reduce((sum, l) => sum + l.amount, 0);
+    await record(this.deps, tenantId, actor, 'subscription.upgraded', {
+      subscription_id: sub.id,
+      from: { plan_id: current.plan_id, billing_cycle: current.billing_cycle },
+      to: { plan_id: planId, billing_cycle: cycle },
+      proration_amount: proration,
+      overage_amount: overage,
+      currency: current.currency,
+      invoice_id: sub.latestInvoice?.id ?? null,
+    });
+    return {
+      subscription: subscriptionView(stored),
+      change: { kind: 'upgrade', effective_at: at.toISOString(), proration_amount: proration, overage_amount: overage },
+    };
+  }
+
+  private async downgrade(tenantId: string, actor: Actor, current: StoredSubscription, target: PriceTarget): Promise<ChangeSubscriptionResult> {
+    const readAt = new Date();
+    const sub = await this.deps.provider.changePriceAtPeriodEnd(current.id, target);
+    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt);
+    await record(this.deps, tenantId, actor, 'subscription.downgrade_scheduled', {
+      subscription_id: sub.id,
+      from: { plan_id: current.plan_id, billing_cycle: current.billing_cycle },
+      to: { plan_id: target.planId, billing_cycle: target.cycle },
+      effective_at: stored.current_period_end,
+    });
+    return {
+      subscription: subscriptionView(stored),
+      change: { kind: 'downgrade', effective_at: stored.pending_change?.effective_at ?? stored.current_period_end, proration_amount: 0 },
+    };
+  }
+}

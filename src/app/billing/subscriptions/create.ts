@@ -1,0 +1,95 @@
+import { findPlan, type BillingCycle } from '../../../domain/catalog';
+import type { Currency } from '../../../domain/money';
+import { isLive, type Subscription } from '../../../domain/subscription';
+import { Conflict, InvalidInput } from '../../errors';
+import type { Actor } from '../../ports/billing-events';
+import { subscriptionView } from '../views';
+import { mirrorSubscription, record, type SubscriptionDeps } from './steps';
+
+export const DEFAULT_TRIAL_DAYS = 14;
+
+export interface CreateSubscriptionInput {
+  readonly plan_id: string;
+  readonly billing_cycle: BillingCycle;
+  readonly currency?: Currency;
+  readonly trial_days?: number;
+  readonly email?: string;
+  readonly name?: string;
+  readonly payment_method?: string;
+}
+
+export type CreateSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'publisher' | 'clock'>;
+
+/**
+ * Subscribes a tenant that has no live subscription: one trial per tenant, one currency per
+ * tenant, the Stripe customer made once and reused.
+ * @example await createSubscription.execute('org-1', actor, { plan_id: 'starter', billing_cycle: 'monthly' })
+ */
+export class CreateSubscription {
+  constructor(private readonly deps: CreateSubscriptionDeps) {}
+
+  async execute(tenantId: string, actor: Actor, input: CreateSubscriptionInput): Promise<Subscription> {
+    const { provider, tenants, subscriptions } = this.deps;
+    const plan = findPlan(input.plan_id);
+    if (!plan) throw new InvalidInput('Unknown plan', [{ field: 'plan_id', message: `no plan ${input.plan_id}` }]);
+    const profile = await tenants.get(tenantId);
+    if (profile.current_subscription_id) {
+      const existing = await subscriptions.get(tenantId, profile.current_subscription_id);
+      if (existing && isLive(existing.status)) {
+        throw new Conflict('This tenant already has a live subscription; change or cancel it instead');
+      }
+    }
+    const currency = input.currency ?? profile.currency ?? 'usd';
+    if (profile.currency && currency !== profile.currency) {
+      throw new Conflict(`This tenant is billed in ${profile.currency}; its currency cannot change`, {
+        details: [{ field: 'currency', message: `must be ${profile.currency}` }],
+      });
+    }
+    const trialDays = input.trial_days ?? (profile.trial_used ? 0 : DEFAULT_TRIAL_DAYS);
+    if (trialDays > 0 && profile.trial_used) {
+      throw new Conflict('This tenant has already had its trial', {
+        details: [{ field: 'trial_days', message: 'a tenant gets one trial; use 0' }],
+      });
+    }
+
+    // The customer is made (and recorded) before the payment method is attached, so a create
+    // refused for its payment method (400) or card (402) leaves it, and the next create reuses it.
+    const customerId =
+      profile.stripe_customer_id ??
+      (await tenants.setCustomer(
+        tenantId,
+        await provider.createCustomer({
+          tenantId,
+          ...(input.email ? { email: input.email } : {}),
+          ...(input.name ? { name: input.name } : {}),
+          idempotencyKey: `customer:${tenantId}`,
+        }),
+      ));
+    // The n-th create of a tenant has one Stripe key: a retry after a crash finds the same objects.
+    const n = profile.subscriptions_created;
+    if (input.payment_method) {
+      await provider.attachPaymentMethod(customerId, input.payment_method, `payment-method:${tenantId}:${n}:${input.payment_method}`);
+    }
+    const readAt = new Date();
+    const sub = await provider.createSubscription({
+      tenantId,
+      customerId,
+      planId: plan.id,
+      cycle: input.billing_cycle,
+      currency,
+      trialDays,
+      idempotencyKey: `subscription:${tenantId}:${n}`,
+    });
+    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt);
+    await subscriptions.recordCreated(stored, { expectedCount: n, trialUsed: profile.trial_used || trialDays > 0 });
+    await record(
+      this.deps,
+      tenantId,
+      actor,
+      'subscription.created',
+      { subscription_id: sub.id, plan_id: plan.id, billing_cycle: input.billing_cycle, currency, trial_days: trialDays, status: sub.status },
+      { id: `subscription.created:${sub.id}`, at: sub.createdAt },
+    );
+    return subscriptionView(stored);
+  }
+}

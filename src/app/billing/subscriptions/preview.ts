@@ -1,0 +1,21 @@
+import { findLive, planChange, type Change, type PlanChangeInput, type SubscriptionDeps } from './steps';
+
+export type PreviewChangeDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'clock'>;
+
+/**
+ * What `ChangeSubscription` with this plan or cycle would do, without doing it: the kind, when it
+ * takes effect, and for an upgrade the amount Stripe would invoice now (a preview invoice).
+ * @example await previewChange.execute('org-1', { plan_id: 'professional' }) // { kind: 'upgrade', ... }
+ */
+export class PreviewChange {
+  constructor(private readonly deps: PreviewChangeDeps) {}
+
+  async execute(tenantId: string, input: PlanChangeInput): Promise<Change> {
+    const current = await findLive(this.deps, tenantId);
+    const { target, kind } = planChange(current, input);
+    if (kind === 'downgrade') return { kind, effective_at: current.current_period_end, proration_amount: 0 };
+    if (kind === 'none') return { kind, effective_at: null, proration_amount: 0 };
+    const amount = current.status === 'trialing' ? 0 : await this.deps.provider.previewPriceChange(current.id, target);
+    return { kind, effective_at: this.deps.clock.now().toISOString(), proration_amount: amount };
+  }
+}
