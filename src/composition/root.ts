@@ -30,13 +30,13 @@ import { OverageBiller } from '../app/overage/biller';
 import { OverageRun, planDuePeriods } from '../app/overage/run';
 import type { PaymentProvider } from '../app/ports/payments';
 import type { VettedTarget } from '../app/ports/webhook-delivery';
-import { UsageAggregator, type TenantBasis } from '../app/usage/aggregator';
+import { UsageAggregator } from '../app/usage/aggregator';
+import { tenantBasis } from '../app/usage/basis';
 import { UsageIngest } from '../app/usage/ingest';
 import { UsageReports } from '../app/usage/reports';
 import { WebhookDispatcher } from '../app/webhooks/dispatcher';
 import { MAX_ENDPOINTS_PER_TENANT, WebhookEndpoints } from '../app/webhooks/endpoints';
 import { SecretBox } from '../app/webhooks/secret-box';
-import { effectiveTimeline } from '../domain/timeline';
 import { DEFAULT_RETRY_POLICY } from '../domain/webhooks/backoff';
 import { liveClock } from '../platform/clock';
 import { queueConfig, storeConfig } from '../platform/config';
@@ -226,13 +226,9 @@ export class Container {
     return adminOverview(this.repositories().stats, liveClock);
   }
 
-  /** A tenant's plan timeline as it stands now: the stored segments projected by its current subscription. */
-  private basisOf = async (tenantId: string): Promise<TenantBasis> => {
-    const { tenants, subscriptions } = this.repositories();
-    const profile = await tenants.get(tenantId);
-    const sub = profile.current_subscription_id ? await subscriptions.get(tenantId, profile.current_subscription_id) : null;
-    return { timeline: effectiveTimeline(profile.timeline, sub), currency: sub?.currency ?? profile.currency };
-  };
+  private basisOf(): ReturnType<typeof tenantBasis> {
+    return this.once('basisOf', () => tenantBasis(this.repositories()));
+  }
 
   usageIngest(): UsageIngest {
     return this.once('usageIngest', () => new UsageIngest(this.queue('usage'), liveClock));
@@ -241,12 +237,12 @@ export class Container {
   usageAggregator(): UsageAggregator {
     return this.once(
       'usageAggregator',
-      () => new UsageAggregator({ usage: this.repositories().usage, publisher: this.publisher(), basisOf: this.basisOf, clock: liveClock }),
+      () => new UsageAggregator({ usage: this.repositories().usage, publisher: this.publisher(), basisOf: this.basisOf(), clock: liveClock }),
     );
   }
 
   usageReports(): UsageReports {
-    return this.once('usageReports', () => new UsageReports(this.repositories().usage, this.basisOf, liveClock));
+    return this.once('usageReports', () => new UsageReports(this.repositories().usage, this.basisOf(), liveClock));
   }
 
   /** The SSRF guard with this container's policy; the resolver is looked up per call. */
