@@ -53,6 +53,8 @@ export interface LocalStackOptions {
   readonly clock?: SimulatedClock;
   /** Local Stripe endpoint port (default: a free one; `npm start` uses 12111). */
   readonly stripePort?: number;
+  /** Where the functions are told Stripe is (a counting proxy in front of it, in benchmarks); default the endpoint itself. */
+  readonly stripeApiBase?: string;
   /** What Stripe does after the last failed payment retry. */
   readonly finalFailure?: 'canceled' | 'unpaid';
   /** Local SQS endpoint port (default: a free one). */
@@ -187,7 +189,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       dynamoEndpoint: endpoint,
       sqsEndpoint: sqs.endpoint,
       queueUrls: { usage: created.usage.url, overage: created.overage.url, webhooks: created.webhooks.url },
-      stripe: { secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url },
+      stripe: { secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: options.stripeApiBase ?? stripe.url },
       webhookSecretsKey: loadOrCreateWebhookKey(join(dataDir, 'keys', 'webhook-secrets.key')),
       allowLocalWebhookTargets: options.allowLocalWebhookTargets ?? false,
     };

@@ -20,6 +20,7 @@ import { readStackConfig } from '../../lib/stack-config';
 import { SimulatedClock } from '../../local/clock';
 import { loadHandler, localContext } from '../../local/lambda';
 import { LOCAL_STRIPE_KEY, REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack';
+import { freePort } from '../../local/ports';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import { deadLetterQueueName } from '../../local/sqs/definitions';
 import { startStripeCounter, type StripeCounter, type StripeCounts } from './overage-meters';
@@ -180,16 +181,16 @@ const main = async (): Promise<number> => {
   // The clock stands at the start of the period while Stripe objects are made, then moves past its end.
   const clock = new SimulatedClock({ frozen: true, start: PERIOD_START });
   progress('starting the local stack (DynamoDB Local, Stripe, SQS, pollers)');
-  const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, clock });
-  const counter = await startStripeCounter(stack.stripeUrl);
+  // The functions reach Stripe through a counting proxy: the stack tells them its address.
+  const stripePort = await freePort();
+  const counter = await startStripeCounter(`http://127.0.0.1:${stripePort}`);
+  const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, clock, stripePort, stripeApiBase: counter.url });
   const meter = new DynamoMeter(stack.dynamoEndpoint, LOCAL_AWS_ENV.AWS_REGION);
   const checks: { name: string; ok: boolean; detail: string }[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   try {
     // Seeding writes what the webhooks would have written; no webhook traffic during the bench.
     stack.stripe.setWebhook(null);
-    // The workers create their Stripe client lazily, on first use: from then on through the proxy.
-    process.env.STRIPE_API_BASE = counter.url;
     const base = new URL(stack.stripeUrl);
     const stripe = new Stripe(LOCAL_STRIPE_KEY, { host: base.hostname, port: Number(base.port), protocol: 'http', telemetry: false, maxNetworkRetries: 2 });
 
