@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
+import { overageRun } from '../../src/composition/overage';
 
 const processBody = z
   .strictObject({
@@ -13,7 +14,7 @@ const processBody = z
 
 /** `POST /admin/usage/process-overages`: the scheduled run's code, for an admin, inline. */
 export const processOverages = operation({ body: processBody }, async ({ body }) => {
-  const run = await root().overageRun();
+  const run = await overageRun();
   const summary = await run.process({
     ...(body?.tenant_id ? { tenantId: body.tenant_id } : {}),
     ...(body?.period ? { periodStart: new Date(body.period).toISOString() } : {}),

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { logger } from '../../src/platform/logger';
 import { addAmount, count, METRIC } from '../../src/platform/metrics';
-import { root } from '../../src/composition/root';
+import { overageBiller } from '../../src/composition/overage';
 import { createQueueHandler } from '../../src/queue/handler';
 
 const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.datetime() });
 
 /** Bills each queued tenant period; failures come back to the queue (then its DLQ). */
 export const handler = createQueueHandler({
-  prepare: () => root().overageBiller(),
+  prepare: () => overageBiller(),
   processRecord: async (record, biller) => {
     const item = work.parse(JSON.parse(record.body));
     const result = await biller.billPeriod(item.tenant_id, item.period_start);

@@ -1,4 +1,5 @@
-import { root } from '../../src/composition/root';
+import { stripeEventProcessor } from '../../src/composition/billing';
+import { paymentProvider } from '../../src/composition/payments';
 import { apiHandler } from '../../src/composition/http';
 import { clock } from '../../src/platform/clock';
 import { operation } from '../../src/http/api';
@@ -11,8 +12,8 @@ import { logger } from '../../src/platform/logger';
 export const receiveStripeEvent = operation({}, async ({ event, headers }) => {
   const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const now = clock().now();
-  const parsed = (await root().paymentProvider()).parseWebhook(raw, headers['stripe-signature'], now);
-  const outcome = await (await root().stripeEventProcessor()).process(parsed, now);
+  const parsed = (await paymentProvider()).parseWebhook(raw, headers['stripe-signature'], now);
+  const outcome = await (await stripeEventProcessor()).process(parsed, now);
   logger.info('stripe event', { event_id: parsed.id, type: parsed.type, outcome });
   return { status: 200, body: { received: true, outcome } };
 });

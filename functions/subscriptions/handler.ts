@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiHandler } from '../../src/composition/http';
-import { root } from '../../src/composition/root';
+import * as useCases from '../../src/composition/billing';
 import { subscriptionView } from '../../src/app/billing/views';
 import { BILLING_CYCLES, catalog } from '../../src/domain/catalog';
 import { CURRENCIES } from '../../src/domain/money';
@@ -38,18 +38,18 @@ const caller = (request: ApiRequest<unknown, unknown>): { tenantId: string; acto
 
 export const createSubscription = operation({ body: createBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  const subscription = await (await root().createSubscription()).execute(tenantId, actor, request.body);
+  const subscription = await (await useCases.createSubscription()).execute(tenantId, actor, request.body);
   return { status: 201, body: { subscription } };
 });
 
 export const updateSubscription = operation({ body: updateBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  return { status: 200, body: await (await root().changeSubscription()).execute(tenantId, actor, request.body) };
+  return { status: 200, body: await (await useCases.changeSubscription()).execute(tenantId, actor, request.body) };
 });
 
 export const cancelSubscription = operation({ body: cancelBody, idempotent: true }, async (request) => {
   const { tenantId, actor } = caller(request);
-  const subscription = await (await root().cancelSubscription()).execute(tenantId, actor, request.body ?? {});
+  const subscription = await (await useCases.cancelSubscription()).execute(tenantId, actor, request.body ?? {});
   return { status: 200, body: { subscription } };
 });
 
@@ -60,12 +60,12 @@ const previewBody = z
 /** `POST /subscriptions/preview`: what an update would do and charge now; changes nothing. */
 export const previewSubscriptionChange = operation({ body: previewBody }, async (request) => {
   const { tenantId } = caller(request);
-  return { status: 200, body: { change: await (await root().previewChange()).execute(tenantId, request.body) } };
+  return { status: 200, body: { change: await (await useCases.previewChange()).execute(tenantId, request.body) } };
 });
 
 export const currentSubscription = operation({}, async (request) => {
   const { tenantId } = caller(request);
-  return { status: 200, body: { subscription: subscriptionView(await root().currentSubscription().execute(tenantId)) } };
+  return { status: 200, body: { subscription: subscriptionView(await useCases.currentSubscription().execute(tenantId)) } };
 });
 
 export const handler = apiHandler('subscriptions', {

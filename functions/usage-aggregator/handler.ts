@@ -1,4 +1,4 @@
-import { root } from '../../src/composition/root';
+import { usageAggregator } from '../../src/composition/usage';
 import { createQueueHandler } from '../../src/queue/handler';
 
 /**
@@ -6,5 +6,5 @@ import { createQueueHandler } from '../../src/queue/handler';
  * each record exactly once and answers which messages to redeliver, never swallowing a failure.
  */
 export const handler = createQueueHandler({
-  processBatch: (records) => root().usageAggregator().processBatch(records.map((r) => ({ messageId: r.messageId, body: r.body }))),
+  processBatch: (records) => usageAggregator().processBatch(records.map((r) => ({ messageId: r.messageId, body: r.body }))),
 });

@@ -5,7 +5,7 @@ import { RESOURCES } from '../../src/domain/resources';
 import { METERING_LIMITS, type UsageRecord } from '../../src/domain/metering';
 import { operation, tenantOf } from '../../src/http/api';
 import { count, METRIC } from '../../src/platform/metrics';
-import { root } from '../../src/composition/root';
+import { usageIngest, usageReports } from '../../src/composition/usage';
 
 const recordSchema = z
   .strictObject({
@@ -64,14 +64,14 @@ export const trackUsage = operation({ body: trackBody, idempotent: true }, async
     timestamp: r.timestamp ? new Date(r.timestamp).toISOString() : now,
     ...(r.idempotency_key ? { idempotency_key: r.idempotency_key } : {}),
   }));
-  const accepted = await root().usageIngest().track(tenantOf(principal), records, headers['idempotency-key'] ?? null);
+  const accepted = await usageIngest().track(tenantOf(principal), records, headers['idempotency-key'] ?? null);
   count(METRIC.usageRecordsIngested, accepted);
   return { status: 202, body: { accepted } };
 });
 
 export const currentUsage = operation({}, async ({ principal }) => ({
   status: 200,
-  body: await root().usageReports().current(tenantOf(principal)),
+  body: await usageReports().current(tenantOf(principal)),
 }));
 
 const historyQuery = z.strictObject({
@@ -89,7 +89,7 @@ export const usageHistory = operation({ query: historyQuery }, async ({ query, p
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - 31 * 86_400_000);
   return {
     status: 200,
-    body: await root().usageReports().history(tenantOf(principal), {
+    body: await usageReports().history(tenantOf(principal), {
       ...(query.resource_type ? { resource_type: query.resource_type } : {}),
       from,
       to,

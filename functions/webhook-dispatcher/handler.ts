@@ -1,4 +1,4 @@
-import { root } from '../../src/composition/root';
+import { webhookDispatcher } from '../../src/composition/webhooks';
 import { createQueueHandler, receiveCountOf } from '../../src/queue/handler';
 
 /**
@@ -8,7 +8,7 @@ import { createQueueHandler, receiveCountOf } from '../../src/queue/handler';
  */
 export const handler = createQueueHandler({
   processBatch: (records) =>
-    root().webhookDispatcher().processBatch(
+    webhookDispatcher().processBatch(
       records.map((r) => ({ messageId: r.messageId, receiptHandle: r.receiptHandle, body: r.body, receiveCount: receiveCountOf(r) })),
     ),
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../../src/app/events/publisher';
 import { operation, tenantOf } from '../../src/http/api';
-import { root } from '../../src/composition/root';
+import { webhookEndpoints } from '../../src/composition/webhooks';
 import { deliveryAttemptView } from '../../src/app/webhooks/views';
 
 const eventType = z.enum(WEBHOOK_EVENTS as [WebhookEventType, ...WebhookEventType[]]);
@@ -33,7 +33,7 @@ export const configureWebhook = operation({ body: configureBody }, async (reques
   const tenantId = tenantOf(request.principal);
   const { id, url: target, events: types, enabled } = request.body;
   if (id !== undefined) {
-    const webhook = await root().webhookEndpoints().update(tenantId, id, {
+    const webhook = await webhookEndpoints().update(tenantId, id, {
       ...(target !== undefined ? { url: target } : {}),
       ...(types !== undefined ? { events: types } : {}),
       ...(enabled !== undefined ? { enabled } : {}),
@@ -41,28 +41,28 @@ export const configureWebhook = operation({ body: configureBody }, async (reques
     return { status: 200, body: { webhook } };
   }
   if (target === undefined || types === undefined) throw new Error('configure body passed validation without url or events');
-  const created = await root().webhookEndpoints().create(tenantId, { url: target, events: types, ...(enabled !== undefined ? { enabled } : {}) });
+  const created = await webhookEndpoints().create(tenantId, { url: target, events: types, ...(enabled !== undefined ? { enabled } : {}) });
   return { status: 201, body: created };
 });
 
 export const listWebhooks = operation({}, async (request) => ({
   status: 200,
-  body: { webhooks: await root().webhookEndpoints().list(tenantOf(request.principal)) },
+  body: { webhooks: await webhookEndpoints().list(tenantOf(request.principal)) },
 }));
 
 export const rotateWebhookSecret = operation({ body: rotateBody }, async (request) => ({
   status: 200,
-  body: await root().webhookEndpoints().rotateSecret(tenantOf(request.principal), request.params.id ?? '', request.body?.keep_previous_hours ?? 0),
+  body: await webhookEndpoints().rotateSecret(tenantOf(request.principal), request.params.id ?? '', request.body?.keep_previous_hours ?? 0),
 }));
 
 export const deleteWebhook = operation({}, async (request) => {
   const id = request.params.id ?? '';
-  await root().webhookEndpoints().remove(tenantOf(request.principal), id);
+  await webhookEndpoints().remove(tenantOf(request.principal), id);
   return { status: 200, body: { id, deleted: true } };
 });
 
 export const listWebhookDeliveries = operation({ query: deliveriesQuery }, async (request) => {
-  const page = await root().webhookEndpoints().deliveries(tenantOf(request.principal), {
+  const page = await webhookEndpoints().deliveries(tenantOf(request.principal), {
     limit: request.query.limit,
     ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
   });

@@ -4,6 +4,7 @@ import { stripeConfig } from '../platform/config';
 import type { PaymentProvider } from '../app/ports/payments';
 import { createStripeClient } from '../adapters/stripe/client';
 import { StripeAdapter } from '../adapters/stripe/stripe-adapter';
+import { root } from './root';
 
 const secretShape = z.object({ secret_key: z.string().min(1), webhook_secret: z.string().startsWith('whsec_') });
 
@@ -23,5 +24,6 @@ const stripeKeys = async (): Promise<{ secretKey: string; webhookSecret: string;
   return { secretKey: secret.secret_key, webhookSecret: secret.webhook_secret };
 };
 
-/** A payment provider from this function's keys; the composition root keeps one per container. */
-export const stripeProvider = (): Promise<PaymentProvider> => stripeKeys().then((keys) => new StripeAdapter(keys, createStripeClient(keys)));
+/** This container's payment provider: Stripe, with this function's keys. */
+export const paymentProvider = (): Promise<PaymentProvider> =>
+  root().sharedRetried('payments', () => stripeKeys().then((keys) => new StripeAdapter(keys, createStripeClient(keys))));

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queues } from '../../contracts/queues';
-import { useWebhookResolver } from '../../src/composition/root';
+import { useWebhookResolver } from '../../src/composition/webhooks';
 import { verifySignature } from '../../src/app/webhooks/signature';
 import { systemResolver, type ResolvedAddress } from '../../src/adapters/webhooks/target-guard';
 import { startTestApi, type TestApi } from '../support/local-api';
