@@ -82,3 +82,11 @@ export class ServiceUnavailable extends BillingError {
 export class ProviderRefusal extends BillingError {
   readonly code = 'provider_refusal';
 }
+
+/**
+ * A provider object sold at a price that is not one of our catalog's (made in the Dashboard,
+ * by Checkout, or by a Stripe CLI fixture): nothing of ours to mirror.
+ */
+export class NotInCatalog extends BillingError {
+  readonly code = 'not_in_catalog';
+}

@@ -90,6 +90,25 @@ describe('POST /webhooks/stripe', () => {
     expect((await post(payload, signed(payload, nowSeconds() + 60))).status).toBe(200);
   });
 
+  it('answers a subscription on a price outside our catalog 200 "ignored", with the reason recorded (a Dashboard or CLI fixture)', async () => {
+    const product = await api.stripe.products.create({ name: 'Made in the Dashboard' });
+    const price = await api.stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' } });
+    const customer = await api.stripe.customers.create({ email: 'fixture@example.com' });
+    const foreign = await api.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+    const [event] = (await api.stripe.events.list({ type: 'customer.subscription.created', limit: 100 })).data.filter(
+      (e) => (e.data.object as { id: string }).id === foreign.id,
+    );
+    expect(event).toBeDefined();
+    const payload = JSON.stringify({ ...event, id: `${event?.id ?? ''}_replayed` });
+
+    const answer = await post(payload, signed(payload));
+
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ received: true, outcome: 'ignored' });
+    const marker = await tableRef().client.send(new GetCommand({ TableName: api.stack.tableName, Key: stripeEventKey(`${event?.id ?? ''}_replayed`) }));
+    expect(JSON.stringify(marker.Item)).toContain(price.id);
+  });
+
   it('processes each event id once, however often it arrives', async () => {
     const { subscription } = await api.subscribe('org-dup');
     const [event] = (await api.stripe.events.list({ type: 'customer.subscription.created', limit: 100 })).data.filter(

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { BILLING_CYCLES, catalog, type BillingCycle, type Catalog } from '../../domain/catalog';
 import { CURRENCIES, isCurrency } from '../../domain/money';
-import { NotFound } from '../../app/errors';
+import { NotFound, NotInCatalog } from '../../app/errors';
 import type { PriceTarget } from '../../app/ports/payments';
 import type { StripeClient } from './client';
 
@@ -103,7 +103,7 @@ export class StripeCatalog {
   async price(priceId: string): Promise<CatalogPrice> {
     if (!this.pricesById.has(priceId)) this.remember(await this.client.read((stripe) => stripe.prices.retrieve(priceId)));
     const found = this.pricesById.get(priceId);
-    if (!found) throw new Error(`price ${priceId} is not a SecureNet catalog price`);
+    if (!found) throw new NotInCatalog(`price ${priceId} is not a SecureNet catalog price`);
     return found;
   }
 

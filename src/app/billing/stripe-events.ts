@@ -1,4 +1,5 @@
 import { logger } from '../../platform/logger';
+import { NotInCatalog } from '../errors';
 import type { PaymentProvider, ProviderEvent } from '../ports/payments';
 import type { EventPublisher } from '../events/publisher';
 import type { InvoiceStore } from '../ports/invoices';
@@ -33,6 +34,19 @@ export class StripeEventProcessor {
 
   async process(event: ProviderEvent, now: Date): Promise<Outcome> {
     if (await this.deps.processed.seen(event.id)) return 'duplicate';
+    try {
+      return await this.act(event, now);
+    } catch (error) {
+      // Not ours to mirror: answered 2xx with the reason recorded, never a 500 that Stripe
+      // would retry for days (and that would hold back the finalization of an invoice).
+      if (!(error instanceof NotInCatalog)) throw error;
+      logger.warn('stripe event ignored: not a catalog object', { event_id: event.id, type: event.type, reason: error.message });
+      await this.deps.processed.mark(event.id, event.type, now, error.message);
+      return 'ignored';
+    }
+  }
+
+  private async act(event: ProviderEvent, now: Date): Promise<Outcome> {
     const tenantId = await this.tenantOf(event);
     if (!tenantId) {
       // Catalog events have no tenant; a subscription or invoice without one is worth a look.

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StripeEventProcessor } from '../../../../src/app/billing/stripe-events';
 import { storedSubscription } from '../../../../src/app/billing/views';
+import { NotInCatalog } from '../../../../src/app/errors';
 import type { ProviderEvent } from '../../../../src/app/ports/payments';
 import { fakeBillingWorld, InMemoryTenantStore, providerSubscription } from '../../../support/fakes';
 
@@ -167,6 +168,34 @@ describe('StripeEventProcessor', () => {
       expect(world.subscriptions.saves).toHaveLength(savesBefore);
       expect(world.events.entries).toEqual([]);
       expect(world.webhooks.messages).toEqual([]);
+    });
+
+    it('answers a subscription on a price outside our catalog (a Dashboard or CLI fixture) as ignored, recording why, never an error', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+      world.provider.failOnce('getSubscription', new NotInCatalog('price price_fixture is not a SecureNet catalog price'));
+      const savesBefore = world.subscriptions.saves.length;
+
+      // Act
+      const outcome = await world.processor.process(subscriptionEvent(), NOW);
+
+      // Assess
+      expect(outcome).toBe('ignored');
+      expect(world.processed.marker('evt_1')?.ignored_reason).toContain('price_fixture');
+      expect(world.subscriptions.saves).toHaveLength(savesBefore);
+      expect(world.events.entries).toEqual([]);
+    });
+
+    it('still fails on an unexpected error, so Stripe retries the event', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+      world.provider.failOnce('getSubscription', new Error('DynamoDB is down'));
+
+      // Act / Assess
+      await expect(world.processor.process(subscriptionEvent(), NOW)).rejects.toThrow('DynamoDB is down');
+      expect(world.processed.marker('evt_1')).toBeNull();
     });
 
     it('ignores an invoice event of an unknown customer without reading the invoice', async () => {
