@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TENANT, USER, NOW, PERIOD_START, PERIOD_END, setup, withLive, refusal, webhookTypes } from './fixture';
+import { TENANT, USER, NOW, PERIOD_END, setup, withLive, refusal, webhookTypes, setupWithPendingOverage } from './fixture';
 
 describe('CancelSubscription', () => {
   describe('execute', () => {
@@ -44,22 +44,7 @@ describe('CancelSubscription', () => {
 
     it('mirrors the final invoice of the part-period\'s overage when it ends immediately', async () => {
       // Prepare
-      const world = setup({
-        onClose: async ({ current, at }) => {
-          await world.provider.createInvoiceItem({
-            customerId: current.stripe_customer_id,
-            subscriptionId: current.id,
-            currency: current.currency,
-            amount: 1_000,
-            description: 'Devices over quota',
-            periodStart: PERIOD_START,
-            periodEnd: at,
-            metadata: { overage_key: 'k1' },
-            invoiceId: null,
-            idempotencyKey: 'overage-1',
-          });
-        },
-      });
+      const world = setupWithPendingOverage({ amount: 1_000, description: 'Devices over quota' });
       await withLive(world);
 
       // Act

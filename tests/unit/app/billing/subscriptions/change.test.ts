@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFound, PaymentRequired, ServiceUnavailable } from '../../../../../src/app/errors';
-import { TENANT, OTHER_TENANT, USER, NOW, PERIOD_START, PERIOD_END, PROFESSIONAL_USD_MONTHLY, setup, withLive, refusal, webhookTypes } from './fixture';
+import { TENANT, OTHER_TENANT, USER, NOW, PERIOD_START, PERIOD_END, PROFESSIONAL_USD_MONTHLY, setup, withLive, refusal, webhookTypes, setupWithPendingOverage } from './fixture';
 
 describe('ChangeSubscription', () => {
   describe('execute', () => {
@@ -60,22 +60,7 @@ describe('ChangeSubscription', () => {
 
     it('reports the closed period\'s overage, billed on the same invoice, apart from the proration', async () => {
       // Prepare: closing the period leaves an overage item pending on the subscription, as the biller does.
-      const world = setup({
-        onClose: async ({ current, at }) => {
-          await world.provider.createInvoiceItem({
-            customerId: current.stripe_customer_id,
-            subscriptionId: current.id,
-            currency: current.currency,
-            amount: 2_500,
-            description: 'API calls over quota',
-            periodStart: PERIOD_START,
-            periodEnd: at,
-            metadata: { overage_key: 'k1' },
-            invoiceId: null,
-            idempotencyKey: 'overage-1',
-          });
-        },
-      });
+      const world = setupWithPendingOverage({ amount: 2_500, description: 'API calls over quota' });
       await withLive(world);
       world.provider.upgradeLines = [{ kind: 'proration', amount: 12_000 }];
 

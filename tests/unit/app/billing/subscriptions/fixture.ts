@@ -65,3 +65,27 @@ export const refusal = async (call: Promise<unknown>): Promise<{ status: number;
 
 export const webhookTypes = (world: FakeSubscriptionWorld): unknown[] =>
   world.webhooks.bodies().map((b) => (b as { event: { type: string } }).event.type);
+
+/**
+ * A world whose usage close leaves one overage item pending on the subscription, as the biller
+ * does, for the invoice the change then creates.
+ */
+export const setupWithPendingOverage = (overage: { amount: number; description: string }): FakeSubscriptionWorld => {
+  const world: FakeSubscriptionWorld = setup({
+    onClose: async ({ current, at }) => {
+      await world.provider.createInvoiceItem({
+        customerId: current.stripe_customer_id,
+        subscriptionId: current.id,
+        currency: current.currency,
+        amount: overage.amount,
+        description: overage.description,
+        periodStart: PERIOD_START,
+        periodEnd: at,
+        metadata: { overage_key: 'k1' },
+        invoiceId: null,
+        idempotencyKey: 'overage-1',
+      });
+    },
+  });
+  return world;
+};
