@@ -45,6 +45,18 @@ export interface StripeState {
   readonly invoices: Map<string, Stripe.Invoice>;
   readonly events: Map<string, Stripe.Event>;
   readonly testClocks: Map<string, Stripe.TestHelpers.TestClock>;
+  readonly paymentIntents: Map<string, Stripe.PaymentIntent>;
+  readonly charges: Map<string, Stripe.Charge>;
+  readonly refunds: Map<string, Stripe.Refund>;
+  readonly setupIntents: Map<string, Stripe.SetupIntent>;
+  readonly sources: Map<string, Stripe.Card>;
+  readonly checkoutSessions: Map<string, Stripe.Checkout.Session>;
+  readonly coupons: Map<string, Stripe.Coupon>;
+  readonly promotionCodes: Map<string, Stripe.PromotionCode>;
+  readonly taxRates: Map<string, Stripe.TaxRate>;
+  readonly creditNotes: Map<string, Stripe.CreditNote>;
+  readonly portalConfigurations: Map<string, Stripe.BillingPortal.Configuration>;
+  readonly portalSessions: Map<string, Stripe.BillingPortal.Session>;
   readonly idempotency: Map<string, IdempotencyEntry>;
   webhookQueue: WebhookDelivery[];
 }
@@ -62,6 +74,18 @@ export const emptyState = (): StripeState => ({
   invoices: new Map(),
   events: new Map(),
   testClocks: new Map(),
+  paymentIntents: new Map(),
+  charges: new Map(),
+  refunds: new Map(),
+  setupIntents: new Map(),
+  sources: new Map(),
+  checkoutSessions: new Map(),
+  coupons: new Map(),
+  promotionCodes: new Map(),
+  taxRates: new Map(),
+  creditNotes: new Map(),
+  portalConfigurations: new Map(),
+  portalSessions: new Map(),
   idempotency: new Map(),
   webhookQueue: [],
 });
@@ -89,6 +113,19 @@ interface PersistedState {
   invoices: Stripe.Invoice[];
   events: Stripe.Event[];
   testClocks: Stripe.TestHelpers.TestClock[];
+  /** Absent in files written before it was modelled. */
+  paymentIntents?: Stripe.PaymentIntent[];
+  charges?: Stripe.Charge[];
+  refunds?: Stripe.Refund[];
+  setupIntents?: Stripe.SetupIntent[];
+  sources?: Stripe.Card[];
+  checkoutSessions?: Stripe.Checkout.Session[];
+  coupons?: Stripe.Coupon[];
+  promotionCodes?: Stripe.PromotionCode[];
+  taxRates?: Stripe.TaxRate[];
+  creditNotes?: Stripe.CreditNote[];
+  portalConfigurations?: Stripe.BillingPortal.Configuration[];
+  portalSessions?: Stripe.BillingPortal.Session[];
   idempotency: IdempotencyEntry[];
   webhookQueue: WebhookDelivery[];
 }
@@ -109,6 +146,18 @@ const toPersisted = (s: StripeState): PersistedState => ({
   invoices: [...s.invoices.values()],
   events: [...s.events.values()],
   testClocks: [...s.testClocks.values()],
+  paymentIntents: [...s.paymentIntents.values()],
+  charges: [...s.charges.values()],
+  refunds: [...s.refunds.values()],
+  setupIntents: [...s.setupIntents.values()],
+  sources: [...s.sources.values()],
+  checkoutSessions: [...s.checkoutSessions.values()],
+  coupons: [...s.coupons.values()],
+  promotionCodes: [...s.promotionCodes.values()],
+  taxRates: [...s.taxRates.values()],
+  creditNotes: [...s.creditNotes.values()],
+  portalConfigurations: [...s.portalConfigurations.values()],
+  portalSessions: [...s.portalSessions.values()],
   idempotency: [...s.idempotency.values()],
   webhookQueue: s.webhookQueue,
 });
@@ -131,6 +180,18 @@ const fromPersisted = (p: PersistedState): StripeState => ({
   invoices: byId(p.invoices),
   events: byId(p.events),
   testClocks: byId(p.testClocks),
+  paymentIntents: byId(p.paymentIntents ?? []),
+  charges: byId(p.charges ?? []),
+  refunds: byId(p.refunds ?? []),
+  setupIntents: byId(p.setupIntents ?? []),
+  sources: byId(p.sources ?? []),
+  checkoutSessions: byId(p.checkoutSessions ?? []),
+  coupons: byId(p.coupons ?? []),
+  promotionCodes: byId(p.promotionCodes ?? []),
+  taxRates: byId(p.taxRates ?? []),
+  creditNotes: byId(p.creditNotes ?? []),
+  portalConfigurations: byId(p.portalConfigurations ?? []),
+  portalSessions: byId(p.portalSessions ?? []),
   idempotency: new Map(p.idempotency.map((e) => [e.key, e])),
   webhookQueue: p.webhookQueue,
 });

@@ -1,9 +1,11 @@
 import type { Route } from './context';
+import { commerceRoutes } from './commerce';
 import { customerRoutes } from './customers';
 import { eventRoutes } from './events';
 import { invoiceItemRoutes } from './invoice-items';
 import { invoiceRoutes } from './invoices';
 import { paymentMethodRoutes } from './payment-methods';
+import { paymentFlowRoutes } from './payments';
 import { priceRoutes } from './prices';
 import { productRoutes } from './products';
 import { scheduleRoutes } from './subscription-schedules';
@@ -22,4 +24,6 @@ export const ROUTES: readonly Route[] = [
   ...invoiceRoutes,
   ...eventRoutes,
   ...testClockRoutes,
+  ...paymentFlowRoutes,
+  ...commerceRoutes,
 ];
