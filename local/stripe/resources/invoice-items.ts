@@ -102,7 +102,12 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   const invoiceId = p.nonEmptyString('invoice');
   const invoice = invoiceId ? must(ctx.state.invoices, invoiceId, 'invoice', 'invoice') : undefined;
   if (invoice) {
-    requireDraft(invoice, 'add invoice items to');
+    // The `invoice` parameter names a finalized invoice: Stripe's refusal names that parameter.
+    if (invoice.status !== 'draft')
+      throw invalidRequest(`You can only add invoice items to draft invoices. This invoice (${invoice.id}) is ${invoice.status ?? 'deleted'}.`, {
+        code: 'invoice_not_editable',
+        param: 'invoice',
+      });
     if (invoice.customer !== customer.id) throw invalidRequest(`The invoice ${invoice.id} belongs to another customer.`, { param: 'invoice' });
     if (invoice.currency !== currency) throw invalidRequest(`The invoice ${invoice.id} is in ${invoice.currency}.`, { param: 'currency' });
   }

@@ -100,25 +100,16 @@ export const translateStripeError = (error: unknown, refusals: RefusalStyle = 't
   if (refusals === 'refusal') return new ProviderRefusal(error.message, { cause: error });
   if (error instanceof Stripe.errors.StripeCardError) return new PaymentRequired(error.message, { cause: error });
   if (error instanceof Stripe.errors.StripeIdempotencyError) {
-    return new Conflict('A previous request with other parameters is still being processed; try again', { cause: error });
+    // 409: the first request with this key is still running (retries spent). Otherwise the key
+    // was used before for a request with other parameters: retrying cannot help.
+    if (error.statusCode === 409) return new Conflict('A request with the same idempotency key is still being processed; try again', { cause: error });
+    return new Conflict('This idempotency key was already used for a different request; a new request needs a new key', { cause: error });
   }
   if (error.param === 'payment_method') {
     return Object.assign(new InvalidInput('Unknown payment method', [{ field: 'payment_method', message: error.message }]), { cause: error });
   }
   if (error.code === 'resource_missing') return new NotFound(error.message, { cause: error });
   return new ProviderRefusal(error.message, { cause: error });
-};
-
-/**
- * The parameter Stripe named when it refused a request (from a translated error's cause), for
- * callers with a fallback for one refusal.
- *
- * @example
- * if (refusedParam(error) === 'invoice') // the draft was finalized meanwhile
- */
-export const refusedParam = (error: unknown): string | undefined => {
-  const cause = error instanceof Error && isStripeError(error.cause) ? error.cause : isStripeError(error) ? error : undefined;
-  return cause instanceof Stripe.errors.StripeInvalidRequestError ? cause.param : undefined;
 };
 
 export interface CallOptions {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Catalog } from '../../domain/catalog';
-import { InvalidSignature } from '../../app/errors';
+import { InvalidSignature, ProviderRefusal } from '../../app/errors';
 import type {
   CreateSubscriptionInput,
   OverageItemInput,
@@ -12,7 +12,7 @@ import type {
   ProviderSubscription,
 } from '../../app/ports/payments';
 import { StripeCatalog } from './catalog-sync';
-import { createStripeClient, refusedParam, type CallOptions, type RetryPolicy, type StripeClient } from './client';
+import { createStripeClient, type CallOptions, type RetryPolicy, type StripeClient } from './client';
 import { expandedInvoice, firstItem, idOf, lineKind, scheduledPriceChange, toEvent, toInvoice, toSubscription } from './mappers';
 
 /** How far a webhook's signed timestamp may be from our clock, either way (Stripe's default). */
@@ -35,6 +35,8 @@ const callKey = (what: string): string => `${what}:${randomUUID()}`;
 
 /** Overage calls report every refusal for good as `ProviderRefusal` (the `OverageBilling` contract). */
 const OVERAGE: CallOptions = { refusals: 'refusal' };
+
+const unixSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
 
 export interface StripeAdapterOptions {
   readonly secretKey: string;
@@ -108,21 +110,26 @@ export class StripeAdapter implements PaymentProvider {
   }
 
   /** `always_invoice`: the proration is invoiced (and charged) at once. */
-  async changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription> {
+  async changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string, prorationDate: Date): Promise<ProviderSubscription> {
     const before = await this.clearSchedule(await this.retrieve(subscriptionId));
     const item = firstItem(before);
     const price = await this.catalog.priceId(target);
     const sub = await this.client.write(idempotencyKey, (stripe, request) =>
       stripe.subscriptions.update(
         subscriptionId,
-        { items: [{ id: item.id, price }], proration_behavior: 'always_invoice', expand: ['latest_invoice', 'schedule'] },
+        {
+          items: [{ id: item.id, price }],
+          proration_behavior: 'always_invoice',
+          proration_date: unixSeconds(prorationDate),
+          expand: ['latest_invoice', 'schedule'],
+        },
         request,
       ),
     );
     return this.toSubscription(sub, idOf(sub.latest_invoice) !== idOf(before.latest_invoice));
   }
 
-  async previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number> {
+  async previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<number> {
     const sub = await this.retrieve(subscriptionId);
     const item = firstItem(sub);
     const price = await this.catalog.priceId(target);
@@ -131,7 +138,7 @@ export class StripeAdapter implements PaymentProvider {
         {
           customer: idOf(sub.customer) ?? '',
           subscription: subscriptionId,
-          subscription_details: { items: [{ id: item.id, price }], proration_behavior: 'always_invoice' },
+          subscription_details: { items: [{ id: item.id, price }], proration_behavior: 'always_invoice', proration_date: unixSeconds(at) },
         },
         request,
       ),
@@ -212,7 +219,7 @@ export class StripeAdapter implements PaymentProvider {
     }
     // The SDK refuses only timestamps too far in the past; one too far ahead is as suspect.
     const at = signedAt(signature);
-    if (!Number.isFinite(at) || at - Math.floor(now.getTime() / 1000) > WEBHOOK_TOLERANCE_SECONDS) {
+    if (!Number.isFinite(at) || at - unixSeconds(now) > WEBHOOK_TOLERANCE_SECONDS) {
       throw new InvalidSignature('Invalid Stripe signature: timestamp outside the tolerance zone');
     }
     return toEvent(event);
@@ -230,7 +237,7 @@ export class StripeAdapter implements PaymentProvider {
               currency: input.currency,
               amount: input.amount,
               description: input.description,
-              period: { start: Math.floor(input.periodStart.getTime() / 1000), end: Math.floor(input.periodEnd.getTime() / 1000) },
+              period: { start: unixSeconds(input.periodStart), end: unixSeconds(input.periodEnd) },
               metadata: { ...input.metadata },
               ...(invoice ? { invoice } : {}),
             },
@@ -241,10 +248,16 @@ export class StripeAdapter implements PaymentProvider {
     try {
       return (await create(input.invoiceId)).id;
     } catch (error) {
-      // The renewal draft was finalized in the meantime: the item waits for the next invoice.
-      if (input.invoiceId && refusedParam(error) === 'invoice') return (await create(null)).id;
+      // Refused on the renewal draft: if it was finalized in the meantime (whatever words Stripe
+      // used to say so), the item waits for the next invoice; any other refusal stands.
+      if (input.invoiceId && error instanceof ProviderRefusal && !(await this.isDraft(input.invoiceId))) return (await create(null)).id;
       throw error;
     }
+  }
+
+  private async isDraft(invoiceId: string): Promise<boolean> {
+    const invoice = await this.client.read((stripe) => stripe.invoices.retrieve(invoiceId), OVERAGE);
+    return invoice.status === 'draft';
   }
 
   async findInvoiceItem(customerId: string, overageKey: string): Promise<string | null> {

@@ -217,7 +217,7 @@ export class OverageBiller implements ChangeBilling {
    * bills it at once, its items left pending on the subscription for the change's own invoice.
    * A retry of a change whose cut was made already resumes at that cut.
    */
-  async closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<void> {
+  async closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<Date> {
     const tenantId = current.tenant_id;
     let cutAt = at;
     const { before, after } = await this.deps.timelines.change(tenantId, (stored) => {
@@ -242,10 +242,10 @@ export class OverageBiller implements ChangeBilling {
     const running = usagePeriodAt(timeline, new Date(cutAt.getTime() - 1));
     // A trial is one period whatever plan changes it sees (an upgrade leaves it running); a
     // cancel ends it, and nothing in it is billed.
-    if ((running.trial && next !== null) || running.end.getTime() <= cutAt.getTime()) return;
+    if ((running.trial && next !== null) || running.end.getTime() <= cutAt.getTime()) return cutAt;
     // Only this subscription's own period closes: never a gap before it (a change in the very
     // instant it was created).
-    if (running.segment?.subscription_id !== current.id) return;
+    if (running.segment?.subscription_id !== current.id) return cutAt;
     const period = await this.deps.periods.closeEarly(
       {
         tenant_id: tenantId,
@@ -261,6 +261,7 @@ export class OverageBiller implements ChangeBilling {
     await this.deps.usage.sealBuckets(tenantId, period.start, utcDate(running.start), utcDate(running.end));
     if (period.status !== 'billed') await this.billPeriod(tenantId, period.start, { pending: true });
     if (next) await this.carryLevels(tenantId, period, usagePeriodAt(effectiveTimeline(after, current), cutAt), current);
+    return cutAt;
   }
 
   /**

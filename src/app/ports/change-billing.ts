@@ -8,5 +8,9 @@ import type { StoredSubscription } from './subscriptions';
  * the change creates (the proration invoice, or the final invoice of a cancel) then takes.
  */
 export interface ChangeBilling {
-  closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<void>;
+  /**
+   * Returns the instant of the cut: `at`, or the earlier cut when a retried change finds its
+   * first attempt's (Stripe prorates from that same instant).
+   */
+  closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<Date>;
 }

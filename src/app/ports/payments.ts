@@ -101,11 +101,12 @@ export interface PaymentProvider extends OverageBilling {
   createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription>;
   /**
    * Switches price now and invoices the proration at once (upgrade): the difference is charged
-   * now, and `latestInvoice` is set when the switch made an invoice.
+   * now, prorated as of `prorationDate` (the instant the usage side cut the period), and
+   * `latestInvoice` is set when the switch made an invoice.
    */
-  changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription>;
-  /** What switching price now would invoice at once (the prorated difference), changing nothing. */
-  previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number>;
+  changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string, prorationDate: Date): Promise<ProviderSubscription>;
+  /** What switching price at `at` would invoice at once (the prorated difference), changing nothing. */
+  previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<number>;
   /** Switches price at the end of the current period, with no proration (downgrade). */
   changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription>;
   /** Drops a pending period-end change. */

@@ -14,11 +14,13 @@ export interface RecordedChange {
  */
 export class RecordingChangeBilling implements ChangeBilling {
   readonly calls: RecordedChange[] = [];
+  /** Answer this instant instead of `at`, as when a retried change resumes an earlier cut. */
+  resumeAt: Date | null = null;
   private failure: Error | null = null;
 
   constructor(private readonly onClose?: (change: RecordedChange) => Promise<void>) {}
 
-  async closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<void> {
+  async closeForChange(current: StoredSubscription, at: Date, next: Pick<PlanSegment, 'plan_id' | 'billing_cycle' | 'anchor'> | null): Promise<Date> {
     if (this.failure) {
       const error = this.failure;
       this.failure = null;
@@ -27,6 +29,7 @@ export class RecordingChangeBilling implements ChangeBilling {
     const change = { current, at, next };
     this.calls.push(change);
     if (this.onClose) await this.onClose(change);
+    return this.resumeAt ?? at;
   }
 
   failNext(error: Error = new Error('could not close the usage period')): void {

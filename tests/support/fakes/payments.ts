@@ -283,8 +283,8 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     );
   }
 
-  async changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string): Promise<ProviderSubscription> {
-    return this.run('changePriceNow', [subscriptionId, target, idempotencyKey], async () =>
+  async changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string, prorationDate: Date): Promise<ProviderSubscription> {
+    return this.run('changePriceNow', [subscriptionId, target, idempotencyKey, prorationDate], async () =>
       this.remember(idempotencyKey, () => {
         const current = this.subscription(subscriptionId);
         const now = this.clock.now();
@@ -319,8 +319,8 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     );
   }
 
-  async previewPriceChange(subscriptionId: string, target: PriceTarget): Promise<number> {
-    return this.run('previewPriceChange', [subscriptionId, target], async () => {
+  async previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<number> {
+    return this.run('previewPriceChange', [subscriptionId, target, at], async () => {
       this.subscription(subscriptionId);
       return this.previewAmount;
     });

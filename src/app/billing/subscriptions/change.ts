@@ -70,16 +70,19 @@ export class ChangeSubscription {
     const at = this.deps.clock.now();
     // A new cycle restarts Stripe's billing anchor now (not during a trial, which keeps its end).
     const anchor = cycle !== current.billing_cycle && current.status !== 'trialing' ? at.toISOString() : current.billing_cycle_anchor;
-    await this.deps.changes.closeForChange(current, at, { plan_id: planId, billing_cycle: cycle, anchor });
+    // Stripe prorates from the instant usage was cut (a retry resumes at the first attempt's cut,
+    // so its request, and idempotency key, are the same).
+    const cutAt = await this.deps.changes.closeForChange(current, at, { plan_id: planId, billing_cycle: cycle, anchor });
     const readAt = new Date();
     const sub = await orResync(this.deps, tenantId, current.id, () =>
       this.deps.provider.changePriceNow(
         current.id,
         target,
         `upgrade:${current.id}:${current.stripe_price_id}:${planId}:${cycle}:${current.current_period_start}`,
+        cutAt,
       ),
     );
-    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt, at);
+    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt, cutAt);
     const lines = sub.latestInvoice?.lines ?? [];
     const overage = lines.filter((l) => l.kind === 'overage').reduce((sum, l) => sum + l.amount, 0);
     const proration = lines.filter((l) => l.kind !== 'overage').reduce((sum, l) => sum + l.amount, 0);
@@ -94,7 +97,7 @@ export class ChangeSubscription {
     });
     return {
       subscription: subscriptionView(stored),
-      change: { kind: 'upgrade', effective_at: at.toISOString(), proration_amount: proration, overage_amount: overage },
+      change: { kind: 'upgrade', effective_at: cutAt.toISOString(), proration_amount: proration, overage_amount: overage },
     };
   }
 

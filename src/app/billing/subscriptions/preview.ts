@@ -15,7 +15,9 @@ export class PreviewChange {
     const { target, kind } = planChange(current, input);
     if (kind === 'downgrade') return { kind, effective_at: current.current_period_end, proration_amount: 0 };
     if (kind === 'none') return { kind, effective_at: null, proration_amount: 0 };
-    const amount = current.status === 'trialing' ? 0 : await this.deps.provider.previewPriceChange(current.id, target);
-    return { kind, effective_at: this.deps.clock.now().toISOString(), proration_amount: amount };
+    // The preview is priced at the instant it reports, to the second (Stripe's `proration_date`).
+    const at = new Date(Math.floor(this.deps.clock.now().getTime() / 1000) * 1000);
+    const amount = current.status === 'trialing' ? 0 : await this.deps.provider.previewPriceChange(current.id, target, at);
+    return { kind, effective_at: at.toISOString(), proration_amount: amount };
   }
 }

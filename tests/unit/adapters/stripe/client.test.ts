@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { Conflict, InvalidInput, NotFound, PaymentRequired, ProviderRefusal, ServiceUnavailable } from '../../../../src/app/errors';
-import { isRetryable, refusedParam, StripeClient, translateStripeError, type RetryPolicy } from '../../../../src/adapters/stripe/client';
+import { isRetryable, StripeClient, translateStripeError, type RetryPolicy } from '../../../../src/adapters/stripe/client';
 
 // Errors as the SDK builds them from Stripe's answers (see `generateV1Error` in the SDK).
 const { errors } = Stripe;
@@ -59,6 +59,13 @@ describe('translateStripeError', () => {
     expect((translated as Error).cause).toBe(error);
   });
 
+  it('says what happened to an idempotency key: used for another request, or still in flight', () => {
+    const inFlight = new errors.StripeIdempotencyError({ message: 'There is currently another in-progress request using this idempotency key', statusCode: 409, type: 'idempotency_error' });
+    expect((translateStripeError(keyReused()) as Error).message).toMatch(/already used for a different request/);
+    expect((translateStripeError(keyReused()) as Error).message).not.toMatch(/still being processed/);
+    expect((translateStripeError(inFlight) as Error).message).toMatch(/still being processed/);
+  });
+
   it('names the payment method field of an unknown payment method', () => {
     expect(translateStripeError(missing('payment_method'))).toMatchObject({ details: [{ field: 'payment_method', message: 'No such subscription' }] });
   });
@@ -87,16 +94,6 @@ describe('translateStripeError', () => {
       expect(translateStripeError(error, 'refusal')).toBeInstanceOf(ProviderRefusal);
     }
     expect(translateStripeError(rateLimited(), 'refusal')).toBeInstanceOf(ServiceUnavailable);
-  });
-});
-
-describe('refusedParam', () => {
-  it('reads the parameter Stripe named through a translated error', () => {
-    expect(refusedParam(translateStripeError(invalid('invoice'), 'refusal'))).toBe('invoice');
-  });
-  it('is undefined for an error that names none', () => {
-    expect(refusedParam(translateStripeError(cardDeclined()))).toBeUndefined();
-    expect(refusedParam(new Error('boom'))).toBeUndefined();
   });
 });
 

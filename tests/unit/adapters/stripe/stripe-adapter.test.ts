@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInput, NotFound, ProviderRefusal, ServiceUnavailable } from '../../../../src/app/errors';
 import { StripeClient } from '../../../../src/adapters/stripe/client';
 import { StripeAdapter } from '../../../../src/adapters/stripe/stripe-adapter';
-import { DAY, startHarness, type Harness } from '../../../integration/local/stripe/harness';
+import { DAY, HOUR, startHarness, type Harness } from '../../../integration/local/stripe/harness';
 
 const KEY = 'sk_test_adapter';
 
@@ -74,8 +74,8 @@ describe('StripeAdapter', () => {
   describe('idempotency keys', () => {
     it('sends every POST with a key of ours, the schedule create included', async () => {
       const { customerId, sub } = await subscribed('org-keys');
-      await adapter.previewPriceChange(sub.id, { planId: 'business', cycle: 'monthly', currency: 'usd' });
-      await adapter.changePriceNow(sub.id, { planId: 'business', cycle: 'monthly', currency: 'usd' }, `change:org-keys:1`);
+      await adapter.previewPriceChange(sub.id, { planId: 'business', cycle: 'monthly', currency: 'usd' }, new Date(h.now() * 1000));
+      await adapter.changePriceNow(sub.id, { planId: 'business', cycle: 'monthly', currency: 'usd' }, `change:org-keys:1`, new Date(h.now() * 1000));
       const downgraded = await adapter.changePriceAtPeriodEnd(sub.id, { planId: 'starter', cycle: 'monthly', currency: 'usd' });
       expect(downgraded.pendingChange).toMatchObject({ planId: 'starter', cycle: 'monthly' });
       await adapter.clearPendingChange(sub.id);
@@ -129,6 +129,25 @@ describe('StripeAdapter', () => {
     });
   });
 
+  describe('proration instant', () => {
+    it('charges on upgrade what the preview priced at the same instant, however long the caller took in between', async () => {
+      const { sub } = await subscribed('org-prorate');
+      await h.advance(10 * DAY + 1234_000);
+      const at = new Date(h.now() * 1000);
+      const target = { planId: 'business', cycle: 'monthly', currency: 'usd' } as const;
+      const previewed = await adapter.previewPriceChange(sub.id, target, at);
+      // Priced an hour later, the same change is a different amount: the instant matters.
+      expect(await adapter.previewPriceChange(sub.id, target, new Date(at.getTime() + HOUR))).not.toBe(previewed);
+      await h.advance(HOUR);
+
+      const upgraded = await adapter.changePriceNow(sub.id, target, 'upgrade:org-prorate:1', at);
+
+      const charged = (upgraded.latestInvoice?.lines ?? []).filter((l) => l.kind === 'proration').reduce((sum, l) => sum + l.amount, 0);
+      expect(charged).toBe(previewed);
+      expect(previewed).toBeGreaterThan(0);
+    });
+  });
+
   describe('rate limits', () => {
     it('retries a 429 with the same key and creates the item once', async () => {
       const { customerId, sub } = await subscribed('org-429');
@@ -166,6 +185,28 @@ describe('StripeAdapter', () => {
     it('throws InvalidInput naming an unknown payment method', async () => {
       const customerId = await adapter.createCustomer({ tenantId: 'org-pm', idempotencyKey: 'customer:org-pm' });
       await expect(adapter.attachPaymentMethod(customerId, 'pm_nope', 'payment-method:org-pm:0:pm_nope')).rejects.toBeInstanceOf(InvalidInput);
+    });
+
+    it('leaves an overage item pending when the renewal draft it was meant for was finalized meanwhile', async () => {
+      const { customerId, sub } = await subscribed('org-late-item');
+      await h.advance(31 * DAY);
+      const [draft] = (await h.stripe.invoices.list({ customer: customerId, status: 'draft' })).data;
+      expect(draft?.id).toBeDefined();
+      await h.stripe.invoices.finalizeInvoice(draft?.id ?? '');
+
+      const itemId = await adapter.createInvoiceItem({ ...overageItem(customerId, sub.id, 'overage:org-late-item:1'), invoiceId: draft?.id ?? null });
+
+      expect(await h.stripe.invoiceItems.retrieve(itemId)).toMatchObject({ invoice: null, amount: 2_000 });
+    });
+
+    it('still refuses an item a draft refuses for another reason', async () => {
+      const { customerId, sub } = await subscribed('org-draft-other');
+      await h.advance(31 * DAY);
+      const [draft] = (await h.stripe.invoices.list({ customer: customerId, status: 'draft' })).data;
+      // Another currency than the draft's: refused, and the draft is still a draft.
+      const item = { ...overageItem(customerId, sub.id, 'overage:org-draft-other:1'), currency: 'eur' as const, invoiceId: draft?.id ?? null };
+      await expect(adapter.createInvoiceItem(item)).rejects.toBeInstanceOf(ProviderRefusal);
+      expect((await h.stripe.invoiceItems.list({ customer: customerId })).data).toEqual([]);
     });
 
     it('throws ProviderRefusal for an overage item Stripe refuses, without retrying it', async () => {

@@ -21,8 +21,24 @@ describe('ChangeSubscription', () => {
           'sub_live',
           { planId: 'professional', cycle: 'monthly', currency: 'usd' },
           `upgrade:sub_live:price_starter_monthly_usd:professional:monthly:${PERIOD_START.toISOString()}`,
+          NOW,
         ],
       ]);
+    });
+
+    it('has Stripe prorate from the cut a retried upgrade resumes, and answers that instant', async () => {
+      // Prepare: the usage side says an earlier attempt already cut the period an hour ago.
+      const world = setup();
+      await withLive(world);
+      const earlier = new Date(NOW.getTime() - 3_600_000);
+      world.changes.resumeAt = earlier;
+
+      // Act
+      const result = await world.changeSubscription.execute(TENANT, USER, { plan_id: 'professional' });
+
+      // Assess
+      expect(world.provider.callsTo('changePriceNow')[0]?.[3]).toEqual(earlier);
+      expect(result.change.effective_at).toBe(earlier.toISOString());
     });
 
     it('answers and records the proration Stripe invoiced, and mirrors the new plan with the change instant', async () => {

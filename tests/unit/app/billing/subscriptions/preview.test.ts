@@ -15,7 +15,7 @@ describe('PreviewChange', () => {
 
       // Assess
       expect(change).toEqual({ kind: 'upgrade', effective_at: NOW.toISOString(), proration_amount: 13_517 });
-      expect(world.provider.calls).toEqual([{ method: 'previewPriceChange', args: ['sub_live', { planId: 'professional', cycle: 'monthly', currency: 'usd' }] }]);
+      expect(world.provider.calls).toEqual([{ method: 'previewPriceChange', args: ['sub_live', { planId: 'professional', cycle: 'monthly', currency: 'usd' }, NOW] }]);
       expect(world.subscriptions.saves).toHaveLength(savesBefore);
       expect(world.changes.calls).toEqual([]);
       expect(world.events.events(TENANT)).toEqual([]);
