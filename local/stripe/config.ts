@@ -28,8 +28,13 @@ export const DEFAULT_WEBHOOK_BACKOFF: readonly number[] = [
   24 * SECONDS.hour,
 ];
 
-/** Stripe finalizes a subscription's draft invoice about an hour after creating it. */
+/**
+ * Stripe finalizes an automatically advancing draft an hour after creating it when no webhook
+ * endpoint listens; with one, an hour after `invoice.created` was delivered successfully, and at
+ * the latest `DRAFT_FINALIZE_MAX_WAIT` after creation while the endpoint keeps failing.
+ */
 export const DRAFT_FINALIZE_DELAY = SECONDS.hour;
+export const DRAFT_FINALIZE_MAX_WAIT = 72 * SECONDS.hour;
 
 /** `customer.subscription.trial_will_end` fires three days before the trial ends. */
 export const TRIAL_WILL_END_NOTICE = 3 * SECONDS.day;

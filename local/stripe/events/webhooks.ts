@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type Stripe from 'stripe';
-import { WEBHOOK_TIMEOUT_MS } from '../config';
+import { DRAFT_FINALIZE_DELAY, DRAFT_FINALIZE_MAX_WAIT, WEBHOOK_TIMEOUT_MS } from '../config';
 import type { StripeState, WebhookDelivery } from '../store';
 
 export interface WebhookTarget {
@@ -66,6 +66,21 @@ export class WebhookDeliverer {
   enqueue(event: Stripe.Event): void {
     if (!this.target) return;
     this.state.webhookQueue.push({ eventId: event.id, attempts: 0, dueAt: this.now() });
+    // An endpoint listens: the draft waits for `invoice.created` to be answered (72 h at most).
+    const announced = this.holdDraft(event, (draft) => draft.created + DRAFT_FINALIZE_MAX_WAIT);
+    if (announced !== null && event.type === 'invoice.created') event.data.object.automatically_finalizes_at = announced;
+  }
+
+  /**
+   * Moves the finalization time of the automatically advancing draft an `invoice.created` event
+   * announces and returns it; null (nothing changed) for other events and other invoices.
+   */
+  private holdDraft(event: Stripe.Event, finalizeAt: (draft: Stripe.Invoice) => number): number | null {
+    if (event.type !== 'invoice.created') return null;
+    const draft = this.state.invoices.get(event.data.object.id ?? '');
+    if (!draft || draft.status !== 'draft' || !draft.auto_advance || draft.automatically_finalizes_at === null) return null;
+    draft.automatically_finalizes_at = finalizeAt(draft);
+    return draft.automatically_finalizes_at;
   }
 
   /** The earliest attempt waiting in the queue (unix seconds), or null. */
@@ -146,6 +161,8 @@ export class WebhookDeliverer {
     if (status !== null && status >= 200 && status < 300) {
       this.remove(delivery);
       event.pending_webhooks = 0;
+      // Answered: the draft is finalized an hour from now (never later than the 72 h bound).
+      this.holdDraft(event, (draft) => Math.min(draft.automatically_finalizes_at ?? Number.POSITIVE_INFINITY, at + DRAFT_FINALIZE_DELAY));
     } else {
       const wait = this.backoff[delivery.attempts - 1];
       if (wait === undefined) this.remove(delivery);

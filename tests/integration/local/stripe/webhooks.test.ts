@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../../local/stripe';
-import { type Harness, startHarness, WEBHOOK_SECRET } from './harness';
+import { catalog, customerWith, type Harness, HOUR, idOf, startHarness, WEBHOOK_SECRET } from './harness';
 
 describe('local Stripe webhooks', () => {
   let h: Harness;
@@ -76,5 +76,59 @@ describe('local Stripe webhooks', () => {
     await h.stripe.customers.create({ email: 'a@example.com' });
     await h.local.idle();
     expect(h.local.participant.nextDueAt()?.getTime()).toBe(h.clock.now().getTime() + 60_000);
+  });
+
+  describe('renewal drafts wait for the endpoint (Stripe finalizes an hour after a successful invoice.created)', () => {
+    /** A monthly subscription whose first renewal draft is created at `periodEnd`, with deliveries failing from then on. */
+    const renewalWithFailingEndpoint = async () => {
+      const prices = await catalog(h.stripe);
+      const customer = await customerWith(h.stripe);
+      const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }] });
+      const periodEnd = sub.items.data[0]?.current_period_end ?? 0;
+      await h.advanceTo(periodEnd - 60);
+      h.receiver.failNext(1_000);
+      await h.advanceTo(periodEnd);
+      const draft = (await h.stripe.invoices.list({ subscription: sub.id, status: 'draft' })).data[0];
+      return { periodEnd, draftId: idOf(draft) };
+    };
+    const statusOf = async (id: string) => (await h.stripe.invoices.retrieve(id)).status;
+
+    it('keeps the draft while invoice.created fails, and finalizes an hour after it is answered', async () => {
+      const { periodEnd, draftId } = await renewalWithFailingEndpoint();
+      expect(draftId).not.toBe('');
+      await h.advanceTo(periodEnd + 2 * 3600);
+      expect(await statusOf(draftId)).toBe('draft');
+
+      // The endpoint recovers; the next redelivery (1 m, 5 m, 30 m, 2 h backoff: at +2 h 36 m) succeeds.
+      h.receiver.failNext(0);
+      await h.advanceTo(periodEnd + 2 * 3600 + 36 * 60);
+      expect(h.receiver.ofType('invoice.created').map((e) => idOf(e.data.object))).toContain(draftId);
+      expect((await h.stripe.invoices.retrieve(draftId)).automatically_finalizes_at).toBe(periodEnd + 3 * 3600 + 36 * 60);
+      await h.advanceTo(periodEnd + 3 * 3600 + 35 * 60);
+      expect(await statusOf(draftId)).toBe('draft');
+      await h.advanceTo(periodEnd + 3 * 3600 + 36 * 60);
+      expect(await statusOf(draftId)).toBe('paid');
+    });
+
+    it('finalizes 72 hours after creation when the endpoint never answers', async () => {
+      const { periodEnd, draftId } = await renewalWithFailingEndpoint();
+      await h.advance(72 * HOUR - 61_000);
+      expect(await statusOf(draftId)).toBe('draft');
+      await h.advanceTo(periodEnd + 72 * 3600);
+      expect(await statusOf(draftId)).toBe('paid');
+    });
+
+    it('finalizes an hour after creation when no endpoint listens', async () => {
+      h.local.setWebhook(null);
+      const prices = await catalog(h.stripe);
+      const customer = await customerWith(h.stripe);
+      const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }] });
+      const periodEnd = sub.items.data[0]?.current_period_end ?? 0;
+      await h.advanceTo(periodEnd + 3599);
+      const [draft] = (await h.stripe.invoices.list({ subscription: sub.id, status: 'draft' })).data;
+      expect(draft?.automatically_finalizes_at).toBe(periodEnd + 3600);
+      await h.advanceTo(periodEnd + 3600);
+      expect(await statusOf(idOf(draft))).toBe('paid');
+    });
   });
 });
