@@ -6,11 +6,14 @@ export const API_VERSION: string = Stripe.API_VERSION;
 export const SECONDS = { minute: 60, hour: 3_600, day: 86_400 } as const;
 
 /**
- * Days between payment attempts of an invoice after a failure, one entry per retry. Stripe's
- * dashboard lets an account replace Smart Retries with a custom schedule of up to four retries,
- * each "N days after the previous attempt"; 3, 5 and 7 days is a documented-style fixed choice.
+ * Days between payment attempts of an invoice after a failure, one entry per retry. The default
+ * stands in for Smart Retries, Stripe's default for new accounts: "8 tries within 2 weeks"
+ * (the first attempt and 7 retries, the last 14 days after the first failure). Stripe times
+ * each retry by machine learning; this endpoint uses this fixed spread instead. An account may
+ * choose a custom schedule ("N days after the previous attempt"), which `retryDays` models.
  */
-export const DEFAULT_RETRY_DAYS: readonly number[] = [3, 5, 7];
+export const SMART_RETRY_DAYS: readonly number[] = [1, 2, 2, 2, 2, 2, 3];
+export const DEFAULT_RETRY_DAYS: readonly number[] = SMART_RETRY_DAYS;
 
 /**
  * Delays before re-delivering a webhook that failed, in seconds. Stripe retries live-mode

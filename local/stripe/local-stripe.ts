@@ -1,6 +1,6 @@
 import type { Clock } from '../../src/platform/clock';
 import type { TimeDriven } from '../clock';
-import type { BillingContext } from './billing/context';
+import { type BillingContext, TimeScope } from './billing/context';
 import { BillingParticipant } from './billing/scheduler';
 import { DEFAULT_RETRY_DAYS, DEFAULT_WEBHOOK_BACKOFF, type EngineConfig, type FinalFailure, type FinalInvoiceStatus } from './config';
 import { EventLog } from './events/event-log';
@@ -34,7 +34,10 @@ export interface LocalStripeOptions {
   readonly retryDays?: readonly number[];
   /** Seconds before each webhook redelivery (default 1 min ... 24 h, about 3 days in all). */
   readonly webhookBackoffSeconds?: readonly number[];
-  /** Moves the shared clock; test clock `advance` calls it. Without it, `advance` answers 400. */
+  /**
+   * Retired: a test clock has its own time now and its `advance` never moves the shared clock.
+   * Still accepted (and ignored) so hosts that pass it keep compiling.
+   */
   readonly advanceClock?: (to: Date) => Promise<unknown>;
   /**
    * Waits this many milliseconds of wall time before sending each API response (after its
@@ -74,19 +77,22 @@ export interface LocalStripe {
 export const startLocalStripe = async (options: LocalStripeOptions): Promise<LocalStripe> => {
   const host = options.host ?? '127.0.0.1';
   const state: StripeState = StatePersistence.load(options.stateFile);
-  // A test clock `advance` cut off by a crash: the shared clock's advance is what finishes it (the
-  // local stack resumes it at start), and a test clock reads the shared clock, so it is ready.
+  // A test clock `advance` runs to the end before anything is saved, so `advancing` is only found
+  // in files written when advancing moved the shared clock; the clock's work is derived again.
   for (const testClock of state.testClocks.values()) {
     if (testClock.status !== 'advancing') continue;
     testClock.status = 'ready';
     testClock.status_details = {};
   }
   const persistence = new StatePersistence(options.stateFile, () => state);
-  const now = (): number => Math.floor(options.clock.now().getTime() / 1000);
+  const sharedNow = (): number => Math.floor(options.clock.now().getTime() / 1000);
+  // `now` reads the test clock of the customer a request or a clock step concerns, else the shared clock.
+  const scope = new TimeScope(state, sharedNow);
+  const now = scope.now;
   const deliverer = new WebhookDeliverer(
     state,
     options.webhook ?? null,
-    now,
+    sharedNow,
     options.webhookBackoffSeconds ?? DEFAULT_WEBHOOK_BACKOFF,
     () => persistence.changed(),
     () => persistence.durable(),
@@ -96,6 +102,7 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
     now,
     () => deliverer.enabled,
     (event) => deliverer.enqueue(event),
+    sharedNow,
   );
   const config: { -readonly [K in keyof EngineConfig]: EngineConfig[K] } = {
     baseUrl: '',
@@ -104,8 +111,8 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
     finalInvoiceStatus: options.finalInvoiceStatus ?? 'open',
   };
   const billing: BillingContext = { state, events, config, now };
-  const ctx: ApiContext = { ...billing, clock: options.clock, advanceClock: options.advanceClock, deliverer };
-  const idempotency = new IdempotencyKeys(state, now);
+  const ctx: ApiContext = { ...billing, clock: options.clock, scope, deliverer };
+  const idempotency = new IdempotencyKeys(state, sharedNow);
 
   const faults = { rateLimitNext: 0 };
   const latencyMs = options.latencyMs ?? 0;
@@ -126,6 +133,7 @@ export const startLocalStripe = async (options: LocalStripeOptions): Promise<Loc
   config.baseUrl = url;
   const participant = new BillingParticipant(
     billing,
+    scope,
     deliverer,
     () => persistence.changed(),
     () => persistence.durable(),

@@ -9,6 +9,18 @@ export interface SubscriptionMeta {
   trialWillEndSentFor: number | null;
 }
 
+/** A Checkout Session's line items and `payment_intent_data`, used when it completes. */
+export interface CheckoutSessionExtras {
+  readonly lineItems: { price: Stripe.Price; quantity: number }[];
+  readonly paymentIntentData: {
+    shipping: Stripe.PaymentIntent.Shipping | null;
+    description: string | null;
+    metadata: Record<string, string>;
+    setupFutureUsage: Stripe.PaymentIntent.SetupFutureUsage | null;
+    captureMethod: Stripe.PaymentIntent.CaptureMethod;
+  };
+}
+
 /** A webhook delivery waiting for its (next) attempt. */
 export interface WebhookDelivery {
   readonly eventId: string;
@@ -57,8 +69,22 @@ export interface StripeState {
   readonly creditNotes: Map<string, Stripe.CreditNote>;
   readonly portalConfigurations: Map<string, Stripe.BillingPortal.Configuration>;
   readonly portalSessions: Map<string, Stripe.BillingPortal.Session>;
+  /** Every discount ever applied, by id, with `source.coupon` kept as the coupon it was made from. */
+  readonly discounts: Map<string, Stripe.Discount>;
   readonly idempotency: Map<string, IdempotencyEntry>;
   webhookQueue: WebhookDelivery[];
+  /**
+   * `days_until_due` of one-off `send_invoice` invoices, by invoice id: Stripe keeps it to set the
+   * due date at finalization, but the Invoice object does not show it.
+   */
+  readonly invoiceDaysUntilDue: Map<string, number>;
+  /**
+   * Shared (simulated) time at which each event was emitted, by event id. An event's `created` is
+   * its test clock's time, which can be years behind; retention counts from this instead.
+   */
+  readonly eventEmittedAt: Map<string, number>;
+  /** What a Checkout Session needs at completion that Stripe does not show on it, by session id. */
+  readonly checkoutExtras: Map<string, CheckoutSessionExtras>;
 }
 
 export const emptyState = (): StripeState => ({
@@ -86,8 +112,12 @@ export const emptyState = (): StripeState => ({
   creditNotes: new Map(),
   portalConfigurations: new Map(),
   portalSessions: new Map(),
+  discounts: new Map(),
   idempotency: new Map(),
   webhookQueue: [],
+  invoiceDaysUntilDue: new Map(),
+  eventEmittedAt: new Map(),
+  checkoutExtras: new Map(),
 });
 
 /** Looks an id up or throws Stripe's 404 `No such <noun>: '<id>'`. */
@@ -126,8 +156,13 @@ interface PersistedState {
   creditNotes?: Stripe.CreditNote[];
   portalConfigurations?: Stripe.BillingPortal.Configuration[];
   portalSessions?: Stripe.BillingPortal.Session[];
+  discounts?: Stripe.Discount[];
   idempotency: IdempotencyEntry[];
   webhookQueue: WebhookDelivery[];
+  /** Absent in files written before they were kept (events then fall back to their `created`). */
+  invoiceDaysUntilDue?: Array<[string, number]>;
+  eventEmittedAt?: Array<[string, number]>;
+  checkoutExtras?: Array<[string, CheckoutSessionExtras]>;
 }
 
 const byId = <T extends { id: string }>(items: T[]): Map<string, T> => new Map(items.map((x) => [x.id, x]));
@@ -158,8 +193,12 @@ const toPersisted = (s: StripeState): PersistedState => ({
   creditNotes: [...s.creditNotes.values()],
   portalConfigurations: [...s.portalConfigurations.values()],
   portalSessions: [...s.portalSessions.values()],
+  discounts: [...s.discounts.values()],
   idempotency: [...s.idempotency.values()],
   webhookQueue: s.webhookQueue,
+  invoiceDaysUntilDue: [...s.invoiceDaysUntilDue.entries()],
+  eventEmittedAt: [...s.eventEmittedAt.entries()],
+  checkoutExtras: [...s.checkoutExtras.entries()],
 });
 
 // Decimal fields (`unit_amount_decimal`, `quantity_decimal`, `amount_decimal`) are strings on
@@ -192,8 +231,12 @@ const fromPersisted = (p: PersistedState): StripeState => ({
   creditNotes: byId(p.creditNotes ?? []),
   portalConfigurations: byId(p.portalConfigurations ?? []),
   portalSessions: byId(p.portalSessions ?? []),
+  discounts: byId(p.discounts ?? []),
   idempotency: new Map(p.idempotency.map((e) => [e.key, e])),
   webhookQueue: p.webhookQueue,
+  invoiceDaysUntilDue: new Map(p.invoiceDaysUntilDue ?? []),
+  eventEmittedAt: new Map(p.eventEmittedAt ?? []),
+  checkoutExtras: new Map(p.checkoutExtras ?? []),
 });
 
 /**

@@ -321,22 +321,22 @@ describe('the reference model on hand-computed timelines', () => {
     expect(lines(tenant)).toEqual([['2027-10-16T12:30:00.000Z', 'alerts', 10, 'own_invoice']]);
   });
 
-  it('ends a subscription whose payments keep failing 15 days after the first failure', () => {
+  it('ends a subscription whose payments keep failing 14 days after the first failure (8 tries within 2 weeks)', () => {
     const model = new BillingModel(t(START), [{ id: 'a', currency: 'usd' }]);
     model.apply({ at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' });
     model.advance(t('2027-10-08T01:00:00Z'));
     expect(model.view('a').sub?.status).toBe('active'); // the draft is charged at 02:00
     model.advance(t('2027-10-08T02:00:00Z'));
     expect(model.view('a').sub?.status).toBe('past_due');
-    model.advance(t('2027-10-23T01:59:59Z'));
+    model.advance(t('2027-10-22T01:59:59Z'));
     expect(model.view('a').sub?.status).toBe('past_due');
-    model.apply({ at: '2027-10-23T02:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 60, timestamp: '2027-10-23T01:00:00.000Z' }] });
+    model.apply({ at: '2027-10-22T02:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 60, timestamp: '2027-10-22T01:00:00.000Z' }] });
     expect(model.view('a').sub).toBeNull();
-    const tenant = model.expected(t('2027-10-23T03:00:00Z')).tenants[0];
+    const tenant = model.expected(t('2027-10-22T03:00:00Z')).tenants[0];
     expect(tenant?.invoices.at(-1)?.status).toBe('open');
     // [trial end, cancel) closes with the grace; the hourly run bills it on a final invoice.
     expect(tenant?.overage.map((l) => [l.period_start, l.period_end, l.amount, l.placement, l.billed_at])).toEqual([
-      ['2027-10-08T01:00:00.000Z', '2027-10-23T02:00:00.000Z', 10_000, 'final_invoice', '2027-10-23T03:00:00.000Z'],
+      ['2027-10-08T01:00:00.000Z', '2027-10-22T02:00:00.000Z', 10_000, 'final_invoice', '2027-10-22T03:00:00.000Z'],
     ]);
   });
 
@@ -345,7 +345,9 @@ describe('the reference model on hand-computed timelines', () => {
     model.apply({ at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' });
     model.apply({ at: '2027-10-12T00:00:00.000Z', tenant: 'a', do: 'fix_card' });
     expect(model.view('a').sub?.status).toBe('past_due');
-    model.advance(t('2027-10-16T02:00:00Z')); // 2nd retry: 3 + 5 days after the first failure
+    model.advance(t('2027-10-13T01:59:59Z')); // the 3rd retry is 1 + 2 + 2 days after the first failure
+    expect(model.view('a').sub?.status).toBe('past_due');
+    model.advance(t('2027-10-13T02:00:00Z'));
     expect(model.view('a').sub?.status).toBe('active');
   });
 

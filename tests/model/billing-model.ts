@@ -26,8 +26,12 @@ import type { Step, Timeline, TimelineTenant, UsageRecordInput } from './timelin
 export const GRACE_MS = 5 * MINUTE;
 /** A renewal invoice stays a draft this long, then is finalized and charged. */
 export const DRAFT_MS = HOUR;
-/** Days from one failed attempt to the next retry; after the last retry fails the subscription ends. */
-export const RETRY_GAPS_DAYS = [3, 5, 7] as const;
+/**
+ * Days from one failed attempt to the next retry; after the last retry fails the subscription
+ * ends. Stripe's default for new accounts, Smart Retries: 8 tries within 2 weeks (the local
+ * endpoint spreads them 1, 2, 2, 2, 2, 2, 3 days apart, as its docs say).
+ */
+export const RETRY_GAPS_DAYS = [1, 2, 2, 2, 2, 2, 3] as const;
 
 export type Status = 'trialing' | 'active' | 'past_due';
 export type ChangeKind = 'upgrade' | 'downgrade' | 'none';

@@ -1,11 +1,14 @@
 import type Stripe from 'stripe';
 import { SECONDS } from '../config';
-import { cardDeclined, invalidRequest, type StripeApiError } from '../errors';
+import { invalidRequest, StripeApiError } from '../errors';
+import { newId } from '../ids';
 import { defaultPaymentMethodOf } from '../objects/customer';
-import { testCardOf } from '../objects/payment-method';
 import { subscriptionIdOf } from '../objects/invoice';
+import { newPaymentIntent } from '../objects/payment-intent';
+import { HARD_DECLINE_CODES } from '../objects/payment-method';
 import { type BillingContext, updateCustomer, updateInvoice, updateSubscription } from './context';
 import { endSubscription } from './ending';
+import { authorize, invoicePaymentNextAction } from './payments';
 
 const idOf = (ref: string | { id: string } | null): string | null => (ref === null ? null : typeof ref === 'string' ? ref : ref.id);
 
@@ -34,7 +37,13 @@ export const paymentMethodFor = (ctx: BillingContext, invoice: Stripe.Invoice, o
   return customer ? defaultPaymentMethodOf(customer) : null;
 };
 
-export type ChargeCheck = { readonly ok: true } | { readonly ok: false; readonly error: StripeApiError };
+/** `requiresAction`: the card asks for 3-D Secure, which only the customer can complete. */
+export type ChargeCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: StripeApiError; readonly requiresAction?: boolean };
+
+const REQUIRES_ACTION =
+  'This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice. For more details see: https://docs.stripe.com/billing/subscriptions/overview#requires-action';
 
 export const NO_PAYMENT_METHOD =
   'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://docs.stripe.com/billing/subscriptions/payment-methods-setting#payment-method-priority.';
@@ -51,9 +60,18 @@ export const checkCharge = (ctx: BillingContext, customer: string, paymentMethod
         { param: 'payment_method' },
       ),
     };
-  const card = testCardOf(pm);
-  if (card && card.behavior !== 'succeeds')
-    return { ok: false, error: cardDeclined({ ...(card.declineCode ? { declineCode: card.declineCode } : {}), ...(card.message ? { message: card.message } : {}) }) };
+  const result = authorize(ctx, pm, false);
+  if (result.kind === 'declined') return { ok: false, error: result.error };
+  if (result.kind === 'requires_action')
+    return {
+      ok: false,
+      requiresAction: true,
+      error: new StripeApiError(
+        402,
+        { type: 'card_error', code: 'invoice_payment_intent_requires_action', message: REQUIRES_ACTION, doc_url: 'https://docs.stripe.com/error-codes/invoice-payment-intent-requires-action' },
+        { executed: true },
+      ),
+    };
   return { ok: true };
 };
 
@@ -88,7 +106,7 @@ export const finalizeInvoice = (ctx: BillingContext, invoice: Stripe.Invoice): v
   invoice.automatically_finalizes_at = null;
   invoice.hosted_invoice_url = `${ctx.config.baseUrl}/invoices/${invoice.id}/hosted`;
   invoice.invoice_pdf = `${ctx.config.baseUrl}/invoices/${invoice.id}/pdf`;
-  invoice.next_payment_attempt = invoice.auto_advance && invoice.amount_due > 0 ? now : null;
+  invoice.next_payment_attempt = invoice.auto_advance && invoice.collection_method === 'charge_automatically' && invoice.amount_due > 0 ? now : null;
   ctx.events.emit('invoice.finalized', invoice);
   if (invoice.amount_due === 0) markPaid(ctx, invoice);
 };
@@ -105,8 +123,11 @@ export const markPaid = (ctx: BillingContext, invoice: Stripe.Invoice): void => 
   ctx.events.emit('invoice.payment_succeeded', invoice);
   const sub = subscriptionOf(ctx, invoice);
   if (!sub || !['past_due', 'unpaid', 'incomplete'].includes(sub.status)) return;
+  // Owed: another open invoice with something left, unless it is a sent invoice not due yet.
+  const notDueYet = (other: Stripe.Invoice) => other.collection_method === 'send_invoice' && other.due_date !== null && other.due_date > ctx.now();
   const stillOwed = [...ctx.state.invoices.values()].some(
-    (other) => other.id !== invoice.id && other.status === 'open' && other.amount_remaining > 0 && subscriptionIdOf(other) === sub.id,
+    (other) =>
+      other.id !== invoice.id && other.status === 'open' && other.amount_remaining > 0 && subscriptionIdOf(other) === sub.id && !notDueYet(other),
   );
   if (!stillOwed)
     updateSubscription(ctx, sub, (s) => {
@@ -154,17 +175,79 @@ export const attemptPayment = (
     markPaid(ctx, invoice);
     return check;
   }
-  onFailure(ctx, invoice, options.automatic);
+  if (check.requiresAction) {
+    onActionRequired(ctx, invoice, paymentMethodFor(ctx, invoice, options.paymentMethod) ?? '');
+    return check;
+  }
+  onFailure(ctx, invoice, options.automatic, HARD_DECLINE_CODES.has(check.error.body.decline_code ?? ''));
   return check;
 };
 
-const onFailure = (ctx: BillingContext, invoice: Stripe.Invoice, automatic: boolean): void => {
+/**
+ * The card asks for 3-D Secure: the invoice stays open with a PaymentIntent in `requires_action`
+ * (its `confirmation_secret`), `invoice.payment_action_required` is sent, and no automatic retry
+ * charges the card again until the customer authenticates (on the authentication page, also
+ * linked from the hosted invoice page); then the invoice is paid as usual.
+ */
+const onActionRequired = (ctx: BillingContext, invoice: Stripe.Invoice, paymentMethod: string): void => {
+  const pi = newPaymentIntent({
+    id: newId('pi'),
+    amount: invoice.amount_remaining,
+    currency: invoice.currency,
+    customer: idOf(invoice.customer),
+    paymentMethod,
+    paymentMethodTypes: ['card'],
+    captureMethod: 'automatic',
+    confirmationMethod: 'automatic',
+    description: subscriptionIdOf(invoice) === null ? 'Payment for Invoice' : 'Subscription update',
+    metadata: {},
+    receiptEmail: null,
+    setupFutureUsage: null,
+    shipping: null,
+    statementDescriptor: null,
+    now: ctx.now(),
+  });
+  ctx.state.paymentIntents.set(pi.id, pi);
+  ctx.events.emit('payment_intent.created', pi);
+  pi.status = 'requires_action';
+  pi.next_action = invoicePaymentNextAction(ctx, pi.id, invoice.hosted_invoice_url ?? null);
+  ctx.events.emit('payment_intent.requires_action', pi);
+  invoice.confirmation_secret = { client_secret: pi.client_secret ?? '', type: 'payment_intent' };
+  invoice.next_payment_attempt = null;
+  ctx.events.emit('invoice.payment_action_required', invoice);
+  const sub = subscriptionOf(ctx, invoice);
+  if (sub && (sub.status === 'active' || sub.status === 'trialing'))
+    updateSubscription(ctx, sub, (s) => {
+      s.status = 'past_due';
+    });
+};
+
+/** The open invoice whose payment waits for this PaymentIntent's authentication, if any. */
+export const invoiceAwaiting = (ctx: BillingContext, pi: Stripe.PaymentIntent): Stripe.Invoice | undefined =>
+  [...ctx.state.invoices.values()].find((inv) => inv.status === 'open' && inv.confirmation_secret?.client_secret === pi.client_secret);
+
+/** After the customer's 3-D Secure answer: a paid intent pays the invoice; a failed one counts as a failed payment. */
+export const settleAuthenticatedInvoice = (ctx: BillingContext, invoice: Stripe.Invoice, pi: Stripe.PaymentIntent): void => {
+  if (pi.status === 'succeeded') {
+    markPaid(ctx, invoice);
+    return;
+  }
+  ctx.events.emit('invoice.payment_failed', invoice);
+};
+
+/**
+ * A failed attempt: the next retry per the schedule, or none. A hard decline (a code Stripe never
+ * retries) stops automatic retries of the invoice, whoever attempted it; it stays open, the
+ * subscription `past_due`, until it is paid with another card (`pay`, or the hosted page).
+ */
+const onFailure = (ctx: BillingContext, invoice: Stripe.Invoice, automatic: boolean, hardDecline: boolean): void => {
   const sub = subscriptionOf(ctx, invoice);
   const retries = ctx.config.retryDays;
   const wait = retries[invoice.attempt_count - 1];
   const firstOfIncomplete = sub?.status === 'incomplete';
-  const final = automatic && !firstOfIncomplete && wait === undefined;
-  if (automatic) invoice.next_payment_attempt = firstOfIncomplete || wait === undefined ? null : ctx.now() + wait * SECONDS.day;
+  const final = automatic && !firstOfIncomplete && !hardDecline && wait === undefined;
+  if (automatic) invoice.next_payment_attempt = firstOfIncomplete || hardDecline || wait === undefined ? null : ctx.now() + wait * SECONDS.day;
+  else if (hardDecline) invoice.next_payment_attempt = null;
   ctx.events.emit('invoice.payment_failed', invoice);
   if (final) {
     if (ctx.config.finalInvoiceStatus === 'uncollectible') markUncollectible(ctx, invoice, 'max_payment_attempts');
@@ -190,7 +273,8 @@ const onFailure = (ctx: BillingContext, invoice: Stripe.Invoice, automatic: bool
 
 /** After finalization: charge now if Stripe would (auto-advancing, something owed, not `unpaid`). */
 export const collect = (ctx: BillingContext, invoice: Stripe.Invoice): void => {
-  if (invoice.status !== 'open' || !invoice.auto_advance || invoice.amount_due === 0) return;
+  // A `send_invoice` invoice is sent and paid by the customer, never charged automatically.
+  if (invoice.status !== 'open' || !invoice.auto_advance || invoice.amount_due === 0 || invoice.collection_method === 'send_invoice') return;
   const sub = subscriptionOf(ctx, invoice);
   if (sub?.status === 'unpaid') {
     // Stripe keeps invoicing an unpaid subscription but does not try to collect.

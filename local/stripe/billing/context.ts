@@ -13,6 +13,51 @@ export interface BillingContext {
   now(): number;
 }
 
+const idOf = (ref: string | { id: string } | null | undefined): string | null => (ref == null ? null : typeof ref === 'string' ? ref : ref.id);
+
+/**
+ * Whose time `now()` reads: the shared simulated clock, or a test clock's `frozen_time` while
+ * work for that clock's customers runs (an API request about one of them, or the clock's
+ * `advance`). Handlers and clock-driven work run synchronously, one at a time, so a single
+ * current scope suffices; `within` restores the outer scope when `fn` returns or throws.
+ */
+export class TimeScope {
+  private clockId: string | null = null;
+
+  constructor(
+    private readonly state: StripeState,
+    private readonly shared: () => number,
+  ) {}
+
+  /** Unix seconds: the current test clock's `frozen_time`, else the shared clock. */
+  readonly now = (): number => {
+    const clock = this.clockId === null ? undefined : this.state.testClocks.get(this.clockId);
+    return clock ? clock.frozen_time : this.shared();
+  };
+
+  /** The shared clock, whatever the scope (webhook retries, idempotency keys). */
+  readonly sharedNow = (): number => this.shared();
+
+  within<T>(clockId: string | null, fn: () => T): T {
+    const outer = this.clockId;
+    this.clockId = clockId;
+    try {
+      return fn();
+    } finally {
+      this.clockId = outer;
+    }
+  }
+}
+
+/** The test clock a customer lives on (null: the shared clock, or an unknown customer). */
+export const testClockOfCustomer = (state: StripeState, customer: string | { id: string } | null | undefined): string | null => {
+  const id = idOf(customer);
+  return id === null ? null : idOf(state.customers.get(id)?.test_clock);
+};
+
+/** The test clock an object (subscription, invoice, schedule, invoice item) lives on. */
+export const testClockOf = (object: { test_clock: string | { id: string } | null }): string | null => idOf(object.test_clock);
+
 type UpdatedType = 'customer.updated' | 'customer.subscription.updated' | 'invoice.updated' | 'subscription_schedule.updated';
 
 /** Mutates an object and emits its `*.updated` event with `previous_attributes` when anything changed. */

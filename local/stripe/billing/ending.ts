@@ -43,7 +43,8 @@ export const endSubscription = (
     schedule.status = 'canceled';
     schedule.canceled_at = now;
     schedule.current_phase = null;
-    ctx.events.emit('subscription_schedule.canceled', schedule);
+    // Stripe's `aborted`: the schedule ends because its subscription was canceled for delinquency.
+    ctx.events.emit(reason === 'payment_failed' ? 'subscription_schedule.aborted' : 'subscription_schedule.canceled', schedule);
   }
   ctx.events.emit('customer.subscription.deleted', sub);
   for (const invoice of ctx.state.invoices.values())

@@ -5,6 +5,7 @@ import { productIdOf } from '../objects/catalog';
 import { invoiceItemSubscriptionOf, lineFromInvoiceItem, newInvoice, recomputeTotals, subscriptionLine } from '../objects/invoice';
 import { itemOf } from '../objects/subscription';
 import { type BillingContext, updateCustomer, updateInvoice } from './context';
+import { consumeOnceDiscounts, discountsForNewInvoice, discountTermsOf } from './discounts';
 import { formatAmount, formatDate } from './money';
 import { recurrenceOf } from './periods';
 
@@ -42,11 +43,11 @@ export const pendingItems = (
   });
 
 /** `1 × Starter (at $99.00 / month)`, Stripe's description of a subscription line. */
-export const periodDescription = (ctx: BillingContext, price: Stripe.Price): string => {
+export const periodDescription = (ctx: BillingContext, price: Stripe.Price, quantity = 1): string => {
   const product = ctx.state.products.get(productIdOf(price));
   const r = recurrenceOf(price);
   const every = r.count === 1 ? r.interval : `every ${r.count} ${r.interval}s`;
-  return `1 × ${product?.name ?? productIdOf(price)} (at ${formatAmount(price.unit_amount ?? 0, price.currency)} / ${every})`;
+  return `${quantity} × ${product?.name ?? productIdOf(price)} (at ${formatAmount(price.unit_amount ?? 0, price.currency)} / ${every})`;
 };
 
 export const productName = (ctx: BillingContext, price: Stripe.Price): string =>
@@ -71,8 +72,9 @@ export const periodLine = (
     subscriptionItem: item.id,
     price,
     product: productIdOf(price),
-    description: options.trial ? `Trial period for ${productName(ctx, price)}` : periodDescription(ctx, price),
-    amount: options.trial ? 0 : (price.unit_amount ?? 0),
+    description: options.trial ? `Trial period for ${productName(ctx, price)}` : periodDescription(ctx, price, item.quantity ?? 1),
+    amount: options.trial ? 0 : (price.unit_amount ?? 0) * (item.quantity ?? 1),
+    quantity: item.quantity ?? 1,
     periodStart,
     periodEnd,
     proration: false,
@@ -94,6 +96,9 @@ export interface InvoiceSpec {
   readonly description?: string | null;
   readonly metadata?: Record<string, string>;
   readonly defaultPaymentMethod?: string | null;
+  /** Default `charge_automatically`. */
+  readonly collectionMethod?: Stripe.Invoice.CollectionMethod;
+  readonly dueDate?: number | null;
   /** Pending invoice items to take; their lines come first. */
   readonly sweep: readonly Stripe.InvoiceItem[];
   /** Lines of the invoice's own (subscription periods). */
@@ -117,15 +122,19 @@ export const createInvoice = (ctx: BillingContext, spec: InvoiceSpec): Stripe.In
     metadata: spec.metadata ?? {},
     defaultPaymentMethod: spec.defaultPaymentMethod ?? null,
     now: ctx.now(),
+    collectionMethod: spec.collectionMethod ?? 'charge_automatically',
+    dueDate: spec.dueDate ?? null,
   });
   for (const ii of spec.sweep) {
     ii.invoice = id;
     invoice.lines.data.push(lineFromInvoiceItem(ii, id));
   }
   for (const line of spec.lines) invoice.lines.data.push({ ...line, invoice: id });
-  recomputeTotals(invoice);
+  invoice.discounts = discountsForNewInvoice(ctx, spec.customer);
+  recomputeTotals(invoice, discountTermsOf(ctx, invoice));
   ctx.state.invoices.set(id, invoice);
   ctx.events.emit('invoice.created', invoice);
+  consumeOnceDiscounts(ctx, spec.customer, invoice);
   return invoice;
 };
 
@@ -134,7 +143,7 @@ export const addItemToDraft = (ctx: BillingContext, invoice: Stripe.Invoice, ii:
   updateInvoice(ctx, invoice, (inv) => {
     ii.invoice = inv.id;
     inv.lines.data.push(lineFromInvoiceItem(ii, inv.id));
-    recomputeTotals(inv);
+    recomputeTotals(inv, discountTermsOf(ctx, inv));
   });
 
 /** Removes a deleted invoice item's line from its draft invoice. */
@@ -144,7 +153,7 @@ export const removeItemFromDraft = (ctx: BillingContext, invoice: Stripe.Invoice
       (line) =>
         line.parent?.invoice_item_details?.invoice_item !== ii.id && line.parent?.subscription_item_details?.invoice_item !== ii.id,
     );
-    recomputeTotals(inv);
+    recomputeTotals(inv, discountTermsOf(ctx, inv));
   });
 
 export const requireDraft = (invoice: Stripe.Invoice, action: string): void => {

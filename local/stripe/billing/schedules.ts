@@ -2,12 +2,13 @@ import type Stripe from 'stripe';
 import { clone } from '../clone';
 import { invalidRequest } from '../errors';
 import { newId } from '../ids';
-import { currentPhaseOf, newPhase, newSchedule, phasePriceOf } from '../objects/schedule';
+import { currentPhaseOf, newPhase, newSchedule, phasePriceOf, phaseQuantityOf } from '../objects/schedule';
 import { customerIdOf, itemOf } from '../objects/subscription';
-import { type BillingContext, updateSubscription } from './context';
+import { SECONDS } from '../config';
+import { type BillingContext, testClockOfCustomer, updateSubscription } from './context';
 import { endSubscription } from './ending';
 import { boundary, type Recurrence, recurrenceOf } from './periods';
-import { changePrice, switchPriceAtBoundary, type ProrationBehavior } from './subscriptions';
+import { changePrice, createSubscription, switchPriceAtBoundary, type ProrationBehavior } from './subscriptions';
 
 const idOf = (ref: string | { id: string } | null): string | null => (ref === null ? null : typeof ref === 'string' ? ref : ref.id);
 
@@ -64,7 +65,131 @@ export interface PhaseSpec {
   readonly duration: Recurrence | undefined;
   readonly prorationBehavior: ProrationBehavior | undefined;
   readonly metadata: Record<string, string>;
+  /** Billing periods the phase lasts when it has no end date (default 1). */
+  readonly iterations?: number | undefined;
+  readonly quantity?: number | undefined;
+  readonly trialEnd?: number | 'now' | undefined;
 }
+
+const resolveTime = (v: number | 'now' | undefined, now: number): number | undefined => (v === 'now' ? now : v);
+
+/** The end of a phase starting at `start`: its end date, else `iterations` periods of its price (or `duration`). */
+const phaseEnd = (spec: PhaseSpec, start: number, now: number): number =>
+  resolveTime(spec.endDate, now) ?? boundary(start, spec.duration ?? recurrenceOf(spec.price), spec.duration ? 1 : (spec.iterations ?? 1));
+
+const phaseOf = (spec: PhaseSpec, start: number, end: number, now: number, fallback: ProrationBehavior | undefined): Stripe.SubscriptionSchedule.Phase =>
+  newPhase({
+    price: spec.price,
+    startDate: start,
+    endDate: end,
+    prorationBehavior: spec.prorationBehavior ?? fallback ?? 'create_prorations',
+    metadata: spec.metadata,
+    quantity: spec.quantity ?? 1,
+    trialEnd: resolveTime(spec.trialEnd, now) ?? null,
+  });
+
+export interface NewSchedule {
+  readonly customer: Stripe.Customer;
+  readonly startDate: number | 'now' | undefined;
+  readonly endBehavior: Stripe.SubscriptionSchedule.EndBehavior | undefined;
+  readonly phases: readonly PhaseSpec[];
+  readonly defaultPaymentMethod: string | null;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * A schedule from phases. Phases follow each other from `start_date` (`now` by default); a phase
+ * lasts until its `end_date`, else `iterations` billing periods of its price. Starting now, the
+ * subscription is created at once with the first phase; a start ahead leaves the schedule
+ * `not_started` until the clock reaches it (`startSchedule`).
+ */
+export const createScheduleFromPhases = (ctx: BillingContext, input: NewSchedule): Stripe.SubscriptionSchedule => {
+  const now = ctx.now();
+  const start = resolveTime(input.startDate, now) ?? now;
+  if (start < now)
+    throw invalidRequest('The local Stripe endpoint does not backdate schedules: start_date must be now or in the future.', { param: 'start_date' });
+  if (input.phases.length === 0) throw invalidRequest('You must pass at least one phase.', { param: 'phases' });
+  const currency = input.phases[0]?.price.currency;
+  const phases: Stripe.SubscriptionSchedule.Phase[] = [];
+  let at = start;
+  input.phases.forEach((spec, i) => {
+    if (spec.price.currency !== currency)
+      throw invalidRequest('All prices on a subscription schedule must have the same currency.', { param: `phases[${i}][items][0][price]` });
+    if (spec.startDate !== undefined && i > 0 && resolveTime(spec.startDate, now) !== at)
+      throw invalidRequest(`The start_date of phase ${i} must equal the end_date of the phase before it.`, { param: `phases[${i}][start_date]` });
+    if (spec.trialEnd !== undefined && i > 0)
+      throw invalidRequest('The local Stripe endpoint models a trial on the first phase only.', { param: `phases[${i}][trial_end]` });
+    const end = phaseEnd(spec, at, now);
+    if (end <= at) throw invalidRequest(`The end_date of phase ${i} must be after its start_date.`, { param: `phases[${i}][end_date]` });
+    phases.push(phaseOf(spec, at, end, now, undefined));
+    at = end;
+  });
+  const schedule = newSchedule({
+    id: newId('sub_sched'),
+    customer: input.customer.id,
+    subscription: null,
+    testClock: testClockOfCustomer(ctx.state, input.customer.id),
+    phases,
+    defaultPaymentMethod: input.defaultPaymentMethod,
+    metadata: input.metadata,
+    now,
+    status: 'not_started',
+    ...(input.endBehavior ? { endBehavior: input.endBehavior } : {}),
+  });
+  ctx.state.schedules.set(schedule.id, schedule);
+  ctx.events.emit('subscription_schedule.created', schedule);
+  if (start <= now) startSchedule(ctx, schedule);
+  return schedule;
+};
+
+/** A `not_started` schedule's start has come: its subscription is created with the first phase. */
+export const startSchedule = (ctx: BillingContext, schedule: Stripe.SubscriptionSchedule): void => {
+  if (schedule.status !== 'not_started') return;
+  const first = schedule.phases[0];
+  const priceId = first ? phasePriceOf(first) : null;
+  const price = priceId ? ctx.state.prices.get(priceId) : undefined;
+  const customer = ctx.state.customers.get(typeof schedule.customer === 'string' ? schedule.customer : schedule.customer.id);
+  const before = clone(schedule);
+  if (!first || !price || !customer) {
+    schedule.status = 'canceled';
+    schedule.canceled_at = ctx.now();
+    ctx.events.emit('subscription_schedule.canceled', schedule);
+    return;
+  }
+  const pm = schedule.default_settings.default_payment_method;
+  const sub = createSubscription(ctx, {
+    customer,
+    price,
+    quantity: phaseQuantityOf(first),
+    trialEnd: first.trial_end,
+    defaultPaymentMethod: pm === null ? null : typeof pm === 'string' ? pm : pm.id,
+    metadata: {},
+    description: null,
+    paymentBehavior: 'allow_incomplete',
+    cancelAtPeriodEnd: false,
+    schedule: schedule.id,
+  });
+  schedule.status = 'active';
+  schedule.subscription = sub.id;
+  schedule.current_phase = currentPhaseOf(schedule.phases, ctx.now());
+  ctx.events.emit('subscription_schedule.updated', schedule, before);
+};
+
+/** Stripe announces a schedule's end 7 days ahead (`subscription_schedule.expiring`). */
+export const EXPIRING_NOTICE = 7 * SECONDS.day;
+
+/** When `subscription_schedule.expiring` is due for an active schedule, or null once sent. */
+export const expiringDueAt = (ctx: BillingContext, schedule: Stripe.SubscriptionSchedule): number | null => {
+  const last = schedule.phases[schedule.phases.length - 1];
+  if (schedule.status !== 'active' || !last) return null;
+  for (const event of ctx.state.events.values())
+    if (event.type === 'subscription_schedule.expiring' && event.data.object.id === schedule.id) return null;
+  return Math.max(schedule.created, last.end_date - EXPIRING_NOTICE);
+};
+
+export const notifyExpiring = (ctx: BillingContext, schedule: Stripe.SubscriptionSchedule): void => {
+  ctx.events.emit('subscription_schedule.expiring', schedule);
+};
 
 /**
  * Replaces the phases. Phases are contiguous; the current phase keeps its start; a phase without
@@ -98,22 +223,14 @@ export const setPhases = (
         throw invalidRequest(`The start_date of phase ${i} must equal the end_date of the phase before it.`, { param: `phases[${i}][start_date]` });
       start = previousEnd ?? now;
     }
-    const end = resolve(spec.endDate) ?? boundary(start, spec.duration ?? recurrenceOf(spec.price), 1);
+    const end = phaseEnd(spec, start, now);
     if (end <= start && !(i === 0 && spec.endDate === 'now'))
       throw invalidRequest(`The end_date of phase ${i} must be after its start_date.`, { param: `phases[${i}][end_date]` });
     if (spec.price.currency !== sub.currency)
       throw invalidRequest(`The price ${spec.price.id} does not match the subscription's currency ${sub.currency}.`, {
         param: `phases[${i}][items][0][price]`,
       });
-    phases.push(
-      newPhase({
-        price: spec.price,
-        startDate: start,
-        endDate: end,
-        prorationBehavior: spec.prorationBehavior ?? options.prorationBehavior ?? 'create_prorations',
-        metadata: spec.metadata,
-      }),
-    );
+    phases.push(phaseOf(spec, start, end, now, options.prorationBehavior));
     previousEnd = end;
   });
   const before = clone(schedule);
@@ -136,7 +253,11 @@ const prorationOf = (phase: Stripe.SubscriptionSchedule.Phase): ProrationBehavio
 
 /** When the schedule's phases say something is due now. */
 export const scheduleDueAt = (schedule: Stripe.SubscriptionSchedule): number | null =>
-  schedule.status === 'active' ? (schedule.current_phase?.end_date ?? null) : null;
+  schedule.status === 'active'
+    ? (schedule.current_phase?.end_date ?? null)
+    : schedule.status === 'not_started'
+      ? (schedule.phases[0]?.start_date ?? null)
+      : null;
 
 /**
  * Moves a schedule on when its current phase has ended: into the next phase (a boundary at the
@@ -144,6 +265,10 @@ export const scheduleDueAt = (schedule: Stripe.SubscriptionSchedule): number | n
  * the last phase, `release` (the subscription carries on) or `cancel`.
  */
 export const advanceSchedule = (ctx: BillingContext, schedule: Stripe.SubscriptionSchedule): void => {
+  if (schedule.status === 'not_started') {
+    if ((schedule.phases[0]?.start_date ?? Number.POSITIVE_INFINITY) <= ctx.now()) startSchedule(ctx, schedule);
+    return;
+  }
   if (schedule.status !== 'active') return;
   const sub = subscriptionOfSchedule(ctx, schedule);
   if (!sub) return;
@@ -155,8 +280,12 @@ export const advanceSchedule = (ctx: BillingContext, schedule: Stripe.Subscripti
     const price = priceId ? ctx.state.prices.get(priceId) : undefined;
     if (price) {
       const item = itemOf(sub);
-      if (now >= item.current_period_end || running.start_date === item.current_period_end) switchPriceAtBoundary(ctx, sub, price);
-      else changePrice(ctx, sub, price, { prorationBehavior: prorationOf(running), paymentBehavior: 'allow_incomplete' });
+      if (now >= item.current_period_end || running.start_date === item.current_period_end) switchPriceAtBoundary(ctx, sub, price, phaseQuantityOf(running));
+      else {
+        changePrice(ctx, sub, price, { prorationBehavior: prorationOf(running), paymentBehavior: 'allow_incomplete' });
+        // A quantity change mid-period takes effect without proration (not modelled).
+        switchPriceAtBoundary(ctx, sub, price, phaseQuantityOf(running));
+      }
     }
     const before = clone(schedule);
     schedule.current_phase = { start_date: running.start_date, end_date: running.end_date };
@@ -199,7 +328,7 @@ export const cancelSchedule = (ctx: BillingContext, schedule: Stripe.Subscriptio
     throw invalidRequest(`You cannot cancel a subscription schedule that is currently in the \`${schedule.status}\` status.`);
   const sub = subscriptionOfSchedule(ctx, schedule);
   if (sub && sub.status !== 'canceled') endSubscription(ctx, sub, 'cancellation_requested');
-  if (schedule.status === 'active') {
+  if (schedule.status === 'active' || schedule.status === 'not_started') {
     schedule.status = 'canceled';
     schedule.canceled_at = ctx.now();
     schedule.current_phase = null;

@@ -6,12 +6,13 @@ import { planOf, productIdOf } from '../objects/catalog';
 import { defaultPaymentMethodOf } from '../objects/customer';
 import { newInvoiceItem } from '../objects/invoice';
 import { customerIdOf, itemOf, newSubscription, newSubscriptionItem } from '../objects/subscription';
-import { checkCharge, collect, finalizeInvoice, voidInvoice } from './collection';
+import { checkCharge, collect, voidInvoice } from './collection';
 import { type BillingContext, updateSubscription } from './context';
 import { endSubscription } from './ending';
 import { adoptCurrency, checkCurrency, createInvoice, pendingItems, periodLine, prorationDescription } from './invoicing';
 import { periodEndAfter, recurrenceOf, sameRecurrence } from './periods';
 import { prorate } from './proration';
+import { advanceFinalized, finalizeForCollection, invoiceTermsOf } from './send-invoice';
 
 export type PaymentBehavior = 'allow_incomplete' | 'default_incomplete' | 'error_if_incomplete';
 export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
@@ -42,7 +43,18 @@ export interface NewSubscription {
   readonly description: string | null;
   readonly paymentBehavior: PaymentBehavior;
   readonly cancelAtPeriodEnd: boolean;
+  /** Units of the price (default 1). */
+  readonly quantity?: number;
+  /** The schedule that creates it. */
+  readonly schedule?: string;
+  /** `trial_settings[end_behavior][missing_payment_method]` (default `create_invoice`). */
+  readonly missingPaymentMethod?: MissingPaymentMethod;
+  /** Default `charge_automatically`; `send_invoice` needs `daysUntilDue`. */
+  readonly collectionMethod?: Stripe.Subscription.CollectionMethod;
+  readonly daysUntilDue?: number | null;
 }
+
+export type MissingPaymentMethod = 'cancel' | 'pause' | 'create_invoice';
 
 /**
  * Creates a subscription and its first invoice. With a trial: `trialing` and a paid $0 invoice.
@@ -58,17 +70,19 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
   const anchor = trialing && input.trialEnd !== null ? input.trialEnd : now;
   const periodEnd = periodEndAfter(anchor, r, now);
   const paymentMethod = input.defaultPaymentMethod ?? defaultPaymentMethodOf(customer);
-  if (!trialing && input.paymentBehavior === 'error_if_incomplete' && (price.unit_amount ?? 0) > 0)
+  // Stripe activates a send_invoice subscription at once, whatever its first invoice's fate.
+  const invoiced = input.collectionMethod === 'send_invoice';
+  if (!trialing && !invoiced && input.paymentBehavior === 'error_if_incomplete' && (price.unit_amount ?? 0) * (input.quantity ?? 1) > 0)
     refuseIfUnpayable(ctx, customer, paymentMethod);
 
   adoptCurrency(ctx, customer, price.currency);
   const id = newId('sub');
-  const item = newSubscriptionItem({ id: newId('si'), subscription: id, price, periodStart: now, periodEnd, now });
+  const item = newSubscriptionItem({ id: newId('si'), subscription: id, price, periodStart: now, periodEnd, now, quantity: input.quantity ?? 1 });
   const sub = newSubscription({
     id,
     customer,
     item,
-    status: trialing ? 'trialing' : 'incomplete',
+    status: trialing ? 'trialing' : invoiced ? 'active' : 'incomplete',
     billingCycleAnchor: anchor,
     trialStart: trialing ? now : null,
     trialEnd: trialing ? input.trialEnd : null,
@@ -85,6 +99,12 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
   }
   const invoiceId = newId('in');
   sub.latest_invoice = invoiceId;
+  if (input.schedule) sub.schedule = input.schedule;
+  if (input.missingPaymentMethod) sub.trial_settings = { end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.missingPaymentMethod } };
+  if (invoiced) {
+    sub.collection_method = 'send_invoice';
+    sub.days_until_due = input.daysUntilDue ?? null;
+  }
   ctx.state.subscriptions.set(id, sub);
   ctx.state.subscriptionMeta.set(id, { trialWillEndSentFor: null });
   ctx.events.emit('customer.subscription.created', sub);
@@ -98,11 +118,13 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
     periodStart: now,
     periodEnd: now,
     autoAdvance: true,
-    finalizesAt: null,
+    // A send_invoice first invoice is finalized (and sent) an hour later, as a renewal is.
+    finalizesAt: invoiced && !trialing ? now + DRAFT_FINALIZE_DELAY : null,
+    ...invoiceTermsOf(ctx, sub),
     sweep: pendingItems(ctx, customer.id, price.currency, { subscription: id, customerLevel: true }),
     lines: [periodLine(ctx, sub, now, periodEnd, { trial: trialing })],
   });
-  finalizeInvoice(ctx, invoice);
+  if (trialing || !invoiced) finalizeForCollection(ctx, invoice);
   if (!trialing && invoice.status === 'open') chargeOrAwaitConfirmation(ctx, invoice, input.paymentBehavior);
   if (trialing && sub.trial_end !== null && sub.trial_end - TRIAL_WILL_END_NOTICE <= now) notifyTrialWillEnd(ctx, sub);
   return sub;
@@ -110,10 +132,11 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
 
 /**
  * Charges a just-finalized invoice, unless `default_incomplete`: then Stripe leaves the payment
- * for the customer to confirm and never attempts it on its own.
+ * for the customer to confirm and never attempts it on its own. A send_invoice invoice is sent.
  */
 const chargeOrAwaitConfirmation = (ctx: BillingContext, invoice: Stripe.Invoice, paymentBehavior: PaymentBehavior): void => {
-  if (paymentBehavior !== 'default_incomplete') collect(ctx, invoice);
+  if (invoice.collection_method === 'send_invoice') advanceFinalized(ctx, invoice);
+  else if (paymentBehavior !== 'default_incomplete') collect(ctx, invoice);
   else invoice.next_payment_attempt = null;
 };
 
@@ -151,6 +174,56 @@ const prorationItem = (
   ctx.events.emit('invoiceitem.created', ii);
 };
 
+/** What was debited for (part of) the item's current period: `amount` for `start`..`end`. */
+interface Debit {
+  readonly amount: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+const isProrationOf = (ii: Stripe.InvoiceItem, item: Stripe.SubscriptionItem): boolean =>
+  ii.proration &&
+  ii.parent?.subscription_details?.subscription_item === item.id &&
+  ii.period.end === item.current_period_end &&
+  ii.period.start >= item.current_period_start;
+
+/**
+ * Flexible billing mode credits unused time from the amount previously debited for it, not from
+ * the current price (docs.stripe.com/billing/subscriptions/billing-mode/compare). That is the
+ * "Remaining time" charge of the latest price change in this period (nothing, if it changed to a
+ * free price), else the line that billed the period, net of its discounts. Without such a line
+ * (a scratch preview state) the price stands in, as it did before debits were tracked.
+ */
+const debitForCurrentPeriod = (ctx: BillingContext, sub: Stripe.Subscription): Debit => {
+  const item = itemOf(sub);
+  const end = item.current_period_end;
+  const prorations = [...ctx.state.invoiceItems.values()].filter((ii) => isProrationOf(ii, item));
+  if (prorations.length > 0) {
+    const since = Math.max(...prorations.map((ii) => ii.period.start));
+    const charged = prorations.filter((ii) => ii.period.start === since && ii.amount > 0).reduce((sum, ii) => sum + ii.amount, 0);
+    return { amount: charged, start: since, end };
+  }
+  const start = item.current_period_start;
+  let line: Stripe.InvoiceLineItem | undefined;
+  for (const invoice of ctx.state.invoices.values()) {
+    if (invoice.status === 'void') continue;
+    for (const l of invoice.lines.data) {
+      const details = l.parent?.subscription_item_details;
+      if (details?.subscription_item === item.id && !details.proration && l.period.start === start && l.period.end === end) line = l;
+    }
+  }
+  const amount = line
+    ? line.amount - (line.discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0)
+    : (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+  return { amount, start, end };
+};
+
+/** The credit for the unused time from `at` to the period end: minus the unused share of what was debited. */
+const unusedCredit = (ctx: BillingContext, sub: Stripe.Subscription, at: number): number => {
+  const debit = debitForCurrentPeriod(ctx, sub);
+  return -prorate(debit.amount, at, debit.start, debit.end);
+};
+
 /** The subscription's pending invoice items (not customer-level ones). */
 const subscriptionItems = (ctx: BillingContext, sub: Stripe.Subscription) =>
   pendingItems(ctx, customerIdOf(sub.customer), sub.currency, { subscription: sub.id, customerLevel: false });
@@ -172,10 +245,11 @@ const finalizedUpdateInvoice = (
     periodEnd: now,
     autoAdvance: true,
     finalizesAt: null,
+    ...invoiceTermsOf(ctx, sub),
     sweep: content.sweep,
     lines: content.lines,
   });
-  finalizeInvoice(ctx, invoice);
+  finalizeForCollection(ctx, invoice);
   return invoice;
 };
 
@@ -215,7 +289,7 @@ export const checkPriceChange = (
   const trialing = sub.status === 'trialing';
   const cycleReset = !trialing && !sameRecurrence(recurrenceOf(item.price), recurrenceOf(price));
   const invoicing = !trialing && (cycleReset || change.prorationBehavior === 'always_invoice');
-  if (invoicing && change.paymentBehavior === 'error_if_incomplete') refuseIfUnpayable(ctx, customerOf(ctx, sub), paymentMethod);
+  if (invoicing && change.paymentBehavior === 'error_if_incomplete' && sub.collection_method === 'charge_automatically') refuseIfUnpayable(ctx, customerOf(ctx, sub), paymentMethod);
 };
 
 export interface PriceChange {
@@ -244,9 +318,9 @@ export const changePrice = (ctx: BillingContext, sub: Stripe.Subscription, price
   const invoicing = !trialing && (cycleReset || change.prorationBehavior === 'always_invoice');
 
   if (!trialing && change.prorationBehavior !== 'none') {
-    prorationItem(ctx, sub, old, -prorate(old.unit_amount ?? 0, at, start, end), at, end, prorationDescription(ctx, 'Unused', old, at));
+    prorationItem(ctx, sub, old, unusedCredit(ctx, sub, at), at, end, prorationDescription(ctx, 'Unused', old, at));
     if (!cycleReset)
-      prorationItem(ctx, sub, price, prorate(price.unit_amount ?? 0, at, start, end), at, end, prorationDescription(ctx, 'Remaining', price, at));
+      prorationItem(ctx, sub, price, prorate((price.unit_amount ?? 0) * (item.quantity ?? 1), at, start, end), at, end, prorationDescription(ctx, 'Remaining', price, at));
   }
   const invoiceId = newId('in');
   const newEnd = periodEndAfter(now, recurrenceOf(price), now);
@@ -268,20 +342,22 @@ export const changePrice = (ctx: BillingContext, sub: Stripe.Subscription, price
  * A price switch at a period boundary (a schedule's next phase): no proration; a new interval
  * restarts the billing cycle at the boundary, and the renewal that follows bills the new price.
  */
-export const switchPriceAtBoundary = (ctx: BillingContext, sub: Stripe.Subscription, price: Stripe.Price): void => {
+export const switchPriceAtBoundary = (ctx: BillingContext, sub: Stripe.Subscription, price: Stripe.Price, quantity?: number): void => {
   const item = itemOf(sub);
-  if (item.price.id === price.id) return;
+  if (item.price.id === price.id && (quantity === undefined || quantity === item.quantity)) return;
   const cycleReset = !sameRecurrence(recurrenceOf(item.price), recurrenceOf(price));
   updateSubscription(ctx, sub, (s) => {
     const it = itemOf(s);
     it.price = price;
     it.plan = planOf(price);
+    if (quantity !== undefined) it.quantity = quantity;
     if (cycleReset) s.billing_cycle_anchor = it.current_period_end;
   });
 };
 
 /** At `current_period_end`: cancel (cancel at period end), or start the next period with a draft invoice finalized an hour later. */
 export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
+  if (sub.status === 'trialing' && trialEndsWithoutPaymentMethod(ctx, sub)) return;
   const item = itemOf(sub);
   const start = item.current_period_start;
   const end = item.current_period_end;
@@ -310,6 +386,7 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
     periodEnd: end,
     autoAdvance: true,
     finalizesAt: ctx.now() + DRAFT_FINALIZE_DELAY,
+    ...invoiceTermsOf(ctx, sub),
     sweep,
     lines: [periodLine(ctx, sub, end, next)],
   });
@@ -319,6 +396,7 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
 export const endTrialNow = (ctx: BillingContext, sub: Stripe.Subscription, paymentBehavior: PaymentBehavior): void => {
   if (sub.status !== 'trialing') return;
   const now = ctx.now();
+  if (trialEndsWithoutPaymentMethod(ctx, sub, now)) return;
   const end = periodEndAfter(now, recurrenceOf(itemOf(sub).price), now);
   const invoiceId = newId('in');
   updateSubscription(ctx, sub, (s) => {
@@ -330,6 +408,48 @@ export const endTrialNow = (ctx: BillingContext, sub: Stripe.Subscription, payme
     it.current_period_end = end;
     s.latest_invoice = invoiceId;
   });
+  invoiceNow(ctx, sub, invoiceId, [periodLine(ctx, sub, now, end)], paymentBehavior);
+};
+
+/**
+ * A trial ending with no payment method on the subscription or customer, under
+ * `trial_settings.end_behavior.missing_payment_method` `pause` (status `paused`, no invoice,
+ * `customer.subscription.paused`) or `cancel`. False when the trial ends as usual.
+ */
+const trialEndsWithoutPaymentMethod = (ctx: BillingContext, sub: Stripe.Subscription, endedAt?: number): boolean => {
+  const behavior = sub.trial_settings?.end_behavior.missing_payment_method ?? 'create_invoice';
+  if (behavior === 'create_invoice' || subscriptionPaymentMethod(sub, customerOf(ctx, sub)) !== null) return false;
+  if (behavior === 'cancel') {
+    if (endedAt !== undefined) sub.trial_end = endedAt;
+    endSubscription(ctx, sub, 'cancellation_requested');
+    return true;
+  }
+  updateSubscription(ctx, sub, (s) => {
+    s.status = 'paused';
+    if (endedAt !== undefined) s.trial_end = endedAt;
+  });
+  ctx.events.emit('customer.subscription.paused', sub);
+  return true;
+};
+
+/**
+ * `POST /v1/subscriptions/:id/resume` of a `paused` subscription: active again, the billing
+ * cycle restarts now and the new period is invoiced at once (`customer.subscription.resumed`).
+ */
+export const resumeSubscription = (ctx: BillingContext, sub: Stripe.Subscription, paymentBehavior: PaymentBehavior): void => {
+  if (sub.status !== 'paused') throw invalidRequest('Only a paused subscription can be resumed.');
+  const now = ctx.now();
+  const end = periodEndAfter(now, recurrenceOf(itemOf(sub).price), now);
+  const invoiceId = newId('in');
+  updateSubscription(ctx, sub, (s) => {
+    s.status = 'active';
+    s.billing_cycle_anchor = now;
+    const it = itemOf(s);
+    it.current_period_start = now;
+    it.current_period_end = end;
+    s.latest_invoice = invoiceId;
+  });
+  ctx.events.emit('customer.subscription.resumed', sub);
   invoiceNow(ctx, sub, invoiceId, [periodLine(ctx, sub, now, end)], paymentBehavior);
 };
 
@@ -355,7 +475,7 @@ export const cancelNow = (ctx: BillingContext, sub: Stripe.Subscription, options
       ctx,
       sub,
       item.price,
-      -prorate(item.price.unit_amount ?? 0, now, item.current_period_start, item.current_period_end),
+      unusedCredit(ctx, sub, now),
       now,
       item.current_period_end,
       prorationDescription(ctx, 'Unused', item.price, now),
@@ -371,7 +491,7 @@ export const cancelNow = (ctx: BillingContext, sub: Stripe.Subscription, options
   if (options.invoiceNow) {
     const sweep = subscriptionItems(ctx, sub);
     if (sweep.length === 0) return;
-    collect(ctx, finalizedUpdateInvoice(ctx, sub, { sweep, lines: [] }));
+    advanceFinalized(ctx, finalizedUpdateInvoice(ctx, sub, { sweep, lines: [] }));
   }
 };
 

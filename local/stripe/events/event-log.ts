@@ -130,6 +130,8 @@ export class EventLog {
     private readonly now: () => number,
     private readonly webhooksEnabled: () => boolean,
     private readonly onEmit: (event: Stripe.Event) => void,
+    /** The shared clock, which retention follows; `now` may read a test clock's time instead. */
+    private readonly sharedNow: () => number = now,
   ) {}
 
   /** Runs `fn` with events attributed to the request; only its synchronous part is covered. */
@@ -155,18 +157,26 @@ export class EventLog {
       pending_webhooks: this.webhooksEnabled() ? 1 : 0,
       request: { id: this.request?.id ?? null, idempotency_key: this.request?.idempotencyKey ?? null },
     });
-    this.prune(event.created);
+    const emittedAt = this.sharedNow();
+    this.prune(emittedAt);
     this.state.events.set(event.id, event);
+    this.state.eventEmittedAt.set(event.id, emittedAt);
     this.onEmit(event);
     return event;
   }
 
-  /** Stripe keeps events for 30 days; they are stored in creation order, oldest first. */
+  /**
+   * Stripe keeps events for 30 days. Age counts in shared time from emission, not from `created`:
+   * an event of a test clock's customer carries that clock's time, possibly years behind, and
+   * would otherwise be dropped at once. Events are stored in emission order, so in shared-time
+   * order; an event from a file written before emission times were kept falls back to `created`.
+   */
   private prune(now: number): void {
     const cutoff = now - EVENT_RETENTION;
     for (const [id, event] of this.state.events) {
-      if (event.created >= cutoff) break;
+      if ((this.state.eventEmittedAt.get(id) ?? event.created) >= cutoff) break;
       this.state.events.delete(id);
+      this.state.eventEmittedAt.delete(id);
     }
   }
 

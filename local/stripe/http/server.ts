@@ -11,10 +11,13 @@ import {
 } from '../errors';
 import { fingerprint, type IdempotencyKeys } from '../idempotency';
 import { newId } from '../ids';
-import type { ApiContext, Route } from '../resources/context';
+import { type ApiContext, requestClock, type Route } from '../resources/context';
 import { parseForm } from './form';
 import { hostedInvoicePage, invoicePdf } from './pages';
+import { servePaymentPage } from './payment-pages';
+import { servePortalPage } from './portal-page';
 import { router } from './router';
+import { checkStripeVersion } from './version';
 
 export interface StripeServerOptions {
   readonly routes: readonly Route[];
@@ -118,8 +121,10 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
   ): Promise<{ reply: Reply; extra?: Record<string, string> } | null> => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://local');
-    if (method === 'GET' && servePage(ctx, url.pathname, res)) return null;
+    if (await servePaymentPage(ctx, req, url.pathname, res, () => options.beforeReply(true))) return null;
+    if (method === 'GET' && (servePage(ctx, url.pathname, res) || servePortalPage(ctx, url.pathname, res))) return null;
     authenticate(req.headers.authorization);
+    checkStripeVersion(req.headers['stripe-version']);
     if (options.faults.rateLimitNext > 0) {
       options.faults.rateLimitNext -= 1;
       throw new StripeApiError(429, {
@@ -148,8 +153,10 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
     let reply: Reply;
     run.invoked = true;
     try {
+      const apiRequest = { params, path: found.path };
+      // A request about a test clock's customer runs on that clock's time.
       const value: unknown = await ctx.events.during({ id: requestId, idempotencyKey: key }, () =>
-        found.route.handler(ctx, { params, path: found.path }),
+        ctx.scope.within(requestClock(ctx, apiRequest), () => found.route.handler(ctx, apiRequest)),
       );
       reply = { status: 200, body: JSON.stringify(value, null, 2) };
       if (key) idempotency.finish(key, { method, path: url.pathname, fingerprint: print, status: reply.status, body: reply.body });

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { ACCOUNT_COUNTRY, ACCOUNT_NAME } from '../config';
+import { allocateDiscount, type DiscountTerms } from '../billing/discount-math';
 import { newId } from '../ids';
 
 export const newInvoice = (input: {
@@ -17,6 +18,9 @@ export const newInvoice = (input: {
   metadata: Record<string, string>;
   defaultPaymentMethod: string | null;
   now: number;
+  /** Default `charge_automatically`; `send_invoice` invoices carry a `due_date`. */
+  collectionMethod?: Stripe.Invoice.CollectionMethod;
+  dueDate?: number | null;
 }): Stripe.Invoice => ({
   id: input.id,
   object: 'invoice',
@@ -35,7 +39,7 @@ export const newInvoice = (input: {
   automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
   automatically_finalizes_at: input.finalizesAt,
   billing_reason: input.billingReason,
-  collection_method: 'charge_automatically',
+  collection_method: input.collectionMethod ?? 'charge_automatically',
   created: input.now,
   currency: input.currency,
   custom_fields: null,
@@ -53,7 +57,7 @@ export const newInvoice = (input: {
   default_tax_rates: [],
   description: input.description,
   discounts: [],
-  due_date: null,
+  due_date: input.dueDate ?? null,
   effective_at: null,
   ending_balance: null,
   footer: null,
@@ -120,6 +124,8 @@ export const subscriptionLine = (input: {
   proration: boolean;
   invoiceItem: string | null;
   currency: string;
+  /** Units billed (default 1); `amount` is already unit amount × quantity. */
+  quantity?: number;
 }): Stripe.InvoiceLineItem => ({
   id: newId('il'),
   object: 'line_item',
@@ -146,8 +152,8 @@ export const subscriptionLine = (input: {
   period: { end: input.periodEnd, start: input.periodStart },
   pretax_credit_amounts: [],
   pricing: priceDetails(input.price.id, input.product, input.proration ? Stripe.Decimal.from(input.amount) : input.price.unit_amount_decimal),
-  quantity: 1,
-  quantity_decimal: Stripe.Decimal.from(1),
+  quantity: input.quantity ?? 1,
+  quantity_decimal: Stripe.Decimal.from(input.quantity ?? 1),
   subscription: input.subscription,
   subtotal: input.amount,
   taxes: [],
@@ -270,15 +276,45 @@ export const subscriptionIdOf = (invoice: Stripe.Invoice): string | null => idOf
 
 export const invoiceItemSubscriptionOf = (ii: Stripe.InvoiceItem): string | null => ii.parent?.subscription_details?.subscription ?? null;
 
-/** Recomputes the money fields from the lines (no tax, no discounts; see docs/local-stripe.md). */
-export const recomputeTotals = (invoice: Stripe.Invoice): void => {
+/** The product a line bills, if it is priced. */
+const productOfLine = (line: Stripe.InvoiceLineItem): string | null => line.pricing?.price_details?.product ?? null;
+
+/**
+ * Recomputes the money fields from the lines and the invoice's discounts, applied one after the
+ * other in order (no tax; see docs/local-stripe.md). `subtotal` is before discounts, `total` after.
+ */
+export const recomputeTotals = (invoice: Stripe.Invoice, discounts: readonly DiscountTerms[] = []): void => {
   const subtotal = invoice.lines.data.reduce((sum, line) => sum + line.amount, 0);
+  const remaining = invoice.lines.data.map((line) => line.amount);
+  for (const line of invoice.lines.data) {
+    line.discount_amounts = [];
+    line.pretax_credit_amounts = [];
+  }
+  invoice.total_discount_amounts = [];
+  invoice.total_pretax_credit_amounts = [];
+  for (const terms of discounts) {
+    const shares = allocateDiscount(
+      invoice.lines.data.map((line, i) => ({ amount: remaining[i] ?? 0, discountable: line.discountable, product: productOfLine(line) })),
+      terms,
+      invoice.currency,
+    );
+    invoice.lines.data.forEach((line, i) => {
+      const amount = shares[i] ?? 0;
+      remaining[i] = (remaining[i] ?? 0) - amount;
+      line.discount_amounts = [...(line.discount_amounts ?? []), { amount, discount: terms.discount }];
+      if (amount > 0) line.pretax_credit_amounts = [...(line.pretax_credit_amounts ?? []), { amount, discount: terms.discount, type: 'discount' }];
+    });
+    const amount = shares.reduce((a, b) => a + b, 0);
+    invoice.total_discount_amounts.push({ amount, discount: terms.discount });
+    if (amount > 0) invoice.total_pretax_credit_amounts.push({ amount, discount: terms.discount, type: 'discount' });
+  }
+  const total = subtotal - invoice.total_discount_amounts.reduce((sum, d) => sum + d.amount, 0);
   invoice.subtotal = subtotal;
   invoice.subtotal_excluding_tax = subtotal;
-  invoice.total = subtotal;
-  invoice.total_excluding_tax = subtotal;
+  invoice.total = total;
+  invoice.total_excluding_tax = total;
   if (invoice.status === 'draft') {
-    invoice.amount_due = Math.max(0, subtotal + invoice.starting_balance);
+    invoice.amount_due = Math.max(0, total + invoice.starting_balance);
     invoice.amount_remaining = invoice.amount_due;
   }
 };

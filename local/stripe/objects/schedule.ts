@@ -6,6 +6,8 @@ export interface PhaseInput {
   readonly endDate: number;
   readonly prorationBehavior: Stripe.SubscriptionSchedule.Phase.ProrationBehavior;
   readonly metadata: Record<string, string>;
+  readonly quantity?: number;
+  readonly trialEnd?: number | null;
 }
 
 export const newPhase = (input: PhaseInput): Stripe.SubscriptionSchedule.Phase => ({
@@ -21,20 +23,23 @@ export const newPhase = (input: PhaseInput): Stripe.SubscriptionSchedule.Phase =
   discounts: [],
   end_date: input.endDate,
   invoice_settings: null,
-  items: [{ billing_thresholds: null, discounts: [], metadata: {}, plan: input.price.id, price: input.price.id, quantity: 1, tax_rates: [] }],
+  items: [{ billing_thresholds: null, discounts: [], metadata: {}, plan: input.price.id, price: input.price.id, quantity: input.quantity ?? 1, tax_rates: [] }],
   metadata: input.metadata,
   on_behalf_of: null,
   proration_behavior: input.prorationBehavior,
   start_date: input.startDate,
   transfer_data: null,
-  trial_end: null,
+  trial_end: input.trialEnd ?? null,
 });
 
 export const newSchedule = (input: {
   id: string;
   customer: string;
-  subscription: string;
+  subscription: string | null;
   testClock: string | null;
+  /** Default `active`; `not_started` for a schedule whose start lies ahead. */
+  status?: Stripe.SubscriptionSchedule.Status;
+  endBehavior?: Stripe.SubscriptionSchedule.EndBehavior;
   phases: Stripe.SubscriptionSchedule.Phase[];
   defaultPaymentMethod: string | null;
   metadata: Record<string, string>;
@@ -61,14 +66,14 @@ export const newSchedule = (input: {
     on_behalf_of: null,
     transfer_data: null,
   },
-  end_behavior: 'release',
+  end_behavior: input.endBehavior ?? 'release',
   livemode: false,
   metadata: input.metadata,
   pause_schedules: [],
   phases: input.phases,
   released_at: null,
   released_subscription: null,
-  status: 'active',
+  status: input.status ?? 'active',
   subscription: input.subscription,
   test_clock: input.testClock,
 });
@@ -77,6 +82,8 @@ export const currentPhaseOf = (phases: readonly Stripe.SubscriptionSchedule.Phas
   const phase = phases.find((p) => p.start_date <= now && now < p.end_date);
   return phase ? { start_date: phase.start_date, end_date: phase.end_date } : null;
 };
+
+export const phaseQuantityOf = (phase: Stripe.SubscriptionSchedule.Phase): number => phase.items[0]?.quantity ?? 1;
 
 export const phasePriceOf = (phase: Stripe.SubscriptionSchedule.Phase): string | null => {
   const price = phase.items[0]?.price;

@@ -9,6 +9,7 @@ export const newSubscriptionItem = (input: {
   periodStart: number;
   periodEnd: number;
   now: number;
+  quantity?: number;
 }): Stripe.SubscriptionItem => ({
   id: input.id,
   object: 'subscription_item',
@@ -21,7 +22,7 @@ export const newSubscriptionItem = (input: {
   metadata: {},
   plan: planOf(input.price),
   price: input.price,
-  quantity: 1,
+  quantity: input.quantity ?? 1,
   subscription: input.subscription,
   tax_rates: [],
 });

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../../../src/platform/clock';
-import type { BillingContext } from '../billing/context';
+import { type BillingContext, testClockOfCustomer, type TimeScope } from '../billing/context';
 import { clone } from '../clone';
 import type { WebhookDeliverer } from '../events/webhooks';
 import { expandPaths } from '../expand';
@@ -10,8 +10,8 @@ import { Params } from '../http/params';
 /** What an endpoint handler gets: the billing context plus rendering and the clock hooks. */
 export interface ApiContext extends BillingContext {
   readonly clock: Clock;
-  /** Moves the shared clock (test clock `advance`); absent when the host gave no way to. */
-  readonly advanceClock: ((to: Date) => Promise<unknown>) | undefined;
+  /** Whose time `now()` reads: a request about a test clock's customer runs on that clock. */
+  readonly scope: TimeScope;
   readonly deliverer: WebhookDeliverer;
 }
 
@@ -29,6 +29,42 @@ export interface Route {
   readonly path: string;
   readonly handler: Handler;
 }
+
+const ownerOf = (ctx: BillingContext, id: string): string | { id: string } | null | undefined => {
+  const s = ctx.state;
+  if (s.customers.has(id)) return id;
+  return (
+    s.subscriptions.get(id)?.customer ??
+    s.invoices.get(id)?.customer ??
+    s.invoiceItems.get(id)?.customer ??
+    s.schedules.get(id)?.customer ??
+    s.paymentMethods.get(id)?.customer
+  );
+};
+
+/**
+ * The test clock a request runs on: that of the customer it concerns, named by a parameter
+ * (`customer`, `subscription`, `from_subscription`, `invoice`, or `test_clock` on customer
+ * create) or owning the object in the path. Null: the shared clock.
+ */
+export const requestClock = (ctx: BillingContext, req: ApiRequest): string | null => {
+  const param = (name: string): string | undefined => {
+    const v = req.params[name];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const clock = param('test_clock');
+  if (clock && ctx.state.testClocks.has(clock)) return clock;
+  for (const name of ['customer', 'subscription', 'from_subscription', 'invoice']) {
+    const id = param(name);
+    const found = id === undefined ? null : testClockOfCustomer(ctx.state, ownerOf(ctx, id));
+    if (found) return found;
+  }
+  for (const id of Object.values(req.path)) {
+    const found = testClockOfCustomer(ctx.state, ownerOf(ctx, id));
+    if (found) return found;
+  }
+  return null;
+};
 
 export const pathParam = (req: ApiRequest, name: string): string => req.path[name] ?? '';
 

@@ -9,15 +9,18 @@ import { customerIdOf } from '../objects/subscription';
 import { mergeMetadata } from '../http/params';
 import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
+import { applyDiscountChange, DISCOUNT_PARAMS, discountChangeOf } from './customer-discounts';
 import { assertAttachable, attachPaymentMethod, listForCustomer, requireAttached } from './payment-methods';
+import { addCardSource } from './sources';
 
-const FIELDS = ['email', 'name', 'description', 'phone', 'metadata', 'invoice_settings', 'expand'] as const;
+const FIELDS = ['email', 'name', 'description', 'phone', 'metadata', 'invoice_settings', 'expand', ...DISCOUNT_PARAMS] as const;
 
 /** The customer in the URL; a deleted one is 404 like an unknown one. */
 export const customerFromPath = (ctx: ApiContext, req: ApiRequest): Stripe.Customer => must(ctx.state.customers, pathParam(req, 'id'), 'customer');
 
 const create = (ctx: ApiContext, req: ApiRequest): unknown => {
-  const p = Params.strict(req.params, [...FIELDS, 'payment_method', 'test_clock']);
+  const p = Params.strict(req.params, [...FIELDS, 'payment_method', 'test_clock', 'source']);
+  const source = p.nonEmptyString('source');
   const settings = p.object('invoice_settings', ['default_payment_method']);
   const defaultPm = settings?.nonEmptyString('default_payment_method');
   const paymentMethod = p.nonEmptyString('payment_method');
@@ -40,11 +43,14 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     now: ctx.now(),
   });
   if (paymentMethod) assertAttachable(ctx, paymentMethod, customer.id, 'payment_method');
+  const discount = discountChangeOf(ctx, p, customer.id);
   ctx.state.customers.set(customer.id, customer);
+  applyDiscountChange(ctx, customer, discount);
   if (paymentMethod) {
     const pm = attachPaymentMethod(ctx, paymentMethod, customer, 'payment_method');
     if (defaultPm) customer.invoice_settings.default_payment_method = pm.id;
   }
+  if (source) addCardSource(ctx, customer, source, { newCustomer: true });
   ctx.events.emit('customer.created', customer);
   return render(ctx, customer, expandOf(p));
 };
@@ -63,7 +69,9 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   const defaultPm = settings?.string('default_payment_method');
   const resolvedPm = defaultPm ? requireAttached(ctx, defaultPm, customer.id, 'invoice_settings[default_payment_method]') : defaultPm;
   const metadata = p.metadata();
+  const discount = discountChangeOf(ctx, p, customer.id);
   updateCustomer(ctx, customer, (c) => {
+    applyDiscountChange(ctx, c, discount);
     if (p.has('email')) c.email = p.string('email') || null;
     if (p.has('name')) c.name = p.string('name') || null;
     if (p.has('description')) c.description = p.string('description') || null;

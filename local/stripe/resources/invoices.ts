@@ -1,10 +1,11 @@
 import type Stripe from 'stripe';
-import { attemptPayment, collect, finalizeInvoice, markPaid, markUncollectible, voidInvoice } from '../billing/collection';
+import { attemptPayment, markPaid, markUncollectible, voidInvoice } from '../billing/collection';
 import { updateInvoice } from '../billing/context';
 import { adoptCurrency, createInvoice, pendingItems, requireDraft } from '../billing/invoicing';
 import { previewInvoice } from '../billing/preview';
+import { advanceFinalized, finalizeForCollection, sendInvoice } from '../billing/send-invoice';
 import type { ProrationBehavior } from '../billing/subscriptions';
-import { DRAFT_FINALIZE_DELAY } from '../config';
+import { DRAFT_FINALIZE_DELAY, SECONDS } from '../config';
 import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../errors';
 import { mergeMetadata } from '../http/params';
 import { inRange, LIST_PARAMS, newestFirst, toList } from '../lists';
@@ -26,6 +27,8 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     'pending_invoice_items_behavior',
     'auto_advance',
     'collection_method',
+    'days_until_due',
+    'due_date',
     'currency',
     'description',
     'metadata',
@@ -35,7 +38,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   const customerId = p.requiredString('customer');
   if (ctx.state.deletedCustomers.has(customerId)) throw resourceMissing('customer', customerId, 'customer');
   const customer = must(ctx.state.customers, customerId, 'customer', 'customer');
-  p.enum('collection_method', ['charge_automatically']);
+  const terms = collectionTerms(p, ctx.now());
   const behavior = p.enum('pending_invoice_items_behavior', ['include', 'exclude']) ?? 'exclude';
   const subscriptionId = p.nonEmptyString('subscription');
   const sub = subscriptionId ? must(ctx.state.subscriptions, subscriptionId, 'subscription', 'subscription') : null;
@@ -65,10 +68,42 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     description: p.string('description') ?? null,
     metadata: mergeMetadata(null, p.metadata()),
     defaultPaymentMethod,
+    collectionMethod: terms.method,
+    dueDate: terms.dueDate,
     sweep,
     lines: [],
   });
+  if (terms.daysUntilDue !== null) ctx.state.invoiceDaysUntilDue.set(invoice.id, terms.daysUntilDue);
   return show(ctx, invoice, p);
+};
+
+/** Stripe's default payment terms of a `send_invoice` invoice given neither `days_until_due` nor `due_date` (account invoice settings). */
+const DEFAULT_DAYS_UNTIL_DUE = 30;
+
+/**
+ * `collection_method`, `days_until_due`, `due_date` of an invoice create. A send_invoice draft
+ * shows the due date as if finalized now; `days_until_due` moves it to finalization + days.
+ */
+const collectionTerms = (
+  p: Params,
+  now: number,
+): { method: Stripe.Invoice.CollectionMethod; daysUntilDue: number | null; dueDate: number | null } => {
+  const method = p.enum('collection_method', ['charge_automatically', 'send_invoice']) ?? 'charge_automatically';
+  const days = p.int('days_until_due', { min: 0, max: 10_000 });
+  const dueDate = p.int('due_date', { min: 0 });
+  if (method === 'charge_automatically') {
+    const given = days !== undefined ? 'days_until_due' : dueDate !== undefined ? 'due_date' : null;
+    if (given) throw invalidRequest(`You can only set \`${given}\` when \`collection_method\` is \`send_invoice\`.`, { param: given });
+    return { method, daysUntilDue: null, dueDate: null };
+  }
+  if (days !== undefined && dueDate !== undefined)
+    throw invalidRequest('You may only specify one of these parameters: days_until_due, due_date.', { code: 'parameters_exclusive' });
+  if (dueDate !== undefined) {
+    if (dueDate <= now) throw parameterInvalid('due_date', 'Invalid timestamp: must be an integer Unix timestamp in the future.');
+    return { method, daysUntilDue: null, dueDate };
+  }
+  const daysUntilDue = days ?? DEFAULT_DAYS_UNTIL_DUE;
+  return { method, daysUntilDue, dueDate: now + daysUntilDue * SECONDS.day };
 };
 
 const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => show(ctx, invoiceFromPath(ctx, req), Params.strict(req.params, ['expand']));
@@ -90,7 +125,8 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     if (autoAdvance !== undefined) {
       inv.auto_advance = autoAdvance;
       if (inv.status === 'draft') inv.automatically_finalizes_at = autoAdvance ? ctx.now() + DRAFT_FINALIZE_DELAY : null;
-      if (inv.status === 'open') inv.next_payment_attempt = autoAdvance ? (inv.next_payment_attempt ?? ctx.now()) : null;
+      if (inv.status === 'open' && inv.collection_method === 'charge_automatically')
+        inv.next_payment_attempt = autoAdvance ? (inv.next_payment_attempt ?? ctx.now()) : null;
     }
   });
   return show(ctx, invoice, p);
@@ -115,13 +151,14 @@ const list = (ctx: ApiContext, req: ApiRequest): unknown => {
   const subscription = p.nonEmptyString('subscription');
   const status = p.enum('status', ['draft', 'open', 'paid', 'uncollectible', 'void']);
   const created = p.range('created');
-  p.enum('collection_method', ['charge_automatically', 'send_invoice']);
+  const collectionMethod = p.enum('collection_method', ['charge_automatically', 'send_invoice']);
   const items = newestFirst(ctx.state.invoices)
     .filter(
       (inv) =>
         (!customer || inv.customer === customer) &&
         (!subscription || subscriptionIdOf(inv) === subscription) &&
         (!status || inv.status === status) &&
+        (!collectionMethod || inv.collection_method === collectionMethod) &&
         inRange(inv.created, created),
     )
     .map(presentInvoice);
@@ -141,8 +178,24 @@ const finalize = (ctx: ApiContext, req: ApiRequest): unknown => {
   requireDraft(invoice, 'finalize');
   const autoAdvance = p.bool('auto_advance');
   if (autoAdvance !== undefined) invoice.auto_advance = autoAdvance;
-  finalizeInvoice(ctx, invoice);
-  collect(ctx, invoice);
+  finalizeForCollection(ctx, invoice);
+  advanceFinalized(ctx, invoice);
+  return show(ctx, invoice, p);
+};
+
+/**
+ * Emails a send_invoice invoice (`invoice.sent`; no email in test mode, as in Stripe). A draft is
+ * finalized first; a paid invoice can be sent again, a void or uncollectible one cannot.
+ */
+const send = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['expand']);
+  const invoice = invoiceFromPath(ctx, req);
+  if (invoice.collection_method !== 'send_invoice')
+    throw invalidRequest("You can only manually send an invoice if its collection method is 'send_invoice'.");
+  if (invoice.status === 'void' || invoice.status === 'uncollectible')
+    throw invalidRequest(`You can't send an invoice that is ${invoice.status}.`, { code: 'invoice_not_editable' });
+  if (invoice.status === 'draft') finalizeForCollection(ctx, invoice);
+  sendInvoice(ctx, invoice);
   return show(ctx, invoice, p);
 };
 
@@ -155,7 +208,7 @@ const pay = (ctx: ApiContext, req: ApiRequest): unknown => {
   const pm = p.nonEmptyString('payment_method');
   const customer = customerIdOf(invoice.customer ?? '');
   if (pm) requireAttached(ctx, pm, customer, 'payment_method');
-  if (invoice.status === 'draft') finalizeInvoice(ctx, invoice);
+  if (invoice.status === 'draft') finalizeForCollection(ctx, invoice);
   if (invoice.status === 'paid') return show(ctx, invoice, p);
   if (p.bool('paid_out_of_band')) {
     markPaid(ctx, invoice);
@@ -225,6 +278,7 @@ export const invoiceRoutes: readonly Route[] = [
   { method: 'GET', path: '/v1/invoices/:id/lines', handler: lines },
   { method: 'POST', path: '/v1/invoices/:id/finalize', handler: finalize },
   { method: 'POST', path: '/v1/invoices/:id/pay', handler: pay },
+  { method: 'POST', path: '/v1/invoices/:id/send', handler: send },
   { method: 'POST', path: '/v1/invoices/:id/void', handler: voidIt },
   { method: 'POST', path: '/v1/invoices/:id/mark_uncollectible', handler: uncollectible },
 ];

@@ -2,7 +2,7 @@ import { clone } from '../clone';
 import { invalidRequest } from '../errors';
 import { newId } from '../ids';
 import { LIST_PARAMS, newestFirst, toList } from '../lists';
-import { newProduct } from '../objects/catalog';
+import { newProduct, productIdOf } from '../objects/catalog';
 import { mergeMetadata } from '../http/params';
 import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
@@ -50,9 +50,21 @@ const list = (ctx: ApiContext, req: ApiRequest): unknown => {
   return render(ctx, toList(items, p, '/v1/products'), expandOf(p));
 };
 
+/** Stripe deletes a product only while no price refers to it (archiving the prices is not enough). */
+const remove = (ctx: ApiContext, req: ApiRequest): unknown => {
+  Params.strict(req.params, []);
+  const product = must(ctx.state.products, pathParam(req, 'id'), 'product');
+  if ([...ctx.state.prices.values()].some((price) => productIdOf(price) === product.id))
+    throw invalidRequest('This product cannot be deleted because it has one or more user-created prices.');
+  ctx.state.products.delete(product.id);
+  ctx.events.emit('product.deleted', product);
+  return { id: product.id, object: 'product', deleted: true };
+};
+
 export const productRoutes: readonly Route[] = [
   { method: 'POST', path: '/v1/products', handler: create },
   { method: 'GET', path: '/v1/products', handler: list },
   { method: 'GET', path: '/v1/products/:id', handler: retrieve },
   { method: 'POST', path: '/v1/products/:id', handler: update },
+  { method: 'DELETE', path: '/v1/products/:id', handler: remove },
 ];

@@ -3,6 +3,7 @@ import { clone } from '../clone';
 import type { Recurrence } from '../billing/periods';
 import {
   cancelSchedule,
+  createScheduleFromPhases,
   createScheduleFromSubscription,
   type PhaseSpec,
   releaseSchedule,
@@ -19,17 +20,33 @@ const PRORATION: readonly ProrationBehavior[] = ['create_prorations', 'always_in
 const END_BEHAVIORS: readonly Stripe.SubscriptionSchedule.EndBehavior[] = ['release', 'cancel'];
 
 const create = (ctx: ApiContext, req: ApiRequest): unknown => {
-  const p = Params.strict(req.params, ['from_subscription', 'customer', 'phases', 'start_date', 'end_behavior', 'metadata', 'expand']);
+  const p = Params.strict(req.params, ['from_subscription', 'customer', 'phases', 'start_date', 'end_behavior', 'default_settings', 'metadata', 'expand']);
   const from = p.nonEmptyString('from_subscription');
+  const metadata = mergeMetadata(null, p.metadata());
   if (!from) {
-    if (p.has('customer') || p.has('phases'))
-      throw parameterInvalid('phases', 'The local Stripe endpoint creates schedules with from_subscription only (see docs/local-stripe.md).');
-    throw parameterMissing('from_subscription');
+    const customer = must(ctx.state.customers, p.requiredString('customer'), 'customer', 'customer');
+    const phases = phaseSpecs(ctx, p);
+    if (!phases) throw parameterMissing('phases');
+    const settings = p.object('default_settings', ['default_payment_method']);
+    const pm = settings?.nonEmptyString('default_payment_method');
+    if (pm && ctx.state.paymentMethods.get(pm)?.customer !== customer.id)
+      throw invalidRequest(`The customer does not have a payment method with the ID ${pm}. The payment method must be attached to the customer.`, {
+        param: 'default_settings[default_payment_method]',
+      });
+    const schedule = createScheduleFromPhases(ctx, {
+      customer,
+      startDate: p.timestampOrNow('start_date'),
+      endBehavior: p.enum('end_behavior', END_BEHAVIORS),
+      phases,
+      defaultPaymentMethod: pm ?? null,
+      metadata,
+    });
+    return render(ctx, schedule, expandOf(p));
   }
-  for (const key of ['customer', 'phases', 'start_date', 'end_behavior'])
+  for (const key of ['customer', 'phases', 'start_date', 'end_behavior', 'default_settings'])
     if (p.has(key)) throw invalidRequest(`You cannot set \`${key}\` if \`from_subscription\` is set.`, { param: key });
   const sub = must(ctx.state.subscriptions, from, 'subscription', 'from_subscription');
-  const schedule = createScheduleFromSubscription(ctx, sub, mergeMetadata(null, p.metadata()));
+  const schedule = createScheduleFromSubscription(ctx, sub, metadata);
   return render(ctx, schedule, expandOf(p));
 };
 
@@ -38,7 +55,7 @@ const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => {
   return render(ctx, must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule'), expandOf(p));
 };
 
-const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration'] as const;
+const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration', 'iterations', 'trial_end'] as const;
 
 const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
   p.objectList('phases', PHASE_FIELDS)?.map((phase) => {
@@ -47,12 +64,14 @@ const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
     if (items.length > 1) throw parameterInvalid(phase.name('items'), 'The local Stripe endpoint models one item per phase.');
     const item = items[0];
     if (!item) throw parameterMissing(phase.name('items'));
-    const quantity = item.int('quantity', { min: 0 });
-    if (quantity !== undefined && quantity !== 1) throw parameterInvalid(item.name('quantity'), 'The local Stripe endpoint models quantity 1 only.');
+    const quantity = item.int('quantity', { min: 1 });
     const price = must(ctx.state.prices, item.requiredString('price'), 'price', item.name('price'));
     const startDate = phase.timestampOrNow('start_date');
     const endDate = phase.timestampOrNow('end_date');
     const durationParams = phase.object('duration', ['interval', 'interval_count']);
+    const iterations = phase.int('iterations', { min: 1 });
+    if (iterations !== undefined && (endDate !== undefined || durationParams))
+      throw invalidRequest('You may only specify one of these parameters: end_date, duration, iterations.', { param: phase.name('iterations') });
     let duration: Recurrence | undefined;
     if (durationParams) {
       if (endDate !== undefined) throw invalidRequest('You may only specify one of these parameters: duration, end_date.', { param: phase.name('duration') });
@@ -68,6 +87,9 @@ const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
       duration,
       prorationBehavior: phase.enum('proration_behavior', PRORATION),
       metadata: metadata === '' || metadata === undefined ? {} : metadata,
+      iterations,
+      quantity,
+      trialEnd: phase.timestampOrNow('trial_end'),
     };
   });
 

@@ -6,7 +6,9 @@ import {
   checkPriceChange,
   createSubscription,
   endTrialNow,
+  type MissingPaymentMethod,
   type PaymentBehavior,
+  resumeSubscription,
   type ProrationBehavior,
   setCancelAtPeriodEnd,
 } from '../billing/subscriptions';
@@ -24,6 +26,7 @@ import { requireAttached } from './payment-methods';
 const PAYMENT_BEHAVIORS: readonly PaymentBehavior[] = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete'];
 const PRORATION_BEHAVIORS: readonly ProrationBehavior[] = ['create_prorations', 'always_invoice', 'none'];
 const MAX_TRIAL = 730 * SECONDS.day;
+const MISSING_PAYMENT_METHOD: readonly MissingPaymentMethod[] = ['cancel', 'pause', 'create_invoice'];
 
 const paymentBehavior = (p: Params): PaymentBehavior => {
   if (p.string('payment_behavior') === 'pending_if_incomplete')
@@ -31,10 +34,29 @@ const paymentBehavior = (p: Params): PaymentBehavior => {
   return p.enum('payment_behavior', PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
 };
 
-/** Accepted for compatibility, but only with the one value the local endpoint models. */
-const onlyChargeAutomatically = (p: Params): void => {
-  p.enum('collection_method', ['charge_automatically']);
+interface Collection {
+  readonly method: Stripe.Subscription.CollectionMethod;
+  readonly daysUntilDue: number | null;
+}
+
+/**
+ * `collection_method` and `days_until_due` (required with `send_invoice` unless the subscription
+ * already has one; refused with `charge_automatically`). Undefined when neither is given.
+ */
+const collectionParams = (p: Params, current: Collection | null): Collection | undefined => {
   p.bool('off_session');
+  const method = p.enum('collection_method', ['charge_automatically', 'send_invoice']);
+  const days = p.int('days_until_due', { min: 0, max: 10_000 });
+  if (method === undefined && days === undefined) return undefined;
+  const effective = method ?? current?.method ?? 'charge_automatically';
+  if (effective === 'charge_automatically') {
+    if (days !== undefined)
+      throw invalidRequest('You can only set `days_until_due` when `collection_method` is `send_invoice`.', { param: 'days_until_due' });
+    return { method: effective, daysUntilDue: null };
+  }
+  const daysUntilDue = days ?? current?.daysUntilDue ?? null;
+  if (daysUntilDue === null) throw parameterMissing('days_until_due');
+  return { method: effective, daysUntilDue };
 };
 
 const recurringPrice = (ctx: ApiContext, id: string, param: string): Stripe.Price => {
@@ -46,12 +68,12 @@ const recurringPrice = (ctx: ApiContext, id: string, param: string): Stripe.Pric
 
 const ITEM_FIELDS = ['price', 'quantity', 'metadata'] as const;
 
-const singleItem = (items: Params[] | undefined): Params | undefined => {
+const singleItem = (items: Params[] | undefined, options: { quantity: boolean } = { quantity: false }): Params | undefined => {
   if (items && items.length > 1)
     throw parameterInvalid('items', 'The local Stripe endpoint models one item per subscription (see docs/local-stripe.md).');
   const item = items?.[0];
-  const quantity = item?.int('quantity', { min: 0 });
-  if (item && quantity !== undefined && quantity !== 1)
+  const quantity = item?.int('quantity', { min: options.quantity ? 1 : 0 });
+  if (item && quantity !== undefined && quantity !== 1 && !options.quantity)
     throw parameterInvalid(item.name('quantity'), 'The local Stripe endpoint models quantity 1 only (see docs/local-stripe.md).');
   return item;
 };
@@ -69,13 +91,19 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     'proration_behavior',
     'cancel_at_period_end',
     'collection_method',
+    'days_until_due',
     'off_session',
     'currency',
+    'trial_settings',
     'expand',
   ]);
   // Every parameter is checked before any object is looked up, as Stripe does.
   const customerId = p.requiredString('customer');
-  const item = singleItem(p.objectList('items', ITEM_FIELDS));
+  const item = singleItem(p.objectList('items', ITEM_FIELDS), { quantity: true });
+  const missingPaymentMethod = p
+    .object('trial_settings', ['end_behavior'])
+    ?.object('end_behavior', ['missing_payment_method'])
+    ?.enum('missing_payment_method', MISSING_PAYMENT_METHOD);
   if (!item) throw parameterMissing('items');
   const priceId = item.requiredString('price');
   item.metadata();
@@ -85,7 +113,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   const currency = currencyParam(p);
   if (currency && currency !== price.currency)
     throw invalidRequest(`The price ${price.id} is in ${price.currency}, not ${currency}.`, { param: 'currency' });
-  onlyChargeAutomatically(p);
+  const collection = collectionParams(p, null);
   p.enum('proration_behavior', PRORATION_BEHAVIORS);
 
   const now = ctx.now();
@@ -112,6 +140,9 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     description: p.string('description') ?? null,
     paymentBehavior: paymentBehavior(p),
     cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? false,
+    quantity: item.int('quantity', { min: 1 }) ?? 1,
+    ...(missingPaymentMethod ? { missingPaymentMethod } : {}),
+    ...(collection ? { collectionMethod: collection.method, daysUntilDue: collection.daysUntilDue } : {}),
   });
   return render(ctx, sub, expandOf(p));
 };
@@ -137,6 +168,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     'payment_behavior',
     'cancellation_details',
     'collection_method',
+    'days_until_due',
     'off_session',
     'expand',
   ]);
@@ -149,7 +181,8 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   const behavior = paymentBehavior(p);
   const metadata = p.metadata();
   const details = p.object('cancellation_details', ['comment', 'feedback']);
-  onlyChargeAutomatically(p);
+  // Applies to the invoices created from now on, this update's included.
+  const collection = collectionParams(p, { method: sub.collection_method, daysUntilDue: sub.days_until_due });
   const pm = p.string('default_payment_method');
   const defaultPaymentMethod = pm ? requireAttached(ctx, pm, customerIdOf(sub.customer), 'default_payment_method') : pm;
 
@@ -164,7 +197,8 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   }
 
   const ended = sub.status === 'canceled' || sub.status === 'incomplete_expired';
-  const onlyMetadata = !item && cancelAtPeriodEnd === undefined && trialEnd === undefined && pm === undefined && !p.has('description');
+  const onlyMetadata =
+    !item && cancelAtPeriodEnd === undefined && trialEnd === undefined && pm === undefined && !p.has('description') && collection === undefined;
   if (ended && !(onlyMetadata || details))
     throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
   if (sub.status === 'incomplete' && !(onlyMetadata || (pm !== undefined && !item && cancelAtPeriodEnd === undefined && trialEnd === undefined)))
@@ -191,6 +225,10 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     s.metadata = mergeMetadata(s.metadata, metadata);
     if (p.has('description')) s.description = p.string('description') || null;
     if (defaultPaymentMethod !== undefined) s.default_payment_method = defaultPaymentMethod || null;
+    if (collection) {
+      s.collection_method = collection.method;
+      s.days_until_due = collection.daysUntilDue;
+    }
     if (details)
       s.cancellation_details = {
         comment: details.string('comment') ?? s.cancellation_details?.comment ?? null,
@@ -242,10 +280,27 @@ const list = (ctx: ApiContext, req: ApiRequest): unknown => {
   return render(ctx, toList(items, p, '/v1/subscriptions'), expandOf(p));
 };
 
+/**
+ * Resumes a `paused` subscription: the cycle restarts now (`billing_cycle_anchor[type]=now`, the
+ * default; in this API version the anchor is a hash) and is invoiced at once.
+ */
+const resume = (ctx: ApiContext, req: ApiRequest): unknown => {
+  const p = Params.strict(req.params, ['billing_cycle_anchor', 'payment_behavior', 'proration_behavior', 'proration_date', 'expand']);
+  if (p.object('billing_cycle_anchor', ['type'])?.enum('type', ['now', 'unchanged'] as const) === 'unchanged')
+    throw parameterInvalid('billing_cycle_anchor[type]', 'billing_cycle_anchor[type]=unchanged on resume is not modelled by the local Stripe endpoint.');
+  p.enum('payment_behavior', ['resume_on_payment_attempt', 'resume_on_payment_success'] as const);
+  p.enum('proration_behavior', PRORATION_BEHAVIORS);
+  p.int('proration_date', { min: 0 });
+  const sub = must(ctx.state.subscriptions, pathParam(req, 'id'), 'subscription');
+  resumeSubscription(ctx, sub, 'allow_incomplete');
+  return render(ctx, sub, expandOf(p));
+};
+
 export const subscriptionRoutes: readonly Route[] = [
   { method: 'POST', path: '/v1/subscriptions', handler: create },
   { method: 'GET', path: '/v1/subscriptions', handler: list },
   { method: 'GET', path: '/v1/subscriptions/:id', handler: retrieve },
   { method: 'POST', path: '/v1/subscriptions/:id', handler: update },
   { method: 'DELETE', path: '/v1/subscriptions/:id', handler: cancel },
+  { method: 'POST', path: '/v1/subscriptions/:id/resume', handler: resume },
 ];

@@ -46,6 +46,11 @@ export interface StripeAdapterOptions {
   readonly catalog?: Catalog;
   /** Backoff of the call wrapper (tests make its sleep instant). */
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Test mode only: the Stripe test clock each new tenant's customer lives on (`test_clock`),
+   * so a rehearsal moves one tenant's time without touching the others. Refused with a live key.
+   */
+  readonly testClockFor?: (tenantId: string) => string | undefined;
 }
 
 /**
@@ -60,6 +65,7 @@ export class StripeAdapter implements PaymentProvider {
     private readonly options: StripeAdapterOptions,
     private readonly client: StripeClient = createStripeClient(options),
   ) {
+    if (options.testClockFor && !options.secretKey.startsWith('sk_test_')) throw new Error('Stripe test clocks need a test-mode key (sk_test_...)');
     this.catalog = new StripeCatalog(client, options.catalog);
   }
 
@@ -68,12 +74,14 @@ export class StripeAdapter implements PaymentProvider {
   }
 
   async createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string> {
+    const testClock = this.options.testClockFor?.(input.tenantId);
     const customer = await this.client.write(input.idempotencyKey, (stripe, request) =>
       stripe.customers.create(
         {
           ...(input.email ? { email: input.email } : {}),
           ...(input.name ? { name: input.name } : {}),
           metadata: { tenant_id: input.tenantId },
+          ...(testClock ? { test_clock: testClock } : {}),
         },
         request,
       ),

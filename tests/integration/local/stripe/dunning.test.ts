@@ -21,8 +21,22 @@ describe('local Stripe dunning', () => {
   const latest = async (sub: string): Promise<Stripe.Invoice> =>
     h.stripe.invoices.retrieve(idOf((await h.stripe.subscriptions.retrieve(sub)).latest_invoice));
 
-  it('turns past_due on a declined renewal, retries 3, 5 and 7 days after each attempt, then cancels', async () => {
+  it('retries as Smart Retries does by default: 8 tries within 2 weeks, then cancels', async () => {
     h = await startHarness();
+    const { sub } = await failingSubscription();
+
+    await h.advanceTo(FIRST_ATTEMPT + 14 * 86_400 - 1);
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
+    await h.advanceTo(FIRST_ATTEMPT + 14 * 86_400);
+    const failures = h.receiver.ofType('invoice.payment_failed');
+    expect(failures.map((e) => e.data.object.attempt_count)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Each retry 1, 2, 2, 2, 2, 2 and 3 days after the attempt before it.
+    expect(failures.map((e) => (e.created - FIRST_ATTEMPT) / 86_400)).toEqual([0, 1, 3, 5, 7, 9, 11, 14]);
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('canceled');
+  });
+
+  it('with a custom schedule, turns past_due on a declined renewal, retries 3, 5 and 7 days after each attempt, then cancels', async () => {
+    h = await startHarness({ retryDays: [3, 5, 7] });
     const { sub } = await failingSubscription();
 
     await h.advanceTo(FIRST_ATTEMPT);
@@ -49,7 +63,7 @@ describe('local Stripe dunning', () => {
   });
 
   it("with finalFailure 'unpaid' leaves the subscription unpaid and stops charging later invoices", async () => {
-    h = await startHarness({ finalFailure: 'unpaid', finalInvoiceStatus: 'uncollectible' });
+    h = await startHarness({ finalFailure: 'unpaid', finalInvoiceStatus: 'uncollectible', retryDays: [3, 5, 7] });
     const { sub } = await failingSubscription();
     const invoice = await latest(sub.id);
 
@@ -81,6 +95,37 @@ describe('local Stripe dunning', () => {
     expect(await latest(sub.id)).toMatchObject({ status: 'paid', attempt_count: 2, amount_paid: 9_900, next_payment_attempt: null });
     const back = h.receiver.ofType('customer.subscription.updated').find((e) => e.data.previous_attributes?.status === 'past_due');
     expect(back?.data.object.status).toBe('active');
+  });
+
+  it('does not retry a hard decline: the invoice stays open and the subscription past_due until another card pays it', async () => {
+    h = await startHarness();
+    const prices = await catalog(h.stripe);
+    const customer = await customerWith(h.stripe, 'pm_card_chargeCustomerFailStolenCard');
+    const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }], trial_period_days: 7 });
+
+    await h.advanceTo(FIRST_ATTEMPT);
+    const invoice = await latest(sub.id);
+    expect(invoice).toMatchObject({ status: 'open', attempt_count: 1, next_payment_attempt: null });
+    await h.advanceTo(FIRST_ATTEMPT + 20 * 86_400);
+    expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'open', attempt_count: 1 });
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
+    expect(h.receiver.ofType('invoice.payment_failed')).toHaveLength(1);
+
+    const visa = await h.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    expect(await h.stripe.invoices.pay(invoice.id, { payment_method: visa.id })).toMatchObject({ status: 'paid' });
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
+  });
+
+  it('retries a soft decline but stops once an attempt is declined hard', async () => {
+    h = await startHarness();
+    const { customer, sub } = await failingSubscription();
+    await h.advanceTo(FIRST_ATTEMPT);
+    const invoice = await latest(sub.id);
+    expect(invoice.next_payment_attempt).toBe(FIRST_ATTEMPT + 86_400);
+
+    const stolen = await h.stripe.paymentMethods.attach('pm_card_chargeCustomerFailStolenCard', { customer: customer.id });
+    await expect(h.stripe.invoices.pay(invoice.id, { payment_method: stolen.id })).rejects.toMatchObject({ statusCode: 402, decline_code: 'stolen_card' });
+    expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'open', attempt_count: 2, next_payment_attempt: null });
   });
 
   it('recovers at once when the customer pays the open invoice with a working card', async () => {

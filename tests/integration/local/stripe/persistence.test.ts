@@ -29,6 +29,31 @@ describe('local Stripe state file', () => {
     return { local: running, stripe: new Stripe('sk_test_local', { host: '127.0.0.1', port: running.port, protocol: 'http', maxNetworkRetries: 0 }) };
   };
 
+  it('completes a Checkout Session created before a restart with its line items', async () => {
+    const clock = new SimulatedClock({ frozen: true, start: START });
+    const first = await start(clock);
+    const prices = await catalog(first.stripe);
+    const session = await first.stripe.checkout.sessions.create({
+      mode: 'subscription',
+      line_items: [{ price: prices.starterMonthly.id, quantity: 1 }],
+      success_url: 'https://example.com/done',
+    });
+    await first.local.close();
+    running = undefined;
+
+    const second = await start(new SimulatedClock({ frozen: true, start: START }));
+    const confirm = await fetch(`${second.local.url}/v1/payment_pages/${session.id}/confirm`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer sk_test_local', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_visa&expected_amount=9900',
+    });
+    expect(confirm.status).toBe(200);
+    const completed = await second.stripe.checkout.sessions.retrieve(session.id);
+    expect(completed.status).toBe('complete');
+    const sub = await second.stripe.subscriptions.retrieve(typeof completed.subscription === 'string' ? completed.subscription : '');
+    expect(sub.items.data[0]?.price.id).toBe(prices.starterMonthly.id);
+  });
+
   it('keeps customers, subscriptions and due work across a restart', async () => {
     const clock = new SimulatedClock({ frozen: true, start: START });
     const first = await start(clock);

@@ -60,8 +60,23 @@ describe('local Stripe protocol', () => {
       expect(res.json.error).toMatchObject({ code: 'parameter_missing', param: 'currency' });
     });
 
+    it("answers in its one API version, and refuses another Stripe-Version instead of answering in the wrong shape", async () => {
+      const auth = { Authorization: 'Bearer sk_test_local' };
+      const own = await raw(h, 'GET', '/v1/customers', undefined, { ...auth, 'Stripe-Version': Stripe.API_VERSION });
+      expect(own.status).toBe(200);
+      const older = await raw(h, 'GET', '/v1/customers', undefined, { ...auth, 'Stripe-Version': '2024-06-20' });
+      expect(older.status).toBe(400);
+      expect(older.json.error?.type).toBe('invalid_request_error');
+      expect(older.json.error?.message).toContain(Stripe.API_VERSION);
+      const garbage = await raw(h, 'GET', '/v1/customers', undefined, { ...auth, 'Stripe-Version': '2019-2-19' });
+      expect(garbage.status).toBe(400);
+      expect(garbage.json.error?.message).toBe('Invalid Stripe API version: 2019-2-19');
+      const sdk = new Stripe('sk_test_versioned', { host: '127.0.0.1', port: h.local.port, protocol: 'http', maxNetworkRetries: 0, apiVersion: '2025-03-31.basil' as typeof Stripe.API_VERSION });
+      await expect(sdk.customers.list()).rejects.toMatchObject({ statusCode: 400 });
+    });
+
     it('answers a path it does not model with 404', async () => {
-      const res = await raw(h, 'GET', '/v1/charges');
+      const res = await raw(h, 'GET', '/v1/disputes');
       expect(res.status).toBe(404);
       expect(res.json.error?.type).toBe('invalid_request_error');
     });

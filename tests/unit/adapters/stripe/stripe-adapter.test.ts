@@ -148,6 +148,20 @@ describe('StripeAdapter', () => {
     });
   });
 
+  describe('test clocks', () => {
+    it("creates a tenant's customer on the test clock it is given, and only in test mode", async () => {
+      const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: h.now() - 30 * 86_400 });
+      const onClock = new StripeAdapter({ secretKey: KEY, webhookSecret: 'whsec_unused', apiBase: h.local.url, testClockFor: (t) => (t === 'org-clocked' ? clock.id : undefined) });
+
+      const clocked = await onClock.createCustomer({ tenantId: 'org-clocked', idempotencyKey: 'customer:org-clocked' });
+      const plain = await onClock.createCustomer({ tenantId: 'org-plain', idempotencyKey: 'customer:org-plain' });
+
+      expect(await h.stripe.customers.retrieve(clocked)).toMatchObject({ test_clock: clock.id, created: clock.frozen_time });
+      expect(await h.stripe.customers.retrieve(plain)).toMatchObject({ test_clock: null });
+      expect(() => new StripeAdapter({ secretKey: 'sk_live_x', webhookSecret: 'whsec_unused', testClockFor: () => clock.id })).toThrow(/test-mode key/);
+    });
+  });
+
   describe('rate limits', () => {
     it('retries a 429 with the same key and creates the item once', async () => {
       const { customerId, sub } = await subscribed('org-429');
