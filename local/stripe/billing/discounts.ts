@@ -6,7 +6,7 @@ import { couponIdOf, newDiscount } from '../objects/discount';
 import type { BillingContext } from './context';
 import { updateCustomer } from './context';
 import type { DiscountTerms } from './discount-math';
-import { addMonths } from './calendar';
+import { addMonths } from './periods';
 
 /** A coupon can still be redeemed: not past `redeem_by`, not used up. */
 export const couponValid = (coupon: Stripe.Coupon, now: number): boolean =>

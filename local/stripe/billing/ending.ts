@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { BillingContext } from './context';
 import { updateInvoice } from './context';
+import { customerIdOf } from '../objects/subscription';
 
 /**
  * Stops automatic collection of a customer's finalized invoices, as Stripe does by default when
@@ -54,4 +55,15 @@ export const endSubscription = (
         inv.automatically_finalizes_at = null;
       });
   stopCollection(ctx, typeof sub.customer === 'string' ? sub.customer : sub.customer.id);
+};
+
+/** Deletes a customer as Stripe does: its live subscriptions end now, its payment methods are detached. */
+export const deleteCustomer = (ctx: BillingContext, customer: Stripe.Customer): void => {
+  for (const sub of ctx.state.subscriptions.values())
+    if (customerIdOf(sub.customer) === customer.id && !['canceled', 'incomplete_expired'].includes(sub.status))
+      endSubscription(ctx, sub, 'cancellation_requested');
+  for (const pm of ctx.state.paymentMethods.values()) if (pm.customer === customer.id) pm.customer = null;
+  ctx.state.customers.delete(customer.id);
+  ctx.state.deletedCustomers.add(customer.id);
+  ctx.events.emit('customer.deleted', customer);
 };

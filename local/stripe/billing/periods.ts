@@ -21,8 +21,8 @@ export const sameRecurrence = (a: Recurrence, b: Recurrence): boolean => a.inter
 
 const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 
-/** Adds calendar months to a unix time, clamping the day to the month's end (Jan 31 + 1 = Feb 28). */
-const addMonths = (at: number, months: number): number => {
+/** Adds calendar months to a unix time (UTC), clamping the day to the month's end (Jan 31 + 1 = Feb 28). */
+export const addMonths = (at: number, months: number): number => {
   const d = new Date(at * 1000);
   const total = d.getUTCMonth() + months;
   const year = d.getUTCFullYear() + Math.floor(total / 12);

@@ -1,11 +1,10 @@
 import type Stripe from 'stripe';
 import { updateCustomer } from '../billing/context';
-import { endSubscription } from '../billing/ending';
+import { deleteCustomer } from '../billing/ending';
 import { invalidRequest } from '../errors';
 import { newId } from '../ids';
 import { inRange, LIST_PARAMS, newestFirst, toList } from '../lists';
 import { newCustomer } from '../objects/customer';
-import { customerIdOf } from '../objects/subscription';
 import { mergeMetadata } from '../http/params';
 import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
@@ -86,13 +85,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
 const remove = (ctx: ApiContext, req: ApiRequest): unknown => {
   Params.strict(req.params, []);
   const customer = customerFromPath(ctx, req);
-  for (const sub of ctx.state.subscriptions.values())
-    if (customerIdOf(sub.customer) === customer.id && !['canceled', 'incomplete_expired'].includes(sub.status))
-      endSubscription(ctx, sub, 'cancellation_requested');
-  for (const pm of ctx.state.paymentMethods.values()) if (pm.customer === customer.id) pm.customer = null;
-  ctx.state.customers.delete(customer.id);
-  ctx.state.deletedCustomers.add(customer.id);
-  ctx.events.emit('customer.deleted', customer);
+  deleteCustomer(ctx, customer);
   return { id: customer.id, object: 'customer', deleted: true };
 };
 

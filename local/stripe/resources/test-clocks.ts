@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import { endSubscription } from '../billing/ending';
+import { deleteCustomer } from '../billing/ending';
 import { boundary, recurrenceOf } from '../billing/periods';
 import { advanceTestClock } from '../billing/scheduler';
 import { invalidRequest, parameterMissing } from '../errors';
 import { newId } from '../ids';
 import { LIST_PARAMS, newestFirst, toList } from '../lists';
-import { customerIdOf, itemOf, LIVE_STATUSES } from '../objects/subscription';
+import { itemOf, LIVE_STATUSES } from '../objects/subscription';
 import { newTestClock } from '../objects/test-clock';
 import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
@@ -42,14 +42,7 @@ const remove = (ctx: ApiContext, req: ApiRequest): unknown => {
   ctx.scope.within(clock.id, () => {
     for (const customer of [...ctx.state.customers.values()]) {
       const on = typeof customer.test_clock === 'string' ? customer.test_clock : (customer.test_clock?.id ?? null);
-      if (on !== clock.id) continue;
-      for (const sub of ctx.state.subscriptions.values())
-        if (customerIdOf(sub.customer) === customer.id && !['canceled', 'incomplete_expired'].includes(sub.status))
-          endSubscription(ctx, sub, 'cancellation_requested');
-      for (const pm of ctx.state.paymentMethods.values()) if (pm.customer === customer.id) pm.customer = null;
-      ctx.state.customers.delete(customer.id);
-      ctx.state.deletedCustomers.add(customer.id);
-      ctx.events.emit('customer.deleted', customer);
+      if (on === clock.id) deleteCustomer(ctx, customer);
     }
     ctx.state.testClocks.delete(clock.id);
     ctx.events.emit('test_helpers.test_clock.deleted', clock);
