@@ -32,8 +32,8 @@ export const finalizeForCollection = (ctx: BillingContext, invoice: Stripe.Invoi
     const days = daysUntilDueOf(ctx, invoice);
     if (days !== null) invoice.due_date = ctx.now() + days * SECONDS.day;
   }
+  // `finalizeInvoice` schedules no payment attempt for a `send_invoice` invoice.
   finalizeInvoice(ctx, invoice);
-  if (invoice.collection_method === 'send_invoice') invoice.next_payment_attempt = null;
 };
 
 /** Emails the invoice (in test mode only the event): `invoice.sent`. */
@@ -43,8 +43,9 @@ export const sendInvoice = (ctx: BillingContext, invoice: Stripe.Invoice): void 
 
 /** After finalization, what Stripe does with an auto-advancing invoice: charge it, or send it. */
 export const advanceFinalized = (ctx: BillingContext, invoice: Stripe.Invoice): void => {
-  if (invoice.collection_method !== 'send_invoice') collect(ctx, invoice);
-  else if (invoice.status === 'open' && invoice.auto_advance) sendInvoice(ctx, invoice);
+  if (invoice.collection_method === 'send_invoice') {
+    if (invoice.status === 'open' && invoice.auto_advance) sendInvoice(ctx, invoice);
+  } else collect(ctx, invoice);
 };
 
 /** When an unpaid `send_invoice` invoice makes its (still active) subscription past due; null if it does not. */
