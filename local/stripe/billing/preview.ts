@@ -31,7 +31,12 @@ export const previewInvoice = (ctx: BillingContext, sub: Stripe.Subscription, ch
   if (customer) state.customers.set(customerId, clone(customer));
   const copy = clone(sub);
   state.subscriptions.set(copy.id, copy);
-  for (const [id, ii] of ctx.state.invoiceItems) if (ii.customer === customerId && ii.invoice === null) state.invoiceItems.set(id, clone(ii));
+  // The customer's invoices and items too: a flexible-mode credit is priced from what the
+  // period's invoices debited, and its discount applies to the previewed invoice.
+  for (const [id, ii] of ctx.state.invoiceItems) if (ii.customer === customerId) state.invoiceItems.set(id, clone(ii));
+  for (const [id, invoice] of ctx.state.invoices) if (idOf(invoice.customer) === customerId) state.invoices.set(id, clone(invoice));
+  for (const [id, coupon] of ctx.state.coupons) state.coupons.set(id, clone(coupon));
+  for (const [id, discount] of ctx.state.discounts) if (idOf(discount.customer) === customerId) state.discounts.set(id, clone(discount));
 
   let time = ctx.now();
   const scratch: BillingContext = {

@@ -62,6 +62,38 @@ describe('local Stripe flexible billing mode credit prorations', () => {
     expect(second.find((ii) => ii.amount < 0)).toMatchObject({ amount: -24_956, period: { start: secondAt, end } });
   });
 
+  it('previews a second change in one period with the credit the change itself gives', async () => {
+    // Prepare: Starter -> Pro after 5 days, invoiced at once (as our upgrades are); three hours
+    // later a preview of -> Business.
+    const business = await h.stripe.prices.create({ product: 'pro', currency: 'usd', unit_amount: 49_900, recurring: { interval: 'month' } });
+    const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }] });
+    const start = sub.items.data[0]?.current_period_start ?? 0;
+    const itemId = sub.items.data[0]?.id ?? '';
+    await h.advanceTo(start + 5 * 24 * 3_600);
+    await h.stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: prices.proMonthly.id }], proration_behavior: 'always_invoice' });
+    await h.advance(3 * HOUR);
+    const at = h.now();
+
+    // Act
+    const preview = await h.stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription: sub.id,
+      subscription_details: { items: [{ id: itemId, price: business.id }], proration_behavior: 'always_invoice', proration_date: at },
+    });
+    const changed = await h.stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, price: business.id }],
+      proration_behavior: 'always_invoice',
+      proration_date: at,
+    });
+
+    // Assess: the previewed credit is the one the change gave (-24,956, see above), and so is the total.
+    const invoice = await h.stripe.invoices.retrieve(idOf(changed.latest_invoice));
+    const credit = (lines: Stripe.InvoiceLineItem[]) => lines.filter((l) => l.amount < 0 && l.period.start === at).map((l) => l.amount);
+    expect(credit(preview.lines.data)).toEqual([-24_956]);
+    expect(credit(invoice.lines.data)).toEqual([-24_956]);
+    expect(preview.total).toBe(invoice.total);
+  });
+
   it('credits a discounted period from the discounted amount it debited', async () => {
     // Prepare: a forever 20% coupon: the Starter period line debits 9,900 - 1,980 = 7,920.
     const coupon = await h.stripe.coupons.create({ percent_off: 20, duration: 'forever' });
