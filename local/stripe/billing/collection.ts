@@ -1,7 +1,9 @@
 import type Stripe from 'stripe';
 import { SECONDS } from '../config';
 import { invalidRequest, StripeApiError } from '../errors';
+import { clone } from '../clone';
 import { newId } from '../ids';
+import { newCharge } from '../objects/charge';
 import { defaultPaymentMethodOf } from '../objects/customer';
 import { subscriptionIdOf } from '../objects/invoice';
 import { newPaymentIntent } from '../objects/payment-intent';
@@ -168,28 +170,32 @@ export const attemptPayment = (
   options: { automatic: boolean; paymentMethod?: string },
 ): ChargeCheck => {
   const customer = idOf(invoice.customer) ?? '';
-  const check = checkCharge(ctx, customer, paymentMethodFor(ctx, invoice, options.paymentMethod));
+  const paymentMethod = paymentMethodFor(ctx, invoice, options.paymentMethod);
+  const check = checkCharge(ctx, customer, paymentMethod);
   invoice.attempt_count += 1;
   invoice.attempted = true;
-  if (check.ok) {
-    markPaid(ctx, invoice);
+  if (!check.ok && check.requiresAction) {
+    onActionRequired(ctx, invoice, paymentMethod ?? '');
     return check;
   }
-  if (check.requiresAction) {
-    onActionRequired(ctx, invoice, paymentMethodFor(ctx, invoice, options.paymentMethod) ?? '');
+  recordCharge(ctx, invoice, paymentMethod, check);
+  if (check.ok) {
+    markPaid(ctx, invoice);
     return check;
   }
   onFailure(ctx, invoice, options.automatic, HARD_DECLINE_CODES.has(check.error.body.decline_code ?? ''));
   return check;
 };
 
-/**
- * The card asks for 3-D Secure: the invoice stays open with a PaymentIntent in `requires_action`
- * (its `confirmation_secret`), `invoice.payment_action_required` is sent, and no automatic retry
- * charges the card again until the customer authenticates (on the authentication page, also
- * linked from the hosted invoice page); then the invoice is paid as usual.
- */
-const onActionRequired = (ctx: BillingContext, invoice: Stripe.Invoice, paymentMethod: string): void => {
+/** The invoice's PaymentIntent (one per invoice, found by its `confirmation_secret`), created on first use. */
+const invoicePaymentIntent = (ctx: BillingContext, invoice: Stripe.Invoice, paymentMethod: string): Stripe.PaymentIntent => {
+  const secret = invoice.confirmation_secret?.client_secret;
+  const existing = secret ? [...ctx.state.paymentIntents.values()].find((pi) => pi.client_secret === secret) : undefined;
+  if (existing) {
+    existing.payment_method = paymentMethod;
+    existing.amount = invoice.amount_remaining;
+    return existing;
+  }
   const pi = newPaymentIntent({
     id: newId('pi'),
     amount: invoice.amount_remaining,
@@ -209,10 +215,59 @@ const onActionRequired = (ctx: BillingContext, invoice: Stripe.Invoice, paymentM
   });
   ctx.state.paymentIntents.set(pi.id, pi);
   ctx.events.emit('payment_intent.created', pi);
+  invoice.confirmation_secret = { client_secret: pi.client_secret ?? '', type: 'payment_intent' };
+  return pi;
+};
+
+/**
+ * An attempt that reached the card network, as Stripe records it: the invoice's PaymentIntent
+ * and a Charge, succeeded (`charge.succeeded`, `payment_intent.succeeded`) or failed
+ * (`charge.failed`, `payment_intent.payment_failed`). An attempt refused before any charge (no
+ * payment method) records none.
+ */
+const recordCharge = (ctx: BillingContext, invoice: Stripe.Invoice, paymentMethod: string | null, check: ChargeCheck): void => {
+  const pm = paymentMethod ? ctx.state.paymentMethods.get(paymentMethod) : undefined;
+  if (!pm || invoice.amount_remaining <= 0) return;
+  if (!check.ok && check.error.body.type !== 'card_error') return;
+  const pi = invoicePaymentIntent(ctx, invoice, pm.id);
+  const failure = check.ok
+    ? null
+    : { code: check.error.body.code ?? 'card_declined', declineCode: check.error.body.decline_code ?? 'generic_decline', message: check.error.body.message };
+  const charge = newCharge({ id: newId('ch'), paymentIntent: pi, paymentMethod: pm, captured: check.ok, failure, now: ctx.now() });
+  ctx.state.charges.set(charge.id, charge);
+  pi.latest_charge = charge.id;
+  if (check.ok) {
+    pi.status = 'succeeded';
+    pi.amount_received = pi.amount;
+    pi.last_payment_error = null;
+    ctx.events.emit('charge.succeeded', charge);
+    ctx.events.emit('payment_intent.succeeded', pi);
+    return;
+  }
+  pi.status = 'requires_payment_method';
+  pi.last_payment_error = {
+    charge: charge.id,
+    code: 'card_declined',
+    decline_code: failure?.declineCode ?? 'generic_decline',
+    message: failure?.message ?? 'Your card was declined.',
+    payment_method: clone(pm),
+    type: 'card_error',
+  };
+  ctx.events.emit('charge.failed', charge);
+  ctx.events.emit('payment_intent.payment_failed', pi);
+};
+
+/**
+ * The card asks for 3-D Secure: the invoice stays open with a PaymentIntent in `requires_action`
+ * (its `confirmation_secret`), `invoice.payment_action_required` is sent, and no automatic retry
+ * charges the card again until the customer authenticates (on the authentication page, also
+ * linked from the hosted invoice page); then the invoice is paid as usual.
+ */
+const onActionRequired = (ctx: BillingContext, invoice: Stripe.Invoice, paymentMethod: string): void => {
+  const pi = invoicePaymentIntent(ctx, invoice, paymentMethod);
   pi.status = 'requires_action';
   pi.next_action = invoicePaymentNextAction(ctx, pi.id, invoice.hosted_invoice_url ?? null);
   ctx.events.emit('payment_intent.requires_action', pi);
-  invoice.confirmation_secret = { client_secret: pi.client_secret ?? '', type: 'payment_intent' };
   invoice.next_payment_attempt = null;
   ctx.events.emit('invoice.payment_action_required', invoice);
   const sub = subscriptionOf(ctx, invoice);

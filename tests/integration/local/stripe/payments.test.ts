@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { catalog, type Harness, idOf, raw, startHarness } from './harness';
+import { catalog, customerWith, DAY, type Harness, idOf, raw, startHarness } from './harness';
 
 /** Answers the emulator's 3-D Secure page like a customer would; returns where it redirects. */
 const authenticate = async (url: string, result: 'complete' | 'fail'): Promise<string | null> => {
@@ -14,6 +14,46 @@ describe('local Stripe payment flows', () => {
     h = await startHarness();
   });
   afterEach(async () => h.close());
+
+  describe('invoice payments', () => {
+    it('charges a paid invoice through one PaymentIntent with a succeeded Charge', async () => {
+      const prices = await catalog(h.stripe);
+      const customer = await customerWith(h.stripe);
+      h.receiver.clear();
+      await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }] });
+      await h.local.idle();
+      const types = h.receiver.types();
+      expect(types.filter((t) => t.startsWith('charge.') || t.startsWith('payment_intent.'))).toEqual([
+        'payment_intent.created',
+        'charge.succeeded',
+        'payment_intent.succeeded',
+      ]);
+      expect(types.indexOf('payment_intent.succeeded')).toBeLessThan(types.indexOf('invoice.paid'));
+      const [charge] = (await h.stripe.charges.list({ customer: customer.id })).data;
+      expect(charge).toMatchObject({ status: 'succeeded', amount: 9_900, paid: true });
+      expect(await h.stripe.paymentIntents.retrieve(idOf(charge?.payment_intent ?? null))).toMatchObject({ status: 'succeeded', amount_received: 9_900 });
+    });
+
+    it('records each failed attempt of an invoice as a failed Charge of its one PaymentIntent', async () => {
+      const prices = await catalog(h.stripe);
+      const customer = await customerWith(h.stripe, 'pm_card_chargeCustomerFail');
+      const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }], trial_period_days: 3 });
+      await h.advanceTo((sub.trial_end ?? 0) + 3_600);
+      await h.advance(DAY);
+
+      const charges = (await h.stripe.charges.list({ customer: customer.id })).data;
+      expect(charges.map((c) => [c.status, c.failure_code, c.outcome?.type])).toEqual([
+        ['failed', 'card_declined', 'issuer_declined'],
+        ['failed', 'card_declined', 'issuer_declined'],
+      ]);
+      expect(new Set(charges.map((c) => idOf(c.payment_intent))).size).toBe(1);
+      expect(await h.stripe.paymentIntents.retrieve(idOf(charges[0]?.payment_intent ?? null))).toMatchObject({
+        status: 'requires_payment_method',
+        last_payment_error: { decline_code: 'generic_decline' },
+      });
+      expect(h.receiver.ofType('charge.failed')).toHaveLength(2);
+    });
+  });
 
   describe('PaymentIntents', () => {
     it('confirms on create, charges once and reports charge.succeeded then payment_intent.succeeded', async () => {
