@@ -20,6 +20,8 @@ export interface FunctionNeeds {
   readonly sends?: readonly QueueRef[];
   /** Seals or opens tenants' webhook signing secrets: reads the key that encrypts them. */
   readonly webhookSecrets?: true;
+  /** Sends people to Stripe's hosted pages and back: knows the billing page's origins. */
+  readonly redirects?: true;
 }
 
 /** The variable names, one place; `src/platform/config.ts` reads them, the stack sets them. */
@@ -27,6 +29,8 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   stripeSecretArn: 'STRIPE_SECRET_ARN',
   webhookSecretsKeyArn: 'WEBHOOK_SECRETS_KEY_ARN',
+  /** Comma-separated origins of the billing page: the only places Stripe's pages may send people back to. */
+  webOrigins: 'WEB_ORIGINS',
   tenantClaim: 'TENANT_CLAIM',
   groupsClaim: 'GROUPS_CLAIM',
   adminGroup: 'ADMIN_GROUP',
@@ -53,5 +57,6 @@ export const variablesFor = (needs: FunctionNeeds): string[] => [
   ...(needs.table === 'none' ? [] : [ENV.tableName]),
   ...(needs.stripe ? [ENV.stripeSecretArn] : []),
   ...(needs.webhookSecrets ? [ENV.webhookSecretsKeyArn] : []),
+  ...(needs.redirects ? [ENV.webOrigins] : []),
   ...queuesSentTo(needs).map(queueUrlVariable),
 ];

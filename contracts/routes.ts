@@ -36,10 +36,11 @@ export const functionGroups = {
   },
   subscriptions: {
     entry: 'functions/subscriptions/handler.ts',
-    description: 'Create, change, cancel and read the tenant subscription',
+    description: 'Create, change, cancel and read the tenant subscription; cards through Stripe Checkout and the portal',
     table: 'readwrite',
     stripe: true,
     publishes: true,
+    redirects: true,
   },
   invoices: {
     entry: 'functions/invoices/handler.ts',
@@ -98,6 +99,9 @@ export const routes = [
   { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant' },
   { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant' },
   { method: 'POST', path: '/subscriptions/preview', group: 'subscriptions', operation: 'previewSubscriptionChange', auth: 'tenant' },
+  { method: 'POST', path: '/payment-methods/setup', group: 'subscriptions', operation: 'setupPaymentMethod', auth: 'tenant' },
+  { method: 'GET', path: '/payment-methods', group: 'subscriptions', operation: 'listPaymentMethods', auth: 'tenant' },
+  { method: 'POST', path: '/billing-portal', group: 'subscriptions', operation: 'openBillingPortal', auth: 'tenant' },
   { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant' },
   { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant' },
   { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },

@@ -169,6 +169,11 @@ export class BillingStack extends Stack {
         ? { domain: { domainName: config.webDomainName, certificateArn: config.webCertificateArn } }
         : {}),
     });
+    // Stripe's hosted pages (Checkout, the portal) may send people back to the page's origins only.
+    const webOrigins = [...config.corsOrigins, this.web.url].join(',');
+    for (const [name, group] of Object.entries(routeTable.functionGroups) as [string, FunctionNeeds][]) {
+      if (group.redirects) functions.get(name)?.handler.addEnvironment(ENV.webOrigins, webOrigins);
+    }
     const appClient = this.identity.userPoolClient?.node.defaultChild;
     if (appClient instanceof CfnUserPoolClient) {
       appClient.callbackUrLs = [...config.authCallbackUrls, this.web.callbackUrl];

@@ -11,6 +11,8 @@ export interface LocalResources {
   readonly stripe: { readonly secretKey: string; readonly webhookSecret: string; readonly apiBase: string };
   readonly webhookSecretsKey: string;
   readonly allowLocalWebhookTargets: boolean;
+  /** The billing page's origins (the local API serves it); filled in once the API listens. */
+  readonly webOrigins: readonly string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export const localEnvironment = (needs: FunctionNeeds, local: LocalResources, tu
     ...(needs.webhookSecrets
       ? { WEBHOOK_SECRETS_KEY: local.webhookSecretsKey, WEBHOOK_ALLOW_LOCAL_TARGETS: local.allowLocalWebhookTargets ? 'true' : 'false' }
       : {}),
+    ...(needs.redirects ? { [ENV.webOrigins]: local.webOrigins.join(',') } : {}),
     ...(sends.length === 0 ? {} : { SQS_ENDPOINT: local.sqsEndpoint }),
     ...Object.fromEntries(sends.map((queue) => [queueUrlVariable(queue), local.queueUrls[queue]])),
   };

@@ -184,6 +184,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     // tools and tests that build adapters outside an invocation.
     // EMF metrics go to stdout in AWS; locally they would drown the logs unless asked for.
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const webOrigins: string[] = [];
     const resources: LocalResources = {
       tableName,
       dynamoEndpoint: endpoint,
@@ -192,6 +193,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stripe: { secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: options.stripeApiBase ?? stripe.url },
       webhookSecretsKey: loadOrCreateWebhookKey(join(dataDir, 'keys', 'webhook-secrets.key')),
       allowLocalWebhookTargets: options.allowLocalWebhookTargets ?? false,
+      webOrigins,
     };
     Object.assign(process.env, LOCAL_AWS_ENV, {
       SQS_ENDPOINT: sqs.endpoint,
@@ -277,6 +279,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       ),
     });
     stopping.push(() => api.close());
+    // The page is served by this API: browsers know it as localhost (SPEC section 9) or 127.0.0.1.
+    webOrigins.push(`http://localhost:${apiPort}`, `http://127.0.0.1:${apiPort}`);
 
     // A kill -9 during an advance left its target in clock.json: finish it now, with the API up
     // (Stripe's webhooks come to it), before the stack counts as started.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import * as useCases from '../../src/composition/billing';
@@ -63,6 +64,30 @@ export const previewSubscriptionChange = operation({ body: previewBody }, async 
   return { status: 200, body: { change: await (await useCases.previewChange()).execute(tenantId, request.body) } };
 });
 
+const redirectUrl = z.url().max(2_000);
+const setupBody = z.strictObject({ success_url: redirectUrl.optional(), cancel_url: redirectUrl.optional() }).optional();
+const portalBody = z.strictObject({ return_url: redirectUrl.optional() }).optional();
+
+/** A hosted-page session is made per click and lives minutes: each gets a key of its own (a retry makes another). */
+const sessionKey = (request: ApiRequest<unknown, unknown>, what: string): string => `${what}:${tenantOf(request.principal)}:${randomUUID()}`;
+
+/** `POST /payment-methods/setup`: Stripe Checkout (setup mode) to add or replace the card. */
+export const setupPaymentMethod = operation({ body: setupBody }, async (request) => {
+  const { tenantId } = caller(request);
+  return { status: 200, body: await (await useCases.manageCards()).setup(tenantId, request.body ?? {}, sessionKey(request, 'setup-session')) };
+});
+
+/** `POST /billing-portal`: Stripe's customer portal (cards, invoices, billing details). */
+export const openBillingPortal = operation({ body: portalBody }, async (request) => {
+  const { tenantId } = caller(request);
+  return { status: 200, body: await (await useCases.manageCards()).portal(tenantId, request.body ?? {}, sessionKey(request, 'portal-session')) };
+});
+
+export const listPaymentMethods = operation({}, async (request) => {
+  const { tenantId } = caller(request);
+  return { status: 200, body: await (await useCases.manageCards()).list(tenantId) };
+});
+
 export const currentSubscription = operation({}, async (request) => {
   const { tenantId } = caller(request);
   return { status: 200, body: { subscription: subscriptionView(await useCases.currentSubscription().execute(tenantId)) } };
@@ -74,4 +99,7 @@ export const handler = apiHandler('subscriptions', {
   cancelSubscription,
   currentSubscription,
   previewSubscriptionChange,
+  setupPaymentMethod,
+  openBillingPortal,
+  listPaymentMethods,
 });

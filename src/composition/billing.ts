@@ -1,4 +1,6 @@
 import { ProcessedEvents } from '../adapters/dynamodb/processed-events';
+import { ManageCards } from '../app/billing/cards';
+import { webConfig } from '../platform/config';
 import { StripeEventProcessor } from '../app/billing/stripe-events';
 import { CancelSubscription } from '../app/billing/subscriptions/cancel';
 import { ChangeSubscription } from '../app/billing/subscriptions/change';
@@ -7,7 +9,7 @@ import { CurrentSubscription } from '../app/billing/subscriptions/current';
 import { PreviewChange } from '../app/billing/subscriptions/preview';
 import { liveClock } from '../platform/clock';
 import { overageBiller } from './overage';
-import { paymentProvider } from './payments';
+import { cardCollection, paymentProvider } from './payments';
 import { root } from './root';
 
 // The subscription use cases, one each; only those that change usage wait for the biller.
@@ -52,4 +54,10 @@ export const stripeEventProcessor = (): Promise<StripeEventProcessor> =>
     const provider = await paymentProvider();
     const { tenants, invoices, mirror } = root().repositories();
     return new StripeEventProcessor({ provider, tenants, invoices, mirror, publisher: root().publisher(), processed: new ProcessedEvents(root().table()) });
+  });
+
+export const manageCards = (): Promise<ManageCards> =>
+  root().sharedRetried('manageCards', async () => {
+    const [cards, provider] = await Promise.all([cardCollection(), paymentProvider()]);
+    return new ManageCards({ cards, provider, tenants: root().repositories().tenants, origins: () => webConfig().WEB_ORIGINS });
   });

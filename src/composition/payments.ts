@@ -1,6 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { stripeConfig } from '../platform/config';
+import type { CardCollection } from '../app/ports/cards';
 import type { PaymentProvider } from '../app/ports/payments';
 import { createStripeClient } from '../adapters/stripe/client';
 import { StripeAdapter } from '../adapters/stripe/stripe-adapter';
@@ -24,6 +25,11 @@ const stripeKeys = async (): Promise<{ secretKey: string; webhookSecret: string;
   return { secretKey: secret.secret_key, webhookSecret: secret.webhook_secret };
 };
 
-/** This container's payment provider: Stripe, with this function's keys. */
-export const paymentProvider = (): Promise<PaymentProvider> =>
+const stripeAdapter = (): Promise<StripeAdapter> =>
   root().sharedRetried('payments', () => stripeKeys().then((keys) => new StripeAdapter(keys, createStripeClient(keys))));
+
+/** This container's payment provider: Stripe, with this function's keys. */
+export const paymentProvider = (): Promise<PaymentProvider> => stripeAdapter();
+
+/** Card collection through Stripe's hosted pages (the same adapter). */
+export const cardCollection = (): Promise<CardCollection> => stripeAdapter();

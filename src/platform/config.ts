@@ -53,6 +53,15 @@ const rateLimitSchema = z.object({
   RATE_LIMIT_RECORDS_PER_SECOND: z.coerce.number().int().positive().default(10_000),
 });
 
+const webSchema = z.object({
+  /** The billing page's origins, comma-separated: where Stripe's hosted pages may send people back. */
+  WEB_ORIGINS: z
+    .string()
+    .min(1)
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .pipe(z.array(z.url()).min(1)),
+});
+
 export type AuthConfig = z.infer<typeof authSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type StripeConfig = z.infer<typeof stripeSchema>;
@@ -76,3 +85,4 @@ export const storeConfig = configSection(storeSchema);
 export const stripeConfig = configSection(stripeSchema);
 export const queueConfig = configSection(queueSchema);
 export const rateLimitConfig = configSection(rateLimitSchema);
+export const webConfig = configSection(webSchema);

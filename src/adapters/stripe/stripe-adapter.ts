@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Catalog } from '../../domain/catalog';
 import { InvalidSignature, ProviderRefusal } from '../../app/errors';
+import type { CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
 import type {
   CreateSubscriptionInput,
   OverageItemInput,
@@ -58,7 +59,7 @@ export interface StripeAdapterOptions {
  * every POST carries an idempotency key, so its retries cannot act twice, and Stripe's errors
  * become ours. Stripe's objects become the port's types in `mappers.ts`.
  */
-export class StripeAdapter implements PaymentProvider {
+export class StripeAdapter implements PaymentProvider, CardCollection {
   private readonly catalog: StripeCatalog;
 
   constructor(
@@ -87,6 +88,38 @@ export class StripeAdapter implements PaymentProvider {
       ),
     );
     return customer.id;
+  }
+
+  async createSetupSession(input: SetupSessionInput): Promise<{ id: string; url: string }> {
+    const session = await this.client.write(input.idempotencyKey, (stripe, request) =>
+      stripe.checkout.sessions.create(
+        { mode: 'setup', customer: input.customerId, currency: input.currency, success_url: input.successUrl, cancel_url: input.cancelUrl },
+        request,
+      ),
+    );
+    if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a url`);
+    return { id: session.id, url: session.url };
+  }
+
+  async createPortalSession(input: { customerId: string; returnUrl: string; idempotencyKey: string }): Promise<{ url: string }> {
+    const session = await this.client.write(input.idempotencyKey, (stripe, request) =>
+      stripe.billingPortal.sessions.create({ customer: input.customerId, return_url: input.returnUrl }, request),
+    );
+    return { url: session.url };
+  }
+
+  async listCards(customerId: string): Promise<{ cards: readonly CardSummary[]; defaultId: string | null }> {
+    const customer = await this.client.read((stripe) => stripe.customers.retrieve(customerId));
+    const defaultId = 'deleted' in customer && customer.deleted ? null : idOf(customer.invoice_settings.default_payment_method ?? null);
+    const cards: CardSummary[] = [];
+    const pages = this.client.list((stripe, after) =>
+      stripe.customers.listPaymentMethods(customerId, { type: 'card', limit: 100, ...(after ? { starting_after: after } : {}) }),
+    );
+    for await (const pm of pages) {
+      if (!pm.card) continue;
+      cards.push({ id: pm.id, brand: pm.card.brand, last4: pm.card.last4, expMonth: pm.card.exp_month, expYear: pm.card.exp_year });
+    }
+    return { cards, defaultId };
   }
 
   async attachPaymentMethod(customerId: string, paymentMethod: string, idempotencyKey: string): Promise<string> {

@@ -148,6 +148,34 @@ describe('StripeAdapter', () => {
     });
   });
 
+  describe('cards collected by Stripe', () => {
+    it('opens a setup-mode Checkout Session; the card picked on its page is listed, then made the default', async () => {
+      const customerId = await adapter.createCustomer({ tenantId: 'org-cards', idempotencyKey: 'customer:org-cards' });
+      expect(await adapter.listCards(customerId)).toEqual({ cards: [], defaultId: null });
+
+      const session = await adapter.createSetupSession({
+        customerId,
+        currency: 'usd',
+        successUrl: 'http://localhost:3000/?setup={CHECKOUT_SESSION_ID}',
+        cancelUrl: 'http://localhost:3000/',
+        idempotencyKey: 'setup:org-cards:1',
+      });
+      const picked = await fetch(session.url, { method: 'POST', body: 'payment_method=pm_card_visa', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+      expect(picked.headers.get('location')).toBe(`http://localhost:3000/?setup=${session.id}`);
+
+      const listed = await adapter.listCards(customerId);
+      expect(listed.cards).toEqual([{ id: expect.stringMatching(/^pm_/), brand: 'visa', last4: '4242', expMonth: 12, expYear: expect.any(Number) }]);
+      expect(listed.defaultId).toBeNull();
+    });
+
+    it('opens a billing portal session that returns to the given page', async () => {
+      const customerId = await adapter.createCustomer({ tenantId: 'org-portal', idempotencyKey: 'customer:org-portal' });
+      const portal = await adapter.createPortalSession({ customerId, returnUrl: 'http://localhost:3000/', idempotencyKey: 'portal:org-portal:1' });
+      const page = await (await fetch(portal.url)).text();
+      expect(page).toContain('http://localhost:3000/');
+    });
+  });
+
   describe('test clocks', () => {
     it("creates a tenant's customer on the test clock it is given, and only in test mode", async () => {
       const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: h.now() - 30 * 86_400 });

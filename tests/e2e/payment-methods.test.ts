@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/local-api';
+
+/** Cards are collected by Stripe's hosted pages (SPEC section 4); these routes open them and list the result. */
+let api: TestApi;
+let origin: string;
+beforeAll(async () => {
+  api = await startTestApi({ start: new Date('2027-06-01T00:00:00Z') });
+  origin = api.stack.apiUrl.replace('//127.0.0.1:', '//localhost:');
+});
+afterAll(async () => api.stack.stop());
+
+interface Listed {
+  payment_methods: { id: string; brand: string; last4: string; exp_month: number; exp_year: number; default: boolean }[];
+  default_payment_method: string | null;
+}
+
+const list = async (token: string): Promise<Listed> => (await (await api.call('/payment-methods', { token })).json()) as Listed;
+
+/** Picks a test card on the local Checkout page, as a person would; returns where Stripe sends them. */
+const pickCard = async (url: string, paymentMethod: string): Promise<string | null> => {
+  const res = await fetch(url, { method: 'POST', body: `payment_method=${paymentMethod}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+  return res.headers.get('location');
+};
+
+describe('cards through Stripe Checkout', () => {
+  it('opens a setup-mode Checkout Session for the tenant; the card picked there is listed', async () => {
+    const token = await api.token({ tenantId: 'org-card' });
+    expect(await list(token)).toEqual({ payment_methods: [], default_payment_method: null });
+
+    const res = await api.call('/payment-methods/setup', { method: 'POST', token, json: { success_url: `${origin}/?card=added&session={CHECKOUT_SESSION_ID}` } });
+    expect(res.status).toBe(200);
+    const session = (await res.json()) as { id: string; url: string };
+    expect(session.id).toMatch(/^cs_/);
+    const page = await (await fetch(session.url)).text();
+    expect(page).toContain('4242');
+
+    expect(await pickCard(session.url, 'pm_card_visa')).toBe(`${origin}/?card=added&session=${session.id}`);
+    await api.stack.settle();
+    const listed = await list(token);
+    expect(listed.payment_methods).toEqual([expect.objectContaining({ brand: 'visa', last4: '4242', exp_month: 12 })]);
+    const stripeSession = await api.stripe.checkout.sessions.retrieve(session.id);
+    const customer = await api.stripe.customers.retrieve(typeof stripeSession.customer === 'string' ? stripeSession.customer : '');
+    expect('deleted' in customer ? null : customer.metadata.tenant_id).toBe('org-card');
+  });
+
+  it("sends people back to the page's own origin by default", async () => {
+    const token = await api.token({ tenantId: 'org-default-urls' });
+    const session = (await (await api.call('/payment-methods/setup', { method: 'POST', token, json: {} })).json()) as { id: string; url: string };
+    const stripeSession = await api.stripe.checkout.sessions.retrieve(session.id);
+    expect(stripeSession.success_url).toBe(`${origin}/?card=added`);
+    expect(stripeSession.cancel_url).toBe(`${origin}/`);
+  });
+
+  it.each([
+    ['success_url', { success_url: 'https://evil.example/phish' }],
+    ['cancel_url', { cancel_url: 'http://localhost:1/elsewhere' }],
+    ['success_url', { success_url: 'javascript:alert(1)' }],
+  ])('refuses a redirect off the page origin, naming %s', async (field, body) => {
+    const token = await api.token({ tenantId: 'org-redirects' });
+    const res = await api.call('/payment-methods/setup', { method: 'POST', token, json: body });
+    expect(res.status).toBe(400);
+    const error = ((await res.json()) as { error: { details: { field: string }[] } }).error;
+    expect(error.details.map((d) => d.field)).toContain(field);
+  });
+
+  it('opens the billing portal, which returns to the page; a foreign return_url is refused', async () => {
+    const token = await api.token({ tenantId: 'org-portal' });
+    const res = await api.call('/billing-portal', { method: 'POST', token, json: { return_url: `${origin}/#billing` } });
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    expect(await (await fetch(url)).text()).toContain(`${origin}/#billing`);
+
+    const foreign = await api.call('/billing-portal', { method: 'POST', token, json: { return_url: 'https://evil.example/' } });
+    expect(foreign.status).toBe(400);
+  });
+
+  it("shows a tenant only its own cards", async () => {
+    const owner = await api.token({ tenantId: 'org-owner' });
+    const other = await api.token({ tenantId: 'org-other' });
+    const session = (await (await api.call('/payment-methods/setup', { method: 'POST', token: owner, json: {} })).json()) as { url: string };
+    await pickCard(session.url, 'pm_card_visa');
+    await api.stack.settle();
+    expect((await list(owner)).payment_methods.map((p) => p.last4)).toEqual(['4242']);
+    expect(await list(other)).toEqual({ payment_methods: [], default_payment_method: null });
+  });
+
+  it('needs a tenant token', async () => {
+    expect((await api.call('/payment-methods')).status).toBe(401);
+    expect((await api.call('/payment-methods/setup', { method: 'POST', json: {} })).status).toBe(401);
+  });
+});
