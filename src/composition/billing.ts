@@ -51,9 +51,9 @@ export const currentSubscription = (): CurrentSubscription =>
 
 export const stripeEventProcessor = (): Promise<StripeEventProcessor> =>
   root().sharedRetried('stripeEventProcessor', async () => {
-    const provider = await paymentProvider();
+    const [provider, cards] = await Promise.all([paymentProvider(), cardCollection()]);
     const { tenants, invoices, mirror } = root().repositories();
-    return new StripeEventProcessor({ provider, tenants, invoices, mirror, publisher: root().publisher(), processed: new ProcessedEvents(root().table()) });
+    return new StripeEventProcessor({ provider, cards, tenants, invoices, mirror, publisher: root().publisher(), processed: new ProcessedEvents(root().table()) });
   });
 
 export const manageCards = (): Promise<ManageCards> =>

@@ -285,6 +285,42 @@ const probes: Record<string, { readonly claim: string; readonly run: () => Promi
       await aUnchanged();
     },
   },
+  // Last: these give B a Stripe customer of its own (and so events of its own).
+  'GET /payment-methods': {
+    claim: "B's own cards (none), never A's card, whatever tenant the query names",
+    run: async () => {
+      for (const path of ['/payment-methods', `/payment-methods?tenant_id=${A}`]) {
+        const res = await api.call(path, { token: b, headers: { 'x-tenant-id': A } });
+        const text = await res.text();
+        expect(res.status, `${path}: ${text}`).toBe(200);
+        nothingOfA(text);
+        expect(JSON.parse(text)).toEqual({ payment_methods: [], default_payment_method: null });
+      }
+    },
+  },
+  'POST /payment-methods/setup': {
+    claim: "a Checkout Session for B's own customer, never A's, and A unchanged",
+    run: async () => {
+      const res = await api.call('/payment-methods/setup', { method: 'POST', token: b, json: {}, headers: { 'x-tenant-id': A } });
+      expect(res.status).toBe(200);
+      const { id } = (await res.json()) as { id: string };
+      const session = await api.stripe.checkout.sessions.retrieve(id);
+      expect(session.customer).not.toBe(ofA.customerId);
+      await aUnchanged();
+    },
+  },
+  'POST /billing-portal': {
+    claim: "a portal session for B's own customer, never A's",
+    run: async () => {
+      const res = await api.call('/billing-portal', { method: 'POST', token: b, json: {}, headers: { 'x-tenant-id': A } });
+      expect(res.status).toBe(200);
+      const { url } = (await res.json()) as { url: string };
+      const page = await (await fetch(url)).text();
+      expect(page).not.toContain(ofA.customerId);
+      expect(page).not.toContain('4242');
+      await aUnchanged();
+    },
+  },
 };
 
 describe('tenant isolation: tenant B never sees or changes tenant A', () => {

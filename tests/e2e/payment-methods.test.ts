@@ -90,3 +90,45 @@ describe('cards through Stripe Checkout', () => {
     expect((await api.call('/payment-methods/setup', { method: 'POST', json: {} })).status).toBe(401);
   });
 });
+
+describe('a card set up through Checkout becomes the one Stripe charges', () => {
+  const current = async (token: string) =>
+    ((await (await api.call('/subscriptions/current', { token })).json()) as { subscription: { status: string; current_period_end: string; trial_end: string | null } }).subscription;
+
+  it('a trial without a card gets one before it ends; the first invoice is paid with it', async () => {
+    const { token } = await api.subscribe('org-trial-card', { trial_days: 7, payment_method: undefined });
+    expect(await list(token)).toEqual({ payment_methods: [], default_payment_method: null });
+
+    const session = (await (await api.call('/payment-methods/setup', { method: 'POST', token, json: {} })).json()) as { url: string };
+    await pickCard(session.url, 'pm_card_visa');
+    await api.stack.settle();
+
+    const listed = await list(token);
+    expect(listed.payment_methods).toEqual([expect.objectContaining({ last4: '4242', default: true })]);
+    expect(listed.default_payment_method).toBe(listed.payment_methods[0]?.id);
+    const events = (await (await api.call('/events', { token })).json()) as { events: { type: string; data: { payment_method?: { last4: string } } }[] };
+    expect(events.events.filter((e) => e.type === 'payment_method.updated').map((e) => e.data.payment_method?.last4)).toEqual(['4242']);
+
+    const trialEnd = (await current(token)).trial_end ?? '';
+    await api.advanceTo(new Date(Date.parse(trialEnd) + 2 * 3_600_000));
+    expect((await current(token)).status).toBe('active');
+    const invoices = ((await (await api.call('/invoices', { token })).json()) as { invoices: { status: string; total: number }[] }).invoices;
+    expect(invoices.find((i) => i.total > 0)).toMatchObject({ status: 'paid' });
+  });
+
+  it('a past-due tenant who sets up a new card has the open invoice paid at once', async () => {
+    const { token } = await api.subscribe('org-past-due', { trial_days: 3, payment_method: 'pm_card_chargeCustomerFail' });
+    const trialEnd = (await current(token)).trial_end ?? '';
+    await api.advanceTo(new Date(Date.parse(trialEnd) + 2 * 3_600_000));
+    expect((await current(token)).status).toBe('past_due');
+
+    const session = (await (await api.call('/payment-methods/setup', { method: 'POST', token, json: {} })).json()) as { url: string };
+    await pickCard(session.url, 'pm_card_visa');
+    await api.stack.settle();
+
+    expect((await current(token)).status).toBe('active');
+    const invoices = ((await (await api.call('/invoices', { token })).json()) as { invoices: { status: string; total: number }[] }).invoices;
+    expect(invoices.filter((i) => i.total > 0).map((i) => i.status)).toEqual(['paid']);
+  });
+});
+

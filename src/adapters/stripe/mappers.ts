@@ -180,14 +180,36 @@ export const toSubscription = (sub: Stripe.Subscription, prices: SubscriptionPri
  * @example
  * toEvent(event) // { id: 'evt_1', type: 'invoice.paid', object: { kind: 'invoice', id: 'in_1' }, ... }
  */
+/** What an event is about, by its object (a setup-mode Checkout Session is about its SetupIntent's card). */
+const subjectOf = (event: Stripe.Event): ProviderEvent['object'] => {
+  const object = event.data.object as { object?: string; id?: string; mode?: string; setup_intent?: string | { id: string } | null };
+  const id = object.id ?? '';
+  switch (object.object) {
+    case 'subscription':
+    case 'invoice':
+      return { kind: object.object, id };
+    case 'setup_intent':
+      return event.type === 'setup_intent.succeeded' ? { kind: 'card', id } : { kind: 'other', id };
+    case 'checkout.session': {
+      const setupIntent = idOf(object.setup_intent ?? null);
+      return event.type === 'checkout.session.completed' && object.mode === 'setup' && setupIntent ? { kind: 'card', id: setupIntent } : { kind: 'other', id };
+    }
+    case 'payment_method':
+      return { kind: 'payment_method', id };
+    default:
+      return { kind: 'other', id };
+  }
+};
+
 export const toEvent = (event: Stripe.Event): ProviderEvent => {
-  const object = event.data.object as { object?: string; id?: string; customer?: string | { id: string } | null };
-  const kind = object.object === 'subscription' ? 'subscription' : object.object === 'invoice' ? 'invoice' : 'other';
+  const object = event.data.object as { customer?: string | { id: string } | null };
+  // A detached payment method has no customer any more; the event's previous attributes name it.
+  const previous = (event.data.previous_attributes ?? {}) as { customer?: string | { id: string } | null };
   return {
     id: event.id,
     type: event.type,
     createdAt: fromUnix(event.created),
-    object: { kind, id: object.id ?? '' },
-    customerId: idOf(object.customer ?? null),
+    object: subjectOf(event),
+    customerId: idOf(object.customer ?? null) ?? idOf(previous.customer ?? null),
   };
 };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Catalog } from '../../domain/catalog';
-import { InvalidSignature, ProviderRefusal } from '../../app/errors';
-import type { CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
+import { InvalidSignature, PaymentRequired, ProviderRefusal } from '../../app/errors';
+import type { AdoptedCard, CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
 import type {
   CreateSubscriptionInput,
   OverageItemInput,
@@ -106,6 +106,49 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
       stripe.billingPortal.sessions.create({ customer: input.customerId, return_url: input.returnUrl }, request),
     );
     return { url: session.url };
+  }
+
+  async adoptCard(setupIntentId: string): Promise<AdoptedCard | null> {
+    const intent = await this.client.read((stripe) => stripe.setupIntents.retrieve(setupIntentId, { expand: ['payment_method'] }));
+    const customerId = idOf(intent.customer ?? null);
+    const pm = intent.payment_method;
+    if (intent.status !== 'succeeded' || !customerId || !pm || typeof pm === 'string' || !pm.card) return null;
+    await this.client.write(`default-card:${setupIntentId}`, (stripe, request) =>
+      stripe.customers.update(customerId, { invoice_settings: { default_payment_method: pm.id } }, request),
+    );
+    const live = this.client.list((stripe, after) =>
+      stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 100, ...(after ? { starting_after: after } : {}) }),
+    );
+    for await (const sub of live) {
+      if (!['active', 'trialing', 'past_due', 'unpaid', 'incomplete', 'paused'].includes(sub.status)) continue;
+      await this.client.write(`default-card:${setupIntentId}:${sub.id}`, (stripe, request) =>
+        stripe.subscriptions.update(sub.id, { default_payment_method: pm.id }, request),
+      );
+    }
+    const paid: string[] = [];
+    const unpaid: string[] = [];
+    const open = this.client.list((stripe, after) =>
+      stripe.invoices.list({ customer: customerId, status: 'open', limit: 100, ...(after ? { starting_after: after } : {}) }),
+    );
+    for await (const invoice of open) {
+      if (!invoice.id || invoice.amount_remaining <= 0) continue;
+      const invoiceId = invoice.id;
+      try {
+        await this.client.write(`pay:${invoiceId}:${pm.id}`, (stripe, request) => stripe.invoices.pay(invoiceId, { payment_method: pm.id }, request));
+        paid.push(invoiceId);
+      } catch (error) {
+        // Declined or waiting for authentication: the invoice stays open and dunning goes on.
+        if (!(error instanceof PaymentRequired)) throw error;
+        unpaid.push(invoiceId);
+      }
+    }
+    return {
+      customerId,
+      card: { id: pm.id, brand: pm.card.brand, last4: pm.card.last4, expMonth: pm.card.exp_month, expYear: pm.card.exp_year },
+      setUpAt: new Date(intent.created * 1000),
+      paidInvoices: paid,
+      unpaidInvoices: unpaid,
+    };
   }
 
   async listCards(customerId: string): Promise<{ cards: readonly CardSummary[]; defaultId: string | null }> {

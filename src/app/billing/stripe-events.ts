@@ -1,5 +1,6 @@
 import { logger } from '../../platform/logger';
 import { NotInCatalog } from '../errors';
+import type { CardCollection } from '../ports/cards';
 import type { PaymentProvider, ProviderEvent } from '../ports/payments';
 import type { EventPublisher } from '../events/publisher';
 import type { InvoiceStore } from '../ports/invoices';
@@ -10,6 +11,7 @@ import { storedInvoice } from './views';
 
 export interface StripeEventDeps {
   readonly provider: PaymentProvider;
+  readonly cards: Pick<CardCollection, 'adoptCard'>;
   readonly tenants: TenantStore;
   readonly mirror: SubscriptionMirror;
   readonly invoices: InvoiceStore;
@@ -50,7 +52,7 @@ export class StripeEventProcessor {
     const tenantId = await this.tenantOf(event);
     if (!tenantId) {
       // Catalog events have no tenant; a subscription or invoice without one is worth a look.
-      if (event.object.kind === 'other') {
+      if (event.object.kind === 'other' || event.object.kind === 'payment_method') {
         await this.deps.processed.mark(event.id, event.type, now);
         return 'ignored';
       }
@@ -59,7 +61,7 @@ export class StripeEventProcessor {
       await this.deps.processed.mark(event.id, event.type, now, reason);
       return 'ignored';
     }
-    const refusal = await this.sync(tenantId, event);
+    const refusal = event.object.kind === 'card' ? await this.adoptCard(tenantId, event) : await this.sync(tenantId, event);
     if (refusal) {
       logger.warn('stripe event refused: its object is not the tenant\'s', { event_id: event.id, type: event.type, tenant_id: tenantId, reason: refusal });
       await this.deps.processed.mark(event.id, event.type, now, refusal);
@@ -87,9 +89,35 @@ export class StripeEventProcessor {
     return null;
   }
 
+  /**
+   * A card the tenant set up (Stripe Checkout in setup mode): it becomes the customer's and the
+   * subscription's default, open invoices are paid with it at once, and the tenant hears of it
+   * (`payment_method.updated`, one per setup however many events announce it).
+   */
+  private async adoptCard(tenantId: string, event: ProviderEvent): Promise<string | null> {
+    const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
+    if (event.customerId !== owned) return notOwned('setup intent', event.object.id, event.customerId ?? '', owned);
+    const adopted = await this.deps.cards.adoptCard(event.object.id);
+    if (!adopted) return null;
+    if (adopted.customerId !== owned) return notOwned('setup intent', event.object.id, adopted.customerId, owned);
+    const { card } = adopted;
+    await this.deps.publisher.publish(tenantId, {
+      id: `card:${event.object.id}`,
+      type: 'payment_method.updated',
+      actor: { type: 'stripe' },
+      occurredAt: adopted.setUpAt,
+      data: {
+        payment_method: { id: card.id, brand: card.brand, last4: card.last4, exp_month: card.expMonth, exp_year: card.expYear, default: true },
+        paid_invoices: adopted.paidInvoices,
+        unpaid_invoices: adopted.unpaidInvoices,
+      },
+    });
+    return null;
+  }
+
   /** Mirrors the event's object into the tenant; a reason instead when the object is another customer's. */
   private async sync(tenantId: string, event: ProviderEvent): Promise<string | null> {
-    if (event.object.kind === 'other') return null;
+    if (event.object.kind === 'other' || event.object.kind === 'payment_method' || event.object.kind === 'card') return null;
     const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
     const readAt = new Date();
     if (event.object.kind === 'subscription') {

@@ -21,6 +21,11 @@ export const WEBHOOK_EVENT_TYPES = {
   'stripe.invoice.paid': 'invoice.paid',
   'stripe.invoice.payment_succeeded': 'payment.succeeded',
   'stripe.invoice.payment_failed': 'payment.failed',
+  'stripe.invoice.payment_action_required': 'payment.action_required',
+  'stripe.customer.subscription.trial_will_end': 'subscription.trial_will_end',
+  'payment_method.updated': 'payment_method.updated',
+  'stripe.payment_method.detached': 'payment_method.updated',
+  'stripe.payment_method.updated': 'payment_method.updated',
   'usage.threshold_reached': 'usage.threshold_reached',
   'overage.billed': 'overage.billed',
 } as const;

@@ -75,7 +75,12 @@ export interface ProviderEvent {
   readonly id: string;
   readonly type: string;
   readonly createdAt: Date;
-  readonly object: { readonly kind: 'subscription' | 'invoice' | 'other'; readonly id: string };
+  /**
+   * What the event is about: a subscription, an invoice, a card the customer set up (`card`: the
+   * SetupIntent of `setup_intent.succeeded` or of a setup-mode `checkout.session.completed`), a
+   * payment method that changed (`payment_method`), or something else.
+   */
+  readonly object: { readonly kind: 'subscription' | 'invoice' | 'card' | 'payment_method' | 'other'; readonly id: string };
   readonly customerId: string | null;
 }
 

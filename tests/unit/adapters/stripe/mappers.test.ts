@@ -45,4 +45,21 @@ describe('toEvent', () => {
     const event = { id: 'evt_1', type: 'invoice.paid', created: PERIOD_END, data: { object: { object: 'invoice', id: 'in_1', customer: 'cus_1' } } } as unknown as Stripe.Event;
     expect(toEvent(event)).toEqual({ id: 'evt_1', type: 'invoice.paid', createdAt: fromUnix(PERIOD_END), object: { kind: 'invoice', id: 'in_1' }, customerId: 'cus_1' });
   });
+
+  const event = (type: string, object: Record<string, unknown>, previous?: Record<string, unknown>) =>
+    ({ id: 'evt_1', type, created: PERIOD_END, data: { object, ...(previous ? { previous_attributes: previous } : {}) } }) as unknown as Stripe.Event;
+
+  it.each([
+    ['setup_intent.succeeded', { object: 'setup_intent', id: 'seti_1', customer: 'cus_1' }, { kind: 'card', id: 'seti_1' }],
+    ['setup_intent.created', { object: 'setup_intent', id: 'seti_1', customer: 'cus_1' }, { kind: 'other', id: 'seti_1' }],
+    ['checkout.session.completed', { object: 'checkout.session', id: 'cs_1', mode: 'setup', setup_intent: 'seti_9', customer: 'cus_1' }, { kind: 'card', id: 'seti_9' }],
+    ['checkout.session.completed', { object: 'checkout.session', id: 'cs_2', mode: 'payment', setup_intent: null, customer: 'cus_1' }, { kind: 'other', id: 'cs_2' }],
+    ['payment_method.updated', { object: 'payment_method', id: 'pm_1', customer: 'cus_1' }, { kind: 'payment_method', id: 'pm_1' }],
+  ])('knows what %s is about', (type, object, subject) => {
+    expect(toEvent(event(type, object))).toMatchObject({ object: subject, customerId: 'cus_1' });
+  });
+
+  it('finds the customer of a detached payment method in the previous attributes', () => {
+    expect(toEvent(event('payment_method.detached', { object: 'payment_method', id: 'pm_1', customer: null }, { customer: 'cus_7' })).customerId).toBe('cus_7');
+  });
 });

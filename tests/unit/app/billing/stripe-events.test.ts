@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StripeEventProcessor } from '../../../../src/app/billing/stripe-events';
 import { storedSubscription } from '../../../../src/app/billing/views';
 import { NotInCatalog } from '../../../../src/app/errors';
+import type { AdoptedCard } from '../../../../src/app/ports/cards';
 import type { ProviderEvent } from '../../../../src/app/ports/payments';
 import { fakeBillingWorld, InMemoryTenantStore, providerSubscription } from '../../../support/fakes';
 
@@ -15,18 +16,30 @@ const PERIOD_END = new Date('2027-02-01T00:00:00.000Z');
 /** SPEC section 2, minor units. */
 const STARTER_USD_MONTHLY = 9_900;
 
+/** Card adoption as Stripe would answer it: scripted per SetupIntent, each call recorded. */
+class ScriptedCards {
+  readonly calls: string[] = [];
+  readonly answers = new Map<string, AdoptedCard | null>();
+  async adoptCard(setupIntentId: string): Promise<AdoptedCard | null> {
+    this.calls.push(setupIntentId);
+    return this.answers.get(setupIntentId) ?? null;
+  }
+}
+
 const setup = (options: { tenants?: InMemoryTenantStore } = {}) => {
   const world = fakeBillingWorld({ now: NOW });
   const tenants = options.tenants ?? world.tenants;
+  const cards = new ScriptedCards();
   const processor = new StripeEventProcessor({
     provider: world.provider,
+    cards,
     tenants,
     mirror: world.mirror,
     invoices: world.invoices,
     publisher: world.publisher,
     processed: world.processed,
   });
-  return { ...world, tenants, processor };
+  return { ...world, tenants, processor, cards };
 };
 
 type World = ReturnType<typeof setup>;
@@ -345,6 +358,48 @@ describe('StripeEventProcessor', () => {
       // Assess
       expect(world.invoices.get(TENANT, 'in_9')).toMatchObject({ status: 'open', amount_due: STARTER_USD_MONTHLY, attempt_count: 2, next_payment_attempt: nextAttempt.toISOString() });
       expect(webhookTypes(world)).toEqual(['payment.failed']);
+    });
+
+    it('adopts a card the tenant set up: one payment_method.updated for the setup, however many events announce it', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+      world.cards.answers.set('seti_1', {
+        customerId: 'cus_1',
+        card: { id: 'pm_1', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 },
+        setUpAt: EVENT_AT,
+        paidInvoices: ['in_open'],
+        unpaidInvoices: [],
+      });
+      const announced = (id: string, type: string): ProviderEvent => ({ id, type, createdAt: NOW, object: { kind: 'card', id: 'seti_1' }, customerId: 'cus_1' });
+
+      // Act
+      await world.processor.process(announced('evt_si', 'setup_intent.succeeded'), NOW);
+      await world.processor.process(announced('evt_cs', 'checkout.session.completed'), NOW);
+
+      // Assess
+      expect(world.cards.calls).toEqual(['seti_1', 'seti_1']);
+      expect(world.events.events(TENANT).filter((e) => e.type === 'payment_method.updated')).toEqual([
+        expect.objectContaining({
+          id: 'card:seti_1',
+          occurred_at: EVENT_AT.toISOString(),
+          data: { payment_method: { id: 'pm_1', brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, default: true }, paid_invoices: ['in_open'], unpaid_invoices: [] },
+        }),
+      ]);
+      expect(webhookTypes(world)).toContain('payment_method.updated');
+    });
+
+    it("never adopts a card set up on another tenant's customer", async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+
+      // Act
+      const outcome = await world.processor.process({ id: 'evt_x', type: 'setup_intent.succeeded', createdAt: NOW, object: { kind: 'card', id: 'seti_2' }, customerId: 'cus_2' }, NOW);
+
+      // Assess
+      expect(outcome).toBe('ignored');
+      expect(world.cards.calls).toEqual([]);
     });
 
     it('ignores an invoice event whose invoice is another customer\'s', async () => {
