@@ -130,5 +130,58 @@ describe('a card set up through Checkout becomes the one Stripe charges', () => 
     const invoices = ((await (await api.call('/invoices', { token })).json()) as { invoices: { status: string; total: number }[] }).invoices;
     expect(invoices.filter((i) => i.total > 0).map((i) => i.status)).toEqual(['paid']);
   });
+
+  it('a trial that ends without a card ends the subscription, charging nothing', async () => {
+    const { token } = await api.subscribe('org-no-card', { trial_days: 5, payment_method: undefined });
+    const trialEnd = (await current(token)).trial_end ?? '';
+    await api.advanceTo(new Date(Date.parse(trialEnd) - 3 * 86_400_000 + 60_000));
+    const events = (await (await api.call('/events', { token })).json()) as { events: { type: string }[] };
+    expect(events.events.map((e) => e.type)).toContain('stripe.customer.subscription.trial_will_end');
+
+    await api.advanceTo(new Date(Date.parse(trialEnd) + 3_600_000));
+    expect((await current(token)).status).toBe('canceled');
+    const invoices = ((await (await api.call('/invoices', { token })).json()) as { invoices: { total: number; amount_paid: number }[] }).invoices;
+    expect(invoices.every((i) => i.amount_paid === 0)).toBe(true);
+  });
 });
 
+describe('3-D Secure', () => {
+  const current = async (token: string) =>
+    ((await (await api.call('/subscriptions/current', { token })).json()) as { subscription: { status: string; trial_end: string | null } }).subscription;
+
+  it('a renewal that needs confirming waits, the tenant is told where, and confirming on the hosted invoice page pays it', async () => {
+    const { token } = await api.subscribe('org-3ds', { trial_days: 3, payment_method: 'pm_card_authenticationRequired' });
+    const trialEnd = (await current(token)).trial_end ?? '';
+    await api.advanceTo(new Date(Date.parse(trialEnd) + 2 * 3_600_000));
+
+    expect((await current(token)).status).toBe('past_due');
+    const events = (await (await api.call('/events', { token })).json()) as { events: { type: string; data: { hosted_invoice_url?: string; object_id?: string } }[] };
+    const required = events.events.find((e) => e.type === 'stripe.invoice.payment_action_required');
+    expect(required?.data.hosted_invoice_url).toMatch(/^http/);
+
+    // The tenant opens the hosted invoice page and completes authentication there.
+    const hosted = await (await fetch(required?.data.hosted_invoice_url ?? '')).text();
+    const authUrl = /href="([^"]*\/authenticate\/[^"]+)"/.exec(hosted)?.[1] ?? '';
+    expect(authUrl).not.toBe('');
+    await fetch(authUrl, { method: 'POST', body: 'result=complete', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    await api.stack.settle();
+
+    expect((await current(token)).status).toBe('active');
+    const invoice = (await (await api.call(`/invoices/${required?.data.object_id ?? ''}`, { token })).json()) as { invoice: { status: string } };
+    expect(invoice.invoice.status).toBe('paid');
+  });
+
+  it('a first payment never confirmed ends the subscription incomplete_expired after 23 hours', async () => {
+    const token = await api.token({ tenantId: 'org-3ds-never' });
+    const res = await api.call('/subscriptions/create', { method: 'POST', token, json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_authenticationRequired' } });
+    expect(res.status).toBe(201);
+    await api.stack.settle();
+    expect((await current(token)).status).toBe('incomplete');
+
+    const now = api.stack.clock.now().getTime();
+    await api.advanceTo(new Date(now + 22 * 3_600_000));
+    expect((await current(token)).status).toBe('incomplete');
+    await api.advanceTo(new Date(now + 23 * 3_600_000 + 60_000));
+    expect((await current(token)).status).toBe('incomplete_expired');
+  });
+});

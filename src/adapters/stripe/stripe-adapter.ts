@@ -182,7 +182,8 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
         {
           customer: input.customerId,
           items: [{ price }],
-          ...(input.trialDays > 0 ? { trial_period_days: input.trialDays } : {}),
+          // A trial that ends without a card ends the subscription (SPEC section 4; README says why not `pause`).
+          ...(input.trialDays > 0 ? { trial_period_days: input.trialDays, trial_settings: { end_behavior: { missing_payment_method: 'cancel' as const } } } : {}),
           payment_behavior: 'allow_incomplete',
           metadata: { tenant_id: input.tenantId },
           expand: ['latest_invoice', 'schedule'],

@@ -61,7 +61,8 @@ export class StripeEventProcessor {
       await this.deps.processed.mark(event.id, event.type, now, reason);
       return 'ignored';
     }
-    const refusal = event.object.kind === 'card' ? await this.adoptCard(tenantId, event) : await this.sync(tenantId, event);
+    const synced = event.object.kind === 'card' ? { refusal: await this.adoptCard(tenantId, event) } : await this.sync(tenantId, event);
+    const refusal = synced.refusal;
     if (refusal) {
       logger.warn('stripe event refused: its object is not the tenant\'s', { event_id: event.id, type: event.type, tenant_id: tenantId, reason: refusal });
       await this.deps.processed.mark(event.id, event.type, now, refusal);
@@ -72,7 +73,7 @@ export class StripeEventProcessor {
       type: `stripe.${event.type}`,
       actor: { type: 'stripe' },
       occurredAt: event.createdAt,
-      data: { stripe_event_id: event.id, object_id: event.object.id },
+      data: { stripe_event_id: event.id, object_id: event.object.id, ...synced.data },
     });
     await this.deps.processed.mark(event.id, event.type, now);
     return 'processed';
@@ -115,21 +116,25 @@ export class StripeEventProcessor {
     return null;
   }
 
-  /** Mirrors the event's object into the tenant; a reason instead when the object is another customer's. */
-  private async sync(tenantId: string, event: ProviderEvent): Promise<string | null> {
-    if (event.object.kind === 'other' || event.object.kind === 'payment_method' || event.object.kind === 'card') return null;
+  /**
+   * Mirrors the event's object into the tenant; a reason instead when the object is another
+   * customer's. For an invoice, the event also carries its hosted page (where the tenant pays
+   * or confirms a payment that needs 3-D Secure).
+   */
+  private async sync(tenantId: string, event: ProviderEvent): Promise<{ refusal: string | null; data?: Record<string, unknown> }> {
+    if (event.object.kind === 'other' || event.object.kind === 'payment_method' || event.object.kind === 'card') return { refusal: null };
     const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
     const readAt = new Date();
     if (event.object.kind === 'subscription') {
       const sub = await this.deps.provider.getSubscription(event.object.id);
-      if (sub.customerId !== owned) return notOwned('subscription', sub.id, sub.customerId, owned);
+      if (sub.customerId !== owned) return { refusal: notOwned('subscription', sub.id, sub.customerId, owned) };
       await this.deps.mirror.save(tenantId, sub, readAt);
-      return null;
+      return { refusal: null };
     }
     const invoice = await this.deps.provider.getInvoice(event.object.id);
-    if (invoice.customerId !== owned) return notOwned('invoice', invoice.id, invoice.customerId, owned);
+    if (invoice.customerId !== owned) return { refusal: notOwned('invoice', invoice.id, invoice.customerId, owned) };
     await this.deps.invoices.save(storedInvoice(invoice, tenantId), readAt);
-    return null;
+    return { refusal: null, data: { hosted_invoice_url: invoice.hostedInvoiceUrl } };
   }
 }
 

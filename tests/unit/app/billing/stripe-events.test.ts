@@ -322,6 +322,23 @@ describe('StripeEventProcessor', () => {
       ]);
     });
 
+    it('tells the tenant a payment needs confirming, with the hosted invoice page to do it on', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+      world.provider.addInvoice({ id: 'in_3ds', customerId: 'cus_1', subscriptionId: 'sub_1', status: 'open', periodStart: PERIOD_START, periodEnd: PERIOD_END, hostedInvoiceUrl: 'https://invoice.stripe.com/i/in_3ds' });
+
+      // Act
+      await world.processor.process(invoiceEvent('invoice.payment_action_required', 'in_3ds'), NOW);
+
+      // Assess
+      expect(world.events.events(TENANT).at(-1)).toMatchObject({
+        type: 'stripe.invoice.payment_action_required',
+        data: { object_id: 'in_3ds', hosted_invoice_url: 'https://invoice.stripe.com/i/in_3ds' },
+      });
+      expect(webhookTypes(world)).toEqual(['payment.action_required']);
+    });
+
     it('mirrors a paid invoice as Stripe has it and tells the tenant it was paid', async () => {
       // Prepare
       const world = setup();
