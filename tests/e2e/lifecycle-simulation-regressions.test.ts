@@ -65,3 +65,21 @@ it('starts annual usage periods at the upgrade instant when an upgrade to annual
   });
   expect(problems).toEqual([]);
 }, 600_000);
+
+// Seed 5001: two changes billed now in one period. Stripe's flexible billing mode (the default
+// for new subscriptions since 2025-09-30) credits the second from what the first charged for the
+// rest of the period, not from the price: -63,301 where the price-based share is -63,302.
+it('credits a second change in one period from what the first change charged (flexible billing mode)', async () => {
+  const problems = await replayTimeline({
+    start: '2064-10-28T17:06:32.000Z',
+    tenants: [{ id: 'seed5001', currency: 'usd' }],
+    steps: [
+      { at: '2064-10-28T17:07:32.000Z', tenant: 'seed5001', do: 'create', plan_id: 'enterprise', billing_cycle: 'monthly', trial_days: 4, payment_method: 'pm_card_visa' },
+      { at: '2064-11-22T17:08:50.000Z', do: 'advance' },
+      { at: '2064-11-23T03:44:55.000Z', tenant: 'seed5001', do: 'change', plan_id: 'msp_bundle', billing_cycle: 'monthly' },
+      { at: '2064-11-25T09:09:04.000Z', tenant: 'seed5001', do: 'change', plan_id: 'enterprise', billing_cycle: 'annual' },
+      { at: '2064-11-26T00:00:00.000Z', do: 'advance' },
+    ],
+  });
+  expect(problems).toEqual([]);
+}, 600_000);

@@ -321,6 +321,24 @@ describe('the reference model on hand-computed timelines', () => {
     expect(lines(tenant)).toEqual([['2027-10-16T12:30:00.000Z', 'alerts', 10, 'own_invoice']]);
   });
 
+  it('credits a second change in one period from what the first charged for the rest of it (flexible billing mode)', () => {
+    const model = new BillingModel(t('2027-03-01T00:00:00Z'), [{ id: 'a', currency: 'usd' }]);
+    model.apply({ at: '2027-03-01T00:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' });
+    // An hour into 31 days (2,678,400 s): Starter 9,900 -> Professional 29,900, 2,674,800 s left.
+    model.apply({ at: '2027-03-01T01:00:00.000Z', tenant: 'a', do: 'change', plan_id: 'professional', billing_cycle: 'monthly' });
+    // Three hours in: -> Business, 2,667,600 s left.
+    model.apply({ at: '2027-03-01T03:00:00.000Z', tenant: 'a', do: 'change', plan_id: 'business', billing_cycle: 'monthly' });
+    const invoices = model.expected(t('2027-03-02T00:00:00Z')).tenants[0]?.invoices ?? [];
+    const prorations = invoices.filter((i) => i.billing_reason === 'subscription_update').map((i) => i.lines.map((l) => l.amount));
+    expect(prorations).toEqual([
+      // 9,900 x 2,674,800 / 2,678,400 = 9,886.69; 29,900 x 2,674,800 / 2,678,400 = 29,859.81
+      [-9_887, 29_860],
+      // Professional debited 29,860 for 2,674,800 s: 29,860 x 2,667,600 / 2,674,800 = 29,779.62 -> 29,780
+      // (from the price: 29,900 x 2,667,600 / 2,678,400 = 29,779.43 -> 29,779); Business 79,900 x 2,667,600 / 2,678,400 = 79,577.82
+      [-29_780, 79_578],
+    ]);
+  });
+
   it('ends a subscription whose payments keep failing 14 days after the first failure (8 tries within 2 weeks)', () => {
     const model = new BillingModel(t(START), [{ id: 'a', currency: 'usd' }]);
     model.apply({ at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' });

@@ -91,6 +91,12 @@ interface Sub {
   periodEnd: number;
   cancelAtPeriodEnd: boolean;
   pending: { plan: PlanId; cycle: Cycle } | null;
+  /**
+   * What an upgrade in this period charged for the rest of it ("Remaining time on ..."), from when:
+   * in flexible billing mode, Stripe's default since 2025-09-30, a later change in the same
+   * period credits the unused share of that amount, not of the price. Null: the period's price.
+   */
+  debited: { amount: number; from: number } | null;
 }
 
 interface RecordEntry {
@@ -341,7 +347,7 @@ export class BillingModel {
     if (trialDays > 0) {
       t.trialUsed = true;
       const trialEnd = at + trialDays * DAY;
-      t.sub = { seq, plan, cycle, status: 'trialing', createdAt: at, trialEnd, anchor: trialEnd, periodStart: at, periodEnd: trialEnd, cancelAtPeriodEnd: false, pending: null };
+      t.sub = { seq, plan, cycle, status: 'trialing', createdAt: at, trialEnd, anchor: trialEnd, periodStart: at, periodEnd: trialEnd, cancelAtPeriodEnd: false, pending: null, debited: null };
       // Stripe's $0 trial invoice.
       this.addInvoice(t, { subSeq: seq, createdAt: at, reason: 'subscription_create', finalizeAt: at, overagePeriodStart: null, lines: [{ kind: 'subscription', amount: 0, period_start: iso(at), period_end: iso(trialEnd) }] });
       this.openPeriod(t, seq, at, trialEnd, plan, cycle, true, {});
@@ -350,7 +356,7 @@ export class BillingModel {
     }
     if (!goodCard) throw new Error('model: a subscription without a trial on a declining card (Stripe `incomplete`) is outside the model');
     const end = addMonths(at, stepMonths(cycle));
-    t.sub = { seq, plan, cycle, status: 'active', createdAt: at, trialEnd: null, anchor: at, periodStart: at, periodEnd: end, cancelAtPeriodEnd: false, pending: null };
+    t.sub = { seq, plan, cycle, status: 'active', createdAt: at, trialEnd: null, anchor: at, periodStart: at, periodEnd: end, cancelAtPeriodEnd: false, pending: null, debited: null };
     this.addInvoice(t, { subSeq: seq, createdAt: at, reason: 'subscription_create', finalizeAt: at, overagePeriodStart: null, lines: [{ kind: 'subscription', amount: price, period_start: iso(at), period_end: iso(end) }] });
     this.openPeriod(t, seq, at, addMonths(at, 1), plan, cycle, false, {});
     t.intervals.push({ subSeq: seq, from: at, to: null, plan, cycle, trial: false });
@@ -385,10 +391,13 @@ export class BillingModel {
     closed.billAt = at;
     closed.closedBy = 'upgrade';
     const s = (ms: number) => ms / 1000;
-    const credit = prorationShare(oldPrice, s(sub.periodStart), s(sub.periodEnd), s(at));
+    const credit = sub.debited
+      ? prorationShare(sub.debited.amount, s(sub.debited.from), s(sub.periodEnd), s(at))
+      : prorationShare(oldPrice, s(sub.periodStart), s(sub.periodEnd), s(at));
     let lines: ModelLine[];
     if (cycle === sub.cycle) {
       const charge = prorationShare(newPrice, s(sub.periodStart), s(sub.periodEnd), s(at));
+      sub.debited = { amount: charge, from: at };
       lines = [
         { kind: 'proration', amount: -credit, period_start: iso(at), period_end: iso(sub.periodEnd) },
         { kind: 'proration', amount: charge, period_start: iso(at), period_end: iso(sub.periodEnd) },
@@ -403,6 +412,7 @@ export class BillingModel {
       sub.anchor = at;
       sub.periodStart = at;
       sub.periodEnd = newEnd;
+      sub.debited = null;
     }
     this.addInvoice(t, { subSeq: sub.seq, createdAt: at, reason: 'subscription_update', finalizeAt: at, overagePeriodStart: closed.start, lines });
     sub.plan = plan;
@@ -507,6 +517,7 @@ export class BillingModel {
     sub.status = 'active';
     sub.anchor = at;
     sub.periodStart = at;
+    sub.debited = null;
     sub.periodEnd = addMonths(at, stepMonths(sub.cycle));
     this.switchInterval(t, sub.seq, at, sub.plan, sub.cycle, false);
     this.renewalInvoice(t, sub, at);
@@ -531,6 +542,7 @@ export class BillingModel {
     }
     sub.periodStart = at;
     sub.periodEnd = nextBoundary(sub.anchor, stepMonths(sub.cycle), at);
+    sub.debited = null;
     this.renewalInvoice(t, sub, at);
     this.closeNaturally(running);
     this.openPeriod(t, sub.seq, at, nextBoundary(sub.anchor, 1, at), sub.plan, sub.cycle, false, {});
