@@ -86,3 +86,26 @@ export interface AdminOverview {
   readonly new_this_month: number;
   readonly churned_this_month: number;
 }
+
+/** One card of `GET /payment-methods` (collected by Stripe; only its brand, last digits and expiry reach us). */
+export interface PaymentMethod {
+  readonly id: string;
+  readonly brand: string;
+  readonly last4: string;
+  readonly exp_month: number;
+  readonly exp_year: number;
+  readonly default: boolean;
+}
+
+export interface PaymentMethods {
+  readonly payment_methods: readonly PaymentMethod[];
+  readonly default_payment_method: string | null;
+}
+
+/** One entry of `GET /events` (the tenant's billing events, newest first). */
+export interface BillingEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly occurred_at: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
