@@ -1,31 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ensureDebianPackage } from '../../local/debian-packages';
+import type { Page } from 'playwright-core';
 import { formatMoney } from '../../web/src/format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../local/stack';
-import { WEB_DIST_DIR } from '../../local/web';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { ARTIFACTS, TENANT_TABS, eventually, launchBrowser, type Browser } from './browser';
 
 /**
  * The billing page end to end: Debian's Chromium, driven by playwright-core, against the
- * page and API served by one local stack (frozen simulated clock). Never downloads a browser;
- * without Chromium the run fails and says how to get it (CI installs it in .ci/run).
+ * page and API served by one local stack (frozen simulated clock), and the local Stripe
+ * endpoint's hosted pages (Checkout) in between.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The flags that keep Chromium off the network on a closed machine (see the machine notes). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 
 // Half past the hour: the hourly overage run after a period end falls in the renewal's draft hour.
 const START = new Date('2027-10-01T00:30:00Z');
@@ -34,14 +18,9 @@ const PERIOD_END = new Date('2027-11-15T00:30:00Z');
 const HOURS = 3_600_000;
 
 let api: TestApi;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let userDataDir: string;
 let tenantToken: string;
-const problems: string[] = [];
-
-/** Waits for what the page shows to settle (it loads each tab afresh). */
-const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
 
 const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `billing-page-${name}.png`), fullPage: true });
 
@@ -59,46 +38,15 @@ const track = async (records: { resource_type: string; usage_amount: number }[])
 const apiCallsMeter = () => page.locator('[data-resource="api_calls"] [role="meter"]');
 
 beforeAll(async () => {
-  if (process.env.CHROMIUM_PATH === undefined) {
-    // A fresh Debian machine where we are root gets Debian's Chromium, like the JRE (never a downloaded browser).
-    ensureDebianPackage(() => existsSync(CHROMIUM), 'chromium', `Chromium at ${CHROMIUM} (for the browser test)`);
-  }
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-  }
-  if (!existsSync(join(REPO_ROOT, WEB_DIST_DIR, 'index.html'))) {
-    throw new Error(`${WEB_DIST_DIR}/index.html is missing: run \`npm run build:web\` first (npm test does).`);
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
   api = await startTestApi({ start: START });
   tenantToken = await api.token({ tenantId: 'org-web', userId: 'user-web' });
-  userDataDir = mkdtempSync(join(tmpdir(), 'securenet-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,
-    args: CHROMIUM_ARGS,
-    locale: 'en-US',
-    timezoneId: 'UTC',
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    // Failed requests are judged below, by URL and status.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
-  });
-  page.on('response', (response) => {
-    // The only refusal the page expects: no subscription yet is a 404 of /subscriptions/current.
-    const expected = response.status() === 404 && response.url().endsWith('/api/billing/subscriptions/current');
-    if (response.status() >= 400 && !expected) problems.push(`HTTP ${response.status()} ${response.url()}`);
-  });
+  // The only refusal the page expects: no subscription yet is a 404 of /subscriptions/current.
+  browser = await launchBrowser((status, url) => status === 404 && url.endsWith('/api/billing/subscriptions/current'));
+  page = browser.page;
 }, 600_000); // a first run may install Chromium
 
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await api?.stack.stop();
 });
 
@@ -130,6 +78,30 @@ describe('the billing page in Chromium, against the local stack', () => {
     await eventually(() => page.getByTestId('trial-end').textContent()).toBe('Until Oct 15, 2027');
     expect(await page.getByRole('region', { name: 'This period so far' }).textContent()).toContain('usage is tracked, never billed');
     await screenshot('dashboard-trial');
+  });
+
+  it('asks for a card during the trial; the card picked on Stripe Checkout comes back shown, with a confirmation', async () => {
+    await openTab('Dashboard');
+    await eventually(() => page.getByTestId('banner-trial').textContent()).toContain('Add a card before Oct 15, 2027');
+    await openTab('Subscription');
+    const method = page.getByRole('region', { name: 'Payment method' });
+    await eventually(() => method.getByTestId('card').textContent()).toContain('No card yet');
+    await method.getByRole('button', { name: 'Add card' }).click();
+
+    // The local Stripe endpoint's hosted Checkout page (setup mode): a person picks a test card.
+    await page.waitForURL(/\/checkout\/cs_/);
+    expect(new URL(page.url()).origin).toBe(new URL(api.stack.stripeUrl).origin);
+    await page.getByRole('radio', { name: /4242 4242 4242 4242/ }).check();
+    await page.getByRole('button', { name: 'Save card' }).click();
+
+    // Back on the page: the confirmation, the card, no more trial banner, and a clean address bar.
+    await eventually(() => page.getByTestId('card-added').count()).toBe(1);
+    expect(page.url()).toBe(`${api.stack.apiUrl}/`);
+    await eventually(() => page.getByRole('region', { name: 'Payment method' }).getByTestId('card').textContent()).toMatch(/^visa •••• 4242 expires \d{2}\/\d{4}$/);
+    expect(await page.getByTestId('banner-trial').count()).toBe(0);
+    await screenshot('card-added');
+    await openTab('Subscription');
+    await eventually(() => page.getByRole('button', { name: 'Update card' }).count()).toBe(1);
   });
 
   it('moves the usage bar when usage is tracked through the API', async () => {
@@ -174,6 +146,16 @@ describe('the billing page in Chromium, against the local stack', () => {
     await page.getByRole('button', { name: 'Back' }).click();
   });
 
+  it('pays the first invoice with that card when the trial ends', async () => {
+    await openTab('Invoices');
+    const first = page.locator('table.invoices tbody tr').filter({ hasText: '$99.00' });
+    await eventually(() => first.count()).toBe(1);
+    expect(await first.locator('.badge').textContent()).toBe('Paid');
+    await openTab('Dashboard');
+    await eventually(() => page.getByRole('region', { name: 'Your plan' }).textContent()).toContain('Active');
+    expect(await page.locator('.banners').count()).toBe(0);
+  });
+
   it('shows the renewal invoice with its overage line once the period has closed', async () => {
     await api.advanceTo(new Date(PERIOD_END.getTime() + 2 * HOURS));
     await openTab('Invoices');
@@ -188,6 +170,21 @@ describe('the billing page in Chromium, against the local stack', () => {
     await screenshot('invoices');
   });
 
+  it('fits a 390 px wide phone on every tab, without scrolling sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const tab of TENANT_TABS) {
+        await openTab(tab);
+        await eventually(() => page.locator('.loading').count()).toBe(0);
+        const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+        expect(scrollWidth, `${tab} is ${scrollWidth}px wide`).toBeLessThanOrEqual(innerWidth);
+        await page.screenshot({ path: join(ARTIFACTS, `billing-page-mobile-${tab.toLowerCase()}.png`), fullPage: true });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('shows an admin token the Admin tab with the overview figures', async () => {
     const admin = await api.token({ admin: true, userId: 'admin-web' });
     await page.goto(`${api.stack.apiUrl}/#token=${admin}`);
@@ -195,9 +192,17 @@ describe('the billing page in Chromium, against the local stack', () => {
     const mrr = page.locator('.kpis > div').filter({ hasText: 'MRR' });
     await eventually(() => mrr.textContent()).toContain('$99.00');
     await screenshot('admin');
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      await screenshot('mobile-admin');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it('logged no page error, no console error (CSP included) and no unexpected HTTP error along the way', () => {
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });

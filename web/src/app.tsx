@@ -6,6 +6,7 @@ import { Tabs, type TabDefinition } from './components/tabs';
 import { ErrorNotice, Loading } from './components/status';
 import { AppContext, type TabId } from './context';
 import type { PageConfig } from './config';
+import { takeCardAddedFromUrl } from './payments';
 import { useResource } from './use-resource';
 import { AdminTab } from './tabs/admin';
 import { Dashboard } from './tabs/dashboard';
@@ -20,6 +21,9 @@ const TENANT_TABS: readonly TabDefinition<TabId>[] = [
   { id: 'invoices', label: 'Invoices' },
 ];
 const ADMIN_TAB: TabDefinition<TabId> = { id: 'admin', label: 'Admin' };
+
+// Read once per page load (before React renders twice in strict mode): the address bar is cleaned at once.
+const cardAddedOnLoad = takeCardAddedFromUrl();
 
 /** The signed-in page: tabs for a tenant, and Admin for a token in the admin group. */
 export const App = ({ config, session, onSignOut }: { config: PageConfig; session: Session; onSignOut: (reason?: string) => void }) => {
@@ -45,6 +49,7 @@ export const App = ({ config, session, onSignOut }: { config: PageConfig; sessio
     setVisit((v) => v + 1);
   }, []);
   const plans = useResource(() => api.get<{ plans: Plan[] }>('/plans'));
+  const [cardAdded, setCardAdded] = useState(cardAddedOnLoad);
 
   return (
     <>
@@ -67,6 +72,16 @@ export const App = ({ config, session, onSignOut }: { config: PageConfig; sessio
         </div>
       </header>
       <main>
+        {cardAdded && session.tenantId ? (
+          <div className="notice notice-success notice-dismissible" role="status" data-testid="card-added">
+            <p>
+              <strong>Card added.</strong> Stripe charges it from now on, starting with any open invoice.
+            </p>
+            <button type="button" className="button-link" onClick={() => setCardAdded(false)}>
+              Dismiss
+            </button>
+          </div>
+        ) : null}
         {tabs.length === 0 ? (
           <ErrorNotice error={new Error('This sign-in names no organization and no admin role.')} title="Nothing to show" />
         ) : plans.state.status === 'loading' ? (
@@ -74,7 +89,7 @@ export const App = ({ config, session, onSignOut }: { config: PageConfig; sessio
         ) : plans.state.status === 'error' ? (
           <ErrorNotice error={plans.state.error} onRetry={plans.reload} />
         ) : (
-          <AppContext.Provider value={{ api, session, plans: plans.state.data.plans, local: config.local }}>
+          <AppContext.Provider value={{ api, session, plans: plans.state.data.plans, cardAdded }}>
             <Tabs tabs={tabs} selected={tab} onSelect={select} label="Billing">
               <TabContent key={`${tab}:${visit}`} tab={tab} onNavigate={select} />
             </Tabs>

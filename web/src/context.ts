@@ -8,8 +8,8 @@ export interface AppContextValue {
   readonly session: Session;
   /** The catalog (`GET /plans`), loaded once. */
   readonly plans: readonly Plan[];
-  /** Local mode: subscriptions use the test card `pm_card_visa`. */
-  readonly local: boolean;
+  /** This page load is the return from Stripe Checkout with a new card (`?card=added`). */
+  readonly cardAdded: boolean;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

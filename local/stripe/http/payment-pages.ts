@@ -20,13 +20,22 @@ import { hostedInvoicePage } from './pages';
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-const page = (title: string, body: string): string =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
+const STYLE =
+  'body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.45}' +
+  'fieldset{border:1px solid #c9d1db;border-radius:8px;padding:0.5rem 0.75rem}' +
+  'label{display:flex;gap:0.5rem;align-items:baseline;padding:0.35rem 0;cursor:pointer}' +
+  '.number{font-family:ui-monospace,monospace;white-space:nowrap}' +
+  'button{font:inherit;font-weight:600;padding:0.5rem 1rem;margin-top:0.75rem}';
 
-const TEST_CARDS: readonly { token: string; label: string }[] = [
-  { token: 'pm_card_visa', label: '4242 4242 4242 4242 (succeeds)' },
-  { token: 'pm_card_chargeDeclined', label: '4000 0000 0000 0002 (declined)' },
-  { token: 'pm_card_authenticationRequired', label: '4000 0027 6000 3184 (authentication required)' },
+const page = (title: string, body: string): string =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
+
+/** Stripe's test cards, by the number a person would type and the token the API takes. */
+const TEST_CARDS: readonly { token: string; number: string; label: string }[] = [
+  { token: 'pm_card_visa', number: '4242 4242 4242 4242', label: 'Visa, succeeds' },
+  { token: 'pm_card_chargeDeclinedInsufficientFunds', number: '4000 0000 0000 9995', label: 'insufficient funds' },
+  { token: 'pm_card_authenticationRequired', number: '4000 0027 6000 3184', label: 'authentication required (3-D Secure)' },
+  { token: 'pm_card_chargeDeclined', number: '4000 0000 0000 0002', label: 'declined' },
 ];
 
 const readBody = (req: IncomingMessage): Promise<string> =>
@@ -60,11 +69,15 @@ const checkoutPage = (session: Stripe.Checkout.Session, error?: string): string 
     session.mode === 'setup'
       ? 'Save a card for later payments'
       : `Pay ${formatAmount(session.amount_total ?? 0, session.currency ?? 'usd')}${session.mode === 'subscription' ? ' and subscribe' : ''}`;
+  // One radio per card, posted as `payment_method=<token>` (what Stripe's own form confirms with).
   const cards = TEST_CARDS.map(
-    (c) => `<form method="post"><input type="hidden" name="payment_method" value="${c.token}"><button type="submit">${esc(c.label)}</button></form>`,
+    (c) =>
+      `<label><input type="radio" name="payment_method" value="${esc(c.token)}" required> <span class="number">${esc(c.number)}</span> <span>${esc(c.label)}</span></label>`,
   ).join('');
+  const submit = session.mode === 'setup' ? 'Save card' : 'Pay';
+  const form = `<form method="post"><fieldset><legend>Test card</legend>${cards}</fieldset><button type="submit">${submit}</button></form>`;
   const cancel = session.cancel_url ? `<p><a href="${esc(session.cancel_url)}">Cancel</a></p>` : '';
-  return page(`Local Stripe Checkout`, `${error ? `<p role="alert">${esc(error)}</p>` : ''}<p>${esc(what)}</p>${cards}${cancel}`);
+  return page(`Local Stripe Checkout`, `${error ? `<p role="alert">${esc(error)}</p>` : ''}<p>${esc(what)}</p>${form}${cancel}`);
 };
 
 type Intent = Stripe.PaymentIntent | Stripe.SetupIntent;

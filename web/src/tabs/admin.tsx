@@ -27,16 +27,18 @@ const Counts = ({ title, counts, label }: { title: string; counts: Record<string
       {entries.length === 0 ? (
         <p className="muted">None</p>
       ) : (
-        <table>
-          <tbody>
-            {entries.map(([key, count]) => (
-              <tr key={key}>
-                <th scope="row">{label(key)}</th>
-                <td className="num">{formatNumber(count)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table>
+            <tbody>
+              {entries.map(([key, count]) => (
+                <tr key={key}>
+                  <th scope="row">{label(key)}</th>
+                  <td className="num">{formatNumber(count)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
@@ -96,24 +98,26 @@ export const AdminTab = () => {
         {o.trials_ending_7d.length === 0 ? (
           <p className="muted">None.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Plan</th>
-                <th scope="col">Trial ends</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.trials_ending_7d.map((t) => (
-                <tr key={t.tenant_id}>
-                  <td>{t.tenant_id}</td>
-                  <td>{planName(t.plan_id)}</td>
-                  <td>{formatDate(t.trial_end)}</td>
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Plan</th>
+                  <th scope="col">Trial ends</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {o.trials_ending_7d.map((t) => (
+                  <tr key={t.tenant_id}>
+                    <td>{t.tenant_id}</td>
+                    <td>{planName(t.plan_id)}</td>
+                    <td>{formatDate(t.trial_end)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       <section className="card" aria-labelledby="admin-past-due">
@@ -121,22 +125,24 @@ export const AdminTab = () => {
         {o.past_due.length === 0 ? (
           <p className="muted">No tenant is past due.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Plan</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.past_due.map((t) => (
-                <tr key={t.tenant_id}>
-                  <td>{t.tenant_id}</td>
-                  <td>{planName(t.plan_id)}</td>
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Plan</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {o.past_due.map((t) => (
+                  <tr key={t.tenant_id}>
+                    <td>{t.tenant_id}</td>
+                    <td>{planName(t.plan_id)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       <p className="muted small">Amounts per currency; {Object.keys(o.arr).map(currencyLabel).join(', ') || 'no currency'} in use.</p>

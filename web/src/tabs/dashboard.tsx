@@ -1,31 +1,35 @@
 import { RESOURCES } from '../../../src/domain/resources';
 import type { CurrentUsage, InvoiceSummary } from '../api/types';
 import { estimateBill, planPrice } from '../billing';
+import { PaymentBanners, PaymentMethodCard } from '../components/payment';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
 import { fetchSubscription, liveSubscription, planById, useApp, type TabId } from '../context';
 import { formatDate, formatMoney, formatPeriod, formatQuantity, resourceLabels } from '../format';
+import { fetchPaymentState } from '../payments';
 import { useResource } from '../use-resource';
 
 export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) => {
-  const { api, plans } = useApp();
+  const { api, plans, cardAdded } = useApp();
   const { state, reload } = useResource(async () => {
-    const [subscription, usage, invoices] = await Promise.all([
+    const [subscription, usage, invoices, payment] = await Promise.all([
       fetchSubscription(api),
       api.get<CurrentUsage>('/usage/current'),
       api.get<{ invoices: InvoiceSummary[] }>('/invoices', { limit: 5 }),
+      fetchPaymentState(api, { expectCard: cardAdded }),
     ]);
-    return { subscription, usage, invoices: invoices.invoices };
+    return { subscription, usage, invoices: invoices.invoices, payment };
   });
 
   if (state.status === 'loading') return <Loading label="Loading your billing summary…" />;
   if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
-  const { usage, invoices } = state.data;
+  const { usage, invoices, payment } = state.data;
   const subscription = liveSubscription(state.data.subscription);
   const ended = state.data.subscription;
 
   if (!subscription) {
     return (
-      <section aria-labelledby="dash-none">
+      <section aria-labelledby="dash-none" className="stack">
+        <PaymentBanners subscription={null} payment={payment} />
         <h2 id="dash-none">No active subscription</h2>
         <Empty>
           <p>
@@ -49,6 +53,7 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
 
   return (
     <div className="grid">
+      <PaymentBanners subscription={subscription} payment={payment} />
       <section className="card" aria-labelledby="dash-plan">
         <h2 id="dash-plan">Your plan</h2>
         <p className="big">
@@ -78,11 +83,6 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
             </>
           ) : null}
         </dl>
-        {subscription.status === 'past_due' ? (
-          <p className="notice notice-error" role="alert">
-            A payment failed. We will retry it; you can also pay the open invoice from the Invoices tab.
-          </p>
-        ) : null}
         {subscription.cancel_at_period_end ? (
           <p className="notice notice-warning">Canceled: access continues until {formatDate(subscription.current_period_end)}.</p>
         ) : null}
@@ -99,47 +99,51 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
               : ''}
           </p>
         ) : (
-          <table className="lines">
-            <caption className="visually-hidden">Estimated bill for this period</caption>
-            <tbody>
-              {bill.planAmount !== null ? (
+          <div className="table-scroll">
+            <table className="lines">
+              <caption className="visually-hidden">Estimated bill for this period</caption>
+              <tbody>
+                {bill.planAmount !== null ? (
+                  <tr>
+                    <th scope="row">{plan?.name ?? subscription.plan_id} plan</th>
+                    <td className="num">{formatMoney(bill.planAmount, subscription.currency)}</td>
+                  </tr>
+                ) : (
+                  <tr>
+                    <th scope="row">Annual plan</th>
+                    <td className="num muted">paid at renewal</td>
+                  </tr>
+                )}
+                {overLines.map((r) => (
+                  <tr key={r}>
+                    <th scope="row">
+                      {resourceLabels[r].name} overage ({formatQuantity(usage.usage[r].overage, r)})
+                    </th>
+                    <td className="num">{formatMoney(usage.usage[r].overage_amount, subscription.currency)}</td>
+                  </tr>
+                ))}
+                {overLines.length === 0 ? (
+                  <tr>
+                    <th scope="row">Overage</th>
+                    <td className="num">{formatMoney(0, subscription.currency)}</td>
+                  </tr>
+                ) : null}
+              </tbody>
+              <tfoot>
                 <tr>
-                  <th scope="row">{plan?.name ?? subscription.plan_id} plan</th>
-                  <td className="num">{formatMoney(bill.planAmount, subscription.currency)}</td>
+                  <th scope="row">Estimated total</th>
+                  <td className="num" data-testid="estimated-total">
+                    {formatMoney(bill.total, subscription.currency)}
+                  </td>
                 </tr>
-              ) : (
-                <tr>
-                  <th scope="row">Annual plan</th>
-                  <td className="num muted">paid at renewal</td>
-                </tr>
-              )}
-              {overLines.map((r) => (
-                <tr key={r}>
-                  <th scope="row">
-                    {resourceLabels[r].name} overage ({formatQuantity(usage.usage[r].overage, r)})
-                  </th>
-                  <td className="num">{formatMoney(usage.usage[r].overage_amount, subscription.currency)}</td>
-                </tr>
-              ))}
-              {overLines.length === 0 ? (
-                <tr>
-                  <th scope="row">Overage</th>
-                  <td className="num">{formatMoney(0, subscription.currency)}</td>
-                </tr>
-              ) : null}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row">Estimated total</th>
-                <td className="num" data-testid="estimated-total">
-                  {formatMoney(bill.total, subscription.currency)}
-                </td>
-              </tr>
-            </tfoot>
-          </table>
+              </tfoot>
+            </table>
+          </div>
         )}
         <p className="muted small">An estimate from usage counted so far, before tax; the invoice is what you pay.</p>
       </section>
+
+      <PaymentMethodCard payment={payment} />
 
       <RecentInvoices invoices={invoices} onNavigate={onNavigate} />
     </div>
@@ -154,30 +158,32 @@ const RecentInvoices = ({ invoices, onNavigate }: { invoices: readonly InvoiceSu
         <p>No invoices yet.</p>
       </Empty>
     ) : (
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Invoice</th>
-            <th scope="col">Date</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Total
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {invoices.map((inv) => (
-            <tr key={inv.id}>
-              <td>{inv.number ?? inv.id}</td>
-              <td>{formatDate(inv.created_at)}</td>
-              <td>
-                <StatusBadge status={inv.status} />
-              </td>
-              <td className="num">{formatMoney(inv.total, inv.currency)}</td>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Invoice</th>
+              <th scope="col">Date</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Total
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {invoices.map((inv) => (
+              <tr key={inv.id}>
+                <td>{inv.number ?? inv.id}</td>
+                <td>{formatDate(inv.created_at)}</td>
+                <td>
+                  <StatusBadge status={inv.status} />
+                </td>
+                <td className="num">{formatMoney(inv.total, inv.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     )}
     <button type="button" className="button-link" onClick={() => onNavigate('invoices')}>
       All invoices

@@ -3,6 +3,7 @@ import type { InvoiceDetail, InvoiceLine, InvoiceSummary } from '../api/types';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
 import { useApp } from '../context';
 import { formatDate, formatMoney, formatNumber, formatPeriod } from '../format';
+import { safeUrl } from '../payments';
 import { useResource } from '../use-resource';
 
 const PAGE = 20;
@@ -14,8 +15,6 @@ const kindLabels: Record<InvoiceLine['kind'], string> = {
   other: 'Other',
 };
 
-/** Only web links are rendered as links (a stored URL is data, not markup). */
-const safeUrl = (url: string | null): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
 
 interface Page {
   readonly invoices: InvoiceSummary[];
@@ -88,30 +87,38 @@ export const InvoicesTab = () => {
               const label = inv.number ?? inv.id;
               return (
                 <tr key={inv.id} aria-current={inv.id === shown ? 'true' : undefined} data-invoice={inv.id}>
-                  <td>
-                    {label}
-                    <div className="muted small">{formatDate(inv.created_at)}</div>
+                  <td data-label="Invoice">
+                    <span>
+                      {label}
+                      <span className="muted small invoice-date">{formatDate(inv.created_at)}</span>
+                    </span>
                   </td>
-                  <td>{formatPeriod(inv.period_start, inv.period_end)}</td>
-                  <td>
+                  <td data-label="Period">{formatPeriod(inv.period_start, inv.period_end)}</td>
+                  <td data-label="Status">
                     <StatusBadge status={inv.status} />
                   </td>
-                  <td className="num">{formatMoney(inv.total, inv.currency)}</td>
-                  <td className="num">{formatMoney(Math.max(0, inv.amount_due - inv.amount_paid), inv.currency)}</td>
-                  <td>
-                    {hosted ? (
-                      <a href={hosted} target="_blank" rel="noopener noreferrer">
-                        View<span className="visually-hidden"> invoice {label}</span>
-                      </a>
-                    ) : null}
-                    {hosted && pdf ? ' · ' : null}
-                    {pdf ? (
-                      <a href={pdf} target="_blank" rel="noopener noreferrer">
-                        PDF<span className="visually-hidden"> of invoice {label}</span>
-                      </a>
-                    ) : null}
+                  <td className="num" data-label="Total">
+                    {formatMoney(inv.total, inv.currency)}
                   </td>
-                  <td>
+                  <td className="num" data-label="Left to pay">
+                    {formatMoney(Math.max(0, inv.amount_due - inv.amount_paid), inv.currency)}
+                  </td>
+                  <td data-label="Documents">
+                    <span>
+                      {hosted ? (
+                        <a href={hosted} target="_blank" rel="noopener noreferrer">
+                          View<span className="visually-hidden"> invoice {label}</span>
+                        </a>
+                      ) : null}
+                      {hosted && pdf ? ' · ' : null}
+                      {pdf ? (
+                        <a href={pdf} target="_blank" rel="noopener noreferrer">
+                          PDF<span className="visually-hidden"> of invoice {label}</span>
+                        </a>
+                      ) : null}
+                    </span>
+                  </td>
+                  <td data-label="">
                     <button type="button" className="button-link" aria-pressed={inv.id === shown} onClick={() => setSelected(inv.id)}>
                       Lines<span className="visually-hidden"> of invoice {label}</span>
                     </button>
@@ -148,54 +155,56 @@ const InvoiceLines = ({ id }: { id: string }) => {
       {invoice.lines.length === 0 ? (
         <p>This invoice has no lines.</p>
       ) : (
-        <table className="lines">
-          <thead>
-            <tr>
-              <th scope="col">Description</th>
-              <th scope="col">Kind</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col">Period</th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {invoice.lines.map((line, i) => (
-              <tr key={i} data-kind={line.kind}>
-                <td>{line.description ?? kindLabels[line.kind]}</td>
-                <td>
-                  <span className={`badge badge-kind-${line.kind}`}>{kindLabels[line.kind]}</span>
-                </td>
-                <td className="num">{line.quantity === null ? '' : formatNumber(line.quantity)}</td>
-                <td>{formatPeriod(line.period_start, line.period_end)}</td>
-                <td className="num">{formatMoney(line.amount, invoice.currency)}</td>
+        <div className="table-scroll">
+          <table className="lines">
+            <thead>
+              <tr>
+                <th scope="col">Description</th>
+                <th scope="col">Kind</th>
+                <th scope="col" className="num">
+                  Quantity
+                </th>
+                <th scope="col">Period</th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
               </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={4}>
-                Subtotal
-              </th>
-              <td className="num">{formatMoney(invoice.subtotal, invoice.currency)}</td>
-            </tr>
-            <tr>
-              <th scope="row" colSpan={4}>
-                Tax
-              </th>
-              <td className="num">{formatMoney(invoice.tax, invoice.currency)}</td>
-            </tr>
-            <tr>
-              <th scope="row" colSpan={4}>
-                Total
-              </th>
-              <td className="num">{formatMoney(invoice.total, invoice.currency)}</td>
-            </tr>
-          </tfoot>
-        </table>
+            </thead>
+            <tbody>
+              {invoice.lines.map((line, i) => (
+                <tr key={i} data-kind={line.kind}>
+                  <td>{line.description ?? kindLabels[line.kind]}</td>
+                  <td>
+                    <span className={`badge badge-kind-${line.kind}`}>{kindLabels[line.kind]}</span>
+                  </td>
+                  <td className="num">{line.quantity === null ? '' : formatNumber(line.quantity)}</td>
+                  <td>{formatPeriod(line.period_start, line.period_end)}</td>
+                  <td className="num">{formatMoney(line.amount, invoice.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={4}>
+                  Subtotal
+                </th>
+                <td className="num">{formatMoney(invoice.subtotal, invoice.currency)}</td>
+              </tr>
+              <tr>
+                <th scope="row" colSpan={4}>
+                  Tax
+                </th>
+                <td className="num">{formatMoney(invoice.tax, invoice.currency)}</td>
+              </tr>
+              <tr>
+                <th scope="row" colSpan={4}>
+                  Total
+                </th>
+                <td className="num">{formatMoney(invoice.total, invoice.currency)}</td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -2,9 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 import { RESOURCES } from '../../../src/domain/resources';
 import type { BillingCycle, Currency, Plan, Subscription, SubscriptionChange } from '../api/types';
 import { annualSaving, previewChange } from '../billing';
+import { PaymentBanners, PaymentMethodCard } from '../components/payment';
 import { ErrorNotice, Loading, Notice, StatusBadge } from '../components/status';
 import { fetchSubscription, liveSubscription, planById, useApp } from '../context';
 import { currencyLabel, formatDate, formatMoney, formatNumber, formatRate, resourceLabels } from '../format';
+import { fetchPaymentState } from '../payments';
 import { useResource } from '../use-resource';
 
 const TRIAL_DAYS = 14;
@@ -20,8 +22,11 @@ type Action =
 const perCycle = (cycle: BillingCycle) => (cycle === 'annual' ? 'year' : 'month');
 
 export const SubscriptionTab = () => {
-  const { api, plans, local } = useApp();
-  const { state, reload } = useResource(() => fetchSubscription(api));
+  const { api, plans, cardAdded } = useApp();
+  const { state, reload } = useResource(async () => {
+    const [subscription, payment] = await Promise.all([fetchSubscription(api), fetchPaymentState(api, { expectCard: cardAdded })]);
+    return { subscription, payment };
+  });
   const [cycle, setCycle] = useState<BillingCycle | null>(null);
   const [currency, setCurrency] = useState<Currency>('usd');
   const [trial, setTrial] = useState(true);
@@ -37,7 +42,8 @@ export const SubscriptionTab = () => {
 
   if (state.status === 'loading') return <Loading label="Loading your subscription…" />;
   if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
-  const previous = state.data;
+  const previous = state.data.subscription;
+  const { payment } = state.data;
   const live = liveSubscription(previous);
   const shownCycle = cycle ?? live?.billing_cycle ?? 'monthly';
   const shownCurrency: Currency = live?.currency ?? previous?.currency ?? currency;
@@ -65,11 +71,10 @@ export const SubscriptionTab = () => {
             billing_cycle: a.cycle,
             currency: shownCurrency,
             ...(trialAvailable ? { trial_days: trial ? TRIAL_DAYS : 0 } : {}),
-            ...(local ? { payment_method: 'pm_card_visa' } : {}),
           },
           options,
         );
-        setDone(`Subscribed to ${a.plan.name} (${a.cycle}).`);
+        setDone(`Subscribed to ${a.plan.name} (${a.cycle}).${payment.card ? '' : trialAvailable && trial ? ' Add a card before the trial ends.' : ' Add a card to pay the first invoice.'}`);
       } else if (a.kind === 'change') {
         const { change } = await api.post<{ subscription: Subscription; change: SubscriptionChange }>(
           '/subscriptions/update',
@@ -101,6 +106,7 @@ export const SubscriptionTab = () => {
 
   return (
     <div className="stack">
+      <PaymentBanners subscription={live} payment={payment} />
       {live ? (
         <section className="card" aria-labelledby="sub-current">
           <h2 id="sub-current">Current subscription</h2>
@@ -132,12 +138,14 @@ export const SubscriptionTab = () => {
 
       {done ? <Notice kind="success">{done}</Notice> : null}
 
+      {live || payment.card ? <PaymentMethodCard payment={payment} /> : null}
+
       {action ? (
         <section className="card confirm" aria-labelledby="confirm-heading" aria-live="polite">
           <h2 id="confirm-heading" ref={confirmHeading} tabIndex={-1}>
             {confirmTitle(action.action)}
           </h2>
-          <ConfirmText action={action.action} subscription={live} currentPlan={currentPlan} currency={shownCurrency} trial={trialAvailable && trial} local={local} />
+          <ConfirmText action={action.action} subscription={live} currentPlan={currentPlan} currency={shownCurrency} trial={trialAvailable && trial} hasCard={payment.card !== null} />
           {failure ? <ErrorNotice error={failure} title="Not done" /> : null}
           <div className="actions">
             <button type="button" onClick={() => void confirm()} disabled={busy} aria-busy={busy}>
@@ -283,14 +291,14 @@ const ConfirmText = ({
   currentPlan,
   currency,
   trial,
-  local,
+  hasCard,
 }: {
   action: Action;
   subscription: Subscription | null;
   currentPlan: Plan | undefined;
   currency: Currency;
   trial: boolean;
-  local: boolean;
+  hasCard: boolean;
 }) => {
   if (action.kind === 'subscribe') {
     const price = action.plan.prices[currency][action.cycle];
@@ -305,7 +313,13 @@ const ConfirmText = ({
             ? `Free for ${TRIAL_DAYS} days; the first charge of ${formatMoney(price, currency)} is at the end of the trial. Cancel before then and you pay nothing.`
             : `You are charged ${formatMoney(price, currency)} now.`}
         </p>
-        {local ? <p className="muted small">Local mode: paid with Stripe's test card (pm_card_visa).</p> : null}
+        {hasCard ? null : (
+          <p>
+            {trial
+              ? 'No card is needed to start. Add one before the trial ends (Stripe collects it); without one the subscription ends with the trial.'
+              : 'Then add a card (Stripe collects it) to pay the first invoice.'}
+          </p>
+        )}
       </>
     );
   }
