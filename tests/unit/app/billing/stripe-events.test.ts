@@ -406,6 +406,24 @@ describe('StripeEventProcessor', () => {
       expect(webhookTypes(world)).toContain('payment_method.updated');
     });
 
+    it('tells the tenant a card was detached or changed, so its list is re-read', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+
+      // Act
+      const outcome = await world.processor.process(
+        { id: 'evt_pm', type: 'payment_method.detached', createdAt: EVENT_AT, object: { kind: 'payment_method', id: 'pm_old' }, customerId: 'cus_1' },
+        NOW,
+      );
+
+      // Assess
+      expect(outcome).toBe('processed');
+      expect(world.events.events(TENANT).at(-1)).toMatchObject({ type: 'stripe.payment_method.detached', data: { object_id: 'pm_old' } });
+      expect(webhookTypes(world)).toEqual(['payment_method.updated']);
+      expect(world.cards.calls).toEqual([]);
+    });
+
     it("never adopts a card set up on another tenant's customer", async () => {
       // Prepare
       const world = setup();
