@@ -64,6 +64,32 @@ describe('3-D Secure on the billing page', () => {
     expect(await page.getByTestId('banner-confirm').count()).toBe(0);
   });
 
+  it('a first payment never confirmed: the page asks for it, and after 23 hours the subscription is expired', async () => {
+    // Prepare: no trial, the authentication-required card: the first invoice waits on the bank.
+    const token = await api.token({ tenantId: 'org-3ds-never-web' });
+    const res = await api.call('/subscriptions/create', {
+      method: 'POST',
+      token,
+      json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_authenticationRequired' },
+    });
+    expect(res.status).toBe(201);
+    await api.stack.settle();
+
+    await page.goto(`${api.stack.apiUrl}/#token=${token}`);
+    await eventually(() => page.getByTestId('banner-confirm').count()).toBe(1);
+    await eventually(() => page.getByRole('region', { name: 'Your plan' }).textContent()).toContain('Incomplete');
+
+    // Act: nobody confirms for 23 hours.
+    await api.advanceTo(new Date(api.stack.clock.now().getTime() + 23 * HOURS + 60_000));
+
+    // Assess
+    await page.reload();
+    await eventually(() => page.locator('#dash-none').textContent()).toBe('No active subscription');
+    expect(await page.locator('main').textContent()).toContain('Your Starter subscription ended');
+    expect(await page.getByTestId('banner-confirm').count()).toBe(0);
+    await screenshot('expired');
+  });
+
   it('logged no page error, no console error and no HTTP error along the way', () => {
     expect(browser.problems).toEqual([]);
   });
