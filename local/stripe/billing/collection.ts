@@ -176,6 +176,10 @@ export const attemptPayment = (
   invoice.attempted = true;
   if (!check.ok && check.requiresAction) {
     onActionRequired(ctx, invoice, paymentMethod ?? '');
+    // A renewal waiting for the customer follows dunning: Stripe's schedule keeps trying (each
+    // attempt off-session needs the customer again), and after the last one the account's
+    // final-failure policy applies. A first invoice has no retries: it expires after 23 hours.
+    if (options.automatic) onFailure(ctx, invoice, true, false, false);
     return check;
   }
   recordCharge(ctx, invoice, paymentMethod, check);
@@ -295,7 +299,14 @@ export const settleAuthenticatedInvoice = (ctx: BillingContext, invoice: Stripe.
  * retries) stops automatic retries of the invoice, whoever attempted it; it stays open, the
  * subscription `past_due`, until it is paid with another card (`pay`, or the hosted page).
  */
-const onFailure = (ctx: BillingContext, invoice: Stripe.Invoice, automatic: boolean, hardDecline: boolean): void => {
+const onFailure = (
+  ctx: BillingContext,
+  invoice: Stripe.Invoice,
+  automatic: boolean,
+  hardDecline: boolean,
+  /** A decline is announced (`invoice.payment_failed`); a payment waiting for authentication was announced already. */
+  announce = true,
+): void => {
   const sub = subscriptionOf(ctx, invoice);
   const retries = ctx.config.retryDays;
   const wait = retries[invoice.attempt_count - 1];
@@ -303,7 +314,7 @@ const onFailure = (ctx: BillingContext, invoice: Stripe.Invoice, automatic: bool
   const final = automatic && !firstOfIncomplete && !hardDecline && wait === undefined;
   if (automatic) invoice.next_payment_attempt = firstOfIncomplete || hardDecline || wait === undefined ? null : ctx.now() + wait * SECONDS.day;
   else if (hardDecline) invoice.next_payment_attempt = null;
-  ctx.events.emit('invoice.payment_failed', invoice);
+  if (announce) ctx.events.emit('invoice.payment_failed', invoice);
   if (final) {
     if (ctx.config.finalInvoiceStatus === 'uncollectible') markUncollectible(ctx, invoice, 'max_payment_attempts');
     else if (invoice.auto_advance)

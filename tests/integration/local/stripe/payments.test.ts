@@ -241,6 +241,23 @@ describe('local Stripe payment flows', () => {
       expect(h.receiver.types()).toEqual(expect.arrayContaining(['charge.succeeded', 'payment_intent.succeeded', 'invoice.paid']));
     });
 
+    it('has a renewal waiting for authentication follow dunning: asked again on each retry, canceled after the last', async () => {
+      const prices = await catalog(h.stripe);
+      const customer = await customerWith(h.stripe, 'pm_card_authenticationRequired');
+      const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }], trial_period_days: 3 });
+      const firstAttempt = (sub.trial_end ?? 0) + 3_600;
+      await h.advanceTo(firstAttempt);
+      const invoice = await h.stripe.invoices.retrieve(idOf((await h.stripe.subscriptions.retrieve(sub.id)).latest_invoice));
+      expect(invoice).toMatchObject({ status: 'open', attempt_count: 1, next_payment_attempt: firstAttempt + 86_400 });
+      expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
+
+      await h.advanceTo(firstAttempt + 14 * 86_400);
+      expect(h.receiver.ofType('invoice.payment_action_required').filter((e) => e.data.object.id === invoice.id)).toHaveLength(8);
+      expect(h.receiver.ofType('invoice.payment_failed')).toHaveLength(0);
+      expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('canceled');
+      expect((await h.stripe.charges.list({ customer: customer.id })).data).toEqual([]);
+    });
+
     it('keeps a renewal open and unretried when the card asks for authentication', async () => {
       const prices = await catalog(h.stripe);
       const customer = await h.stripe.customers.create({
