@@ -21,6 +21,12 @@ export interface StripeEventDeps {
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored';
 
+/** What acting on an event gave: why it was refused (another customer's object), or more to record. */
+interface Synced {
+  readonly refusal: string | null;
+  readonly data?: Record<string, unknown>;
+}
+
 /**
  * Mirrors what a Stripe event is about. Order does not matter: we re-read the object from
  * Stripe instead of trusting the event's snapshot, and the mirror keeps the newest read. Each
@@ -61,7 +67,7 @@ export class StripeEventProcessor {
       await this.deps.processed.mark(event.id, event.type, now, reason);
       return 'ignored';
     }
-    const synced = event.object.kind === 'card' ? { refusal: await this.adoptCard(tenantId, event) } : await this.sync(tenantId, event);
+    const synced = event.object.kind === 'card' ? await this.adoptCard(tenantId, event) : await this.sync(tenantId, event);
     const refusal = synced.refusal;
     if (refusal) {
       logger.warn('stripe event refused: its object is not the tenant\'s', { event_id: event.id, type: event.type, tenant_id: tenantId, reason: refusal });
@@ -95,12 +101,12 @@ export class StripeEventProcessor {
    * subscription's default, open invoices are paid with it at once, and the tenant hears of it
    * (`payment_method.updated`, one per setup however many events announce it).
    */
-  private async adoptCard(tenantId: string, event: ProviderEvent): Promise<string | null> {
+  private async adoptCard(tenantId: string, event: ProviderEvent): Promise<Synced> {
     const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
-    if (event.customerId !== owned) return notOwned('setup intent', event.object.id, event.customerId ?? '', owned);
+    if (event.customerId !== owned) return { refusal: notOwned('setup intent', event.object.id, event.customerId ?? '', owned) };
     const adopted = await this.deps.cards.adoptCard(event.object.id);
-    if (!adopted) return null;
-    if (adopted.customerId !== owned) return notOwned('setup intent', event.object.id, adopted.customerId, owned);
+    if (!adopted) return { refusal: null };
+    if (adopted.customerId !== owned) return { refusal: notOwned('setup intent', event.object.id, adopted.customerId, owned) };
     const { card } = adopted;
     await this.deps.publisher.publish(tenantId, {
       id: `card:${event.object.id}`,
@@ -113,7 +119,7 @@ export class StripeEventProcessor {
         unpaid_invoices: adopted.unpaidInvoices,
       },
     });
-    return null;
+    return { refusal: null };
   }
 
   /**
@@ -121,7 +127,7 @@ export class StripeEventProcessor {
    * customer's. For an invoice, the event also carries its hosted page (where the tenant pays
    * or confirms a payment that needs 3-D Secure).
    */
-  private async sync(tenantId: string, event: ProviderEvent): Promise<{ refusal: string | null; data?: Record<string, unknown> }> {
+  private async sync(tenantId: string, event: ProviderEvent): Promise<Synced> {
     if (event.object.kind === 'other' || event.object.kind === 'payment_method' || event.object.kind === 'card') return { refusal: null };
     const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
     const readAt = new Date();
