@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Catalog } from '../../domain/catalog';
+import { LIVE_STATUSES } from '../../domain/subscription';
 import { InvalidSignature, PaymentRequired, ProviderRefusal } from '../../app/errors';
 import type { AdoptedCard, CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
 import type {
@@ -38,6 +39,14 @@ const callKey = (what: string): string => `${what}:${randomUUID()}`;
 const OVERAGE: CallOptions = { refusals: 'refusal' };
 
 const unixSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
+
+const cardSummary = (id: string, card: Stripe.PaymentMethod.Card): CardSummary => ({
+  id,
+  brand: card.brand,
+  last4: card.last4,
+  expMonth: card.exp_month,
+  expYear: card.exp_year,
+});
 
 export interface StripeAdapterOptions {
   readonly secretKey: string;
@@ -120,7 +129,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
       stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 100, ...(after ? { starting_after: after } : {}) }),
     );
     for await (const sub of live) {
-      if (!['active', 'trialing', 'past_due', 'unpaid', 'incomplete', 'paused'].includes(sub.status)) continue;
+      if (!(LIVE_STATUSES as readonly string[]).includes(sub.status)) continue;
       await this.client.write(`default-card:${setupIntentId}:${sub.id}`, (stripe, request) =>
         stripe.subscriptions.update(sub.id, { default_payment_method: pm.id }, request),
       );
@@ -144,7 +153,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     }
     return {
       customerId,
-      card: { id: pm.id, brand: pm.card.brand, last4: pm.card.last4, expMonth: pm.card.exp_month, expYear: pm.card.exp_year },
+      card: cardSummary(pm.id, pm.card),
       setUpAt: new Date(intent.created * 1000),
       paidInvoices: paid,
       unpaidInvoices: unpaid,
@@ -160,7 +169,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     );
     for await (const pm of pages) {
       if (!pm.card) continue;
-      cards.push({ id: pm.id, brand: pm.card.brand, last4: pm.card.last4, expMonth: pm.card.exp_month, expYear: pm.card.exp_year });
+      cards.push(cardSummary(pm.id, pm.card));
     }
     return { cards, defaultId };
   }
