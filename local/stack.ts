@@ -153,7 +153,6 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       port: options.stripePort ?? (await freePort()),
       clock,
       webhook: { url: `http://127.0.0.1:${apiPort}${API_PREFIX}/webhooks/stripe`, secret: webhookSecret },
-      advanceClock: (to: Date) => clock.advanceTo(to).then(() => undefined),
       ...(options.inMemory || options.clock ? {} : { stateFile: join(dataDir, 'stripe.json') }),
       ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
       ...(options.stripeLatencyMs ? { latencyMs: options.stripeLatencyMs } : {}),

@@ -35,11 +35,6 @@ export interface LocalStripeOptions {
   /** Seconds before each webhook redelivery (default 1 min ... 24 h, about 3 days in all). */
   readonly webhookBackoffSeconds?: readonly number[];
   /**
-   * Retired: a test clock has its own time now and its `advance` never moves the shared clock.
-   * Still accepted (and ignored) so hosts that pass it keep compiling.
-   */
-  readonly advanceClock?: (to: Date) => Promise<unknown>;
-  /**
    * Waits this many milliseconds of wall time before sending each API response (after its
    * changes are saved), like the network round trip to Stripe. Default 0. Crash tests use it to
    * kill the stack while Stripe has done something our side has not heard about yet.

@@ -104,7 +104,6 @@ export const startHarness = async (options: Partial<Omit<LocalStripeOptions, 'cl
     port: await freePort(),
     clock,
     webhook: { url: receiver.url, secret: WEBHOOK_SECRET },
-    advanceClock: (to) => clock.advanceTo(to),
     ...options,
   });
   clock.register(local.participant);
