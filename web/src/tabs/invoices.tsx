@@ -184,24 +184,20 @@ const InvoiceLines = ({ id }: { id: string }) => {
               ))}
             </tbody>
             <tfoot>
-              <tr>
-                <th scope="row" colSpan={4}>
-                  Subtotal
-                </th>
-                <td className="num">{formatMoney(invoice.subtotal, invoice.currency)}</td>
-              </tr>
-              <tr>
-                <th scope="row" colSpan={4}>
-                  Tax
-                </th>
-                <td className="num">{formatMoney(invoice.tax, invoice.currency)}</td>
-              </tr>
-              <tr>
-                <th scope="row" colSpan={4}>
-                  Total
-                </th>
-                <td className="num">{formatMoney(invoice.total, invoice.currency)}</td>
-              </tr>
+              {(
+                [
+                  ['Subtotal', invoice.subtotal],
+                  ['Tax', invoice.tax],
+                  ['Total', invoice.total],
+                ] as const
+              ).map(([label, amount]) => (
+                <tr key={label}>
+                  <th scope="row" colSpan={4}>
+                    {label}
+                  </th>
+                  <td className="num">{formatMoney(amount, invoice.currency)}</td>
+                </tr>
+              ))}
             </tfoot>
           </table>
         </div>
