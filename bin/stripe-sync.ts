@@ -15,4 +15,6 @@ const result = await new StripeAdapter({
   webhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? 'whsec_unused',
   ...(process.env.STRIPE_API_BASE ? { apiBase: process.env.STRIPE_API_BASE } : {}),
 }).syncCatalog();
-console.log(`catalog in Stripe: ${result.created} prices created, ${result.existing} already there`);
+console.log(
+  `catalog in Stripe: ${result.created} prices created, ${result.existing} already there, ${result.replaced} replaced by tax-exclusive prices (live subscriptions keep theirs)`,
+);

@@ -36,7 +36,7 @@ export const functionGroups = {
   },
   subscriptions: {
     entry: 'functions/subscriptions/handler.ts',
-    description: 'Create, change, cancel and read the tenant subscription; cards through Stripe Checkout and the portal',
+    description: 'Create, change, cancel and read the tenant subscription; billing details; cards through Stripe Checkout and the portal',
     table: 'readwrite',
     stripe: true,
     publishes: true,
@@ -102,6 +102,8 @@ export const routes = [
   { method: 'POST', path: '/payment-methods/setup', group: 'subscriptions', operation: 'setupPaymentMethod', auth: 'tenant' },
   { method: 'GET', path: '/payment-methods', group: 'subscriptions', operation: 'listPaymentMethods', auth: 'tenant' },
   { method: 'POST', path: '/billing-portal', group: 'subscriptions', operation: 'openBillingPortal', auth: 'tenant' },
+  { method: 'GET', path: '/customer', group: 'subscriptions', operation: 'getBillingDetails', auth: 'tenant' },
+  { method: 'POST', path: '/customer', group: 'subscriptions', operation: 'saveBillingDetails', auth: 'tenant' },
   { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant' },
   { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant' },
   { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },

@@ -5,6 +5,7 @@ import * as useCases from '../../src/composition/billing';
 import { subscriptionView } from '../../src/app/billing/views';
 import { BILLING_CYCLES, catalog } from '../../src/domain/catalog';
 import { CURRENCIES } from '../../src/domain/money';
+import { isCountry, normalizeTaxId, TAX_ID_TYPES, taxIdProblem } from '../../src/domain/billing-details';
 import { operation, tenantOf, type ApiRequest } from '../../src/http/api';
 import { humanText } from '../../src/http/validation';
 import type { Actor } from '../../src/app/ports/billing-events';
@@ -13,6 +14,30 @@ const planId = z.enum(catalog.plans.map((p) => p.id) as [string, ...string[]]);
 const cycle = z.enum(BILLING_CYCLES);
 const currency = z.string().toLowerCase().pipe(z.enum(CURRENCIES));
 
+const addressLine = humanText(200).optional();
+const address = z.strictObject({
+  line1: addressLine,
+  line2: addressLine,
+  city: addressLine,
+  state: addressLine,
+  postal_code: humanText(20).optional(),
+  country: z
+    .string({ error: 'required: the ISO 3166-1 alpha-2 code (e.g. DE, GB, US)' })
+    .trim()
+    .toUpperCase()
+    .refine(isCountry, 'must be an ISO 3166-1 alpha-2 country code (e.g. DE, GB, US)'),
+});
+const taxId = z
+  .strictObject({
+    type: z.enum(TAX_ID_TYPES, { error: `must be one of ${TAX_ID_TYPES.join(', ')}` }),
+    value: z.string().max(40).transform(normalizeTaxId),
+  })
+  .superRefine((id, ctx) => {
+    const problem = taxIdProblem(id);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+  });
+const taxIds = z.array(taxId).max(5);
+
 const createBody = z.strictObject({
   plan_id: planId,
   billing_cycle: cycle,
@@ -20,6 +45,8 @@ const createBody = z.strictObject({
   trial_days: z.number().int().min(0).max(30).optional(),
   email: z.email().max(254).optional(),
   name: humanText(200).optional(),
+  address: address.optional(),
+  tax_ids: taxIds.optional(),
   payment_method: z.string().regex(/^pm_\w{1,200}$/, 'a Stripe payment method id (pm_...)').optional(),
 });
 
@@ -88,6 +115,25 @@ export const listPaymentMethods = operation({}, async (request) => {
   return { status: 200, body: await (await useCases.manageCards()).list(tenantId) };
 });
 
+const customerBody = z.strictObject({
+  name: humanText(200).nullable().optional(),
+  email: z.email().max(254).nullable().optional(),
+  address: address.optional(),
+  tax_ids: taxIds.optional(),
+});
+
+/** `GET /customer`: the tenant's billing details. */
+export const getBillingDetails = operation({}, async (request) => {
+  const { tenantId } = caller(request);
+  return { status: 200, body: await (await useCases.manageBillingDetails()).get(tenantId) };
+});
+
+/** `POST /customer`: name, email, address and tax IDs, kept on the Stripe customer (SPEC section 4). */
+export const saveBillingDetails = operation({ body: customerBody, idempotent: true }, async (request) => {
+  const { tenantId, actor } = caller(request);
+  return { status: 200, body: await (await useCases.manageBillingDetails()).save(tenantId, actor, request.body) };
+});
+
 export const currentSubscription = operation({}, async (request) => {
   const { tenantId } = caller(request);
   return { status: 200, body: { subscription: subscriptionView(await useCases.currentSubscription().execute(tenantId)) } };
@@ -102,4 +148,6 @@ export const handler = apiHandler('subscriptions', {
   setupPaymentMethod,
   openBillingPortal,
   listPaymentMethods,
+  getBillingDetails,
+  saveBillingDetails,
 });

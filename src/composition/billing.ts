@@ -1,5 +1,6 @@
 import { ProcessedEvents } from '../adapters/dynamodb/processed-events';
 import { ManageCards } from '../app/billing/cards';
+import { ManageBillingDetails } from '../app/billing/customer';
 import { webConfig } from '../platform/config';
 import { StripeEventProcessor } from '../app/billing/stripe-events';
 import { CancelSubscription } from '../app/billing/subscriptions/cancel';
@@ -60,4 +61,10 @@ export const manageCards = (): Promise<ManageCards> =>
   root().sharedRetried('manageCards', async () => {
     const [cards, provider] = await Promise.all([cardCollection(), paymentProvider()]);
     return new ManageCards({ cards, provider, tenants: root().repositories().tenants, origins: () => webConfig().WEB_ORIGINS });
+  });
+
+export const manageBillingDetails = (): Promise<ManageBillingDetails> =>
+  root().sharedRetried('manageBillingDetails', async () => {
+    const provider = await paymentProvider();
+    return new ManageBillingDetails({ provider, tenants: root().repositories().tenants, publisher: root().publisher(), clock: liveClock });
   });

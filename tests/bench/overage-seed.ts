@@ -3,6 +3,7 @@
  * through the real SDK for the tenants that will be billed, and DynamoDB items built with the
  * keys module and the repositories, written in bounded-concurrency batches.
  */
+import { addressIn, NO_BILLING_DETAILS } from '../../src/domain/billing-details';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type Stripe from 'stripe';
 import { catalog, findPlan, type Plan } from '../../src/domain/catalog';
@@ -254,6 +255,7 @@ export const seedDynamo = async (
       stripe_customer_id: stripe.customerId,
       currency: tenant.currency,
       trial_used: false,
+      billing_details: { ...NO_BILLING_DETAILS, address: addressIn('US') },
       subscriptions_created: 1,
       current_subscription_id: stripe.subscriptionId,
       // Derived from the subscription on first read (a plan timeline is written by mirror saves).

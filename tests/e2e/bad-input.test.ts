@@ -20,7 +20,8 @@ interface Case {
 }
 
 const valid = {
-  '/subscriptions/create': { plan_id: 'starter', billing_cycle: 'monthly' },
+  '/subscriptions/create': { plan_id: 'starter', billing_cycle: 'monthly', address: { country: 'US' } },
+  '/customer': { address: { country: 'DE' }, tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }] },
   '/subscriptions/update': { plan_id: 'business' },
   '/subscriptions/cancel': { immediately: false },
   '/subscriptions/preview': { plan_id: 'business' },

@@ -38,6 +38,9 @@ const ofA = {
   deliveriesCursor: '',
 };
 let aBefore: unknown;
+/** A's billing details: a name and a VAT number that no answer to B may carry. */
+const A_NAME = 'Alpha Networks GmbH';
+const A_VAT = 'DE811907980';
 
 const read = async (path: string, token: string): Promise<{ status: number; body: unknown }> => {
   const res = await api.call(path, { token });
@@ -53,6 +56,7 @@ const snapshotOfA = async () => ({
   events: await read('/events?limit=100', a),
   webhooks: await read('/webhooks', a),
   deliveries: await read('/webhooks/deliveries?limit=100', a),
+  customer: await read('/customer', a),
 });
 
 /** A answers exactly as before B's calls. */
@@ -63,7 +67,7 @@ const aUnchanged = async () => {
 
 /** An answer that names none of A's ids or data (`asked`: the id B put in the request itself). */
 const nothingOfA = (text: string, asked?: string) => {
-  const marks = [ofA.subscriptionId, ofA.customerId, ofA.webhookId, ofA.webhookUrl, ...ofA.invoiceIds, A].filter((m) => m && m !== asked);
+  const marks = [ofA.subscriptionId, ofA.customerId, ofA.webhookId, ofA.webhookUrl, ...ofA.invoiceIds, A, A_NAME, A_VAT, 'Alphastrasse'].filter((m) => m && m !== asked);
   for (const mark of marks) expect(text, `an answer to B names ${mark}`).not.toContain(mark);
 };
 
@@ -114,7 +118,15 @@ beforeAll(async () => {
   const created = await api.call('/subscriptions/create', {
     method: 'POST',
     token: a,
-    json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+    json: {
+      plan_id: 'starter',
+      billing_cycle: 'monthly',
+      trial_days: 0,
+      payment_method: 'pm_card_visa',
+      name: A_NAME,
+      address: { line1: 'Alphastrasse 1', city: 'Berlin', postal_code: '10115', country: 'DE' },
+      tax_ids: [{ type: 'eu_vat', value: A_VAT }],
+    },
   });
   expect(created.status).toBe(201);
   ofA.subscriptionId = ((await created.json()) as { subscription: { id: string } }).subscription.id;
@@ -147,7 +159,7 @@ const probes: Record<string, { readonly claim: string; readonly run: () => Promi
     claim: "another tenant's create makes its own subscription and customer, never touching A's",
     run: async () => {
       const c = await api.token({ tenantId: 'org-gamma' });
-      const body = { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' };
+      const body = { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' };
       expect((await api.call('/subscriptions/create', { method: 'POST', token: c, json: { ...body, tenant_id: A } })).status).toBe(400);
       const res = await api.call('/subscriptions/create', { method: 'POST', token: c, json: body });
       const text = await res.text();
@@ -306,6 +318,31 @@ const probes: Record<string, { readonly claim: string; readonly run: () => Promi
       const { id } = (await res.json()) as { id: string };
       const session = await api.stripe.checkout.sessions.retrieve(id);
       expect(session.customer).not.toBe(ofA.customerId);
+      await aUnchanged();
+    },
+  },
+  'GET /customer': {
+    claim: "B's own billing details (none yet), never A's name, address or VAT number",
+    run: async () => {
+      for (const path of ['/customer', `/customer?tenant_id=${A}`]) {
+        const res = await api.call(path, { token: b, headers: { 'x-tenant-id': A } });
+        const text = await res.text();
+        expect(res.status, `${path}: ${text}`).toBe(200);
+        nothingOfA(text);
+        expect(JSON.parse(text)).toMatchObject({ customer: { name: null, address: null, tax_ids: [] } });
+      }
+    },
+  },
+  'POST /customer': {
+    claim: "B's details go on B's own customer; a body naming A is refused; A's details and Stripe customer unchanged",
+    run: async () => {
+      await refused(400, '/customer', { method: 'POST', json: { tenant_id: A, address: { country: 'FR' } } }, A);
+      const res = await api.call('/customer', { method: 'POST', token: b, json: { name: 'Beta SARL', address: { country: 'FR' } }, headers: { 'x-tenant-id': A } });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      nothingOfA(text);
+      const customerOfA = await api.stripe.customers.retrieve(ofA.customerId);
+      expect(customerOfA).toMatchObject({ name: A_NAME, address: { country: 'DE' } });
       await aUnchanged();
     },
   },

@@ -53,7 +53,7 @@ describe('GET /api/billing/plans', () => {
 
   it('has every plan, cycle and currency as a Stripe price found by lookup key; syncing again creates nothing', async () => {
     const adapter = new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret: 'whsec_unused', apiBase: api.stack.stripeUrl });
-    expect(await adapter.syncCatalog()).toEqual({ created: 0, existing: 5 * 3 * 2 });
+    expect(await adapter.syncCatalog()).toEqual({ created: 0, existing: 5 * 3 * 2, replaced: 0 });
     const prices = await api.stripe.prices.list({ lookup_keys: ['securenet_business_annual_gbp'] });
     expect(prices.data.map((p) => [p.unit_amount, p.currency, p.recurring?.interval])).toEqual([[649_000, 'gbp', 'year']]);
   });

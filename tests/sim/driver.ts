@@ -108,6 +108,7 @@ const runStep = async (api: TestApi, timeline: Timeline, tokens: Map<string, str
         payment_method: step.payment_method,
         email: tenantEmail(step.tenant),
         name: step.tenant,
+        address: { country: 'US' },
       });
       break;
     case 'usage':

@@ -108,6 +108,7 @@ export const PROFILE_FIELD = {
   trialUsed: 'trial_used',
   subscriptionsCreated: 'subscriptions_created',
   currentSubscriptionId: 'current_subscription_id',
+  billingDetails: 'billing_details',
 } as const satisfies Record<string, keyof TenantProfile>;
 
 /** Period attributes that the overage run's state changes name. */

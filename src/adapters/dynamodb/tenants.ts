@@ -1,4 +1,5 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BillingDetails } from '../../domain/billing-details';
 import { emptyProfile, type TenantProfile, type TenantStore } from '../../app/ports/tenants';
 import { timelineOf } from './timelines';
 import type { TableRef } from './client';
@@ -54,5 +55,17 @@ export class TenantRepository implements TenantStore {
     });
     const tenant = profile?.[FIELD.tenantId];
     return typeof tenant === 'string' ? tenant : null;
+  }
+
+  async setBillingDetails(tenantId: string, details: BillingDetails): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: profileKey(tenantId),
+        UpdateExpression: 'SET #tenant = :t, #details = :d',
+        ExpressionAttributeNames: { '#tenant': FIELD.tenantId, '#details': PROFILE_FIELD.billingDetails },
+        ExpressionAttributeValues: { ':t': tenantId, ':d': details },
+      }),
+    );
   }
 }

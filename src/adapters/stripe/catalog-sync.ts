@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { BILLING_CYCLES, catalog, type BillingCycle, type Catalog } from '../../domain/catalog';
 import { CURRENCIES, isCurrency } from '../../domain/money';
 import { NotFound, NotInCatalog } from '../../app/errors';
-import type { PriceTarget } from '../../app/ports/payments';
+import type { CatalogSyncResult, PriceTarget } from '../../app/ports/payments';
 import type { StripeClient } from './client';
 
 /**
@@ -33,6 +33,8 @@ export interface CatalogPrice {
  */
 export class StripeCatalog {
   private readonly priceIds = new Map<string, string>();
+  /** Lookup keys whose price was made before prices were tax-exclusive (SPEC section 4a). */
+  private readonly taxUnspecified = new Set<string>();
   private readonly pricesById = new Map<string, CatalogPrice>();
 
   constructor(
@@ -43,13 +45,18 @@ export class StripeCatalog {
   /**
    * Creates the catalog's products and prices once; a re-run creates nothing (each create has
    * an idempotency key made of what it creates, and existing prices are found by lookup key).
+   * Prices are tax-exclusive (Stripe Tax adds the tax): a price made before, with
+   * `tax_behavior: unspecified`, is replaced by a new price that takes over its lookup key
+   * (`transfer_lookup_key`); subscriptions on the old price keep it (Stripe never changes a
+   * live subscription's price), so nothing is re-priced mid-period.
    *
    * @example
-   * await new StripeCatalog(client).sync() // { created: 0, existing: 18 } on a re-run
+   * await new StripeCatalog(client).sync() // { created: 0, existing: 30, replaced: 0 } on a re-run
    */
-  async sync(): Promise<{ created: number; existing: number }> {
+  async sync(): Promise<CatalogSyncResult> {
     let created = 0;
     let existing = 0;
+    let replaced = 0;
     for (const plan of this.source.plans) {
       try {
         await this.client.read((stripe) => stripe.products.retrieve(productId(plan.id)));
@@ -65,30 +72,35 @@ export class StripeCatalog {
       for (const currency of CURRENCIES) {
         for (const cycle of BILLING_CYCLES) {
           const target = { planId: plan.id, cycle, currency };
-          if (this.priceIds.has(lookupKey(target))) {
+          const key = lookupKey(target);
+          const replacing = this.taxUnspecified.has(key);
+          if (this.priceIds.has(key) && !replacing) {
             existing += 1;
             continue;
           }
           const unitAmount = plan.prices[currency][cycle];
-          const price = await this.client.write(`price:${lookupKey(target)}:${unitAmount}`, (stripe, request) =>
+          const price = await this.client.write(`price:${key}:${unitAmount}:exclusive`, (stripe, request) =>
             stripe.prices.create(
               {
                 product: productId(plan.id),
                 currency,
                 unit_amount: unitAmount,
                 recurring: { interval: cycle === 'annual' ? 'year' : 'month' },
-                lookup_key: lookupKey(target),
+                lookup_key: key,
+                tax_behavior: 'exclusive',
+                ...(replacing ? { transfer_lookup_key: true } : {}),
                 metadata: { plan_id: plan.id, billing_cycle: cycle },
               },
               request,
             ),
           );
           this.remember(price);
-          created += 1;
+          if (replacing) replaced += 1;
+          else created += 1;
         }
       }
     }
-    return { created, existing };
+    return { created, existing, replaced };
   }
 
   /** The Stripe price id of a catalog price; throws when the catalog was never synced. */
@@ -124,7 +136,10 @@ export class StripeCatalog {
   private remember(price: Stripe.Price): void {
     const target = parseLookupKey(price.lookup_key);
     if (!target || price.unit_amount === null) return;
-    this.priceIds.set(lookupKey(target), price.id);
+    const key = lookupKey(target);
+    this.priceIds.set(key, price.id);
     this.pricesById.set(price.id, { target, unitAmount: price.unit_amount });
+    if (price.tax_behavior === 'exclusive') this.taxUnspecified.delete(key);
+    else this.taxUnspecified.add(key);
   }
 }

@@ -79,8 +79,8 @@ const isTransient = (error: Stripe.errors.StripeError): boolean =>
 
 /**
  * A Stripe failure in our words. A declined card is `PaymentRequired` (402), a reused
- * idempotency key with other parameters `Conflict` (409), an unknown payment method
- * `InvalidInput` naming it (400), a missing object `NotFound` (404), any other 4xx
+ * idempotency key with other parameters `Conflict` (409), an unknown payment method, a customer
+ * Stripe Tax cannot place or a tax ID it refuses `InvalidInput` naming the field (400), a missing object `NotFound` (404), any other 4xx
  * `ProviderRefusal`; throttling or an unreachable Stripe (once retries are spent) is
  * `ServiceUnavailable`. With `refusals: 'refusal'` every 4xx is `ProviderRefusal`. Anything
  * else (a 5xx Stripe did not ask us to retry, a bug) is returned as it is: an internal error.
@@ -107,6 +107,15 @@ export const translateStripeError = (error: unknown, refusals: RefusalStyle = 't
   }
   if (error.param === 'payment_method') {
     return Object.assign(new InvalidInput('Unknown payment method', [{ field: 'payment_method', message: error.message }]), { cause: error });
+  }
+  if (error.code === 'customer_tax_location_invalid') {
+    return Object.assign(
+      new InvalidInput('Stripe Tax cannot place the customer: the billing address needs a valid country', [{ field: 'address.country', message: error.message }]),
+      { cause: error },
+    );
+  }
+  if (error.code === 'tax_id_invalid') {
+    return Object.assign(new InvalidInput('Invalid tax ID', [{ field: 'tax_ids', message: error.message }]), { cause: error });
   }
   if (error.code === 'resource_missing') return new NotFound(error.message, { cause: error });
   return new ProviderRefusal(error.message, { cause: error });

@@ -9,6 +9,7 @@ import type {
   ProviderInvoice,
   ProviderInvoiceLine,
   ProviderSubscription,
+  ProviderTax,
 } from '../../app/ports/payments';
 import type { CatalogPrice } from './catalog-sync';
 
@@ -85,17 +86,42 @@ export const scheduledPriceChange = (sub: Stripe.Subscription): { priceId: strin
 export const expandedInvoice = (sub: Stripe.Subscription): Stripe.Invoice | null =>
   sub.latest_invoice && typeof sub.latest_invoice === 'object' ? sub.latest_invoice : null;
 
+/** The fields a line's or an invoice's tax amounts share in Stripe's types. */
+type StripeTaxAmount = Pick<Stripe.Invoice.TotalTax, 'amount' | 'taxable_amount' | 'taxability_reason' | 'tax_rate_details'>;
+
 /**
- * A Stripe invoice in the port's words, with all its lines (`lines` is the full list, which the
- * invoice itself carries only in part when it has many).
+ * One Stripe tax amount in the port's words, its rate and jurisdiction read from the tax rate
+ * it names (`rates`, retrieved beforehand).
  *
  * @example
- * toInvoice(invoice, invoice.lines.data).total // 4_500
+ * toTax({ amount: 1_580, taxable_amount: 7_900, taxability_reason: 'standard_rated', tax_rate_details: { tax_rate: 'txr_gb' } }, rates)
+ * // { amount: 1_580, taxableAmount: 7_900, percentage: 20, country: 'GB', jurisdiction: 'United Kingdom', ... }
  */
-export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.InvoiceLineItem[]): ProviderInvoice => {
+export const toTax = (tax: StripeTaxAmount, rates: ReadonlyMap<string, Stripe.TaxRate>): ProviderTax => {
+  const rate = tax.tax_rate_details ? rates.get(tax.tax_rate_details.tax_rate) : undefined;
+  return {
+    amount: tax.amount,
+    taxableAmount: tax.taxable_amount ?? 0,
+    percentage: rate ? (rate.effective_percentage ?? rate.percentage) : null,
+    country: rate?.country ?? null,
+    jurisdiction: rate?.jurisdiction ?? null,
+    reason: tax.taxability_reason ?? null,
+    reverseCharge: tax.taxability_reason === 'reverse_charge',
+  };
+};
+
+/**
+ * A Stripe invoice in the port's words, with all its lines (`lines` is the full list, which the
+ * invoice itself carries only in part when it has many) and the tax rates its taxes name.
+ *
+ * @example
+ * toInvoice(invoice, invoice.lines.data, new Map()).total // 4_500
+ */
+export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.InvoiceLineItem[], rates: ReadonlyMap<string, Stripe.TaxRate>): ProviderInvoice => {
   if (!invoice.id) throw new Error('invoice preview has no id');
   if (!isCurrency(invoice.currency)) throw new Error(`invoice ${invoice.id} is in unsupported currency ${invoice.currency}`);
-  const tax = (invoice.total_taxes ?? []).reduce((sum, t) => sum + t.amount, 0);
+  const taxes = (invoice.total_taxes ?? []).map((t) => toTax(t, rates));
+  const tax = taxes.reduce((sum, t) => sum + t.amount, 0);
   return {
     id: invoice.id,
     customerId: idOf(invoice.customer) ?? '',
@@ -105,8 +131,10 @@ export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.Invoic
     billingReason: invoice.billing_reason,
     currency: invoice.currency,
     subtotal: invoice.subtotal,
+    totalExcludingTax: invoice.total_excluding_tax ?? invoice.total - tax,
     tax,
     total: invoice.total,
+    taxes,
     amountPaid: invoice.amount_paid,
     amountDue: invoice.amount_due,
     attemptCount: invoice.attempt_count,
@@ -125,6 +153,7 @@ export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.Invoic
         kind: lineKind(line),
         periodStart: fromUnix(line.period.start),
         periodEnd: fromUnix(line.period.end),
+        taxes: (line.taxes ?? []).map((t) => toTax(t, rates)),
       }),
     ),
   };

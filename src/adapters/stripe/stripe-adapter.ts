@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
+import type { BillingDetails, PostalAddress } from '../../domain/billing-details';
 import type { Catalog } from '../../domain/catalog';
 import { LIVE_STATUSES } from '../../domain/subscription';
 import { InvalidSignature, PaymentRequired, ProviderRefusal } from '../../app/errors';
 import type { AdoptedCard, CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
 import type {
+  CatalogSyncResult,
   CreateSubscriptionInput,
   OverageItemInput,
   PaymentProvider,
@@ -40,6 +42,18 @@ const OVERAGE: CallOptions = { refusals: 'refusal' };
 
 const unixSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
 
+/** Stripe Tax computes the tax of every subscription and invoice we make (SPEC section 4a). */
+const AUTOMATIC_TAX = { enabled: true } as const;
+
+const addressParam = (address: PostalAddress): Stripe.AddressParam => ({
+  country: address.country,
+  ...(address.line1 ? { line1: address.line1 } : {}),
+  ...(address.line2 ? { line2: address.line2 } : {}),
+  ...(address.city ? { city: address.city } : {}),
+  ...(address.state ? { state: address.state } : {}),
+  ...(address.postal_code ? { postal_code: address.postal_code } : {}),
+});
+
 const cardSummary = (id: string, card: Stripe.PaymentMethod.Card): CardSummary => ({
   id,
   brand: card.brand,
@@ -70,6 +84,7 @@ export interface StripeAdapterOptions {
  */
 export class StripeAdapter implements PaymentProvider, CardCollection {
   private readonly catalog: StripeCatalog;
+  private readonly taxRates = new Map<string, Stripe.TaxRate>();
 
   constructor(
     private readonly options: StripeAdapterOptions,
@@ -79,17 +94,15 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     this.catalog = new StripeCatalog(client, options.catalog);
   }
 
-  syncCatalog(): Promise<{ created: number; existing: number }> {
+  syncCatalog(): Promise<CatalogSyncResult> {
     return this.catalog.sync();
   }
 
-  async createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string> {
+  async createCustomer(input: { tenantId: string; idempotencyKey: string }): Promise<string> {
     const testClock = this.options.testClockFor?.(input.tenantId);
     const customer = await this.client.write(input.idempotencyKey, (stripe, request) =>
       stripe.customers.create(
         {
-          ...(input.email ? { email: input.email } : {}),
-          ...(input.name ? { name: input.name } : {}),
           metadata: { tenant_id: input.tenantId },
           ...(testClock ? { test_clock: testClock } : {}),
         },
@@ -97,6 +110,31 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
       ),
     );
     return customer.id;
+  }
+
+  async saveBillingDetails(customerId: string, details: BillingDetails): Promise<void> {
+    // Each call sets the whole state, so a retry of the whole (a new key) is as safe as a replay.
+    await this.client.write(callKey(`billing-details:${customerId}`), (stripe, request) =>
+      stripe.customers.update(
+        customerId,
+        { name: details.name ?? '', email: details.email ?? '', address: details.address ? addressParam(details.address) : '' },
+        request,
+      ),
+    );
+    const existing: Stripe.TaxId[] = [];
+    for await (const taxId of this.client.list((stripe, after) =>
+      stripe.customers.listTaxIds(customerId, { limit: 100, ...(after ? { starting_after: after } : {}) }),
+    ))
+      existing.push(taxId);
+    const same = (a: { type: string; value: string }, b: { type: string; value: string }) => a.type === b.type && a.value === b.value;
+    for (const stale of existing.filter((e) => !details.tax_ids.some((t) => same(e, t)))) {
+      await this.client.remove((stripe) => stripe.customers.deleteTaxId(customerId, stale.id));
+    }
+    for (const wanted of details.tax_ids.filter((t) => !existing.some((e) => same(e, t)))) {
+      await this.client.write(callKey(`tax-id:${customerId}`), (stripe, request) =>
+        stripe.customers.createTaxId(customerId, { type: wanted.type, value: wanted.value }, request),
+      );
+    }
   }
 
   async createSetupSession(input: SetupSessionInput): Promise<{ id: string; url: string }> {
@@ -194,6 +232,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
           // A trial that ends without a card ends the subscription (SPEC section 4; README says why not `pause`).
           ...(input.trialDays > 0 ? { trial_period_days: input.trialDays, trial_settings: { end_behavior: { missing_payment_method: 'cancel' as const } } } : {}),
           payment_behavior: 'allow_incomplete',
+          automatic_tax: AUTOMATIC_TAX,
           metadata: { tenant_id: input.tenantId },
           expand: ['latest_invoice', 'schedule'],
         },
@@ -215,6 +254,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
           items: [{ id: item.id, price }],
           proration_behavior: 'always_invoice',
           proration_date: unixSeconds(prorationDate),
+          automatic_tax: AUTOMATIC_TAX,
           expand: ['latest_invoice', 'schedule'],
         },
         request,
@@ -223,7 +263,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     return this.toSubscription(sub, idOf(sub.latest_invoice) !== idOf(before.latest_invoice));
   }
 
-  async previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<number> {
+  async previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<{ amount: number; tax: number }> {
     const sub = await this.retrieve(subscriptionId);
     const item = firstItem(sub);
     const price = await this.catalog.priceId(target);
@@ -233,11 +273,16 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
           customer: idOf(sub.customer) ?? '',
           subscription: subscriptionId,
           subscription_details: { items: [{ id: item.id, price }], proration_behavior: 'always_invoice', proration_date: unixSeconds(at) },
+          automatic_tax: AUTOMATIC_TAX,
         },
         request,
       ),
     );
-    return (await this.allLines(preview)).filter((line) => lineKind(line) === 'proration').reduce((sum, line) => sum + line.amount, 0);
+    const prorations = (await this.allLines(preview)).filter((line) => lineKind(line) === 'proration');
+    return {
+      amount: prorations.reduce((sum, line) => sum + line.amount, 0),
+      tax: prorations.reduce((sum, line) => sum + (line.taxes ?? []).reduce((t, tax) => t + tax.amount, 0), 0),
+    };
   }
 
   async changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription> {
@@ -259,9 +304,10 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
         {
           end_behavior: 'release',
           phases: [
-            { items: [{ price: item.price.id }], start_date: start, end_date: item.current_period_end, proration_behavior: 'none' },
+            { items: [{ price: item.price.id }], start_date: start, end_date: item.current_period_end, proration_behavior: 'none', automatic_tax: AUTOMATIC_TAX },
             {
               items: [{ price: next }],
+              automatic_tax: AUTOMATIC_TAX,
               duration: { interval: target.cycle === 'annual' ? 'year' : 'month', interval_count: 1 },
               proration_behavior: 'none',
             },
@@ -300,7 +346,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
 
   async getInvoice(invoiceId: string): Promise<ProviderInvoice> {
     const invoice = await this.client.read((stripe) => stripe.invoices.retrieve(invoiceId));
-    return toInvoice(invoice, await this.allLines(invoice));
+    return this.toInvoice(invoice);
   }
 
   parseWebhook(rawBody: string, signature: string | undefined, now: Date): ProviderEvent {
@@ -332,6 +378,8 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
               amount: input.amount,
               description: input.description,
               period: { start: unixSeconds(input.periodStart), end: unixSeconds(input.periodEnd) },
+              // Taxed like the subscription: our prices are tax-exclusive.
+              tax_behavior: 'exclusive',
               metadata: { ...input.metadata },
               ...(invoice ? { invoice } : {}),
             },
@@ -375,6 +423,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
             ...(subscriptionId ? { subscription: subscriptionId } : {}),
             pending_invoice_items_behavior: 'include',
             auto_advance: true,
+            automatic_tax: AUTOMATIC_TAX,
           },
           request,
         ),
@@ -384,7 +433,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const invoice = draftId
       ? await this.client.write(`${idempotencyKey}:finalize`, (stripe, request) => stripe.invoices.finalizeInvoice(draftId, {}, request), OVERAGE)
       : draft;
-    return toInvoice(invoice, await this.allLines(invoice, OVERAGE));
+    return this.toInvoice(invoice, OVERAGE);
   }
 
   private retrieve(subscriptionId: string): Promise<Stripe.Subscription> {
@@ -417,6 +466,24 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const change = scheduledPriceChange(sub);
     const pending = change ? { target: (await this.catalog.price(change.priceId)).target, effectiveAt: change.effectiveAt } : null;
     const invoice = withInvoice ? expandedInvoice(sub) : null;
-    return toSubscription(sub, { current, pending }, invoice ? toInvoice(invoice, await this.allLines(invoice)) : null);
+    return toSubscription(sub, { current, pending }, invoice ? await this.toInvoice(invoice) : null);
+  }
+
+  /** An invoice in the port's words, with all its lines and the tax rates its taxes name. */
+  private async toInvoice(invoice: Stripe.Invoice, options: CallOptions = {}): Promise<ProviderInvoice> {
+    const lines = await this.allLines(invoice, options);
+    const ids = new Set([...(invoice.total_taxes ?? []), ...lines.flatMap((l) => l.taxes ?? [])].flatMap((t) => (t.tax_rate_details ? [t.tax_rate_details.tax_rate] : [])));
+    const rates = new Map<string, Stripe.TaxRate>();
+    for (const id of ids) rates.set(id, await this.taxRate(id, options));
+    return toInvoice(invoice, lines, rates);
+  }
+
+  /** A tax rate, read once per container: Stripe Tax's rates do not change once made. */
+  private async taxRate(id: string, options: CallOptions): Promise<Stripe.TaxRate> {
+    const known = this.taxRates.get(id);
+    if (known) return known;
+    const rate = await this.client.read((stripe) => stripe.taxRates.retrieve(id), options);
+    this.taxRates.set(id, rate);
+    return rate;
   }
 }

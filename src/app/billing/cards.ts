@@ -2,6 +2,7 @@ import { InvalidInput } from '../errors';
 import type { CardCollection } from '../ports/cards';
 import type { PaymentProvider } from '../ports/payments';
 import type { TenantStore } from '../ports/tenants';
+import { ensureCustomer } from './customer';
 
 export interface CardsDeps {
   readonly cards: CardCollection;
@@ -78,9 +79,6 @@ export class ManageCards {
 
   private async customer(tenantId: string) {
     const profile = await this.deps.tenants.get(tenantId);
-    const customerId =
-      profile.stripe_customer_id ??
-      (await this.deps.tenants.setCustomer(tenantId, await this.deps.provider.createCustomer({ tenantId, idempotencyKey: `customer:${tenantId}` })));
-    return { customerId, currency: profile.currency ?? 'usd' };
+    return { customerId: await ensureCustomer(this.deps, profile), currency: profile.currency ?? 'usd' };
   }
 }

@@ -1,6 +1,6 @@
 import type { Subscription } from '../../domain/subscription';
-import type { ProviderInvoice, ProviderSubscription } from '../ports/payments';
-import type { Invoice } from '../ports/invoices';
+import type { ProviderInvoice, ProviderSubscription, ProviderTax } from '../ports/payments';
+import type { Invoice, InvoiceTax } from '../ports/invoices';
 import type { StoredSubscription } from '../ports/subscriptions';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -55,8 +55,11 @@ export const storedInvoice = (invoice: ProviderInvoice, tenantId: string): Invoi
   billing_reason: invoice.billingReason,
   currency: invoice.currency,
   subtotal: invoice.subtotal,
+  total_excluding_tax: invoice.totalExcludingTax,
   tax: invoice.tax,
   total: invoice.total,
+  taxes: invoice.taxes.map(taxView),
+  reverse_charge: invoice.taxes.some((t) => t.reverseCharge),
   amount_paid: invoice.amountPaid,
   amount_due: invoice.amountDue,
   attempt_count: invoice.attemptCount,
@@ -73,9 +76,35 @@ export const storedInvoice = (invoice: ProviderInvoice, tenantId: string): Invoi
     kind: l.kind,
     period_start: l.periodStart.toISOString(),
     period_end: l.periodEnd.toISOString(),
+    taxes: l.taxes.map(taxView),
   })),
 });
 
+const taxView = (t: ProviderTax): InvoiceTax => ({
+  amount: t.amount,
+  taxable_amount: t.taxableAmount,
+  percentage: t.percentage,
+  country: t.country,
+  jurisdiction: t.jurisdiction,
+  taxability_reason: t.reason,
+  reverse_charge: t.reverseCharge,
+});
+
+/** A mirror written before invoices carried tax (an older local `.data/`) reads as untaxed. */
+const withTaxFields = (invoice: Invoice): Invoice => ({
+  ...invoice,
+  total_excluding_tax: invoice.total_excluding_tax ?? invoice.total - invoice.tax,
+  taxes: invoice.taxes ?? [],
+  reverse_charge: invoice.reverse_charge ?? false,
+  lines: invoice.lines.map((l) => ({ ...l, taxes: l.taxes ?? [] })),
+});
+
 /** The list view leaves the lines out. */
-export const invoiceSummary = ({ lines: _lines, tenant_id: _t, ...summary }: Invoice) => summary;
-export const invoiceDetail = ({ tenant_id: _t, ...invoice }: Invoice) => invoice;
+export const invoiceSummary = (invoice: Invoice) => {
+  const { lines: _lines, tenant_id: _t, ...summary } = withTaxFields(invoice);
+  return summary;
+};
+export const invoiceDetail = (invoice: Invoice) => {
+  const { tenant_id: _t, ...detail } = withTaxFields(invoice);
+  return detail;
+};

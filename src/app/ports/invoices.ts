@@ -1,13 +1,27 @@
 import type { Currency } from '../../domain/money';
 import type { InvoiceLineKind, InvoiceStatus } from './payments';
 
+/** One tax on an amount: the rate (percent), where, on how much, and why (SPEC section 4a). */
+export interface InvoiceTax {
+  readonly amount: number;
+  readonly taxable_amount: number;
+  readonly percentage: number | null;
+  readonly country: string | null;
+  readonly jurisdiction: string | null;
+  /** Stripe's `taxability_reason`: `standard_rated`, `reverse_charge`, `not_collecting`, ... */
+  readonly taxability_reason: string | null;
+  readonly reverse_charge: boolean;
+}
+
 export interface InvoiceLine {
   readonly description: string;
+  /** Before tax. */
   readonly amount: number;
   readonly quantity: number;
   readonly kind: InvoiceLineKind;
   readonly period_start: string;
   readonly period_end: string;
+  readonly taxes: readonly InvoiceTax[];
 }
 
 /** The SPEC section 8 invoice shape, with its lines. */
@@ -20,8 +34,13 @@ export interface Invoice {
   readonly billing_reason: string | null;
   readonly currency: Currency;
   readonly subtotal: number;
+  /** After discounts, before tax. */
+  readonly total_excluding_tax: number;
   readonly tax: number;
   readonly total: number;
+  /** One entry per rate; `reverse_charge` when the customer accounts for the VAT itself. */
+  readonly taxes: readonly InvoiceTax[];
+  readonly reverse_charge: boolean;
   readonly amount_paid: number;
   readonly amount_due: number;
   readonly attempt_count: number;

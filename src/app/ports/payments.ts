@@ -1,3 +1,4 @@
+import type { BillingDetails } from '../../domain/billing-details';
 import type { BillingCycle } from '../../domain/catalog';
 import type { Currency } from '../../domain/money';
 import type { SubscriptionStatus } from '../../domain/subscription';
@@ -35,14 +36,29 @@ export interface ProviderSubscription {
 
 export type InvoiceLineKind = 'subscription' | 'proration' | 'overage' | 'other';
 
+/** One tax on an amount (Stripe Tax): what was taxed, at what rate, where, and why (e.g. `reverse_charge`). */
+export interface ProviderTax {
+  readonly amount: number;
+  readonly taxableAmount: number;
+  /** The rate in percent (e.g. 20 for 20%); null when the provider did not say. */
+  readonly percentage: number | null;
+  readonly country: string | null;
+  readonly jurisdiction: string | null;
+  /** Stripe's `taxability_reason` (`standard_rated`, `reverse_charge`, `not_collecting`, ...). */
+  readonly reason: string | null;
+  readonly reverseCharge: boolean;
+}
+
 export interface ProviderInvoiceLine {
   readonly id: string;
   readonly description: string;
+  /** Before tax (prices are tax-exclusive). */
   readonly amount: number;
   readonly quantity: number;
   readonly kind: InvoiceLineKind;
   readonly periodStart: Date;
   readonly periodEnd: Date;
+  readonly taxes: readonly ProviderTax[];
 }
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
@@ -56,8 +72,12 @@ export interface ProviderInvoice {
   readonly billingReason: string | null;
   readonly currency: Currency;
   readonly subtotal: number;
+  /** After discounts, before tax. */
+  readonly totalExcludingTax: number;
   readonly tax: number;
   readonly total: number;
+  /** The invoice's taxes, one per rate (the sum of its lines' taxes). */
+  readonly taxes: readonly ProviderTax[];
   readonly amountPaid: number;
   readonly amountDue: number;
   readonly attemptCount: number;
@@ -94,10 +114,26 @@ export interface CreateSubscriptionInput {
   readonly idempotencyKey: string;
 }
 
+/** What a catalog sync did: prices created, prices already right, and prices replaced by a tax-exclusive one. */
+export interface CatalogSyncResult {
+  readonly created: number;
+  readonly existing: number;
+  readonly replaced: number;
+}
+
 export interface PaymentProvider extends OverageBilling {
   /** Creates the catalog's products and prices once; a re-run creates nothing. */
-  syncCatalog(): Promise<{ created: number; existing: number }>;
-  createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string>;
+  syncCatalog(): Promise<CatalogSyncResult>;
+  /**
+   * Creates the tenant's customer, with nothing but the tenant id (so a retry with the same key
+   * always sends the same request); billing details follow with `saveBillingDetails`.
+   */
+  createCustomer(input: { tenantId: string; idempotencyKey: string }): Promise<string>;
+  /**
+   * Makes the customer's name, email, address and tax IDs these; tax IDs not in `details` are
+   * removed. Safe to repeat.
+   */
+  saveBillingDetails(customerId: string, details: BillingDetails): Promise<void>;
   /**
    * Attaches a payment method and makes it the customer's default (subscriptions charge the
    * customer's default, so a card updated later is used by the next retry); returns its id.
@@ -110,8 +146,11 @@ export interface PaymentProvider extends OverageBilling {
    * `latestInvoice` is set when the switch made an invoice.
    */
   changePriceNow(subscriptionId: string, target: PriceTarget, idempotencyKey: string, prorationDate: Date): Promise<ProviderSubscription>;
-  /** What switching price at `at` would invoice at once (the prorated difference), changing nothing. */
-  previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<number>;
+  /**
+   * What switching price at `at` would invoice at once, changing nothing: the prorated difference
+   * (before tax) and the tax on it.
+   */
+  previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<{ amount: number; tax: number }>;
   /** Switches price at the end of the current period, with no proration (downgrade). */
   changePriceAtPeriodEnd(subscriptionId: string, target: PriceTarget): Promise<ProviderSubscription>;
   /** Drops a pending period-end change. */

@@ -1,3 +1,4 @@
+import { NO_BILLING_DETAILS, type BillingDetails } from '../../domain/billing-details';
 import type { Currency } from '../../domain/money';
 import type { PlanSegment } from '../../domain/timeline';
 
@@ -13,6 +14,8 @@ export interface TenantProfile {
   readonly current_subscription_id: string | null;
   /** The plan timeline (`domain/timeline.ts`), kept current by subscription mirror writes. */
   readonly timeline: PlanSegment[];
+  /** Name, email, address and tax IDs, as last saved to the Stripe customer. */
+  readonly billing_details: BillingDetails;
 }
 
 /** Tenant profiles: the Stripe customer, currency and subscription count of each tenant. */
@@ -23,6 +26,8 @@ export interface TenantStore {
   setCustomer(tenantId: string, customerId: string): Promise<string>;
   /** The tenant that owns a Stripe customer, or null. */
   findByCustomer(customerId: string): Promise<string | null>;
+  /** Replaces the billing details (after they were saved to the Stripe customer). */
+  setBillingDetails(tenantId: string, details: BillingDetails): Promise<void>;
 }
 
 /** A tenant nobody has subscribed yet: what a profile read answers before the first write. */
@@ -34,4 +39,5 @@ export const emptyProfile = (tenantId: string): TenantProfile => ({
   subscriptions_created: 0,
   current_subscription_id: null,
   timeline: [],
+  billing_details: NO_BILLING_DETAILS,
 });

@@ -1,5 +1,7 @@
-import { InvalidSignature, ProviderRefusal } from '../../../src/app/errors';
+import { InvalidSignature, NotFound, ProviderRefusal } from '../../../src/app/errors';
+import type { BillingDetails } from '../../../src/domain/billing-details';
 import type {
+  CatalogSyncResult,
   CreateSubscriptionInput,
   InvoiceLineKind,
   OverageItemInput,
@@ -86,7 +88,7 @@ export const providerInvoice = (overrides: Partial<ProviderInvoice> = {}): Provi
   const periodStart = overrides.periodStart ?? EPOCH;
   const periodEnd = overrides.periodEnd ?? addMonthsUtc(periodStart, 1);
   const lines = overrides.lines ?? [
-    { id: 'il_1', description: 'Starter (monthly)', amount: 9900, quantity: 1, kind: 'subscription' as const, periodStart, periodEnd },
+    { id: 'il_1', description: 'Starter (monthly)', amount: 9900, quantity: 1, kind: 'subscription' as const, periodStart, periodEnd, taxes: [] },
   ];
   const total = lines.reduce((sum, l) => sum + l.amount, 0);
   return {
@@ -98,8 +100,10 @@ export const providerInvoice = (overrides: Partial<ProviderInvoice> = {}): Provi
     billingReason: 'subscription_cycle',
     currency: 'usd',
     subtotal: total,
+    totalExcludingTax: total,
     tax: 0,
     total,
+    taxes: [],
     amountPaid: total,
     amountDue: 0,
     attemptCount: 1,
@@ -124,7 +128,7 @@ export const providerInvoice = (overrides: Partial<ProviderInvoice> = {}): Provi
  */
 export class ScriptedPaymentProvider implements PaymentProvider {
   readonly calls: ProviderCall[] = [];
-  readonly customers = new Map<string, { tenantId: string; email?: string; name?: string; defaultPaymentMethod: string | null }>();
+  readonly customers = new Map<string, { tenantId: string; details: BillingDetails | null; defaultPaymentMethod: string | null }>();
   readonly subscriptions = new Map<string, ProviderSubscription>();
   readonly invoices = new Map<string, ProviderInvoice>();
   readonly invoiceItems = new Map<string, FakeInvoiceItem>();
@@ -132,6 +136,8 @@ export class ScriptedPaymentProvider implements PaymentProvider {
   upgradeLines: ScriptedLine[] = [];
   /** What `previewPriceChange` answers. */
   previewAmount = 0;
+  /** The tax `previewPriceChange` answers. */
+  previewTax = 0;
 
   private readonly scripts: { [K in ProviderMethod]?: { handler: ProviderScript<K>; persistent: boolean }[] } = {};
   private readonly idempotent = new Map<string, unknown>();
@@ -180,7 +186,7 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     const sub = providerSubscription({ latestInvoice: null, ...overrides });
     this.subscriptions.set(sub.id, sub);
     if (!this.customers.has(sub.customerId) && sub.tenantId) {
-      this.customers.set(sub.customerId, { tenantId: sub.tenantId, defaultPaymentMethod: null });
+      this.customers.set(sub.customerId, { tenantId: sub.tenantId, details: null, defaultPaymentMethod: null });
     }
     return sub;
   }
@@ -206,28 +212,31 @@ export class ScriptedPaymentProvider implements PaymentProvider {
 
   // ---- PaymentProvider -------------------------------------------------------------------
 
-  async syncCatalog(): Promise<{ created: number; existing: number }> {
+  async syncCatalog(): Promise<CatalogSyncResult> {
     return this.run('syncCatalog', [], async () => {
       const prices = catalog.plans.length * CURRENCIES.length * 2;
-      const result = this.catalogSynced ? { created: 0, existing: prices } : { created: prices, existing: 0 };
+      const result = this.catalogSynced ? { created: 0, existing: prices, replaced: 0 } : { created: prices, existing: 0, replaced: 0 };
       this.catalogSynced = true;
       return result;
     });
   }
 
-  async createCustomer(input: { tenantId: string; email?: string; name?: string; idempotencyKey: string }): Promise<string> {
+  async createCustomer(input: { tenantId: string; idempotencyKey: string }): Promise<string> {
     return this.run('createCustomer', [input], async () =>
       this.remember(input.idempotencyKey, () => {
         const id = this.nextId('cus');
-        this.customers.set(id, {
-          tenantId: input.tenantId,
-          ...(input.email ? { email: input.email } : {}),
-          ...(input.name ? { name: input.name } : {}),
-          defaultPaymentMethod: null,
-        });
+        this.customers.set(id, { tenantId: input.tenantId, details: null, defaultPaymentMethod: null });
         return id;
       }),
     );
+  }
+
+  async saveBillingDetails(customerId: string, details: BillingDetails): Promise<void> {
+    return this.run('saveBillingDetails', [customerId, details], async () => {
+      const customer = this.customers.get(customerId);
+      if (!customer) throw new NotFound(`No such customer: '${customerId}'`);
+      this.customers.set(customerId, { ...customer, details });
+    });
   }
 
   async attachPaymentMethod(customerId: string, paymentMethod: string, idempotencyKey: string): Promise<string> {
@@ -319,10 +328,10 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     );
   }
 
-  async previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<number> {
+  async previewPriceChange(subscriptionId: string, target: PriceTarget, at: Date): Promise<{ amount: number; tax: number }> {
     return this.run('previewPriceChange', [subscriptionId, target, at], async () => {
       this.subscription(subscriptionId);
-      return this.previewAmount;
+      return { amount: this.previewAmount, tax: this.previewTax };
     });
   }
 
@@ -505,13 +514,14 @@ export class ScriptedPaymentProvider implements PaymentProvider {
       kind: line.kind,
       periodStart,
       periodEnd,
+      taxes: [],
     };
   }
 
   private withLines(invoice: ProviderInvoice, lines: ProviderInvoiceLine[]): ProviderInvoice {
     const total = lines.reduce((sum, l) => sum + l.amount, 0);
     const paid = invoice.status === 'paid';
-    return { ...invoice, lines, subtotal: total, total, amountPaid: paid ? total : 0, amountDue: paid ? 0 : total };
+    return { ...invoice, lines, subtotal: total, totalExcludingTax: total, total, amountPaid: paid ? total : 0, amountDue: paid ? 0 : total };
   }
 
   private makeInvoice(input: {

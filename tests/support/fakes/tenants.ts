@@ -1,3 +1,4 @@
+import type { BillingDetails } from '../../../src/domain/billing-details';
 import { emptyProfile, type TenantProfile, type TenantStore } from '../../../src/app/ports/tenants';
 
 export { emptyProfile };
@@ -20,6 +21,10 @@ export class InMemoryTenantStore implements TenantStore {
     if (profile.stripe_customer_id) return profile.stripe_customer_id;
     this.profiles.set(tenantId, { ...profile, stripe_customer_id: customerId });
     return customerId;
+  }
+
+  async setBillingDetails(tenantId: string, details: BillingDetails): Promise<void> {
+    this.change(tenantId, (profile) => ({ ...profile, billing_details: details }));
   }
 
   async findByCustomer(customerId: string): Promise<string | null> {

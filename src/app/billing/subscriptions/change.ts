@@ -97,7 +97,7 @@ export class ChangeSubscription {
     });
     return {
       subscription: subscriptionView(stored),
-      change: { kind: 'upgrade', effective_at: cutAt.toISOString(), proration_amount: proration, overage_amount: overage },
+      change: { kind: 'upgrade', effective_at: cutAt.toISOString(), proration_amount: proration, overage_amount: overage, tax_amount: sub.latestInvoice?.tax ?? 0 },
     };
   }
 

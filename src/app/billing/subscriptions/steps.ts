@@ -35,6 +35,8 @@ export interface Change {
   readonly proration_amount: number;
   /** Overage of the usage period the change closed, on the same invoice (upgrades only). */
   readonly overage_amount?: number;
+  /** The tax on what is invoiced now (Stripe Tax): on the proration, and on the overage for an upgrade. */
+  readonly tax_amount?: number;
 }
 
 /** A plan or cycle to move to; what is not given stays as it is. */

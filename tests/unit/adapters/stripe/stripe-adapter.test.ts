@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { addressIn, NO_BILLING_DETAILS } from '../../../../src/domain/billing-details';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInput, NotFound, ProviderRefusal, ServiceUnavailable } from '../../../../src/app/errors';
 import { StripeClient } from '../../../../src/adapters/stripe/client';
@@ -43,7 +44,8 @@ beforeEach(() => {
 
 /** A customer with a card and a monthly Professional subscription. */
 const subscribed = async (tenantId: string) => {
-  const customerId = await adapter.createCustomer({ tenantId, email: `${tenantId}@example.com`, idempotencyKey: `customer:${tenantId}` });
+  const customerId = await adapter.createCustomer({ tenantId, idempotencyKey: `customer:${tenantId}` });
+  await adapter.saveBillingDetails(customerId, { ...NO_BILLING_DETAILS, email: `${tenantId}@example.com`, address: addressIn('US') });
   await adapter.attachPaymentMethod(customerId, 'pm_card_visa', `payment-method:${tenantId}:0:pm_card_visa`);
   const sub = await adapter.createSubscription({
     tenantId,
@@ -135,9 +137,9 @@ describe('StripeAdapter', () => {
       await h.advance(10 * DAY + 1234_000);
       const at = new Date(h.now() * 1000);
       const target = { planId: 'business', cycle: 'monthly', currency: 'usd' } as const;
-      const previewed = await adapter.previewPriceChange(sub.id, target, at);
+      const previewed = (await adapter.previewPriceChange(sub.id, target, at)).amount;
       // Priced an hour later, the same change is a different amount: the instant matters.
-      expect(await adapter.previewPriceChange(sub.id, target, new Date(at.getTime() + HOUR))).not.toBe(previewed);
+      expect((await adapter.previewPriceChange(sub.id, target, new Date(at.getTime() + HOUR))).amount).not.toBe(previewed);
       await h.advance(HOUR);
 
       const upgraded = await adapter.changePriceNow(sub.id, target, 'upgrade:org-prorate:1', at);

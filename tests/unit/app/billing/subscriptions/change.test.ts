@@ -54,7 +54,7 @@ describe('ChangeSubscription', () => {
       const { subscription, change } = await world.changeSubscription.execute(TENANT, USER, { plan_id: 'professional' });
 
       // Assess
-      expect(change).toEqual({ kind: 'upgrade', effective_at: NOW.toISOString(), proration_amount: 10_322, overage_amount: 0 });
+      expect(change).toEqual({ kind: 'upgrade', effective_at: NOW.toISOString(), proration_amount: 10_322, overage_amount: 0, tax_amount: 0 });
       expect(subscription).toMatchObject({ plan_id: 'professional', status: 'active' });
       expect(await world.subscriptions.get(TENANT, 'sub_live')).toMatchObject({ plan_id: 'professional', unit_amount: PROFESSIONAL_USD_MONTHLY });
       expect(world.subscriptions.saves.at(-1)).toMatchObject({ written: true, changeAt: NOW });

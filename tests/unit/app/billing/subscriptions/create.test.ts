@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { addressIn } from '../../../../../src/domain/billing-details';
+
+const US = { country: 'US' };
 import { Conflict, InvalidInput, PaymentRequired } from '../../../../../src/app/errors';
 import { TENANT, OTHER_TENANT, USER, NOW, PERIOD_START, DAY_MS, STARTER_USD_MONTHLY, PROFESSIONAL_USD_MONTHLY, STARTER_USD_ANNUAL, setup, withLive, refusal, webhookTypes } from './fixture';
 
@@ -9,11 +12,12 @@ describe('CreateSubscription', () => {
       const world = setup();
 
       // Act
-      const created = await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', email: 'ops@example.com' });
+      const created = await world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly', email: 'ops@example.com' });
 
       // Assess
-      expect(world.provider.callsTo('createCustomer')).toEqual([[{ tenantId: TENANT, email: 'ops@example.com', idempotencyKey: `customer:${TENANT}` }]]);
+      expect(world.provider.callsTo('createCustomer')).toEqual([[{ tenantId: TENANT, idempotencyKey: `customer:${TENANT}` }]]);
       const [customerId] = world.provider.customers.keys();
+      expect(world.provider.callsTo('saveBillingDetails')).toEqual([[customerId, { name: null, email: 'ops@example.com', address: addressIn('US'), tax_ids: [] }]]);
       expect(world.provider.callsTo('createSubscription')).toEqual([
         [{ tenantId: TENANT, customerId, planId: 'starter', cycle: 'monthly', currency: 'usd', trialDays: 14, idempotencyKey: `subscription:${TENANT}:0` }],
       ]);
@@ -33,10 +37,11 @@ describe('CreateSubscription', () => {
       const world = setup();
 
       // Act
-      const created = await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly' });
+      const created = await world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly' });
 
       // Assess
       expect(world.events.events(TENANT)).toEqual([
+        expect.objectContaining({ type: 'billing_details.updated', actor: USER, data: { country: 'US', tax_ids: [] } }),
         expect.objectContaining({
           id: `subscription.created:${created.id}`,
           type: 'subscription.created',
@@ -52,7 +57,7 @@ describe('CreateSubscription', () => {
       const world = setup();
 
       // Act
-      const created = await world.createSubscription.execute(TENANT, USER, { plan_id: 'professional', billing_cycle: 'monthly', trial_days: 0 });
+      const created = await world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'professional', billing_cycle: 'monthly', trial_days: 0 });
 
       // Assess
       expect(created.status).toBe('active');
@@ -69,7 +74,7 @@ describe('CreateSubscription', () => {
       await withLive(world, { status: 'canceled', endedAt: PERIOD_START });
 
       // Act
-      await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly' });
+      await world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly' });
 
       // Assess
       expect(world.provider.callsTo('createCustomer')).toEqual([]);
@@ -84,10 +89,10 @@ describe('CreateSubscription', () => {
       const world = setup();
 
       // Act
-      await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' });
+      await world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'annual', trial_days: 0, payment_method: 'pm_card_visa' });
 
       // Assess
-      expect(world.provider.methods()).toEqual(['createCustomer', 'attachPaymentMethod', 'createSubscription']);
+      expect(world.provider.methods()).toEqual(['createCustomer', 'saveBillingDetails', 'attachPaymentMethod', 'createSubscription']);
       const [customerId] = world.provider.customers.keys();
       expect(world.provider.callsTo('attachPaymentMethod')).toEqual([[customerId, 'pm_card_visa', `payment-method:${TENANT}:0:pm_card_visa`]]);
       expect((await world.currentSubscription.execute(TENANT)).unit_amount).toBe(STARTER_USD_ANNUAL);
@@ -99,8 +104,8 @@ describe('CreateSubscription', () => {
       world.provider.failOnce('attachPaymentMethod', new PaymentRequired('Your card was declined'));
 
       // Act
-      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', payment_method: 'pm_declined' }));
-      await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', payment_method: 'pm_card_visa' });
+      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly', payment_method: 'pm_declined' }));
+      await world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly', payment_method: 'pm_card_visa' });
 
       // Assess
       expect(status).toBe(402);
@@ -114,7 +119,7 @@ describe('CreateSubscription', () => {
       await withLive(world);
 
       // Act
-      const { status, error } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'professional', billing_cycle: 'monthly', trial_days: 0 }));
+      const { status, error } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'professional', billing_cycle: 'monthly', trial_days: 0 }));
 
       // Assess
       expect(status).toBe(409);
@@ -129,7 +134,7 @@ describe('CreateSubscription', () => {
       await withLive(world, { status });
 
       // Act
-      const { status: http } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0 }));
+      const { status: http } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0 }));
 
       // Assess
       expect(http).toBe(409);
@@ -141,7 +146,7 @@ describe('CreateSubscription', () => {
       await withLive(world, { status: 'canceled', endedAt: PERIOD_START }, { trial_used: true });
 
       // Act
-      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 7 }));
+      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 7 }));
 
       // Assess
       expect(status).toBe(409);
@@ -154,7 +159,7 @@ describe('CreateSubscription', () => {
       await withLive(world, { status: 'canceled', endedAt: PERIOD_START });
 
       // Act
-      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', currency: 'eur', trial_days: 0 }));
+      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly', currency: 'eur', trial_days: 0 }));
 
       // Assess
       expect(status).toBe(409);
@@ -166,7 +171,7 @@ describe('CreateSubscription', () => {
       const world = setup();
 
       // Act
-      const { status, error } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'platinum', billing_cycle: 'monthly' }));
+      const { status, error } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'platinum', billing_cycle: 'monthly' }));
 
       // Assess
       expect(status).toBe(400);
@@ -180,7 +185,7 @@ describe('CreateSubscription', () => {
       await withLive(world);
 
       // Act
-      const created = await world.createSubscription.execute(OTHER_TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly' });
+      const created = await world.createSubscription.execute(OTHER_TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly' });
 
       // Assess
       expect(created.tenant_id).toBe(OTHER_TENANT);
@@ -197,12 +202,12 @@ describe('CreateSubscription', () => {
       });
 
       // Act
-      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly' }));
+      const { status } = await refusal(world.createSubscription.execute(TENANT, USER, { address: US, plan_id: 'starter', billing_cycle: 'monthly' }));
 
       // Assess
       expect(status).toBe(409);
       expect(world.tenants.profile(TENANT).current_subscription_id).toBe('sub_concurrent');
-      expect(world.events.events(TENANT)).toEqual([]);
+      expect(world.events.events(TENANT, 'subscription.created')).toEqual([]);
     });
   });
 });

@@ -8,13 +8,14 @@ describe('PreviewChange', () => {
       const world = setup();
       await withLive(world);
       world.provider.previewAmount = 13_517;
+      world.provider.previewTax = 2_703;
       const savesBefore = world.subscriptions.saves.length;
 
       // Act
       const change = await world.previewChange.execute(TENANT, { plan_id: 'professional' });
 
       // Assess
-      expect(change).toEqual({ kind: 'upgrade', effective_at: NOW.toISOString(), proration_amount: 13_517 });
+      expect(change).toEqual({ kind: 'upgrade', effective_at: NOW.toISOString(), proration_amount: 13_517, tax_amount: 2_703 });
       expect(world.provider.calls).toEqual([{ method: 'previewPriceChange', args: ['sub_live', { planId: 'professional', cycle: 'monthly', currency: 'usd' }, NOW] }]);
       expect(world.subscriptions.saves).toHaveLength(savesBefore);
       expect(world.changes.calls).toEqual([]);
@@ -45,7 +46,7 @@ describe('PreviewChange', () => {
       const change = await world.previewChange.execute(TENANT, { plan_id: 'starter' });
 
       // Assess
-      expect(change).toEqual({ kind: 'downgrade', effective_at: PERIOD_END.toISOString(), proration_amount: 0 });
+      expect(change).toEqual({ kind: 'downgrade', effective_at: PERIOD_END.toISOString(), proration_amount: 0, tax_amount: 0 });
       expect(world.provider.calls).toEqual([]);
     });
 
