@@ -1,3 +1,4 @@
+import { ManageBillingDetails } from '../../../src/app/billing/customer';
 import { EventPublisher } from '../../../src/app/events/publisher';
 import { SubscriptionMirror } from '../../../src/app/billing/mirror';
 import { CancelSubscription } from '../../../src/app/billing/subscriptions/cancel';
@@ -57,6 +58,7 @@ export const fakeSubscriptionWorld = (options: FakeBillingWorldOptions = {}) => 
     previewChange: new PreviewChange(world),
     cancelSubscription: new CancelSubscription(world),
     currentSubscription: new CurrentSubscription(world),
+    billingDetails: new ManageBillingDetails(world),
   };
 };
 
