@@ -65,7 +65,7 @@ Try:
   TOKEN=${tenantToken}
   curl ${api}/plans
   curl -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-    -d '{"plan_id":"starter","billing_cycle":"monthly","payment_method":"pm_card_visa"}' ${api}/subscriptions/create
+    -d '{"plan_id":"starter","billing_cycle":"monthly","payment_method":"pm_card_visa","address":{"country":"GB"}}' ${api}/subscriptions/create
   curl -H "Authorization: Bearer $TOKEN" ${api}/subscriptions/current
   npm run clock -- +15d
   curl -H "Authorization: Bearer $TOKEN" ${api}/invoices
