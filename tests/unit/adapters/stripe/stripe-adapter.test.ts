@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { addressIn, NO_BILLING_DETAILS } from '../../../../src/domain/billing-details';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { addressIn, NO_BILLING_DETAILS } from '../../../../src/domain/billing-details';
 import { InvalidInput, NotFound, ProviderRefusal, ServiceUnavailable } from '../../../../src/app/errors';
 import { StripeClient } from '../../../../src/adapters/stripe/client';
 import { StripeAdapter } from '../../../../src/adapters/stripe/stripe-adapter';
@@ -256,6 +256,71 @@ describe('StripeAdapter', () => {
     it('throws ProviderRefusal for an overage item Stripe refuses, without retrying it', async () => {
       await expect(adapter.createInvoiceItem(overageItem('cus_missing', null, 'overage:org-missing:1'))).rejects.toBeInstanceOf(ProviderRefusal);
       expect(sent).toHaveLength(1);
+    });
+  });
+
+  describe('Stripe Tax', () => {
+    it('taxes what it bills and reads each tax with its rate and jurisdiction', async () => {
+      const customerId = await adapter.createCustomer({ tenantId: 'org-tax-gb', idempotencyKey: 'customer:org-tax-gb' });
+      await adapter.saveBillingDetails(customerId, { ...NO_BILLING_DETAILS, name: 'Tax Ltd', address: addressIn('GB') });
+      await adapter.attachPaymentMethod(customerId, 'pm_card_visa', 'payment-method:org-tax-gb');
+
+      const sub = await adapter.createSubscription({ tenantId: 'org-tax-gb', customerId, planId: 'professional', cycle: 'monthly', currency: 'usd', trialDays: 0, idempotencyKey: 'subscription:org-tax-gb:0' });
+
+      // SPEC 4a: GB 20% on the tax-exclusive 29,900.
+      expect(sub.latestInvoice).toMatchObject({ totalExcludingTax: 29_900, tax: 5_980, total: 35_880 });
+      expect(sub.latestInvoice?.taxes).toEqual([
+        { amount: 5_980, taxableAmount: 29_900, percentage: 20, country: 'GB', jurisdiction: expect.any(String), reason: 'standard_rated', reverseCharge: false },
+      ]);
+      expect(sub.latestInvoice?.lines[0]?.taxes.map((t) => t.amount)).toEqual([5_980]);
+      expect((await h.stripe.subscriptions.retrieve(sub.id)).automatic_tax.enabled).toBe(true);
+    });
+
+    it('makes the customer tax IDs exactly the list given, so saving again is harmless', async () => {
+      const customerId = await adapter.createCustomer({ tenantId: 'org-tax-ids', idempotencyKey: 'customer:org-tax-ids' });
+      const both = { ...NO_BILLING_DETAILS, address: addressIn('IE'), tax_ids: [{ type: 'eu_vat' as const, value: 'IE1234567WA' }, { type: 'gb_vat' as const, value: 'GB123456789' }] };
+      await adapter.saveBillingDetails(customerId, both);
+      await adapter.saveBillingDetails(customerId, both);
+      expect((await h.stripe.customers.listTaxIds(customerId)).data.map((t) => t.value).sort()).toEqual(['GB123456789', 'IE1234567WA']);
+
+      await adapter.saveBillingDetails(customerId, { ...both, tax_ids: [{ type: 'gb_vat', value: 'GB123456789' }] });
+
+      expect((await h.stripe.customers.listTaxIds(customerId)).data.map((t) => t.value)).toEqual(['GB123456789']);
+      expect(await h.stripe.customers.retrieve(customerId)).toMatchObject({ address: { country: 'IE' } });
+    });
+
+    it("turns Stripe Tax's customer_tax_location_invalid into a 400 naming address.country", async () => {
+      const customerId = await adapter.createCustomer({ tenantId: 'org-tax-nowhere', idempotencyKey: 'customer:org-tax-nowhere' });
+      const create = adapter.createSubscription({ tenantId: 'org-tax-nowhere', customerId, planId: 'starter', cycle: 'monthly', currency: 'usd', trialDays: 14, idempotencyKey: 'subscription:org-tax-nowhere:0' });
+      await expect(create).rejects.toBeInstanceOf(InvalidInput);
+      await expect(create).rejects.toMatchObject({ details: [{ field: 'address.country' }] });
+    });
+
+    it('replaces a catalog price made before prices were tax-exclusive, leaving subscriptions on the old one', async () => {
+      // Prepare: an account synced before issue 17 (one price with tax_behavior unspecified) and a subscriber on it.
+      const legacy = await startHarness();
+      try {
+        await legacy.stripe.products.create({ id: 'securenet_starter', name: 'SecureNet Starter' });
+        const old = await legacy.stripe.prices.create({ product: 'securenet_starter', currency: 'usd', unit_amount: 9_900, recurring: { interval: 'month' }, lookup_key: 'securenet_starter_monthly_usd' });
+        expect(old.tax_behavior).toBe('unspecified');
+        const customer = await legacy.stripe.customers.create({ address: { country: 'US' } });
+        const live = await legacy.stripe.subscriptions.create({ customer: customer.id, items: [{ price: old.id }], trial_period_days: 14 });
+        const syncer = new StripeAdapter({ secretKey: KEY, webhookSecret: 'whsec_unused', apiBase: legacy.local.url });
+
+        // Act
+        const result = await syncer.syncCatalog();
+
+        // Assess
+        expect(result).toEqual({ created: 5 * 3 * 2 - 1, existing: 0, replaced: 1 });
+        const [current] = (await legacy.stripe.prices.list({ lookup_keys: ['securenet_starter_monthly_usd'] })).data;
+        expect(current).toMatchObject({ unit_amount: 9_900, tax_behavior: 'exclusive' });
+        expect(current?.id).not.toBe(old.id);
+        expect((await legacy.stripe.prices.retrieve(old.id)).lookup_key).toBeNull();
+        expect((await legacy.stripe.subscriptions.retrieve(live.id)).items.data[0]?.price.id).toBe(old.id);
+        expect(await syncer.syncCatalog()).toEqual({ created: 0, existing: 5 * 3 * 2, replaced: 0 });
+      } finally {
+        await legacy.close();
+      }
     });
   });
 });
