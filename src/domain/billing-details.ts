@@ -56,6 +56,23 @@ const COUNTRIES: ReadonlySet<string> = new Set(COUNTRY_CODES.split(/\s+/));
 export const isCountry = (code: string): boolean => COUNTRIES.has(code);
 
 /**
+ * What Stripe Tax still needs to place a customer (its `customer_tax_location_invalid`
+ * otherwise): a country; in the US a ZIP code; in Canada a postal code or a province.
+ * Null when the address is enough.
+ *
+ * @example
+ * taxLocationProblem(addressIn('US')) // { field: 'address.postal_code', message: 'required in the US: ...' }
+ */
+export const taxLocationProblem = (address: PostalAddress | null): { field: string; message: string } | null => {
+  if (!address?.country) return { field: 'address.country', message: 'required before the first charge: give it here or with POST /customer' };
+  if (address.country === 'US' && !/^\d{5}(-\d{4})?$/.test(address.postal_code ?? ''))
+    return { field: 'address.postal_code', message: 'required in the US: a 5-digit ZIP code, for Stripe Tax to place the customer' };
+  if (address.country === 'CA' && !address.postal_code && !address.state)
+    return { field: 'address.postal_code', message: 'required in Canada (or address.state): for Stripe Tax to place the customer' };
+  return null;
+};
+
+/**
  * VAT number formats of the EU member states, after the prefix (Greece's prefix is `EL`), and
  * Northern Ireland's `XI`, as Stripe's `eu_vat` type takes them.
  */

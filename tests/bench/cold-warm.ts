@@ -149,7 +149,7 @@ const measureRoutes = async (stack: LocalStack, config: WarmConfig, progress: (l
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
-  const created = await call('POST', '/subscriptions/create', { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' });
+  const created = await call('POST', '/subscriptions/create', { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' });
   if (created.status !== 201) throw new Error(`POST /subscriptions/create answered ${created.status}: ${(await created.text()).slice(0, 500)}`);
   await stack.settle();
   const invoices = (await (await call('GET', '/invoices', undefined)).json()) as { invoices?: unknown[] };

@@ -255,7 +255,7 @@ export const seedDynamo = async (
       stripe_customer_id: stripe.customerId,
       currency: tenant.currency,
       trial_used: false,
-      billing_details: { ...NO_BILLING_DETAILS, address: addressIn('US') },
+      billing_details: { ...NO_BILLING_DETAILS, address: { ...addressIn('US'), postal_code: '94107' } },
       subscriptions_created: 1,
       current_subscription_id: stripe.subscriptionId,
       // Derived from the subscription on first read (a plan timeline is written by mirror saves).

@@ -149,7 +149,7 @@ describe('the local stack after kill -9', () => {
     await Promise.all(
       TENANTS.map(async (tenant) => {
         const res = await call('/subscriptions/create', tokens.get(tenant) ?? '', {
-          json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+          json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
         });
         expect(res.status, await res.clone().text()).toBe(201);
       }),

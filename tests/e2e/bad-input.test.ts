@@ -20,7 +20,7 @@ interface Case {
 }
 
 const valid = {
-  '/subscriptions/create': { plan_id: 'starter', billing_cycle: 'monthly', address: { country: 'US' } },
+  '/subscriptions/create': { plan_id: 'starter', billing_cycle: 'monthly', address: { country: 'US', postal_code: '94107' } },
   '/customer': { address: { country: 'DE' }, tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }] },
   '/subscriptions/update': { plan_id: 'business' },
   '/subscriptions/cancel': { immediately: false },

@@ -22,7 +22,7 @@ const subscribeWithFailingCard = async (tenantId: string) => {
   const res = await api.call('/subscriptions/create', {
     method: 'POST',
     token,
-    json: { address: { country: 'US' }, plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' },
+    json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'professional', billing_cycle: 'monthly', trial_days: 7, payment_method: 'pm_card_chargeCustomerFail' },
   });
   expect(res.status).toBe(201);
   return token;

@@ -159,7 +159,7 @@ const probes: Record<string, { readonly claim: string; readonly run: () => Promi
     claim: "another tenant's create makes its own subscription and customer, never touching A's",
     run: async () => {
       const c = await api.token({ tenantId: 'org-gamma' });
-      const body = { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' };
+      const body = { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' };
       expect((await api.call('/subscriptions/create', { method: 'POST', token: c, json: { ...body, tenant_id: A } })).status).toBe(400);
       const res = await api.call('/subscriptions/create', { method: 'POST', token: c, json: body });
       const text = await res.text();

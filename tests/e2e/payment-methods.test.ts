@@ -173,7 +173,7 @@ describe('3-D Secure', () => {
 
   it('a first payment never confirmed ends the subscription incomplete_expired after 23 hours', async () => {
     const token = await api.token({ tenantId: 'org-3ds-never' });
-    const res = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_authenticationRequired' } });
+    const res = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_authenticationRequired' } });
     expect(res.status).toBe(201);
     await api.stack.settle();
     expect((await current(token)).status).toBe('incomplete');

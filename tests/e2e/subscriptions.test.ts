@@ -46,7 +46,7 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
       await api.call('/subscriptions/create', {
         method: 'POST',
         token,
-        json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', email: 'billing@life.example', payment_method: 'pm_card_visa' },
+        json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', email: 'billing@life.example', payment_method: 'pm_card_visa' },
       }),
       201,
     );
@@ -125,13 +125,13 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
     expect((await json<{ subscription: SubscriptionBody }>(await api.call('/subscriptions/current', { token }), 200)).subscription.status).toBe('canceled');
 
     // A tenant gets one trial in its life, and keeps its currency.
-    const secondTrial = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 14 } });
+    const secondTrial = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 14 } });
     expect(secondTrial.status).toBe(409);
-    const otherCurrency = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', currency: 'eur' } });
+    const otherCurrency = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', currency: 'eur' } });
     expect(otherCurrency.status).toBe(409);
     expect(JSON.stringify(await otherCurrency.json())).toMatch(/currency/);
     const again = await json<{ subscription: SubscriptionBody }>(
-      await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly' } }),
+      await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly' } }),
       201,
     );
     expect(again.subscription).toMatchObject({ status: 'active', trial_end: null });
@@ -141,8 +141,8 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
 describe('POST /subscriptions/create refusals', () => {
   it('answers 409 for a second live subscription', async () => {
     const token = await api.token({ tenantId: 'org-twice' });
-    await json(await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly' } }), 201);
-    const second = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'business', billing_cycle: 'annual' } });
+    await json(await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly' } }), 201);
+    const second = await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'business', billing_cycle: 'annual' } });
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe('conflict');
   });
@@ -164,7 +164,7 @@ describe('POST /subscriptions/create refusals', () => {
   it('refuses an unknown payment method with 400 naming it, and a retry reuses the customer it left', async () => {
     const token = await api.token({ tenantId: 'org-bad-pm' });
     const customers = async () => (await api.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.tenant_id === 'org-bad-pm');
-    const body = { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, address: { country: 'US' } };
+    const body = { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, address: { country: 'US', postal_code: '94107' } };
     const refused = await api.call('/subscriptions/create', { method: 'POST', token, json: { ...body, payment_method: 'pm_doesnotexist' } });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field)).toEqual(['payment_method']);
@@ -182,7 +182,7 @@ describe('POST /subscriptions/create refusals', () => {
 
   it('replays the first answer for a repeated Idempotency-Key and creates nothing more', async () => {
     const token = await api.token({ tenantId: 'org-idem' });
-    const init = { method: 'POST', token, json: { plan_id: 'starter', billing_cycle: 'annual', address: { country: 'US' } }, headers: { 'idempotency-key': 'create-1' } };
+    const init = { method: 'POST', token, json: { plan_id: 'starter', billing_cycle: 'annual', address: { country: 'US', postal_code: '94107' } }, headers: { 'idempotency-key': 'create-1' } };
     const first = await json<{ subscription: SubscriptionBody }>(await api.call('/subscriptions/create', init), 201);
     const replay = await json<{ subscription: SubscriptionBody }>(await api.call('/subscriptions/create', init), 201);
     expect(replay.subscription.id).toBe(first.subscription.id);
@@ -191,7 +191,7 @@ describe('POST /subscriptions/create refusals', () => {
     expect(mine).toHaveLength(1);
     const subs = await api.stripe.subscriptions.list({ customer: mine[0]?.id ?? '', status: 'all' });
     expect(subs.data).toHaveLength(1);
-    const reused = await api.call('/subscriptions/create', { ...init, json: { address: { country: 'US' }, plan_id: 'business', billing_cycle: 'annual' } });
+    const reused = await api.call('/subscriptions/create', { ...init, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'business', billing_cycle: 'annual' } });
     expect(reused.status).toBe(409);
   });
 });
@@ -200,7 +200,7 @@ describe('invoices', () => {
   it('answers 404 for another tenant\'s invoice id, never its data', async () => {
     const owner = await api.token({ tenantId: 'org-owner' });
     const other = await api.token({ tenantId: 'org-other' });
-    await json(await api.call('/subscriptions/create', { method: 'POST', token: owner, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' } }), 201);
+    await json(await api.call('/subscriptions/create', { method: 'POST', token: owner, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' } }), 201);
     await api.stack.settle();
     const { invoices } = await json<{ invoices: InvoiceBody[] }>(await api.call('/invoices', { token: owner }), 200);
     const id = invoices[0]?.id ?? '';

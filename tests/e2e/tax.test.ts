@@ -102,6 +102,7 @@ describe('billing details (POST/GET /customer)', () => {
   it.each([
     [{ address: { country: 'UK' } }, 'address.country'],
     [{ address: { city: 'Nowhere' } }, 'address.country'],
+    [{ address: { country: 'US', postal_code: '123' } }, 'address.postal_code'],
     [{ tax_ids: [{ type: 'eu_vat', value: 'DE12345' }] }, 'tax_ids.0.value'],
     [{ tax_ids: [{ type: 'eu_vat', value: 'XX123456789' }] }, 'tax_ids.0.value'],
     [{ tax_ids: [{ type: 'gb_vat', value: 'GB1234' }] }, 'tax_ids.0.value'],

@@ -106,7 +106,7 @@ const created = async (token: string, body: unknown) => json<{ webhook: WebhookB
 
 /** A subscription create publishes `subscription.created` (and Stripe's invoice events after it). */
 const subscribe = async (token: string) => {
-  await json(await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly' } }), 201);
+  await json(await api.call('/subscriptions/create', { method: 'POST', token, json: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly' } }), 201);
   await api.stack.settle();
 };
 

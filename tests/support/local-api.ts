@@ -61,7 +61,7 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
       const res = await fetch(`${stack.apiUrl}${API_PREFIX}/subscriptions/create`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ address: { country: 'US' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa', ...body }),
+        body: JSON.stringify({ address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa', ...body }),
       });
       const text = await res.text();
       if (res.status !== 201) throw new Error(`subscribing ${tenantId} answered ${res.status}: ${text}`);

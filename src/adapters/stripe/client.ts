@@ -110,7 +110,7 @@ export const translateStripeError = (error: unknown, refusals: RefusalStyle = 't
   }
   if (error.code === 'customer_tax_location_invalid') {
     return Object.assign(
-      new InvalidInput('Stripe Tax cannot place the customer: the billing address needs a valid country', [{ field: 'address.country', message: error.message }]),
+      new InvalidInput('Stripe Tax cannot place the customer from its billing address', [{ field: 'address', message: error.message }]),
       { cause: error },
     );
   }

@@ -1,4 +1,4 @@
-import { type BillingDetails, type PostalAddress, type TaxId } from '../../domain/billing-details';
+import { NO_BILLING_DETAILS, taxLocationProblem, type BillingDetails, type PostalAddress, type TaxId } from '../../domain/billing-details';
 import { InvalidInput } from '../errors';
 import type { EventPublisher } from '../events/publisher';
 import type { Actor } from '../ports/billing-events';
@@ -94,14 +94,12 @@ export const saveBillingDetails = async (
 
 /** Tax needs to know where the customer is (Stripe Tax's `customer_tax_location_invalid` otherwise). */
 export const requireTaxLocation = (details: BillingDetails): void => {
-  if (details.address?.country) return;
-  throw new InvalidInput('A billing address with a country is needed to compute tax', [
-    { field: 'address.country', message: 'required before the first charge: give it here or with POST /customer' },
-  ]);
+  const problem = taxLocationProblem(details.address);
+  if (problem) throw new InvalidInput('A billing address Stripe Tax can place is needed to compute tax', [problem]);
 };
 
 const view = (details: BillingDetails): CustomerView => ({
-  customer: { ...details, tax_location: details.address?.country ? 'ok' : 'missing' },
+  customer: { ...details, tax_location: taxLocationProblem(details.address) ? 'missing' : 'ok' },
 });
 
 /**
@@ -117,6 +115,8 @@ export class ManageBillingDetails {
   }
 
   async save(tenantId: string, actor: Actor, input: BillingDetailsInput): Promise<CustomerView> {
+    // A new address must be one Stripe Tax can place: renewals are taxed from it.
+    if (input.address) requireTaxLocation(mergeBillingDetails(NO_BILLING_DETAILS, { address: input.address }));
     const { details } = await saveBillingDetails(this.deps, await this.deps.tenants.get(tenantId), actor, input);
     return view(details);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCountry, normalizeTaxId, taxIdProblem, type TaxIdType } from '../../../src/domain/billing-details';
+import { addressIn, isCountry, normalizeTaxId, taxIdProblem, taxLocationProblem, type TaxIdType } from '../../../src/domain/billing-details';
 
 describe('isCountry', () => {
   it.each([['DE', true], ['GB', true], ['US', true], ['XK', true], ['UK', false], ['EU', false], ['de', false], ['', false]])('%s -> %s', (code, ok) => {
@@ -44,4 +44,22 @@ describe('taxIdProblem', () => {
   it.each(invalid)('refuses %s %s, saying what the format looks like', (type, value) => {
     expect(taxIdProblem({ type, value })).toMatch(new RegExp(`not a valid ${type} number \\(e\\.g\\. `));
   });
+});
+
+describe('taxLocationProblem', () => {
+  it.each([
+    [null, 'address.country'],
+    [addressIn('US'), 'address.postal_code'],
+    [{ ...addressIn('US'), postal_code: '9410' }, 'address.postal_code'],
+    [addressIn('CA'), 'address.postal_code'],
+  ])('names what Stripe Tax still needs: %j -> %s', (address, field) => {
+    expect(taxLocationProblem(address)?.field).toBe(field);
+  });
+
+  it.each([addressIn('DE'), addressIn('GB'), { ...addressIn('US'), postal_code: '94107' }, { ...addressIn('US'), postal_code: '94107-1234' }, { ...addressIn('CA'), state: 'ON' }])(
+    'places %j',
+    (address) => {
+      expect(taxLocationProblem(address)).toBeNull();
+    },
+  );
 });

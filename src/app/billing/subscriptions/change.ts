@@ -50,7 +50,7 @@ export class ChangeSubscription {
     const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt);
     const type = cancel ? 'subscription.cancel_scheduled' : 'subscription.cancel_undone';
     await record(this.deps, tenantId, actor, type, { subscription_id: sub.id, effective_at: stored.current_period_end });
-    return { subscription: subscriptionView(stored), change: { kind: 'none', effective_at: null, proration_amount: 0 } };
+    return { subscription: subscriptionView(stored), change: { kind: 'none', effective_at: null, proration_amount: 0, tax_amount: 0 } };
   }
 
   /** Asking for the current plan drops a pending downgrade, if there is one. */
@@ -59,7 +59,7 @@ export class ChangeSubscription {
     const sub = current.pending_change ? await this.deps.provider.clearPendingChange(current.id) : null;
     const stored = sub ? await mirrorSubscription(this.deps, tenantId, sub, readAt) : current;
     if (sub) await record(this.deps, tenantId, actor, 'subscription.change_canceled', { subscription_id: current.id });
-    return { subscription: subscriptionView(stored), change: { kind: 'none', effective_at: null, proration_amount: 0 } };
+    return { subscription: subscriptionView(stored), change: { kind: 'none', effective_at: null, proration_amount: 0, tax_amount: 0 } };
   }
 
   private async upgrade(tenantId: string, actor: Actor, current: StoredSubscription, target: PriceTarget): Promise<ChangeSubscriptionResult> {
@@ -113,7 +113,7 @@ export class ChangeSubscription {
     });
     return {
       subscription: subscriptionView(stored),
-      change: { kind: 'downgrade', effective_at: stored.pending_change?.effective_at ?? stored.current_period_end, proration_amount: 0 },
+      change: { kind: 'downgrade', effective_at: stored.pending_change?.effective_at ?? stored.current_period_end, proration_amount: 0, tax_amount: 0 },
     };
   }
 }

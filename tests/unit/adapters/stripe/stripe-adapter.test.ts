@@ -45,7 +45,7 @@ beforeEach(() => {
 /** A customer with a card and a monthly Professional subscription. */
 const subscribed = async (tenantId: string) => {
   const customerId = await adapter.createCustomer({ tenantId, idempotencyKey: `customer:${tenantId}` });
-  await adapter.saveBillingDetails(customerId, { ...NO_BILLING_DETAILS, email: `${tenantId}@example.com`, address: addressIn('US') });
+  await adapter.saveBillingDetails(customerId, { ...NO_BILLING_DETAILS, email: `${tenantId}@example.com`, address: { ...addressIn('US'), postal_code: '94107' } });
   await adapter.attachPaymentMethod(customerId, 'pm_card_visa', `payment-method:${tenantId}:0:pm_card_visa`);
   const sub = await adapter.createSubscription({
     tenantId,
@@ -289,11 +289,11 @@ describe('StripeAdapter', () => {
       expect(await h.stripe.customers.retrieve(customerId)).toMatchObject({ address: { country: 'IE' } });
     });
 
-    it("turns Stripe Tax's customer_tax_location_invalid into a 400 naming address.country", async () => {
+    it("turns Stripe Tax's customer_tax_location_invalid into a 400 naming the address", async () => {
       const customerId = await adapter.createCustomer({ tenantId: 'org-tax-nowhere', idempotencyKey: 'customer:org-tax-nowhere' });
       const create = adapter.createSubscription({ tenantId: 'org-tax-nowhere', customerId, planId: 'starter', cycle: 'monthly', currency: 'usd', trialDays: 14, idempotencyKey: 'subscription:org-tax-nowhere:0' });
       await expect(create).rejects.toBeInstanceOf(InvalidInput);
-      await expect(create).rejects.toMatchObject({ details: [{ field: 'address.country' }] });
+      await expect(create).rejects.toMatchObject({ details: [{ field: 'address' }] });
     });
 
     it('replaces a catalog price made before prices were tax-exclusive, leaving subscriptions on the old one', async () => {
@@ -303,7 +303,7 @@ describe('StripeAdapter', () => {
         await legacy.stripe.products.create({ id: 'securenet_starter', name: 'SecureNet Starter' });
         const old = await legacy.stripe.prices.create({ product: 'securenet_starter', currency: 'usd', unit_amount: 9_900, recurring: { interval: 'month' }, lookup_key: 'securenet_starter_monthly_usd' });
         expect(old.tax_behavior).toBe('unspecified');
-        const customer = await legacy.stripe.customers.create({ address: { country: 'US' } });
+        const customer = await legacy.stripe.customers.create({ address: { country: 'US', postal_code: '94107' } });
         const live = await legacy.stripe.subscriptions.create({ customer: customer.id, items: [{ price: old.id }], trial_period_days: 14 });
         const syncer = new StripeAdapter({ secretKey: KEY, webhookSecret: 'whsec_unused', apiBase: legacy.local.url });
 

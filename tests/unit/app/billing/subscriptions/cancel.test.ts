@@ -61,7 +61,7 @@ describe('CancelSubscription', () => {
       await world.cancelSubscription.execute(TENANT, USER, { immediately: true });
 
       // Act
-      const again = await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, address: { country: 'US' } });
+      const again = await world.createSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, address: { country: 'US', postal_code: '94107' } });
 
       // Assess
       expect(again.status).toBe('active');

@@ -173,7 +173,7 @@ describe('ChangeSubscription', () => {
       const { subscription, change } = await world.changeSubscription.execute(TENANT, USER, { plan_id: 'starter' });
 
       // Assess
-      expect(change).toEqual({ kind: 'downgrade', effective_at: PERIOD_END.toISOString(), proration_amount: 0 });
+      expect(change).toEqual({ kind: 'downgrade', effective_at: PERIOD_END.toISOString(), proration_amount: 0, tax_amount: 0 });
       expect(world.provider.callsTo('changePriceAtPeriodEnd')).toEqual([['sub_live', { planId: 'starter', cycle: 'monthly', currency: 'usd' }]]);
       expect(world.provider.callsTo('changePriceNow')).toEqual([]);
       expect(world.changes.calls).toEqual([]);
@@ -194,7 +194,7 @@ describe('ChangeSubscription', () => {
       const { change } = await world.changeSubscription.execute(TENANT, USER, { plan_id: 'starter', billing_cycle: 'monthly' });
 
       // Assess
-      expect(change).toEqual({ kind: 'none', effective_at: null, proration_amount: 0 });
+      expect(change).toEqual({ kind: 'none', effective_at: null, proration_amount: 0, tax_amount: 0 });
       expect(world.provider.calls).toEqual([]);
       expect(world.subscriptions.saves).toHaveLength(savesBefore);
       expect(world.events.events(TENANT)).toEqual([]);

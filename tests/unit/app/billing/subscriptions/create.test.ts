@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressIn } from '../../../../../src/domain/billing-details';
 
-const US = { country: 'US' };
+const US = { country: 'US', postal_code: '94107' };
 import { Conflict, InvalidInput, PaymentRequired } from '../../../../../src/app/errors';
 import { TENANT, OTHER_TENANT, USER, NOW, PERIOD_START, DAY_MS, STARTER_USD_MONTHLY, PROFESSIONAL_USD_MONTHLY, STARTER_USD_ANNUAL, setup, withLive, refusal, webhookTypes } from './fixture';
 
@@ -17,7 +17,7 @@ describe('CreateSubscription', () => {
       // Assess
       expect(world.provider.callsTo('createCustomer')).toEqual([[{ tenantId: TENANT, idempotencyKey: `customer:${TENANT}` }]]);
       const [customerId] = world.provider.customers.keys();
-      expect(world.provider.callsTo('saveBillingDetails')).toEqual([[customerId, { name: null, email: 'ops@example.com', address: addressIn('US'), tax_ids: [] }]]);
+      expect(world.provider.callsTo('saveBillingDetails')).toEqual([[customerId, { name: null, email: 'ops@example.com', address: { ...addressIn('US'), postal_code: '94107' }, tax_ids: [] }]]);
       expect(world.provider.callsTo('createSubscription')).toEqual([
         [{ tenantId: TENANT, customerId, planId: 'starter', cycle: 'monthly', currency: 'usd', trialDays: 14, idempotencyKey: `subscription:${TENANT}:0` }],
       ]);
