@@ -61,15 +61,22 @@ describe('the billing page in Chromium, against the local stack', () => {
     expect(await page.getByRole('tab').allTextContents()).toEqual(['Dashboard', 'Subscription', 'Usage', 'Invoices']);
   });
 
-  it('subscribes to Starter from the Subscription tab, with the 14-day trial, after saying what will happen', async () => {
+  it('subscribes to Starter from the Subscription tab, with the 14-day trial, after saying what will happen and asking where it is billed', async () => {
     await openTab('Subscription');
+    await eventually(() => page.getByTestId('tax-location-missing').count()).toBe(1);
     await page.getByRole('button', { name: 'Subscribe to Starter' }).click();
     const confirm = page.getByRole('region', { name: 'Subscribe to Starter' });
     await eventually(() => confirm.textContent()).toContain('the first charge of $99.00 is at the end of the trial');
+    // No country stored yet: Stripe Tax needs one (and a ZIP code in the US) before the subscription is made.
+    await confirm.getByLabel('Country').selectOption('US');
+    await confirm.getByLabel('Postal or ZIP code').fill('94107');
     await page.getByRole('button', { name: 'Confirm subscription' }).click();
     await eventually(() => page.getByRole('status').filter({ hasText: 'Subscribed to Starter' }).count()).toBe(1);
     await api.stack.settle();
     await eventually(() => page.getByRole('heading', { name: 'Current subscription' }).count()).toBe(1);
+    // The country (and ZIP code) went to the billing details.
+    await eventually(() => page.getByTestId('billing-address').textContent()).toContain('United States');
+    expect(await page.getByTestId('tax-location-missing').count()).toBe(0);
     await screenshot('subscription');
   });
 

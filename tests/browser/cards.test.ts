@@ -15,6 +15,9 @@ let api: TestApi;
 let browser: Browser;
 let page: Page;
 
+/** Stripe Tax places a US customer by its ZIP code. */
+const US_ADDRESS = { country: 'US', postal_code: '94107' };
+
 const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `cards-${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -31,7 +34,7 @@ afterAll(async () => {
 describe('3-D Secure on the billing page', () => {
   it('shows "Confirm your payment" for a renewal waiting on the bank; confirming on the hosted invoice page pays it', async () => {
     // Prepare: a trial on the authentication-required card (4000 0027 6000 3184), then its end.
-    const { token } = await api.subscribe('org-3ds-web', { trial_days: 3, payment_method: 'pm_card_authenticationRequired' });
+    const { token } = await api.subscribe('org-3ds-web', { address: US_ADDRESS, trial_days: 3, payment_method: 'pm_card_authenticationRequired' });
     await api.advanceTo(new Date(START.getTime() + 3 * 24 * HOURS + 2 * HOURS));
 
     // Act: the tenant opens the page and follows the banner.
@@ -70,7 +73,7 @@ describe('3-D Secure on the billing page', () => {
     const res = await api.call('/subscriptions/create', {
       method: 'POST',
       token,
-      json: { plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_authenticationRequired' },
+      json: { address: US_ADDRESS, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_authenticationRequired' },
     });
     expect(res.status).toBe(201);
     await api.stack.settle();

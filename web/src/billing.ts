@@ -1,11 +1,12 @@
 /**
- * What the page works out from API figures before the API does: this period's bill so far
- * and what a plan change would charge. Integer minor units only; the proration itself is the
- * domain's own function, the one the API's rules are written with.
+ * What the page works out from API figures before the API does: this period's bill so far,
+ * the tax on it, and what a plan change would charge. Integer minor units only; the proration
+ * and the rounding are the domain's own functions, the ones the API's rules are written with.
  */
+import { divideRoundHalfUp } from '../../src/domain/money';
 import { classifyChange, prorationAmount, type ChangeKind } from '../../src/domain/subscription';
 import { RESOURCES } from '../../src/domain/resources';
-import type { BillingCycle, CurrentUsage, Plan, Subscription } from './api/types';
+import type { BillingCycle, CurrentUsage, InvoiceSummary, Plan, Subscription } from './api/types';
 
 export const planPrice = (plan: Plan, subscription: Pick<Subscription, 'currency' | 'billing_cycle'>): number =>
   plan.prices[subscription.currency][subscription.billing_cycle];
@@ -31,6 +32,49 @@ export const estimateBill = (usage: CurrentUsage, plan: Plan | undefined, subscr
   const overage = RESOURCES.reduce((sum, r) => sum + (usage.usage[r]?.overage_amount ?? 0), 0);
   const planAmount = plan && subscription.billing_cycle === 'monthly' ? planPrice(plan, subscription) : null;
   return { planAmount, overage, total: (planAmount ?? 0) + overage };
+};
+
+/** The tax on an estimated bill, as the tenant's last taxed invoice suggests it. */
+export type TaxEstimate =
+  /** The one rate of the last invoice (percent, e.g. 20), applied to the estimate. */
+  | { readonly kind: 'rate'; readonly percentage: number; readonly amount: number }
+  /** The last invoice was reverse charged: the customer accounts for the VAT. */
+  | { readonly kind: 'reverse_charge'; readonly amount: 0 }
+  /** No invoice to go by, or one with several rates: "plus tax where applicable". */
+  | { readonly kind: 'unknown' };
+
+/** Millionths: a percentage with up to four decimals as an integer (20 -> 200_000, 8.875 -> 88_750). */
+const PPM_PER_PERCENT = 10_000;
+
+const percentToPpm = (percentage: number): number | null => {
+  const ppm = Math.round(percentage * PPM_PER_PERCENT);
+  return Number.isSafeInteger(ppm) && ppm >= 0 && ppm / PPM_PER_PERCENT === percentage ? ppm : null;
+};
+
+/**
+ * The newest invoice on which Stripe computed tax (a void one aside): the rate the next
+ * invoice is likely to carry.
+ */
+export const lastTaxedInvoice = <T extends Pick<InvoiceSummary, 'status' | 'created_at' | 'taxes'>>(invoices: readonly T[]): T | null =>
+  [...invoices].filter((i) => i.status !== 'void' && i.taxes.length > 0).sort((a, b) => b.created_at.localeCompare(a.created_at))[0] ?? null;
+
+/**
+ * The tax on `amount` (minor units, before tax) at the rate of `last`, the tenant's last taxed
+ * invoice: its rate when it has exactly one, rounded half up to a whole minor unit; 0 when it
+ * was reverse charged; unknown otherwise. An estimate: Stripe Tax decides each invoice's tax.
+ *
+ * @example
+ * estimateTax(7_900, { reverse_charge: false, taxes: [{ percentage: 20, ... }] }) // { kind: 'rate', percentage: 20, amount: 1_580 }
+ */
+export const estimateTax = (amount: number, last: Pick<InvoiceSummary, 'reverse_charge' | 'taxes'> | null): TaxEstimate => {
+  if (last === null || last.taxes.length === 0) return { kind: 'unknown' };
+  if (last.reverse_charge) return { kind: 'reverse_charge', amount: 0 };
+  const rates = [...new Set(last.taxes.map((t) => t.percentage))];
+  const percentage = rates.length === 1 ? (rates[0] ?? null) : null;
+  const ppm = percentage === null ? null : percentToPpm(percentage);
+  if (percentage === null || ppm === null) return { kind: 'unknown' };
+  const tax = divideRoundHalfUp(BigInt(Math.max(0, amount)) * BigInt(ppm), BigInt(100 * PPM_PER_PERCENT));
+  return { kind: 'rate', percentage, amount: Number(tax) };
 };
 
 export interface ChangePreview {

@@ -21,6 +21,10 @@ export const formatRate = (minorPerUnit: number, currency: string): string => fo
 const numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
 export const formatNumber = (value: number): string => numberFormat.format(value);
 
+const percentFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 4 });
+/** A tax rate as the API gives it, in percent: 20 -> "20%", 25.5 -> "25.5%". */
+export const formatPercent = (percent: number): string => `${percentFormat.format(percent)}%`;
+
 export const resourceLabels: Record<Resource, { readonly name: string; readonly unit: string; readonly one: string; readonly quota: string }> = {
   users: { name: 'Users', unit: 'users', one: 'user', quota: 'users' },
   devices: { name: 'Devices', unit: 'devices', one: 'device', quota: 'devices' },

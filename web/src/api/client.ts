@@ -1,7 +1,10 @@
 /**
  * The one place the page talks to the billing API: bearer token on every call, JSON in and
- * out, and failures turned into `ApiError` carrying the API's own `error.message`.
+ * out, and failures turned into `ApiError` carrying the API's own `error.message` and the
+ * fields it names (`error.details`).
  */
+
+import type { FieldIssue } from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -9,6 +12,7 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: string | null = null,
+    readonly details: readonly FieldIssue[] = [],
   ) {
     super(message);
   }
@@ -27,12 +31,20 @@ export interface ApiClientOptions {
   readonly onUnauthorized: () => void;
 }
 
+/** The fields a refused request names (a 400's `error.details`); none for any other failure. */
+export const fieldIssuesOf = (error: unknown): readonly FieldIssue[] => (error instanceof ApiError && error.status === 400 ? error.details : []);
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
-/** `{"error": {"code", "message"}}` from our handlers, `{"message"}` from API Gateway itself. */
+const fieldIssues = (details: unknown): FieldIssue[] =>
+  Array.isArray(details)
+    ? details.flatMap((d: unknown) => (isRecord(d) && typeof d.field === 'string' && typeof d.message === 'string' ? [{ field: d.field, message: d.message }] : []))
+    : [];
+
+/** `{"error": {"code", "message", "details"?}}` from our handlers, `{"message"}` from API Gateway itself. */
 const errorFrom = (status: number, body: unknown): ApiError => {
   if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') {
-    return new ApiError(status, body.error.message, typeof body.error.code === 'string' ? body.error.code : null);
+    return new ApiError(status, body.error.message, typeof body.error.code === 'string' ? body.error.code : null, fieldIssues(body.error.details));
   }
   if (isRecord(body) && typeof body.message === 'string') return new ApiError(status, body.message);
   return new ApiError(status, `The billing API answered ${status}`);

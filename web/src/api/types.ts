@@ -2,21 +2,60 @@
  * The API shapes the page reads (SPEC section 8). Money is integer minor units beside a
  * `currency`; times are ISO 8601 UTC strings. Only the fields the page uses are listed.
  */
+import type { BillingDetails, PostalAddress, TaxId, TaxIdType } from '../../../src/domain/billing-details';
 import type { BillingCycle, plansView } from '../../../src/domain/catalog';
 import type { Currency } from '../../../src/domain/money';
 import type { Resource } from '../../../src/domain/resources';
 import type { ChangeKind, PendingChange, Subscription, SubscriptionStatus } from '../../../src/domain/subscription';
 
 // The contract types the backend itself uses, so the page and the API cannot drift apart.
-export type { BillingCycle, Currency, PendingChange, Resource, Subscription, SubscriptionStatus };
+export type { BillingCycle, BillingDetails, Currency, PendingChange, PostalAddress, Resource, Subscription, SubscriptionStatus, TaxId, TaxIdType };
 
 /** One entry of `GET /plans`. */
 export type Plan = ReturnType<typeof plansView>['plans'][number];
 
+/** One field a 400 names, as a dotted path into the request body (`address.country`, `tax_ids.0.value`). */
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
 export interface SubscriptionChange {
   readonly kind: ChangeKind;
   readonly effective_at: string | null;
+  /** Before tax. */
   readonly proration_amount: number;
+  /** An upgrade's invoice also bills the overage accrued so far (before tax). */
+  readonly overage_amount?: number;
+  /** The tax on what the change invoices now. */
+  readonly tax_amount: number;
+}
+
+/** `GET /customer` and `POST /customer`: the tenant's billing details, and whether Stripe Tax can place it. */
+export interface Customer extends BillingDetails {
+  readonly tax_location: 'ok' | 'missing';
+}
+
+/** The body of `POST /customer` (each field given replaces the stored one; `tax_ids` the whole list). */
+export interface BillingDetailsInput {
+  readonly name?: string | null;
+  readonly email?: string | null;
+  readonly address?: Partial<Omit<PostalAddress, 'country'>> & { readonly country: string };
+  readonly tax_ids?: readonly TaxId[];
+}
+
+/** One tax on an invoice or a line: one entry per rate (SPEC section 4a). */
+export interface InvoiceTax {
+  readonly amount: number;
+  readonly taxable_amount: number;
+  /** The percent charged (20 for 20%; 0 when reverse charged or not collected), null when unknown. */
+  readonly percentage: number | null;
+  readonly country: string | null;
+  /** E.g. "United Kingdom". */
+  readonly jurisdiction: string | null;
+  /** Stripe's `taxability_reason`: `standard_rated`, `reverse_charge`, `not_collecting`, ... */
+  readonly taxability_reason: string | null;
+  readonly reverse_charge: boolean;
 }
 
 export interface ResourceUsage {
@@ -50,8 +89,13 @@ export interface InvoiceSummary {
   readonly status: InvoiceStatus;
   readonly currency: Currency;
   readonly subtotal: number;
+  /** After discounts, before tax. */
+  readonly total_excluding_tax: number;
   readonly tax: number;
   readonly total: number;
+  readonly taxes: readonly InvoiceTax[];
+  /** The customer accounts for the VAT (an EU business in another member state). */
+  readonly reverse_charge: boolean;
   readonly amount_paid: number;
   readonly amount_due: number;
   readonly period_start: string;
@@ -69,6 +113,7 @@ export interface InvoiceLine {
   readonly kind: 'subscription' | 'proration' | 'overage' | 'other';
   readonly period_start: string;
   readonly period_end: string;
+  readonly taxes: readonly InvoiceTax[];
 }
 
 export interface InvoiceDetail extends InvoiceSummary {

@@ -1,10 +1,10 @@
 import { RESOURCES } from '../../../src/domain/resources';
 import type { CurrentUsage, InvoiceSummary } from '../api/types';
-import { estimateBill, planPrice } from '../billing';
+import { estimateBill, estimateTax, lastTaxedInvoice, planPrice, type TaxEstimate } from '../billing';
 import { PaymentBanners, PaymentMethodCard } from '../components/payment';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
 import { fetchSubscription, liveSubscription, planById, useApp, type TabId } from '../context';
-import { formatDate, formatMoney, formatPeriod, formatQuantity, resourceLabels } from '../format';
+import { formatDate, formatMoney, formatPercent, formatPeriod, formatQuantity, resourceLabels } from '../format';
 import { fetchPaymentState } from '../payments';
 import { useResource } from '../use-resource';
 
@@ -48,6 +48,8 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
 
   const plan = planById(plans, subscription.plan_id);
   const bill = estimateBill(usage, plan, subscription);
+  const tax = estimateTax(bill.total, lastTaxedInvoice(invoices));
+  const total = bill.total + (tax.kind === 'unknown' ? 0 : tax.amount);
   const overLines = RESOURCES.filter((r) => (usage.usage[r]?.overage_amount ?? 0) > 0);
   const pendingPlan = subscription.pending_change ? planById(plans, subscription.pending_change.plan_id) : undefined;
 
@@ -128,19 +130,23 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
                     <td className="num">{formatMoney(0, subscription.currency)}</td>
                   </tr>
                 ) : null}
+                <TaxRow tax={tax} currency={subscription.currency} />
               </tbody>
               <tfoot>
                 <tr>
-                  <th scope="row">Estimated total</th>
+                  <th scope="row">{tax.kind === 'unknown' ? 'Estimated total before tax' : 'Estimated total'}</th>
                   <td className="num" data-testid="estimated-total">
-                    {formatMoney(bill.total, subscription.currency)}
+                    {formatMoney(total, subscription.currency)}
                   </td>
                 </tr>
               </tfoot>
             </table>
           </div>
         )}
-        <p className="muted small">An estimate from usage counted so far, before tax; the invoice is what you pay.</p>
+        <p className="muted small">
+          An estimate from usage counted so far{usage.trial || tax.kind !== 'unknown' ? '' : ', before tax'}; Stripe Tax works out each invoice's
+          tax, and the invoice is what you pay.
+        </p>
       </section>
 
       <PaymentMethodCard payment={payment} />
@@ -149,6 +155,29 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
     </div>
   );
 };
+
+/** The estimated tax: at the last invoice's one rate, nothing under reverse charge, or "where applicable". */
+const TaxRow = ({ tax, currency }: { tax: TaxEstimate; currency: string }) => (
+  <tr data-testid="estimated-tax">
+    <th scope="row">
+      {tax.kind === 'rate' ? (
+        <>
+          Estimated tax{' '}
+          <span className="muted small row-note">
+            {tax.percentage === 0 ? 'none, as on your last invoice' : `at ${formatPercent(tax.percentage)}, the rate of your last invoice`}
+          </span>
+        </>
+      ) : tax.kind === 'reverse_charge' ? (
+        <>
+          Tax <span className="muted small row-note">Reverse charge, as on your last invoice</span>
+        </>
+      ) : (
+        'Tax'
+      )}
+    </th>
+    <td className="num">{tax.kind === 'unknown' ? <span className="muted">plus tax where applicable</span> : formatMoney(tax.amount, currency)}</td>
+  </tr>
+);
 
 const RecentInvoices = ({ invoices, onNavigate }: { invoices: readonly InvoiceSummary[]; onNavigate: (tab: TabId) => void }) => (
   <section className="card card-wide" aria-labelledby="dash-invoices">

@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import type { InvoiceDetail, InvoiceLine, InvoiceSummary } from '../api/types';
+import type { InvoiceDetail, InvoiceLine, InvoiceSummary, InvoiceTax } from '../api/types';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
 import { useApp } from '../context';
 import { formatDate, formatMoney, formatNumber, formatPeriod } from '../format';
 import { safeUrl } from '../payments';
+import { taxLabel } from '../tax';
 import { useResource } from '../use-resource';
 
 const PAGE = 20;
@@ -14,7 +15,6 @@ const kindLabels: Record<InvoiceLine['kind'], string> = {
   overage: 'Overage',
   other: 'Other',
 };
-
 
 interface Page {
   readonly invoices: InvoiceSummary[];
@@ -69,6 +69,9 @@ export const InvoicesTab = () => {
               <th scope="col">Period</th>
               <th scope="col">Status</th>
               <th scope="col" className="num">
+                Tax
+              </th>
+              <th scope="col" className="num">
                 Total
               </th>
               <th scope="col" className="num">
@@ -96,6 +99,15 @@ export const InvoicesTab = () => {
                   <td data-label="Period">{formatPeriod(inv.period_start, inv.period_end)}</td>
                   <td data-label="Status">
                     <StatusBadge status={inv.status} />
+                  </td>
+                  <td className="num" data-label="Tax" data-testid="invoice-tax">
+                    {inv.reverse_charge ? (
+                      <span>
+                        {formatMoney(inv.tax, inv.currency)} <span className="muted small">reverse charge</span>
+                      </span>
+                    ) : (
+                      formatMoney(inv.tax, inv.currency)
+                    )}
                   </td>
                   <td className="num" data-label="Total">
                     {formatMoney(inv.total, inv.currency)}
@@ -184,18 +196,12 @@ const InvoiceLines = ({ id }: { id: string }) => {
               ))}
             </tbody>
             <tfoot>
-              {(
-                [
-                  ['Subtotal', invoice.subtotal],
-                  ['Tax', invoice.tax],
-                  ['Total', invoice.total],
-                ] as const
-              ).map(([label, amount]) => (
-                <tr key={label}>
-                  <th scope="row" colSpan={4}>
-                    {label}
+              {totalRows(invoice).map((row) => (
+                <tr key={row.key} data-total={row.kind}>
+                  <th scope="row" colSpan={4} className={row.kind === 'tax' ? 'tax-label' : undefined}>
+                    {row.label}
                   </th>
-                  <td className="num">{formatMoney(amount, invoice.currency)}</td>
+                  <td className="num">{formatMoney(row.amount, invoice.currency)}</td>
                 </tr>
               ))}
             </tfoot>
@@ -205,3 +211,25 @@ const InvoiceLines = ({ id }: { id: string }) => {
     </section>
   );
 };
+
+interface TotalRow {
+  readonly key: string;
+  readonly kind: 'subtotal' | 'excluding-tax' | 'tax' | 'total';
+  readonly label: string;
+  readonly amount: number;
+}
+
+const taxRow = (tax: InvoiceTax, i: number): TotalRow => ({ key: `tax-${i}`, kind: 'tax', label: taxLabel(tax), amount: tax.amount });
+
+/**
+ * The foot of an invoice: subtotal, the total before tax when a discount makes it differ, one
+ * row per tax rate ("VAT 20% (United Kingdom)", the reverse charge statement), and the total.
+ */
+const totalRows = (invoice: InvoiceDetail): TotalRow[] => [
+  { key: 'subtotal', kind: 'subtotal', label: 'Subtotal', amount: invoice.subtotal },
+  ...(invoice.total_excluding_tax !== invoice.subtotal
+    ? [{ key: 'excluding-tax', kind: 'excluding-tax', label: 'Total excluding tax', amount: invoice.total_excluding_tax } as const]
+    : []),
+  ...(invoice.taxes.length > 0 ? invoice.taxes.map(taxRow) : [{ key: 'tax', kind: 'tax', label: 'Tax', amount: invoice.tax } as const]),
+  { key: 'total', kind: 'total', label: 'Total', amount: invoice.total },
+];

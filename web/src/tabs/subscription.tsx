@@ -1,10 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import { RESOURCES } from '../../../src/domain/resources';
-import type { BillingCycle, Currency, Plan, Subscription, SubscriptionChange } from '../api/types';
+import { fieldIssuesOf } from '../api/client';
+import type { BillingCycle, Currency, Customer, Plan, Subscription, SubscriptionChange } from '../api/types';
 import { annualSaving, previewChange } from '../billing';
+import { BillingDetailsCard } from '../components/billing-details';
+import { CountrySelect, Field, focusFirstError } from '../components/form';
 import { PaymentBanners, PaymentMethodCard } from '../components/payment';
 import { ErrorNotice, Loading, Notice, StatusBadge } from '../components/status';
 import { fetchSubscription, liveSubscription, planById, useApp } from '../context';
+import { addressFields, addressInput, fieldErrors, locationProblems, type FieldErrors } from '../customer';
 import { currencyLabel, formatDate, formatMoney, formatNumber, formatRate, resourceLabels } from '../format';
 import { fetchPaymentState } from '../payments';
 import { useResource } from '../use-resource';
@@ -21,16 +25,51 @@ type Action =
 
 const perCycle = (cycle: BillingCycle) => (cycle === 'annual' ? 'year' : 'month');
 
+/** Where Stripe Tax places the tenant, asked for in the subscribe step when the API has no country yet. */
+interface TaxLocation {
+  readonly country: string;
+  readonly postal_code: string;
+}
+
+const LOCATION_FIELDS: readonly (readonly [key: string, id: string])[] = [
+  ['country', 'sub-country'],
+  ['postal_code', 'sub-postal-code'],
+];
+
+/** "Upgraded ... Charged now: ..." from the API's answer: the plan change, overage so far, and the tax on both. */
+const upgradeCharged = (change: SubscriptionChange, currency: Currency): string => {
+  const overage = change.overage_amount ?? 0;
+  const total = change.proration_amount + overage + change.tax_amount;
+  const parts = [
+    `${formatMoney(change.proration_amount, currency)} for the plan change`,
+    ...(overage > 0 ? [`${formatMoney(overage, currency)} overage so far`] : []),
+    `${formatMoney(change.tax_amount, currency)} tax`,
+  ];
+  return `Charged now: ${formatMoney(total, currency)} (${parts.join(', ')}).`;
+};
+
 export const SubscriptionTab = () => {
   const { api, plans, cardAdded } = useApp();
   const { state, reload } = useResource(async () => {
-    const [subscription, payment] = await Promise.all([fetchSubscription(api), fetchPaymentState(api, { expectCard: cardAdded })]);
-    return { subscription, payment };
+    const [subscription, payment, customer] = await Promise.all([
+      fetchSubscription(api),
+      fetchPaymentState(api, { expectCard: cardAdded }),
+      api.get<{ customer: Customer }>('/customer'),
+    ]);
+    return { subscription, payment, customer: customer.customer };
   });
+  // Billing details saved on this visit (the API's answer), until the next load brings them.
+  const [savedCustomer, setSavedCustomer] = useState<Customer | null>(null);
+  const [location, setLocation] = useState<TaxLocation>({ country: '', postal_code: '' });
+  const [locationErrors, setLocationErrors] = useState<FieldErrors>({});
+  // The API refused the stored address for tax (Stripe could not place it): ask here too.
+  const [locationRefused, setLocationRefused] = useState(false);
+  // One Idempotency-Key per request body: a retry of the same confirmation reuses it.
+  const attempt = useRef<{ body: string; key: string } | null>(null);
   const [cycle, setCycle] = useState<BillingCycle | null>(null);
   const [currency, setCurrency] = useState<Currency>('usd');
   const [trial, setTrial] = useState(true);
-  const [action, setAction] = useState<{ action: Action; key: string } | null>(null);
+  const [action, setAction] = useState<{ action: Action } | null>(null);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Error | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -44,6 +83,8 @@ export const SubscriptionTab = () => {
   if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
   const previous = state.data.subscription;
   const { payment } = state.data;
+  const customer = savedCustomer ?? state.data.customer;
+  const askLocation = customer.tax_location === 'missing' || locationRefused;
   const live = liveSubscription(previous);
   const shownCycle = cycle ?? live?.billing_cycle ?? 'monthly';
   const shownCurrency: Currency = live?.currency ?? previous?.currency ?? currency;
@@ -53,52 +94,85 @@ export const SubscriptionTab = () => {
   const open = (next: Action) => {
     setFailure(null);
     setDone(null);
-    setAction({ action: next, key: crypto.randomUUID() });
+    setLocationErrors({});
+    setLocationRefused(false);
+    setLocation({ country: customer.address?.country ?? '', postal_code: customer.address?.postal_code ?? '' });
+    attempt.current = null;
+    setAction({ action: next });
+  };
+
+  const keyFor = (body: unknown): string => {
+    const json = JSON.stringify(body);
+    if (attempt.current?.body !== json) attempt.current = { body: json, key: crypto.randomUUID() };
+    return attempt.current.key;
+  };
+
+  /** The address to send with the subscription when it is asked for here; null when the fields are not right yet. */
+  const locationToSend = (): { address?: ReturnType<typeof addressInput> } | null => {
+    if (!askLocation) return {};
+    const fields = { ...addressFields(customer.address), ...location };
+    const problems: FieldErrors = location.country ? locationProblems(fields) : { country: 'Choose the country you are billed in.' };
+    setLocationErrors(problems);
+    if (Object.keys(problems).length > 0) {
+      focusFirstError(problems, LOCATION_FIELDS);
+      return null;
+    }
+    return { address: addressInput(location, customer.address) };
   };
 
   const confirm = async () => {
     if (!action) return;
+    const a = action.action;
+    const located = a.kind === 'subscribe' ? locationToSend() : {};
+    if (located === null) return;
     setBusy(true);
     setFailure(null);
-    const a = action.action;
-    const options = { idempotencyKey: action.key };
     try {
       if (a.kind === 'subscribe') {
-        await api.post<{ subscription: Subscription }>(
-          '/subscriptions/create',
-          {
-            plan_id: a.plan.id,
-            billing_cycle: a.cycle,
-            currency: shownCurrency,
-            ...(trialAvailable ? { trial_days: trial ? TRIAL_DAYS : 0 } : {}),
-          },
-          options,
-        );
+        const body = {
+          plan_id: a.plan.id,
+          billing_cycle: a.cycle,
+          currency: shownCurrency,
+          ...(trialAvailable ? { trial_days: trial ? TRIAL_DAYS : 0 } : {}),
+          ...located,
+        };
+        await api.post<{ subscription: Subscription }>('/subscriptions/create', body, { idempotencyKey: keyFor(body) });
+        setSavedCustomer(null);
         setDone(`Subscribed to ${a.plan.name} (${a.cycle}).${payment.card ? '' : trialAvailable && trial ? ' Add a card before the trial ends.' : ' Add a card to pay the first invoice.'}`);
       } else if (a.kind === 'change') {
-        const { change } = await api.post<{ subscription: Subscription; change: SubscriptionChange }>(
-          '/subscriptions/update',
-          { plan_id: a.plan.id, billing_cycle: a.cycle },
-          options,
-        );
+        const body = { plan_id: a.plan.id, billing_cycle: a.cycle };
+        const { change } = await api.post<{ subscription: Subscription; change: SubscriptionChange }>('/subscriptions/update', body, {
+          idempotencyKey: keyFor(body),
+        });
         setDone(
           change.kind === 'upgrade'
-            ? `Upgraded to ${a.plan.name}. Charged now: ${formatMoney(change.proration_amount, shownCurrency)}.`
+            ? `Upgraded to ${a.plan.name}. ${upgradeCharged(change, shownCurrency)}`
             : change.kind === 'downgrade'
               ? `${a.plan.name} starts on ${formatDate(change.effective_at ?? live?.current_period_end ?? '')}.`
               : `You stay on ${a.plan.name}; no change is scheduled.`,
         );
       } else if (a.kind === 'cancel') {
-        const { subscription } = await api.post<{ subscription: Subscription }>('/subscriptions/cancel', {}, options);
+        const { subscription } = await api.post<{ subscription: Subscription }>('/subscriptions/cancel', {}, { idempotencyKey: keyFor({}) });
         setDone(`Canceled. Access continues until ${formatDate(subscription.current_period_end)}.`);
       } else {
-        await api.post('/subscriptions/update', { cancel_at_period_end: false }, options);
+        const body = { cancel_at_period_end: false };
+        await api.post('/subscriptions/update', body, { idempotencyKey: keyFor(body) });
         setDone('Your subscription continues; nothing was canceled.');
       }
       setAction(null);
       reload();
     } catch (error) {
       setFailure(error instanceof Error ? error : new Error(String(error)));
+      if (a.kind === 'subscribe') {
+        // Stripe Tax could not place the tenant with what it has: the fields say why.
+        const found = fieldErrors(fieldIssuesOf(error));
+        const placement = Object.fromEntries(Object.entries(found).filter(([k]) => k === 'country' || k === 'postal_code'));
+        if (Object.keys(placement).length > 0) {
+          setLocationRefused(true);
+          setLocationErrors(placement);
+          focusFirstError(placement, LOCATION_FIELDS);
+        }
+      }
     } finally {
       setBusy(false);
     }
@@ -140,12 +214,17 @@ export const SubscriptionTab = () => {
 
       {live || payment.card ? <PaymentMethodCard payment={payment} /> : null}
 
+      <BillingDetailsCard customer={customer} onSaved={setSavedCustomer} />
+
       {action ? (
         <section className="card confirm" aria-labelledby="confirm-heading" aria-live="polite">
           <h2 id="confirm-heading" ref={confirmHeading} tabIndex={-1}>
             {confirmTitle(action.action)}
           </h2>
           <ConfirmText action={action.action} subscription={live} currentPlan={currentPlan} currency={shownCurrency} trial={trialAvailable && trial} hasCard={payment.card !== null} />
+          {action.action.kind === 'subscribe' && askLocation ? (
+            <TaxLocationFields value={location} errors={locationErrors} onChange={setLocation} />
+          ) : null}
           {failure ? <ErrorNotice error={failure} title="Not done" /> : null}
           <div className="actions">
             <button type="button" onClick={() => void confirm()} disabled={busy} aria-busy={busy}>
@@ -171,7 +250,7 @@ export const SubscriptionTab = () => {
             ))}
           </fieldset>
           {live || previous ? (
-            <p className="muted">Prices in {currencyLabel(shownCurrency)}, your account's currency.</p>
+            <p className="muted">Prices in {currencyLabel(shownCurrency)}, your account's currency, excluding tax.</p>
           ) : (
             <label className="field">
               Currency
@@ -184,6 +263,7 @@ export const SubscriptionTab = () => {
               </select>
             </label>
           )}
+          {!live && !previous ? <p className="muted">Prices exclude tax.</p> : null}
           {!live && trialAvailable ? (
             <label className="field-inline">
               <input type="checkbox" checked={trial} onChange={(e) => setTrial(e.target.checked)} />
@@ -306,12 +386,13 @@ const ConfirmText = ({
       <>
         <p>
           {action.plan.name}, billed {action.cycle === 'annual' ? 'yearly' : 'monthly'}: {formatMoney(price, currency)} per {perCycle(action.cycle)},
-          plus any usage over the plan's quotas.
+          plus any usage over the plan's quotas. Prices exclude tax: Stripe Tax adds the tax of your country (VAT, GST, sales tax) to each
+          invoice.
         </p>
         <p>
           {trial
-            ? `Free for ${TRIAL_DAYS} days; the first charge of ${formatMoney(price, currency)} is at the end of the trial. Cancel before then and you pay nothing.`
-            : `You are charged ${formatMoney(price, currency)} now.`}
+            ? `Free for ${TRIAL_DAYS} days; the first charge of ${formatMoney(price, currency)} is at the end of the trial, plus tax. Cancel before then and you pay nothing.`
+            : `You are charged ${formatMoney(price, currency)} plus tax now.`}
         </p>
         {hasCard ? null : (
           <p>
@@ -392,13 +473,13 @@ const ChargeNow = ({
   explanation: string;
 }) => {
   const { api } = useApp();
-  const [exact, setExact] = useState<number | null>(null);
+  const [exact, setExact] = useState<SubscriptionChange | null>(null);
   useEffect(() => {
     let current = true;
     api
       .post<{ change: SubscriptionChange }>('/subscriptions/preview', { plan_id: plan.id, billing_cycle: cycle })
       .then(({ change }) => {
-        if (current) setExact(change.proration_amount);
+        if (current) setExact(change);
       })
       .catch(() => undefined); // the estimate stays on screen
     return () => {
@@ -407,15 +488,49 @@ const ChargeNow = ({
   }, [api, plan.id, cycle]);
   if (exact !== null) {
     return (
-      <p>
-        Charged now: <strong data-testid="proration-amount">{formatMoney(exact, currency)}</strong> ({explanation}; Stripe's preview of the invoice).
-      </p>
+      <>
+        <p>
+          Charged now: <strong data-testid="proration-amount">{formatMoney(exact.proration_amount, currency)}</strong> ({explanation}; Stripe's
+          preview of the invoice).
+        </p>
+        <dl className="facts charge-breakdown" data-testid="proration-breakdown">
+          <dt>Plan change</dt>
+          <dd className="num">{formatMoney(exact.proration_amount, currency)}</dd>
+          <dt>Tax</dt>
+          <dd className="num" data-testid="proration-tax">
+            {formatMoney(exact.tax_amount, currency)}
+          </dd>
+          <dt>Total now</dt>
+          <dd className="num" data-testid="proration-total">
+            <strong>{formatMoney(exact.proration_amount + exact.tax_amount, currency)}</strong>
+          </dd>
+        </dl>
+        <p className="muted small">Usage over the plan's quotas so far is billed on the same invoice, with its tax.</p>
+      </>
     );
   }
   return (
     <p>
-      Charged now: about <strong data-testid="proration-estimate">{formatMoney(estimate, currency)}</strong> (estimate: {explanation}). The
-      invoice states the exact amount.
+      Charged now: about <strong data-testid="proration-estimate">{formatMoney(estimate, currency)}</strong> plus tax where applicable (estimate:{' '}
+      {explanation}). The invoice states the exact amount.
     </p>
   );
 };
+
+/** Country and postal code for Stripe Tax, asked for before the first subscription when the API has no country. */
+const TaxLocationFields = ({ value, errors, onChange }: { value: TaxLocation; errors: FieldErrors; onChange: (value: TaxLocation) => void }) => (
+  <fieldset className="form-section" data-testid="tax-location">
+    <legend>Where you are billed</legend>
+    <p className="field-hint">Stripe Tax needs your country to put the right tax on your invoices; it is saved with your billing details.</p>
+    <div className="form-grid">
+      <Field id="sub-country" label="Country" error={errors.country}>
+        {(control) => <CountrySelect control={control} value={value.country} required onChange={(country) => onChange({ ...value, country })} />}
+      </Field>
+      <Field id="sub-postal-code" label="Postal or ZIP code" hint="Needed in the US and Canada." error={errors.postal_code}>
+        {(control) => (
+          <input {...control} type="text" autoComplete="postal-code" value={value.postal_code} onChange={(e) => onChange({ ...value, postal_code: e.target.value })} />
+        )}
+      </Field>
+    </div>
+  </fieldset>
+);
