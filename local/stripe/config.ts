@@ -52,7 +52,17 @@ export const IDEMPOTENCY_TTL = SECONDS.day;
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
 export const ACCOUNT_NAME = 'SecureNet Billing (local Stripe)';
-export const ACCOUNT_COUNTRY = 'US';
+/** The local account is an Irish company (the seller on every invoice, and the origin for Stripe Tax). */
+export const ACCOUNT_COUNTRY = 'IE';
+/** Its business address, printed as the seller's on hosted invoices and PDFs (fictitious). */
+export const ACCOUNT_ADDRESS: Stripe.Address = {
+  line1: '1 Grand Canal Square',
+  line2: null,
+  city: 'Dublin',
+  state: null,
+  postal_code: 'D02 P820',
+  country: ACCOUNT_COUNTRY,
+};
 
 /** What happens when the last retry of a subscription invoice fails. */
 export type FinalFailure = 'canceled' | 'unpaid';

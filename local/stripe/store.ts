@@ -85,7 +85,17 @@ export interface StripeState {
   readonly eventEmittedAt: Map<string, number>;
   /** What a Checkout Session needs at completion that Stripe does not show on it, by session id. */
   readonly checkoutExtras: Map<string, CheckoutSessionExtras>;
+  /** Customer tax IDs (`txi_...`), by id. */
+  readonly taxIds: Map<string, Stripe.TaxId>;
+  /**
+   * `tax_behavior` given when an invoice item was created, by invoice item id: Stripe keeps it for
+   * automatic tax, but the InvoiceItem object does not show it.
+   */
+  readonly invoiceItemTaxBehavior: Map<string, InvoiceItemTaxBehavior>;
 }
+
+/** How an invoice item's amount relates to tax (Stripe's `tax_behavior`). */
+export type InvoiceItemTaxBehavior = 'exclusive' | 'inclusive' | 'unspecified';
 
 export const emptyState = (): StripeState => ({
   products: new Map(),
@@ -118,6 +128,8 @@ export const emptyState = (): StripeState => ({
   invoiceDaysUntilDue: new Map(),
   eventEmittedAt: new Map(),
   checkoutExtras: new Map(),
+  taxIds: new Map(),
+  invoiceItemTaxBehavior: new Map(),
 });
 
 /** Looks an id up or throws Stripe's 404 `No such <noun>: '<id>'`. */
@@ -163,6 +175,8 @@ interface PersistedState {
   invoiceDaysUntilDue?: Array<[string, number]>;
   eventEmittedAt?: Array<[string, number]>;
   checkoutExtras?: Array<[string, CheckoutSessionExtras]>;
+  taxIds?: Stripe.TaxId[];
+  invoiceItemTaxBehavior?: Array<[string, InvoiceItemTaxBehavior]>;
 }
 
 const byId = <T extends { id: string }>(items: T[]): Map<string, T> => new Map(items.map((x) => [x.id, x]));
@@ -199,6 +213,8 @@ const toPersisted = (s: StripeState): PersistedState => ({
   invoiceDaysUntilDue: [...s.invoiceDaysUntilDue.entries()],
   eventEmittedAt: [...s.eventEmittedAt.entries()],
   checkoutExtras: [...s.checkoutExtras.entries()],
+  taxIds: [...s.taxIds.values()],
+  invoiceItemTaxBehavior: [...s.invoiceItemTaxBehavior.entries()],
 });
 
 // Decimal fields (`unit_amount_decimal`, `quantity_decimal`, `amount_decimal`) are strings on
@@ -237,6 +253,8 @@ const fromPersisted = (p: PersistedState): StripeState => ({
   invoiceDaysUntilDue: new Map(p.invoiceDaysUntilDue ?? []),
   eventEmittedAt: new Map(p.eventEmittedAt ?? []),
   checkoutExtras: new Map(p.checkoutExtras ?? []),
+  taxIds: byId(p.taxIds ?? []),
+  invoiceItemTaxBehavior: new Map(p.invoiceItemTaxBehavior ?? []),
 });
 
 /**

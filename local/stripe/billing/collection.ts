@@ -5,11 +5,13 @@ import { clone } from '../clone';
 import { newId } from '../ids';
 import { newCharge } from '../objects/charge';
 import { defaultPaymentMethodOf } from '../objects/customer';
-import { subscriptionIdOf } from '../objects/invoice';
+import { snapshotCustomer, subscriptionIdOf } from '../objects/invoice';
 import { newPaymentIntent } from '../objects/payment-intent';
 import { HARD_DECLINE_CODES } from '../objects/payment-method';
 import { type BillingContext, updateCustomer, updateInvoice, updateSubscription } from './context';
 import { endSubscription } from './ending';
+import { recalculate } from './invoicing';
+import { taxIdsOf, taxLocationInvalid } from './tax';
 import { authorize, invoicePaymentNextAction } from './payments';
 
 const idOf = (ref: string | { id: string } | null): string | null => (ref === null ? null : typeof ref === 'string' ? ref : ref.id);
@@ -78,12 +80,52 @@ export const checkCharge = (ctx: BillingContext, customer: string, paymentMethod
 };
 
 /**
+ * Finalizing with automatic tax computes the tax again, from the customer's location as it is
+ * then; without a usable location Stripe does not finalize: the invoice stays a draft with
+ * `last_finalization_error` and `invoice.finalization_failed` is sent.
+ */
+const taxedForFinalization = (ctx: BillingContext, invoice: Stripe.Invoice): boolean => {
+  if (!invoice.automatic_tax.enabled) return true;
+  recalculate(ctx, invoice);
+  if (invoice.automatic_tax.status !== 'requires_location_inputs') return true;
+  const error = taxLocationInvalid();
+  invoice.last_finalization_error = {
+    code: 'customer_tax_location_invalid',
+    ...(error.body.doc_url ? { doc_url: error.body.doc_url } : {}),
+    message: error.body.message,
+    type: 'invalid_request_error',
+  };
+  ctx.events.emit('invoice.finalization_failed', invoice);
+  return false;
+};
+
+/** The refusal an API call that had to finalize a draft answers when finalization failed. */
+export const finalizationFailure = (invoice: Stripe.Invoice): StripeApiError | null => {
+  const failure = invoice.status === 'draft' ? invoice.last_finalization_error : null;
+  if (!failure) return null;
+  return new StripeApiError(
+    400,
+    {
+      type: 'invalid_request_error',
+      message: failure.message ?? 'The invoice could not be finalized.',
+      ...(failure.code ? { code: failure.code } : {}),
+      ...(failure.doc_url ? { doc_url: failure.doc_url } : {}),
+    },
+    { executed: true },
+  );
+};
+
+/**
  * Draft -> open: assigns the number, applies the customer's credit balance, and pays a zero
- * invoice at once. Payment of anything owed is the caller's choice (`collect`).
+ * invoice at once. Payment of anything owed is the caller's choice (`collect`). With automatic
+ * tax and no usable customer location it fails instead (see `taxedForFinalization`).
  */
 export const finalizeInvoice = (ctx: BillingContext, invoice: Stripe.Invoice): void => {
   const customer = customerOf(ctx, invoice);
   const now = ctx.now();
+  if (!taxedForFinalization(ctx, invoice)) return;
+  invoice.last_finalization_error = null;
+  if (customer) snapshotCustomer(invoice, customer, taxIdsOf(ctx.state, customer.id));
   if (customer) {
     const sequence = customer.next_invoice_sequence ?? 1;
     customer.next_invoice_sequence = sequence + 1;

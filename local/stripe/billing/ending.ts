@@ -57,12 +57,13 @@ export const endSubscription = (
   stopCollection(ctx, typeof sub.customer === 'string' ? sub.customer : sub.customer.id);
 };
 
-/** Deletes a customer as Stripe does: its live subscriptions end now, its payment methods are detached. */
+/** Deletes a customer as Stripe does: its live subscriptions end now, its payment methods are detached, its tax IDs go. */
 export const deleteCustomer = (ctx: BillingContext, customer: Stripe.Customer): void => {
   for (const sub of ctx.state.subscriptions.values())
     if (customerIdOf(sub.customer) === customer.id && !['canceled', 'incomplete_expired'].includes(sub.status))
       endSubscription(ctx, sub, 'cancellation_requested');
   for (const pm of ctx.state.paymentMethods.values()) if (pm.customer === customer.id) pm.customer = null;
+  for (const [id, taxId] of ctx.state.taxIds) if (taxId.customer === customer.id) ctx.state.taxIds.delete(id);
   ctx.state.customers.delete(customer.id);
   ctx.state.deletedCustomers.add(customer.id);
   ctx.events.emit('customer.deleted', customer);

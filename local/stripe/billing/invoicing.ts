@@ -2,12 +2,13 @@ import type Stripe from 'stripe';
 import { invalidRequest } from '../errors';
 import { newId } from '../ids';
 import { productIdOf } from '../objects/catalog';
-import { invoiceItemSubscriptionOf, lineFromInvoiceItem, newInvoice, recomputeTotals, subscriptionLine } from '../objects/invoice';
+import { invoiceItemSubscriptionOf, lineFromInvoiceItem, newInvoice, recomputeTotals, snapshotCustomer, subscriptionLine } from '../objects/invoice';
 import { itemOf } from '../objects/subscription';
 import { type BillingContext, updateCustomer, updateInvoice } from './context';
 import { consumeOnceDiscounts, discountsForNewInvoice, discountTermsOf } from './discounts';
 import { formatAmount, formatDate } from './money';
 import { recurrenceOf } from './periods';
+import { automaticTaxFor, invoiceAutomaticTax, taxIdsOf } from './tax';
 
 /** Stripe keeps one currency per customer, set by its first subscription or invoice item. */
 export const checkCurrency = (customer: Stripe.Customer, currency: string, param: string): void => {
@@ -103,7 +104,20 @@ export interface InvoiceSpec {
   readonly sweep: readonly Stripe.InvoiceItem[];
   /** Lines of the invoice's own (subscription periods). */
   readonly lines: readonly Stripe.InvoiceLineItem[];
+  /** Stripe Tax computes the tax; by default as the subscription does (off without one). */
+  readonly automaticTax?: boolean;
 }
+
+/**
+ * Recomputes a draft's money fields: discounts, then (with automatic tax) each line's tax, using
+ * the customer's details (address, tax IDs) as they are now, which the draft also shows.
+ */
+export const recalculate = (ctx: BillingContext, invoice: Stripe.Invoice): void => {
+  const customerId = typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? null);
+  const customer = customerId ? ctx.state.customers.get(customerId) : undefined;
+  if (customer && invoice.status === 'draft') snapshotCustomer(invoice, customer, taxIdsOf(ctx.state, customer.id));
+  recomputeTotals(invoice, discountTermsOf(ctx, invoice), automaticTaxFor(ctx, invoice));
+};
 
 /** Creates a draft invoice, takes the given pending items, emits `invoice.created`. */
 export const createInvoice = (ctx: BillingContext, spec: InvoiceSpec): Stripe.Invoice => {
@@ -124,6 +138,7 @@ export const createInvoice = (ctx: BillingContext, spec: InvoiceSpec): Stripe.In
     now: ctx.now(),
     collectionMethod: spec.collectionMethod ?? 'charge_automatically',
     dueDate: spec.dueDate ?? null,
+    automaticTax: invoiceAutomaticTax(spec.automaticTax ?? spec.subscription?.automatic_tax.enabled ?? false),
   });
   for (const ii of spec.sweep) {
     ii.invoice = id;
@@ -131,7 +146,7 @@ export const createInvoice = (ctx: BillingContext, spec: InvoiceSpec): Stripe.In
   }
   for (const line of spec.lines) invoice.lines.data.push({ ...line, invoice: id });
   invoice.discounts = discountsForNewInvoice(ctx, spec.customer);
-  recomputeTotals(invoice, discountTermsOf(ctx, invoice));
+  recalculate(ctx, invoice);
   ctx.state.invoices.set(id, invoice);
   ctx.events.emit('invoice.created', invoice);
   consumeOnceDiscounts(ctx, spec.customer, invoice);
@@ -143,7 +158,7 @@ export const addItemToDraft = (ctx: BillingContext, invoice: Stripe.Invoice, ii:
   updateInvoice(ctx, invoice, (inv) => {
     ii.invoice = inv.id;
     inv.lines.data.push(lineFromInvoiceItem(ii, inv.id));
-    recomputeTotals(inv, discountTermsOf(ctx, inv));
+    recalculate(ctx, inv);
   });
 
 /** Removes a deleted invoice item's line from its draft invoice. */
@@ -153,7 +168,7 @@ export const removeItemFromDraft = (ctx: BillingContext, invoice: Stripe.Invoice
       (line) =>
         line.parent?.invoice_item_details?.invoice_item !== ii.id && line.parent?.subscription_item_details?.invoice_item !== ii.id,
     );
-    recomputeTotals(inv, discountTermsOf(ctx, inv));
+    recalculate(ctx, inv);
   });
 
 export const requireDraft = (invoice: Stripe.Invoice, action: string): void => {

@@ -3,14 +3,17 @@ import { clone } from '../clone';
 import { invalidRequest } from '../errors';
 import { EventLog } from '../events/event-log';
 import { itemOf, customerIdOf } from '../objects/subscription';
-import { emptyState } from '../store';
+import { emptyState, type StripeState } from '../store';
 import type { BillingContext } from './context';
 import { changePrice, type ProrationBehavior, renew } from './subscriptions';
+import { subscriptionAutomaticTax } from './tax';
 
 export interface PreviewChange {
   readonly price?: Stripe.Price;
   readonly prorationBehavior: ProrationBehavior;
   readonly prorationDate?: number;
+  /** `automatic_tax[enabled]` of the preview request; by default the subscription's. */
+  readonly automaticTax?: boolean;
 }
 
 const idOf = (ref: string | { id: string } | null): string | null => (ref === null ? null : typeof ref === 'string' ? ref : ref.id);
@@ -23,7 +26,9 @@ const idOf = (ref: string | { id: string } | null): string | null => (ref === nu
  */
 export const previewInvoice = (ctx: BillingContext, sub: Stripe.Subscription, change: PreviewChange): Stripe.Invoice => {
   const customerId = customerIdOf(sub.customer);
-  const state = emptyState();
+  // Tax rates are the real ones: a rate the preview needs first is created for good (and reused),
+  // so the `txr_` ids it shows can be retrieved.
+  const state: StripeState = { ...emptyState(), taxRates: ctx.state.taxRates };
   for (const [id, product] of ctx.state.products) state.products.set(id, product);
   for (const [id, price] of ctx.state.prices) state.prices.set(id, price);
   for (const [id, pm] of ctx.state.paymentMethods) if (idOf(pm.customer) === customerId) state.paymentMethods.set(id, clone(pm));
@@ -37,6 +42,9 @@ export const previewInvoice = (ctx: BillingContext, sub: Stripe.Subscription, ch
   for (const [id, invoice] of ctx.state.invoices) if (idOf(invoice.customer) === customerId) state.invoices.set(id, clone(invoice));
   for (const [id, coupon] of ctx.state.coupons) state.coupons.set(id, clone(coupon));
   for (const [id, discount] of ctx.state.discounts) if (idOf(discount.customer) === customerId) state.discounts.set(id, clone(discount));
+  for (const [id, taxId] of ctx.state.taxIds) if (idOf(taxId.customer) === customerId) state.taxIds.set(id, clone(taxId));
+  for (const [id, behavior] of ctx.state.invoiceItemTaxBehavior) if (state.invoiceItems.has(id)) state.invoiceItemTaxBehavior.set(id, behavior);
+  if (change.automaticTax !== undefined) copy.automatic_tax = subscriptionAutomaticTax(change.automaticTax);
 
   let time = ctx.now();
   const scratch: BillingContext = {

@@ -8,6 +8,7 @@ import { type BillingContext, testClockOf, type TimeScope } from './context';
 import { advanceSchedule, expiringDueAt, notifyExpiring, scheduleDueAt } from './schedules';
 import { advanceFinalized, finalizeForCollection, markOverdue, overdueAt } from './send-invoice';
 import { expireIncomplete, notifyTrialWillEnd, renew } from './subscriptions';
+import { finalizationBlocked } from './tax';
 
 interface DueWork {
   readonly at: number;
@@ -45,7 +46,9 @@ const dueWork = (ctx: BillingContext, clockId: string | null): DueWork[] => {
     const overdue = overdueAt(ctx, invoice);
     if (overdue !== null) work.push({ at: overdue, rank: 6, run: () => markOverdue(ctx, invoice) });
     if (!invoice.auto_advance) continue;
-    if (invoice.status === 'draft')
+    // A draft whose finalization failed for want of a tax location waits until the customer has one.
+    const waiting = invoice.last_finalization_error?.code === 'customer_tax_location_invalid' && finalizationBlocked(ctx, invoice);
+    if (invoice.status === 'draft' && !waiting)
       work.push({
         at: invoice.automatically_finalizes_at ?? invoice.created + DRAFT_FINALIZE_DELAY,
         rank: 4,

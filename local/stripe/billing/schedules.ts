@@ -2,13 +2,14 @@ import type Stripe from 'stripe';
 import { clone } from '../clone';
 import { invalidRequest } from '../errors';
 import { newId } from '../ids';
-import { currentPhaseOf, newPhase, newSchedule, phasePriceOf, phaseQuantityOf } from '../objects/schedule';
+import { currentPhaseOf, newPhase, newSchedule, phaseAutomaticTaxOf, phasePriceOf, phaseQuantityOf } from '../objects/schedule';
 import { customerIdOf, itemOf } from '../objects/subscription';
 import { SECONDS } from '../config';
 import { type BillingContext, testClockOfCustomer, updateSubscription } from './context';
 import { endSubscription } from './ending';
 import { boundary, type Recurrence, recurrenceOf } from './periods';
 import { changePrice, createSubscription, switchPriceAtBoundary, type ProrationBehavior } from './subscriptions';
+import { subscriptionAutomaticTax } from './tax';
 
 const idOf = (ref: string | { id: string } | null): string | null => (ref === null ? null : typeof ref === 'string' ? ref : ref.id);
 
@@ -43,11 +44,13 @@ export const createScheduleFromSubscription = (
         endDate: item.current_period_end,
         prorationBehavior: 'create_prorations',
         metadata: {},
+        automaticTax: sub.automatic_tax.enabled,
       }),
     ],
     defaultPaymentMethod: null,
     metadata,
     now: ctx.now(),
+    automaticTax: sub.automatic_tax.enabled,
   });
   ctx.state.schedules.set(schedule.id, schedule);
   ctx.events.emit('subscription_schedule.created', schedule);
@@ -69,6 +72,8 @@ export interface PhaseSpec {
   readonly iterations?: number | undefined;
   readonly quantity?: number | undefined;
   readonly trialEnd?: number | 'now' | undefined;
+  /** `phases[i][automatic_tax][enabled]`; without it, the schedule's default settings decide. */
+  readonly automaticTax?: boolean | undefined;
 }
 
 const resolveTime = (v: number | 'now' | undefined, now: number): number | undefined => (v === 'now' ? now : v);
@@ -77,7 +82,14 @@ const resolveTime = (v: number | 'now' | undefined, now: number): number | undef
 const phaseEnd = (spec: PhaseSpec, start: number, now: number): number =>
   resolveTime(spec.endDate, now) ?? boundary(start, spec.duration ?? recurrenceOf(spec.price), spec.duration ? 1 : (spec.iterations ?? 1));
 
-const phaseOf = (spec: PhaseSpec, start: number, end: number, now: number, fallback: ProrationBehavior | undefined): Stripe.SubscriptionSchedule.Phase =>
+const phaseOf = (
+  spec: PhaseSpec,
+  start: number,
+  end: number,
+  now: number,
+  fallback: ProrationBehavior | undefined,
+  defaultAutomaticTax: boolean,
+): Stripe.SubscriptionSchedule.Phase =>
   newPhase({
     price: spec.price,
     startDate: start,
@@ -86,6 +98,7 @@ const phaseOf = (spec: PhaseSpec, start: number, end: number, now: number, fallb
     metadata: spec.metadata,
     quantity: spec.quantity ?? 1,
     trialEnd: resolveTime(spec.trialEnd, now) ?? null,
+    automaticTax: spec.automaticTax ?? defaultAutomaticTax,
   });
 
 export interface NewSchedule {
@@ -95,6 +108,8 @@ export interface NewSchedule {
   readonly phases: readonly PhaseSpec[];
   readonly defaultPaymentMethod: string | null;
   readonly metadata: Record<string, string>;
+  /** `default_settings[automatic_tax][enabled]`: for phases that do not set it (default off, as in Stripe). */
+  readonly automaticTax?: boolean;
 }
 
 /**
@@ -121,7 +136,7 @@ export const createScheduleFromPhases = (ctx: BillingContext, input: NewSchedule
       throw invalidRequest('The local Stripe endpoint models a trial on the first phase only.', { param: `phases[${i}][trial_end]` });
     const end = phaseEnd(spec, at, now);
     if (end <= at) throw invalidRequest(`The end_date of phase ${i} must be after its start_date.`, { param: `phases[${i}][end_date]` });
-    phases.push(phaseOf(spec, at, end, now, undefined));
+    phases.push(phaseOf(spec, at, end, now, undefined, input.automaticTax ?? false));
     at = end;
   });
   const schedule = newSchedule({
@@ -135,6 +150,7 @@ export const createScheduleFromPhases = (ctx: BillingContext, input: NewSchedule
     now,
     status: 'not_started',
     ...(input.endBehavior ? { endBehavior: input.endBehavior } : {}),
+    automaticTax: input.automaticTax ?? false,
   });
   ctx.state.schedules.set(schedule.id, schedule);
   ctx.events.emit('subscription_schedule.created', schedule);
@@ -168,6 +184,7 @@ export const startSchedule = (ctx: BillingContext, schedule: Stripe.Subscription
     paymentBehavior: 'allow_incomplete',
     cancelAtPeriodEnd: false,
     schedule: schedule.id,
+    automaticTax: phaseAutomaticTaxOf(first),
   });
   schedule.status = 'active';
   schedule.subscription = sub.id;
@@ -200,7 +217,7 @@ export const setPhases = (
   ctx: BillingContext,
   schedule: Stripe.SubscriptionSchedule,
   specs: readonly PhaseSpec[],
-  options: { endBehavior?: Stripe.SubscriptionSchedule.EndBehavior; prorationBehavior?: ProrationBehavior },
+  options: { endBehavior?: Stripe.SubscriptionSchedule.EndBehavior; prorationBehavior?: ProrationBehavior; automaticTax?: boolean },
 ): void => {
   if (schedule.status !== 'active' && schedule.status !== 'not_started')
     throw invalidRequest(`You cannot update a subscription schedule that is ${schedule.status}.`);
@@ -230,21 +247,33 @@ export const setPhases = (
       throw invalidRequest(`The price ${spec.price.id} does not match the subscription's currency ${sub.currency}.`, {
         param: `phases[${i}][items][0][price]`,
       });
-    phases.push(phaseOf(spec, start, end, now, options.prorationBehavior));
+    phases.push(phaseOf(spec, start, end, now, options.prorationBehavior, options.automaticTax ?? schedule.default_settings.automatic_tax?.enabled ?? false));
     previousEnd = end;
   });
   const before = clone(schedule);
   schedule.phases = phases;
   schedule.current_phase = currentPhaseOf(phases, now);
   if (options.endBehavior) schedule.end_behavior = options.endBehavior;
+  if (options.automaticTax !== undefined)
+    schedule.default_settings.automatic_tax = { disabled_reason: null, enabled: options.automaticTax, liability: options.automaticTax ? { type: 'self' } : null };
   ctx.events.emit('subscription_schedule.updated', schedule, before);
   const running = phases.find((p) => p.start_date <= now && now < p.end_date);
+  if (running) applyPhaseTax(ctx, sub, running);
   const runningPrice = running ? phasePriceOf(running) : null;
   if (running && runningPrice && runningPrice !== itemOf(sub).price.id) {
     const price = ctx.state.prices.get(runningPrice);
     if (price) changePrice(ctx, sub, price, { prorationBehavior: prorationOf(running), paymentBehavior: 'allow_incomplete' });
   }
   advanceSchedule(ctx, schedule);
+};
+
+/** Entering a phase sets the subscription's automatic tax to the phase's (before its invoices). */
+const applyPhaseTax = (ctx: BillingContext, sub: Stripe.Subscription, phase: Stripe.SubscriptionSchedule.Phase): void => {
+  const enabled = phaseAutomaticTaxOf(phase);
+  if (sub.automatic_tax.enabled === enabled) return;
+  updateSubscription(ctx, sub, (s) => {
+    s.automatic_tax = subscriptionAutomaticTax(enabled);
+  });
 };
 
 const PRORATION_BEHAVIORS: readonly ProrationBehavior[] = ['always_invoice', 'create_prorations', 'none'];
@@ -276,6 +305,7 @@ export const advanceSchedule = (ctx: BillingContext, schedule: Stripe.Subscripti
   const running = schedule.phases.find((p) => p.start_date <= now && now < p.end_date);
   if (running) {
     if (schedule.current_phase?.start_date === running.start_date) return;
+    applyPhaseTax(ctx, sub, running);
     const priceId = phasePriceOf(running);
     const price = priceId ? ctx.state.prices.get(priceId) : undefined;
     if (price) {

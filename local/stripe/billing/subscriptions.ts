@@ -13,6 +13,7 @@ import { adoptCurrency, checkCurrency, createInvoice, pendingItems, periodLine, 
 import { periodEndAfter, recurrenceOf, sameRecurrence } from './periods';
 import { prorate } from './proration';
 import { advanceFinalized, finalizeForCollection, invoiceTermsOf } from './send-invoice';
+import { subscriptionAutomaticTax } from './tax';
 
 export type PaymentBehavior = 'allow_incomplete' | 'default_incomplete' | 'error_if_incomplete';
 export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
@@ -52,6 +53,8 @@ export interface NewSubscription {
   /** Default `charge_automatically`; `send_invoice` needs `daysUntilDue`. */
   readonly collectionMethod?: Stripe.Subscription.CollectionMethod;
   readonly daysUntilDue?: number | null;
+  /** `automatic_tax[enabled]`: Stripe Tax computes the tax of every invoice it makes. */
+  readonly automaticTax?: boolean;
 }
 
 export type MissingPaymentMethod = 'cancel' | 'pause' | 'create_invoice';
@@ -99,6 +102,7 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
   }
   const invoiceId = newId('in');
   sub.latest_invoice = invoiceId;
+  sub.automatic_tax = subscriptionAutomaticTax(input.automaticTax ?? false);
   if (input.schedule) sub.schedule = input.schedule;
   if (input.missingPaymentMethod) sub.trial_settings = { end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.missingPaymentMethod } };
   if (invoiced) {

@@ -102,6 +102,9 @@ export interface EmittedObjects {
   'customer.subscription.pending_update_expired': Stripe.Subscription;
   'subscription_schedule.aborted': Stripe.SubscriptionSchedule;
   'subscription_schedule.expiring': Stripe.SubscriptionSchedule;
+  'customer.tax_id.created': Stripe.TaxId;
+  'customer.tax_id.deleted': Stripe.TaxId;
+  'invoice.finalization_failed': Stripe.Invoice;
 }
 
 export type EmittedEventType = keyof EmittedObjects;

@@ -167,7 +167,7 @@ const invoiceAwaitingAuthentication = (ctx: ApiContext, id: string, res: ServerR
   const pi = [...ctx.state.paymentIntents.values()].find((p) => p.client_secret === invoice.confirmation_secret?.client_secret);
   if (pi?.status !== 'requires_action') return false;
   const link = `<p><a href="${esc(`${ctx.config.baseUrl}/authenticate/${pi.id}`)}">Complete authentication to pay this invoice</a></p>`;
-  html(res, 200, hostedInvoicePage(invoice).replace('</body>', `${link}</body>`));
+  html(res, 200, hostedInvoicePage(invoice, ctx.state.taxRates).replace('</body>', `${link}</body>`));
   return true;
 };
 

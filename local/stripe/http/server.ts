@@ -95,10 +95,10 @@ const servePage = (ctx: ApiContext, path: string, res: ServerResponse): boolean 
     res.end('No such invoice');
   } else if (m[2] === 'pdf') {
     res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="${invoice.number ?? invoice.id}.pdf"` });
-    res.end(invoicePdf(invoice));
+    res.end(invoicePdf(invoice, ctx.state.taxRates));
   } else {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(hostedInvoicePage(invoice));
+    res.end(hostedInvoicePage(invoice, ctx.state.taxRates));
   }
   return true;
 };

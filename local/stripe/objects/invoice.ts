@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { ACCOUNT_COUNTRY, ACCOUNT_NAME } from '../config';
 import { allocateDiscount, type DiscountTerms } from '../billing/discount-math';
+import { exclusiveTax, inclusiveTax, type LineTax, type LineTaxer } from '../billing/tax-math';
 import { newId } from '../ids';
 
 export const newInvoice = (input: {
@@ -21,6 +22,8 @@ export const newInvoice = (input: {
   /** Default `charge_automatically`; `send_invoice` invoices carry a `due_date`. */
   collectionMethod?: Stripe.Invoice.CollectionMethod;
   dueDate?: number | null;
+  /** Stripe Tax computes its tax (`automatic_tax`). */
+  automaticTax?: Stripe.Invoice.AutomaticTax;
 }): Stripe.Invoice => ({
   id: input.id,
   object: 'invoice',
@@ -36,7 +39,7 @@ export const newInvoice = (input: {
   attempt_count: 0,
   attempted: false,
   auto_advance: input.autoAdvance,
-  automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+  automatic_tax: input.automaticTax ?? { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
   automatically_finalizes_at: input.finalizesAt,
   billing_reason: input.billingReason,
   collection_method: input.collectionMethod ?? 'charge_automatically',
@@ -45,7 +48,7 @@ export const newInvoice = (input: {
   custom_fields: null,
   customer: input.customer.id,
   customer_account: null,
-  customer_address: null,
+  customer_address: input.customer.address ? { ...input.customer.address } : null,
   customer_email: input.customer.email,
   customer_name: input.customer.name ?? null,
   customer_phone: input.customer.phone ?? null,
@@ -279,11 +282,50 @@ export const invoiceItemSubscriptionOf = (ii: Stripe.InvoiceItem): string | null
 /** The product a line bills, if it is priced. */
 const productOfLine = (line: Stripe.InvoiceLineItem): string | null => line.pricing?.price_details?.product ?? null;
 
+type TaxBehavior = 'exclusive' | 'inclusive';
+
+/** One entry of `line.taxes` (always `tax_rate_details` here). */
+const lineTaxEntry = (tax: LineTax, net: number): Stripe.InvoiceLineItem.Tax => {
+  const amount = tax.behavior === 'inclusive' ? inclusiveTax(net, tax.basisPoints) : exclusiveTax(net, tax.basisPoints);
+  return {
+    amount,
+    tax_behavior: tax.behavior,
+    tax_rate_details: { tax_rate: tax.taxRate },
+    taxability_reason: tax.reason,
+    taxable_amount: tax.behavior === 'inclusive' ? net - amount : net,
+    type: 'tax_rate_details',
+  };
+};
+
+/** `total_taxes`: the lines' taxes summed per tax rate (and reason and behavior), in line order. */
+const aggregateTaxes = (lines: readonly Stripe.InvoiceLineItem[]): Stripe.Invoice.TotalTax[] => {
+  const byKey = new Map<string, Stripe.Invoice.TotalTax>();
+  for (const tax of lines.flatMap((line) => line.taxes ?? [])) {
+    const key = `${tax.tax_rate_details?.tax_rate ?? ''}|${tax.taxability_reason}|${tax.tax_behavior}`;
+    const sum = byKey.get(key);
+    if (sum) {
+      sum.amount += tax.amount;
+      sum.taxable_amount = (sum.taxable_amount ?? 0) + (tax.taxable_amount ?? 0);
+    } else byKey.set(key, { ...tax, tax_rate_details: tax.tax_rate_details ? { ...tax.tax_rate_details } : null });
+  }
+  return [...byKey.values()];
+};
+
+const taxOfBehavior = (lines: readonly Stripe.InvoiceLineItem[], behavior: TaxBehavior): number =>
+  lines.flatMap((line) => line.taxes ?? []).reduce((sum, t) => sum + (t.tax_behavior === behavior ? t.amount : 0), 0);
+
 /**
- * Recomputes the money fields from the lines and the invoice's discounts, applied one after the
- * other in order (no tax; see docs/local-stripe.md). `subtotal` is before discounts, `total` after.
+ * Recomputes the money fields from the lines, the invoice's discounts (applied one after the
+ * other in order) and, with automatic tax, each line's tax on its amount after discounts.
+ * `subtotal` is before discounts, `total` after discounts with exclusive tax added (inclusive tax
+ * is inside the amounts); `total_excluding_tax` leaves all tax out, so `total` is
+ * `total_excluding_tax` plus the tax.
  */
-export const recomputeTotals = (invoice: Stripe.Invoice, discounts: readonly DiscountTerms[] = []): void => {
+export const recomputeTotals = (
+  invoice: Stripe.Invoice,
+  discounts: readonly DiscountTerms[] = [],
+  taxOf: LineTaxer<Stripe.InvoiceLineItem> | null = null,
+): void => {
   const subtotal = invoice.lines.data.reduce((sum, line) => sum + line.amount, 0);
   const remaining = invoice.lines.data.map((line) => line.amount);
   for (const line of invoice.lines.data) {
@@ -308,13 +350,34 @@ export const recomputeTotals = (invoice: Stripe.Invoice, discounts: readonly Dis
     invoice.total_discount_amounts.push({ amount, discount: terms.discount });
     if (amount > 0) invoice.total_pretax_credit_amounts.push({ amount, discount: terms.discount, type: 'discount' });
   }
-  const total = subtotal - invoice.total_discount_amounts.reduce((sum, d) => sum + d.amount, 0);
+  // The inclusive tax a line's full amount holds, for `subtotal_excluding_tax` (before discounts).
+  let inclusiveBeforeDiscounts = 0;
+  invoice.lines.data.forEach((line, i) => {
+    const tax = taxOf?.(line);
+    line.taxes = tax ? [lineTaxEntry(tax, remaining[i] ?? 0)] : [];
+    if (tax?.behavior === 'inclusive') inclusiveBeforeDiscounts += inclusiveTax(line.amount, tax.basisPoints);
+  });
+  invoice.total_taxes = aggregateTaxes(invoice.lines.data);
+  const discounted = subtotal - invoice.total_discount_amounts.reduce((sum, d) => sum + d.amount, 0);
+  const inclusive = taxOfBehavior(invoice.lines.data, 'inclusive');
   invoice.subtotal = subtotal;
-  invoice.subtotal_excluding_tax = subtotal;
-  invoice.total = total;
-  invoice.total_excluding_tax = total;
+  invoice.subtotal_excluding_tax = subtotal - inclusiveBeforeDiscounts;
+  invoice.total = discounted + taxOfBehavior(invoice.lines.data, 'exclusive');
+  invoice.total_excluding_tax = discounted - inclusive;
   if (invoice.status === 'draft') {
-    invoice.amount_due = Math.max(0, total + invoice.starting_balance);
+    invoice.amount_due = Math.max(0, invoice.total + invoice.starting_balance);
     invoice.amount_remaining = invoice.amount_due;
   }
+};
+
+/**
+ * The customer's details an invoice shows: Stripe keeps them equal to the customer's until the
+ * invoice is finalized, then they stay as they were.
+ */
+export const snapshotCustomer = (invoice: Stripe.Invoice, customer: Stripe.Customer, taxIds: readonly Stripe.TaxId[]): void => {
+  invoice.customer_address = customer.address ? { ...customer.address } : null;
+  invoice.customer_email = customer.email;
+  invoice.customer_name = customer.name ?? null;
+  invoice.customer_phone = customer.phone ?? null;
+  invoice.customer_tax_ids = taxIds.map((t) => ({ type: t.type, value: t.value }));
 };

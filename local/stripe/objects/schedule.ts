@@ -8,11 +8,21 @@ export interface PhaseInput {
   readonly metadata: Record<string, string>;
   readonly quantity?: number;
   readonly trialEnd?: number | null;
+  /** Stripe Tax computes the tax of the invoices made during the phase. */
+  readonly automaticTax?: boolean;
 }
+
+/** `automatic_tax` of a phase or of a schedule's default settings. */
+const automaticTaxOf = (enabled: boolean): Stripe.SubscriptionSchedule.Phase.AutomaticTax => ({
+  disabled_reason: null,
+  enabled,
+  liability: enabled ? { type: 'self' } : null,
+});
 
 export const newPhase = (input: PhaseInput): Stripe.SubscriptionSchedule.Phase => ({
   add_invoice_items: [],
   application_fee_percent: null,
+  automatic_tax: automaticTaxOf(input.automaticTax ?? false),
   billing_cycle_anchor: null,
   billing_thresholds: null,
   collection_method: null,
@@ -44,6 +54,8 @@ export const newSchedule = (input: {
   defaultPaymentMethod: string | null;
   metadata: Record<string, string>;
   now: number;
+  /** `default_settings[automatic_tax][enabled]`, what phases without their own setting use. */
+  automaticTax?: boolean;
 }): Stripe.SubscriptionSchedule => ({
   id: input.id,
   object: 'subscription_schedule',
@@ -57,6 +69,7 @@ export const newSchedule = (input: {
   customer_account: null,
   default_settings: {
     application_fee_percent: null,
+    automatic_tax: automaticTaxOf(input.automaticTax ?? false),
     billing_cycle_anchor: 'automatic',
     billing_thresholds: null,
     collection_method: 'charge_automatically',
@@ -84,6 +97,8 @@ export const currentPhaseOf = (phases: readonly Stripe.SubscriptionSchedule.Phas
 };
 
 export const phaseQuantityOf = (phase: Stripe.SubscriptionSchedule.Phase): number => phase.items[0]?.quantity ?? 1;
+
+export const phaseAutomaticTaxOf = (phase: Stripe.SubscriptionSchedule.Phase): boolean => phase.automatic_tax?.enabled ?? false;
 
 export const phasePriceOf = (phase: Stripe.SubscriptionSchedule.Phase): string | null => {
   const price = phase.items[0]?.price;

@@ -15,6 +15,10 @@ export const newTaxRate = (input: {
   taxType: Stripe.TaxRate.TaxType | null;
   metadata: MetadataUpdate | undefined;
   now: number;
+  /** Stripe Tax's rates: the rate actually applied (0 where nothing is collected); default `percentage`. */
+  effectivePercentage?: number;
+  /** Stripe Tax's rates carry one; manually defined rates have none. */
+  jurisdictionLevel?: Stripe.TaxRate.JurisdictionLevel;
 }): Stripe.TaxRate => ({
   id: input.id,
   object: 'tax_rate',
@@ -23,11 +27,11 @@ export const newTaxRate = (input: {
   created: input.now,
   description: input.description,
   display_name: input.displayName,
-  effective_percentage: input.percentage,
+  effective_percentage: input.effectivePercentage ?? input.percentage,
   flat_amount: null,
   inclusive: input.inclusive,
   jurisdiction: input.jurisdiction,
-  jurisdiction_level: null,
+  jurisdiction_level: input.jurisdictionLevel ?? null,
   livemode: false,
   metadata: mergeMetadata(null, input.metadata),
   percentage: input.percentage,

@@ -10,6 +10,7 @@ import { priceRoutes } from './prices';
 import { productRoutes } from './products';
 import { scheduleRoutes } from './subscription-schedules';
 import { subscriptionRoutes } from './subscriptions';
+import { taxIdRoutes } from './tax-ids';
 import { testClockRoutes } from './test-clocks';
 
 /** Every endpoint the local Stripe serves. */
@@ -17,6 +18,7 @@ export const ROUTES: readonly Route[] = [
   ...productRoutes,
   ...priceRoutes,
   ...customerRoutes,
+  ...taxIdRoutes,
   ...paymentMethodRoutes,
   ...subscriptionRoutes,
   ...scheduleRoutes,

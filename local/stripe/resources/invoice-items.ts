@@ -7,7 +7,7 @@ import { inRange, LIST_PARAMS, newestFirst, toList } from '../lists';
 import { productIdOf } from '../objects/catalog';
 import { invoiceItemSubscriptionOf, newInvoiceItem } from '../objects/invoice';
 import { customerIdOf } from '../objects/subscription';
-import { must } from '../store';
+import { type InvoiceItemTaxBehavior, must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 import { currencyParam } from './prices';
 
@@ -17,7 +17,11 @@ interface Pricing {
   readonly quantity: number;
   readonly unitAmountDecimal: Stripe.Decimal;
   readonly price: { id: string; product: string } | null;
+  /** `price_data[tax_behavior]` (an existing price keeps its own, read when tax is computed). */
+  readonly taxBehavior?: InvoiceItemTaxBehavior;
 }
+
+const TAX_BEHAVIORS: readonly InvoiceItemTaxBehavior[] = ['exclusive', 'inclusive', 'unspecified'];
 
 /** `unit_amount_decimal x quantity`, rounded half up to the minor unit as Stripe rounds line amounts. */
 const times = (unit: Stripe.Decimal, quantity: number): number => Number(unit.mul(Stripe.Decimal.from(quantity)).toFixed(0, 'half-up'));
@@ -53,7 +57,7 @@ const pricingOf = (ctx: ApiContext, p: Params): Pricing => {
     const dataCurrency = currencyParam(priceData);
     if (!dataCurrency) throw parameterMissing('price_data[currency]');
     const product = must(ctx.state.products, priceData.requiredString('product'), 'product', 'price_data[product]');
-    priceData.enum('tax_behavior', ['exclusive', 'inclusive', 'unspecified']);
+    const taxBehavior = priceData.enum('tax_behavior', TAX_BEHAVIORS);
     const unitAmount = priceData.int('unit_amount');
     const dataDecimal = priceData.decimal('unit_amount_decimal');
     if (unitAmount !== undefined && dataDecimal !== undefined)
@@ -61,7 +65,14 @@ const pricingOf = (ctx: ApiContext, p: Params): Pricing => {
     if (unitAmount === undefined && dataDecimal === undefined) throw parameterMissing('price_data[unit_amount]');
     const unit = Stripe.Decimal.from(dataDecimal ?? unitAmount ?? 0);
     // Stripe creates a hidden one-off price for price_data; the line names the product only.
-    return { amount: times(unit, quantity ?? 1), currency: dataCurrency, quantity: quantity ?? 1, unitAmountDecimal: unit, price: { id: newId('price'), product: product.id } };
+    return {
+      amount: times(unit, quantity ?? 1),
+      currency: dataCurrency,
+      quantity: quantity ?? 1,
+      unitAmountDecimal: unit,
+      price: { id: newId('price'), product: product.id },
+      ...(taxBehavior ? { taxBehavior } : {}),
+    };
   }
   throw parameterMissing('amount');
 };
@@ -81,12 +92,14 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     'metadata',
     'period',
     'discountable',
+    'tax_behavior',
     'expand',
   ]);
   const customerId = p.requiredString('customer');
   if (ctx.state.deletedCustomers.has(customerId)) throw resourceMissing('customer', customerId, 'customer');
   const customer = must(ctx.state.customers, customerId, 'customer', 'customer');
   const pricing = pricingOf(ctx, p);
+  const taxBehavior = p.enum('tax_behavior', TAX_BEHAVIORS) ?? pricing.taxBehavior;
   const currency = pricing.currency ?? customer.currency;
   if (!currency) throw parameterMissing('currency');
   checkCurrency(customer, currency, 'currency');
@@ -138,6 +151,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     now,
   });
   ctx.state.invoiceItems.set(ii.id, ii);
+  if (taxBehavior) ctx.state.invoiceItemTaxBehavior.set(ii.id, taxBehavior);
   ctx.events.emit('invoiceitem.created', ii);
   if (invoice) addItemToDraft(ctx, invoice, ii);
   return render(ctx, ii, expandOf(p));
@@ -156,6 +170,7 @@ const remove = (ctx: ApiContext, req: ApiRequest): unknown => {
   if (invoice) requireDraft(invoice, 'delete invoice items from');
   if (invoice) removeItemFromDraft(ctx, invoice, ii);
   ctx.state.invoiceItems.delete(ii.id);
+  ctx.state.invoiceItemTaxBehavior.delete(ii.id);
   ctx.events.emit('invoiceitem.deleted', ii);
   return { id: ii.id, object: 'invoiceitem', deleted: true };
 };

@@ -1,10 +1,11 @@
 import type Stripe from 'stripe';
-import { attemptPayment, markPaid, markUncollectible, voidInvoice } from '../billing/collection';
+import { attemptPayment, finalizationFailure, markPaid, markUncollectible, voidInvoice } from '../billing/collection';
 import { updateInvoice } from '../billing/context';
 import { adoptCurrency, createInvoice, pendingItems, requireDraft } from '../billing/invoicing';
 import { previewInvoice } from '../billing/preview';
 import { advanceFinalized, finalizeForCollection, sendInvoice } from '../billing/send-invoice';
 import type { ProrationBehavior } from '../billing/subscriptions';
+import { requireTaxLocation } from '../billing/tax';
 import { DRAFT_FINALIZE_DELAY, SECONDS } from '../config';
 import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../errors';
 import { mergeMetadata } from '../http/params';
@@ -13,6 +14,7 @@ import { subscriptionIdOf } from '../objects/invoice';
 import { customerIdOf, itemOf } from '../objects/subscription';
 import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, presentInvoice, render, type Route } from './context';
+import { automaticTaxParam } from './automatic-tax-param';
 import { requireAttached } from './payment-methods';
 import { currencyParam } from './prices';
 
@@ -33,9 +35,11 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     'description',
     'metadata',
     'default_payment_method',
+    'automatic_tax',
     'expand',
   ]);
   const customerId = p.requiredString('customer');
+  const automaticTax = automaticTaxParam(p) ?? false;
   if (ctx.state.deletedCustomers.has(customerId)) throw resourceMissing('customer', customerId, 'customer');
   const customer = must(ctx.state.customers, customerId, 'customer', 'customer');
   const terms = collectionTerms(p, ctx.now());
@@ -52,6 +56,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   const pm = p.nonEmptyString('default_payment_method');
   const defaultPaymentMethod = pm ? requireAttached(ctx, pm, customer.id, 'default_payment_method') : null;
   const autoAdvance = p.bool('auto_advance') ?? false;
+  if (automaticTax) requireTaxLocation(customer);
   const now = ctx.now();
   const sweep =
     behavior === 'include' ? pendingItems(ctx, customer.id, currency, { subscription: sub?.id ?? null, customerLevel: sub === null }) : [];
@@ -72,6 +77,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     dueDate: terms.dueDate,
     sweep,
     lines: [],
+    automaticTax,
   });
   if (terms.daysUntilDue !== null) ctx.state.invoiceDaysUntilDue.set(invoice.id, terms.daysUntilDue);
   return show(ctx, invoice, p);
@@ -172,6 +178,12 @@ const lines = (ctx: ApiContext, req: ApiRequest): unknown => {
   return render(ctx, toList(invoice.lines.data, p, `/v1/invoices/${invoice.id}/lines`), expandOf(p));
 };
 
+/** A draft the request had to finalize stayed one (no tax location): Stripe's error for it. */
+const refuseIfNotFinalized = (invoice: Stripe.Invoice): void => {
+  const failure = finalizationFailure(invoice);
+  if (failure) throw failure;
+};
+
 const finalize = (ctx: ApiContext, req: ApiRequest): unknown => {
   const p = Params.strict(req.params, ['auto_advance', 'expand']);
   const invoice = invoiceFromPath(ctx, req);
@@ -179,6 +191,7 @@ const finalize = (ctx: ApiContext, req: ApiRequest): unknown => {
   const autoAdvance = p.bool('auto_advance');
   if (autoAdvance !== undefined) invoice.auto_advance = autoAdvance;
   finalizeForCollection(ctx, invoice);
+  refuseIfNotFinalized(invoice);
   advanceFinalized(ctx, invoice);
   return show(ctx, invoice, p);
 };
@@ -195,6 +208,7 @@ const send = (ctx: ApiContext, req: ApiRequest): unknown => {
   if (invoice.status === 'void' || invoice.status === 'uncollectible')
     throw invalidRequest(`You can't send an invoice that is ${invoice.status}.`, { code: 'invoice_not_editable' });
   if (invoice.status === 'draft') finalizeForCollection(ctx, invoice);
+  refuseIfNotFinalized(invoice);
   sendInvoice(ctx, invoice);
   return show(ctx, invoice, p);
 };
@@ -209,6 +223,7 @@ const pay = (ctx: ApiContext, req: ApiRequest): unknown => {
   const customer = customerIdOf(invoice.customer ?? '');
   if (pm) requireAttached(ctx, pm, customer, 'payment_method');
   if (invoice.status === 'draft') finalizeForCollection(ctx, invoice);
+  refuseIfNotFinalized(invoice);
   if (invoice.status === 'paid') return show(ctx, invoice, p);
   if (p.bool('paid_out_of_band')) {
     markPaid(ctx, invoice);
@@ -241,8 +256,9 @@ const uncollectible = (ctx: ApiContext, req: ApiRequest): unknown => {
 const PRORATION: readonly ProrationBehavior[] = ['create_prorations', 'always_invoice', 'none'];
 
 const preview = (ctx: ApiContext, req: ApiRequest): unknown => {
-  const p = Params.strict(req.params, ['customer', 'subscription', 'subscription_details', 'preview_mode', 'expand']);
+  const p = Params.strict(req.params, ['customer', 'subscription', 'subscription_details', 'preview_mode', 'automatic_tax', 'expand']);
   p.enum('preview_mode', ['next']);
+  const automaticTax = automaticTaxParam(p);
   const subscriptionId = p.nonEmptyString('subscription');
   if (!subscriptionId) throw parameterMissing('subscription');
   const sub = must(ctx.state.subscriptions, subscriptionId, 'subscription', 'subscription');
@@ -260,8 +276,10 @@ const preview = (ctx: ApiContext, req: ApiRequest): unknown => {
   const priceId = item?.nonEmptyString('price');
   const price = priceId ? must(ctx.state.prices, priceId, 'price', item?.name('price') ?? 'price') : undefined;
   const prorationDate = details?.int('proration_date', { min: 0 });
+  if (automaticTax ?? sub.automatic_tax.enabled) requireTaxLocation(must(ctx.state.customers, customerIdOf(sub.customer), 'customer', 'customer'));
   const invoice = previewInvoice(ctx, sub, {
     ...(price ? { price } : {}),
+    ...(automaticTax === undefined ? {} : { automaticTax }),
     prorationBehavior: details?.enum('proration_behavior', PRORATION) ?? 'create_prorations',
     ...(prorationDate === undefined ? {} : { prorationDate }),
   });

@@ -9,6 +9,7 @@ import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 
 const INTERVALS: readonly RecurringInterval[] = ['day', 'week', 'month', 'year'];
+const TAX_BEHAVIORS: readonly Stripe.Price.TaxBehavior[] = ['unspecified', 'exclusive', 'inclusive'];
 
 export const currencyParam = (p: Params, key = 'currency'): string | undefined => {
   const v = p.nonEmptyString(key)?.toLowerCase();
@@ -50,7 +51,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   if (!currency) throw parameterMissing('currency');
   const unitAmount = p.int('unit_amount', { min: 0, max: 99_999_999 });
   if (unitAmount === undefined) throw parameterMissing('unit_amount');
-  p.enum('tax_behavior', ['unspecified', 'exclusive', 'inclusive']);
+  const taxBehavior = p.enum('tax_behavior', TAX_BEHAVIORS) ?? 'unspecified';
   const recurring = p.object('recurring', ['interval', 'interval_count']);
   const interval = recurring?.enum('interval', INTERVALS);
   if (recurring && !interval) throw parameterMissing('recurring[interval]');
@@ -90,6 +91,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     metadata,
     now: ctx.now(),
   });
+  price.tax_behavior = taxBehavior;
   ctx.state.prices.set(price.id, price);
   ctx.events.emit('price.created', price);
   return render(ctx, price, expandOf(p));
@@ -101,8 +103,14 @@ const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => {
 };
 
 const update = (ctx: ApiContext, req: ApiRequest): unknown => {
-  const p = Params.strict(req.params, ['active', 'metadata', 'lookup_key', 'transfer_lookup_key', 'nickname', 'expand']);
+  const p = Params.strict(req.params, ['active', 'metadata', 'lookup_key', 'transfer_lookup_key', 'nickname', 'tax_behavior', 'expand']);
   const price = must(ctx.state.prices, pathParam(req, 'id'), 'price');
+  const taxBehavior = p.enum('tax_behavior', TAX_BEHAVIORS);
+  // Once inclusive or exclusive, a price's tax behavior is fixed (Stripe: "it cannot be changed").
+  if (taxBehavior !== undefined && price.tax_behavior !== 'unspecified' && taxBehavior !== price.tax_behavior)
+    throw invalidRequest(`The tax_behavior of price ${price.id} is already ${String(price.tax_behavior)}; once it is inclusive or exclusive it cannot be changed.`, {
+      param: 'tax_behavior',
+    });
   const lookupKey = p.string('lookup_key');
   if (lookupKey) claimLookupKey(ctx, lookupKey, p.bool('transfer_lookup_key') ?? false, price.id);
   const before = clone(price);
@@ -110,6 +118,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   price.metadata = mergeMetadata(price.metadata, p.metadata());
   if (lookupKey !== undefined) price.lookup_key = lookupKey === '' ? null : lookupKey;
   if (p.has('nickname')) price.nickname = p.string('nickname') || null;
+  if (taxBehavior !== undefined) price.tax_behavior = taxBehavior;
   ctx.events.emitUpdated('price.updated', price, before);
   return render(ctx, price, expandOf(p));
 };

@@ -14,6 +14,8 @@ import { invalidRequest, parameterInvalid, parameterMissing } from '../errors';
 import { mergeMetadata } from '../http/params';
 import { LIST_PARAMS, newestFirst, toList } from '../lists';
 import { must } from '../store';
+import { requireTaxLocation } from '../billing/tax';
+import { automaticTaxParam } from './automatic-tax-param';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 
 const PRORATION: readonly ProrationBehavior[] = ['create_prorations', 'always_invoice', 'none'];
@@ -27,19 +29,25 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     const customer = must(ctx.state.customers, p.requiredString('customer'), 'customer', 'customer');
     const phases = phaseSpecs(ctx, p);
     if (!phases) throw parameterMissing('phases');
-    const settings = p.object('default_settings', ['default_payment_method']);
+    const settings = p.object('default_settings', ['default_payment_method', 'automatic_tax']);
     const pm = settings?.nonEmptyString('default_payment_method');
+    const automaticTax = settings ? automaticTaxParam(settings) : undefined;
+    const startDate = p.timestampOrNow('start_date');
+    // A schedule starting now creates its subscription at once: tax needs the customer's location.
+    const startsNow = startDate === undefined || startDate === 'now' || startDate <= ctx.now();
+    if (startsNow && (phases[0]?.automaticTax ?? automaticTax)) requireTaxLocation(customer);
     if (pm && ctx.state.paymentMethods.get(pm)?.customer !== customer.id)
       throw invalidRequest(`The customer does not have a payment method with the ID ${pm}. The payment method must be attached to the customer.`, {
         param: 'default_settings[default_payment_method]',
       });
     const schedule = createScheduleFromPhases(ctx, {
       customer,
-      startDate: p.timestampOrNow('start_date'),
+      startDate,
       endBehavior: p.enum('end_behavior', END_BEHAVIORS),
       phases,
       defaultPaymentMethod: pm ?? null,
       metadata,
+      ...(automaticTax === undefined ? {} : { automaticTax }),
     });
     return render(ctx, schedule, expandOf(p));
   }
@@ -55,7 +63,7 @@ const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => {
   return render(ctx, must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule'), expandOf(p));
 };
 
-const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration', 'iterations', 'trial_end'] as const;
+const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration', 'iterations', 'trial_end', 'automatic_tax'] as const;
 
 const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
   p.objectList('phases', PHASE_FIELDS)?.map((phase) => {
@@ -90,17 +98,29 @@ const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
       iterations,
       quantity,
       trialEnd: phase.timestampOrNow('trial_end'),
+      automaticTax: automaticTaxParam(phase),
     };
   });
 
 const update = (ctx: ApiContext, req: ApiRequest): unknown => {
-  const p = Params.strict(req.params, ['phases', 'end_behavior', 'proration_behavior', 'metadata', 'expand']);
+  const p = Params.strict(req.params, ['phases', 'end_behavior', 'proration_behavior', 'default_settings', 'metadata', 'expand']);
   const schedule = must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule');
   const specs = phaseSpecs(ctx, p);
   const endBehavior = p.enum('end_behavior', END_BEHAVIORS);
   const prorationBehavior = p.enum('proration_behavior', PRORATION);
+  const settings = p.object('default_settings', ['automatic_tax']);
+  const automaticTax = settings ? automaticTaxParam(settings) : undefined;
+  if (settings && !specs) throw parameterInvalid('default_settings', 'The local Stripe endpoint models default_settings on update together with phases only.');
   const metadata = p.metadata();
-  if (specs) setPhases(ctx, schedule, specs, { ...(endBehavior ? { endBehavior } : {}), ...(prorationBehavior ? { prorationBehavior } : {}) });
+  const customer = ctx.state.customers.get(typeof schedule.customer === 'string' ? schedule.customer : schedule.customer.id);
+  if (customer && specs?.some((spec) => spec.automaticTax ?? automaticTax ?? schedule.default_settings.automatic_tax?.enabled ?? false))
+    requireTaxLocation(customer);
+  if (specs)
+    setPhases(ctx, schedule, specs, {
+      ...(endBehavior ? { endBehavior } : {}),
+      ...(prorationBehavior ? { prorationBehavior } : {}),
+      ...(automaticTax === undefined ? {} : { automaticTax }),
+    });
   if (metadata !== undefined || (endBehavior && !specs)) {
     const before = clone(schedule);
     schedule.metadata = mergeMetadata(schedule.metadata, metadata);

@@ -12,6 +12,7 @@ import {
   type ProrationBehavior,
   setCancelAtPeriodEnd,
 } from '../billing/subscriptions';
+import { requireTaxLocation, subscriptionAutomaticTax } from '../billing/tax';
 import { SECONDS } from '../config';
 import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../errors';
 import { mergeMetadata } from '../http/params';
@@ -21,6 +22,7 @@ import { customerIdOf, itemOf } from '../objects/subscription';
 import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 import { currencyParam } from './prices';
+import { automaticTaxParam } from './automatic-tax-param';
 import { requireAttached } from './payment-methods';
 
 const PAYMENT_BEHAVIORS: readonly PaymentBehavior[] = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete'];
@@ -95,10 +97,12 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     'off_session',
     'currency',
     'trial_settings',
+    'automatic_tax',
     'expand',
   ]);
   // Every parameter is checked before any object is looked up, as Stripe does.
   const customerId = p.requiredString('customer');
+  const automaticTax = automaticTaxParam(p);
   const item = singleItem(p.objectList('items', ITEM_FIELDS), { quantity: true });
   const missingPaymentMethod = p
     .object('trial_settings', ['end_behavior'])
@@ -110,6 +114,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   if (ctx.state.deletedCustomers.has(customerId)) throw resourceMissing('customer', customerId, 'customer');
   const customer = must(ctx.state.customers, customerId, 'customer', 'customer');
   const price = recurringPrice(ctx, priceId, item.name('price'));
+  if (automaticTax) requireTaxLocation(customer);
   const currency = currencyParam(p);
   if (currency && currency !== price.currency)
     throw invalidRequest(`The price ${price.id} is in ${price.currency}, not ${currency}.`, { param: 'currency' });
@@ -141,6 +146,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     paymentBehavior: paymentBehavior(p),
     cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? false,
     quantity: item.int('quantity', { min: 1 }) ?? 1,
+    automaticTax: automaticTax ?? false,
     ...(missingPaymentMethod ? { missingPaymentMethod } : {}),
     ...(collection ? { collectionMethod: collection.method, daysUntilDue: collection.daysUntilDue } : {}),
   });
@@ -170,9 +176,11 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     'collection_method',
     'days_until_due',
     'off_session',
+    'automatic_tax',
     'expand',
   ]);
   const sub = must(ctx.state.subscriptions, pathParam(req, 'id'), 'subscription');
+  const automaticTax = automaticTaxParam(p);
   const item = singleItem(p.objectList('items', ['id', ...ITEM_FIELDS]));
   const prorationBehavior = p.enum('proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
   const prorationDate = p.int('proration_date', { min: 0 });
@@ -198,7 +206,13 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
 
   const ended = sub.status === 'canceled' || sub.status === 'incomplete_expired';
   const onlyMetadata =
-    !item && cancelAtPeriodEnd === undefined && trialEnd === undefined && pm === undefined && !p.has('description') && collection === undefined;
+    !item &&
+    cancelAtPeriodEnd === undefined &&
+    trialEnd === undefined &&
+    pm === undefined &&
+    !p.has('description') &&
+    collection === undefined &&
+    automaticTax === undefined;
   if (ended && !(onlyMetadata || details))
     throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
   if (sub.status === 'incomplete' && !(onlyMetadata || (pm !== undefined && !item && cancelAtPeriodEnd === undefined && trialEnd === undefined)))
@@ -211,6 +225,9 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   if (typeof trialEnd === 'number')
     throw parameterInvalid('trial_end', 'Only trial_end=now is modelled by the local Stripe endpoint for updates.');
 
+  // Tax is computed on what this update invoices (and on every invoice after): it needs a location.
+  if ((automaticTax ?? sub.automatic_tax.enabled) && (automaticTax !== undefined || price || trialEnd === 'now'))
+    requireTaxLocation(must(ctx.state.customers, customerIdOf(sub.customer), 'customer'));
   const change = { prorationBehavior, ...(prorationDate === undefined ? {} : { prorationDate }), paymentBehavior: behavior };
   if (price) {
     const own = sub.default_payment_method;
@@ -229,6 +246,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
       s.collection_method = collection.method;
       s.days_until_due = collection.daysUntilDue;
     }
+    if (automaticTax !== undefined) s.automatic_tax = subscriptionAutomaticTax(automaticTax);
     if (details)
       s.cancellation_details = {
         comment: details.string('comment') ?? s.cancellation_details?.comment ?? null,
