@@ -1,7 +1,8 @@
 /**
  * Issue 12, the proof: random lifecycle timelines for several tenants at once, driven over HTTP
  * and the simulated clock against the whole local stack, billed cent for cent against the
- * reference model (tests/model, written from SPEC alone), with the invariants of tests/sim/compare.
+ * reference model (tests/model, written from SPEC alone), tax included (SPEC 4a, issue 17: tenants
+ * in the US and in taxed countries, some with VAT numbers), with the invariants of tests/sim/compare.
  *
  * Default: a fixed seed set, a few timelines each (about two minutes here). `npm run simulate --
  * --runs 500 [--seed N]` runs more through this same file (SIM_RUNS, SIM_SEED, SIM_SHRINK_MS,

@@ -94,12 +94,12 @@ describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, 
       await api.call('/subscriptions/preview', { method: 'POST', token, json: { plan_id: 'starter' } }),
       200,
     );
-    expect(downPreview.change).toEqual({ kind: 'downgrade', effective_at: end, proration_amount: 0 });
+    expect(downPreview.change).toEqual({ kind: 'downgrade', effective_at: end, proration_amount: 0, tax_amount: 0 });
     const downgraded = await json<{ subscription: SubscriptionBody; change: { kind: string; effective_at: string; proration_amount: number } }>(
       await api.call('/subscriptions/update', { method: 'POST', token, json: { plan_id: 'starter' } }),
       200,
     );
-    expect(downgraded.change).toEqual({ kind: 'downgrade', effective_at: end, proration_amount: 0 });
+    expect(downgraded.change).toEqual({ kind: 'downgrade', effective_at: end, proration_amount: 0, tax_amount: 0 });
     expect(downgraded.subscription.plan_id).toBe('professional');
     expect(downgraded.subscription.pending_change).toEqual({ plan_id: 'starter', billing_cycle: 'monthly', effective_at: end });
     await api.advanceTo(new Date(Date.parse(end) + 2 * 3600_000));

@@ -10,7 +10,8 @@ import { startTestApi, type TestApi } from '../support/local-api';
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ start: new Date('2027-03-01T00:00:00Z') });
+  // Half past: the hourly overage run then lands within the renewal draft's hour, not at the instant it is finalized.
+  api = await startTestApi({ start: new Date('2027-03-01T00:30:00Z') });
 });
 afterAll(async () => api.stack.stop());
 
@@ -158,7 +159,7 @@ describe('Stripe Tax on every invoice', () => {
     // 1,000 API calls over Professional's 100,000: GBP 0.8p each (SPEC 2) = 800, taxed 160 on the renewal.
     await body(await api.call('/usage/track', { method: 'POST', token, json: { resource_type: 'api_calls', usage_amount: 101_000 } }), 202);
     await api.stack.settle();
-    await api.advanceTo('2027-04-01T03:00:00Z');
+    await api.advanceTo('2027-04-01T04:00:00Z');
     const renewal = (await invoices(token)).find((i) => i.billing_reason === 'subscription_cycle');
     const overage = renewal?.lines.find((l) => l.kind === 'overage');
     expect(overage).toMatchObject({ amount: 800, taxes: [expect.objectContaining({ amount: 160, percentage: 20, country: 'GB' })] });
