@@ -3,7 +3,8 @@ import { addMonths, boundaryAtOrBefore, ceilHour, DAY, HOUR, nextBoundary } from
 import { PLAN_IDS, priceMinor, rateMilli, type Currency, type Resource } from './catalog';
 import { BillingModel, billableOf, classifyChange, overageLine, scaleAmount, simulate } from './billing-model';
 import { divRoundHalfUp, overageAmount, prorationShare } from './money';
-import type { Step, Timeline } from './timeline';
+import { lineTax, taxRule, type Country, type TaxIdInput } from './tax';
+import type { Step, Timeline, TimelineTenant } from './timeline';
 
 const t = (s: string) => Date.parse(s);
 const at = (ms: number) => new Date(ms).toISOString();
@@ -315,8 +316,8 @@ describe('the reference model on hand-computed timelines', () => {
     );
     const update = tenant.invoices.find((i) => i.billing_reason === 'subscription_update');
     expect(update?.lines).toEqual([
-      { kind: 'proration', amount: -4_950, period_start: '2027-10-16T12:30:00.000Z', period_end: '2027-11-01T00:30:00.000Z' },
-      { kind: 'subscription', amount: 99_000, period_start: '2027-10-16T12:30:00.000Z', period_end: '2028-10-16T12:30:00.000Z' },
+      { kind: 'proration', amount: -4_950, tax: 0, period_start: '2027-10-16T12:30:00.000Z', period_end: '2027-11-01T00:30:00.000Z' },
+      { kind: 'subscription', amount: 99_000, tax: 0, period_start: '2027-10-16T12:30:00.000Z', period_end: '2028-10-16T12:30:00.000Z' },
     ]);
     expect(lines(tenant)).toEqual([['2027-10-16T12:30:00.000Z', 'alerts', 10, 'own_invoice']]);
   });
@@ -387,5 +388,166 @@ describe('the reference model on hand-computed timelines', () => {
     expect(tenant.overage[0]?.billed_at).toBe(at(t('2027-03-31T10:00:00Z') + HOUR));
     expect(tenant.overage[0]?.placement).toBe('own_invoice');
     expect(DAY).toBe(24 * HOUR);
+  });
+});
+
+describe('tax (SPEC 4a, typed in by hand)', () => {
+  const euVat = (value: string): TaxIdInput[] => [{ type: 'eu_vat', value }];
+  it.each([
+    ['US', [], 0, 'not_collecting'],
+    ['US', euVat('DE123456789'), 0, 'not_collecting'],
+    ['GB', [], 20, 'standard_rated'],
+    ['GB', [{ type: 'gb_vat', value: 'GB123456789' }], 20, 'standard_rated'], // only eu_vat reverse charges
+    ['DE', [], 19, 'standard_rated'],
+    ['DE', euVat('DE123456789'), 0, 'reverse_charge'],
+    ['FR', [], 20, 'standard_rated'],
+    ['FR', euVat('FRAB123456789'), 0, 'reverse_charge'],
+    ['NL', [], 21, 'standard_rated'],
+    ['NL', euVat('NL123456789B01'), 0, 'reverse_charge'],
+    ['IE', [], 23, 'standard_rated'],
+    ['IE', euVat('IE1234567WA'), 23, 'standard_rated'], // the seller's own country: no reverse charge
+    ['ES', [], 21, 'standard_rated'],
+    ['ES', euVat('ESA1234567Z'), 0, 'reverse_charge'],
+    ['IT', [], 22, 'standard_rated'],
+    ['IT', euVat('IT12345678901'), 0, 'reverse_charge'],
+  ] as [Country, TaxIdInput[], number, string][])('%s with %j: %i%% (%s)', (country, ids, percent, reason) => {
+    expect(taxRule(country, ids)).toEqual({ country, percent, reason });
+  });
+
+  it.each([
+    [7_900, 20, 1_580],
+    [9_900, 20, 1_980],
+    [99_000, 23, 22_770],
+    [4_950, 19, 941], // 940.5 rounds up
+    [-4_950, 19, -941], // and a credit mirrors it, away from zero
+    [-2_633, 19, -500], // 500.27
+    [14_950, 19, 2_841], // 2,840.5
+    [1_601, 21, 336], // 336.21
+    [50, 21, 11], // 10.5
+    [-25, 22, -6], // -5.5
+    [3, 19, 1], // 0.57
+    [1, 20, 0], // 0.2
+    [-2, 20, 0], // -0.4: zero, not minus zero
+    [0, 23, 0],
+    [12_345, 0, 0],
+  ])('the tax on a line of %i at %i%% is %i', (amount, percent, tax) => {
+    expect(lineTax(amount, percent)).toBe(tax);
+  });
+});
+
+describe('the reference model taxes every line (SPEC 4a)', () => {
+  const taxed = (tenant: Omit<TimelineTenant, 'id'>, steps: Step[], until?: string) => tenantOf({ start: START, tenants: [{ id: 'a', ...tenant }], steps }, until);
+  const create = (plan_id: 'starter' | 'professional', billing_cycle: 'monthly' | 'annual' = 'monthly'): Step => ({
+    at: '2027-10-01T00:30:00.000Z',
+    tenant: 'a',
+    do: 'create',
+    plan_id,
+    billing_cycle,
+    trial_days: 0,
+    payment_method: 'pm_card_visa',
+  });
+  const sums = (tenant: ReturnType<typeof tenantOf>) => tenant.invoices.map((i) => [i.billing_reason, i.lines.map((l) => [l.amount, l.tax]), i.subtotal, i.tax, i.total]);
+
+  it('a British consumer in GBP pays 20% on Starter and on its overage: 7,900 + 1,580 = 9,480', () => {
+    const tenant = taxed({ currency: 'gbp', country: 'GB' }, [
+      create('starter'),
+      { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 7 }] },
+      { at: '2027-11-01T03:00:00.000Z', do: 'advance' },
+    ]);
+    expect(tenant.tax).toEqual({ country: 'GB', percent: 20, reason: 'standard_rated' });
+    expect(sums(tenant)).toEqual([
+      ['subscription_create', [[7_900, 1_580]], 7_900, 1_580, 9_480],
+      ['subscription_cycle', [[7_900, 1_580]], 7_900, 1_580, 9_480],
+    ]);
+    // 2 users over at 800p: 1,600 + 320.
+    expect(tenant.overage.map((l) => [l.resource, l.amount, l.tax])).toEqual([['users', 1_600, 320]]);
+  });
+
+  it('a German business with an eu_vat ID is reverse charged: no tax on the plan nor on overage', () => {
+    const tenant = taxed({ currency: 'eur', country: 'DE', tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }] }, [
+      create('professional'),
+      { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'api_calls', usage_amount: 100_500 }] },
+      { at: '2027-11-01T03:00:00.000Z', do: 'advance' },
+    ]);
+    expect(tenant.tax.reason).toBe('reverse_charge');
+    expect(sums(tenant)).toEqual([
+      ['subscription_create', [[29_900, 0]], 29_900, 0, 29_900],
+      ['subscription_cycle', [[29_900, 0]], 29_900, 0, 29_900],
+    ]);
+    expect(tenant.overage.map((l) => [l.resource, l.amount, l.tax])).toEqual([['api_calls', 500, 0]]);
+  });
+
+  it('a French consumer paying in USD pays French VAT: 9,900 + 1,980 = 11,880 (currency and country are independent)', () => {
+    const tenant = taxed({ currency: 'usd', country: 'FR' }, [create('starter')]);
+    expect(sums(tenant)).toEqual([['subscription_create', [[9_900, 1_980]], 9_900, 1_980, 11_880]]);
+  });
+
+  it('an Irish business pays 23% even with an eu_vat ID (the seller is in Ireland)', () => {
+    const tenant = taxed({ currency: 'eur', country: 'IE', tax_ids: [{ type: 'eu_vat', value: 'IE1234567WA' }] }, [create('starter', 'annual')]);
+    expect(sums(tenant)).toEqual([['subscription_create', [[99_000, 22_770]], 99_000, 22_770, 121_770]]);
+  });
+
+  it('taxes each proration line on its own, the credit rounded away from zero: -4,950 -> -941, 14,950 -> 2,841', () => {
+    const tenant = taxed({ currency: 'eur', country: 'DE' }, [
+      create('starter'),
+      { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'devices', usage_amount: 30 }] },
+      // Oct 1 00:30 -> Nov 1 00:30 is 31 days; half is Oct 16 12:30.
+      { at: '2027-10-16T12:30:00.000Z', tenant: 'a', do: 'change', plan_id: 'professional', billing_cycle: 'monthly' },
+    ]);
+    const update = sums(tenant).find(([reason]) => reason === 'subscription_update');
+    expect(update).toEqual([
+      'subscription_update',
+      [
+        [-4_950, -941],
+        [14_950, 2_841],
+      ],
+      10_000,
+      1_900,
+      11_900,
+    ]);
+    // The old period's overage, billed on that invoice: 5 devices over at 5.00 = 2,500 + 475.
+    expect(tenant.overage.map((l) => [l.resource, l.amount, l.tax, l.placement])).toEqual([['devices', 2_500, 475, 'proration_invoice']]);
+  });
+
+  it('rounds an overage line\'s tax half up: 5 alerts over at 0.10 in NL is 50 + 11 (10.5)', () => {
+    const tenant = taxed({ currency: 'usd', country: 'NL' }, [
+      create('starter'),
+      { at: '2027-10-02T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'alerts', usage_amount: 1_005 }] },
+      { at: '2027-11-01T03:00:00.000Z', do: 'advance' },
+    ]);
+    expect(tenant.overage.map((l) => [l.resource, l.amount, l.tax])).toEqual([['alerts', 50, 11]]);
+  });
+
+  it('leaves a timeline without a country in the US, untaxed: every invoice total is its subtotal', () => {
+    const tenant = tenantOf(
+      timeline([
+        { at: '2027-10-01T00:30:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 3, payment_method: 'pm_card_visa' },
+        { at: '2027-10-05T00:00:00.000Z', tenant: 'a', do: 'usage', records: [{ resource_type: 'users', usage_amount: 9 }] },
+        { at: '2027-10-20T00:00:00.000Z', tenant: 'a', do: 'change', plan_id: 'business', billing_cycle: 'monthly' },
+        { at: '2027-12-01T03:00:00.000Z', do: 'advance' },
+      ]),
+    );
+    expect(tenant.country).toBe('US');
+    expect(tenant.tax).toEqual({ country: 'US', percent: 0, reason: 'not_collecting' });
+    expect(tenant.invoices.length).toBeGreaterThan(2);
+    for (const inv of tenant.invoices) {
+      expect(inv.tax).toBe(0);
+      expect(inv.total).toBe(inv.subtotal);
+      for (const l of inv.lines) expect(l.tax).toBe(0);
+    }
+    expect(tenant.overage.length).toBeGreaterThan(0);
+    for (const l of tenant.overage) expect(l.tax).toBe(0);
+  });
+
+  it('charges the total with tax: a trial\'s zero invoice is paid without a charge, a taxed renewal fails on a declining card', () => {
+    const model = new BillingModel(t(START), [{ id: 'a', currency: 'gbp', country: 'GB' }]);
+    model.apply({ at: '2027-10-01T01:00:00.000Z', tenant: 'a', do: 'create', plan_id: 'starter', billing_cycle: 'monthly', trial_days: 2, payment_method: 'pm_card_chargeCustomerFail' });
+    model.advance(t('2027-10-03T02:00:00Z'));
+    const tenant = model.expected(t('2027-10-03T02:00:00Z')).tenants[0];
+    expect(tenant?.invoices.map((i) => [i.billing_reason, i.status, i.total])).toEqual([
+      ['subscription_create', 'paid', 0],
+      ['subscription_cycle', 'open', 9_480],
+    ]);
+    expect(tenant?.status).toBe('past_due');
   });
 });

@@ -17,10 +17,15 @@
  * - Overage per resource: max(0, quantity - included) x rate, rounded half up once per line;
  *   lines of 0 are not billed. Natural closes are billed by the hourly run (the first full hour
  *   at or after end + grace); upgrades and immediate cancels bill at once.
+ * - Tax (SPEC 4a, issue 17; `./tax`): prices are tax-exclusive; every line (subscription,
+ *   proration, overage) is taxed on its own amount at the tenant's rule, rounded half up away from
+ *   zero; an invoice's tax is the sum of its lines', its total the amount before tax plus tax, and
+ *   the charge is that total.
  */
 import { addMonths, ceilHour, DAY, HOUR, iso, MINUTE, nextBoundary } from './calendar';
 import { isGauge, PLANS, priceMinor, RESOURCES, rateMilli, type Currency, type Cycle, type PlanId, type Resource } from './catalog';
 import { overageAmount, prorationShare } from './money';
+import { lineTax, taxRule, type Country, type TaxRule } from './tax';
 import type { Step, Timeline, TimelineTenant, UsageRecordInput } from './timeline';
 
 export const GRACE_MS = 5 * MINUTE;
@@ -39,10 +44,22 @@ export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subs
 
 export interface ModelLine {
   readonly kind: 'subscription' | 'proration';
+  /** Before tax. */
   readonly amount: number;
+  /** The tax on `amount` at the tenant's rule. */
+  readonly tax: number;
   readonly period_start: string;
   readonly period_end: string;
 }
+
+/** A subscription or proration line, taxed by `rule`. */
+export const modelLine = (rule: TaxRule, kind: ModelLine['kind'], amount: number, start: number, end: number): ModelLine => ({
+  kind,
+  amount,
+  tax: lineTax(amount, rule.percent),
+  period_start: iso(start),
+  period_end: iso(end),
+});
 
 interface Invoice {
   readonly subSeq: number;
@@ -121,6 +138,7 @@ export interface PlanInterval {
 interface TenantState {
   readonly id: string;
   readonly currency: Currency;
+  readonly tax: TaxRule;
   trialUsed: boolean;
   cardGood: boolean;
   subs: number;
@@ -160,7 +178,10 @@ export interface ExpectedOverageLine {
   readonly billable: number;
   readonly included: number;
   readonly rate_milli: number;
+  /** Before tax. */
   readonly amount: number;
+  /** The tax on the invoice line this item becomes (overage is tax-exclusive like the prices). */
+  readonly tax: number;
   readonly plan_id: PlanId;
   readonly billed_at: string;
   readonly placement: Placement;
@@ -171,6 +192,13 @@ export interface ExpectedInvoice {
   readonly billing_reason: BillingReason;
   readonly status: 'draft' | 'open' | 'paid';
   readonly lines: readonly ModelLine[];
+  /**
+   * Of the lines above: their amounts, their tax, and both together. Overage lines the product
+   * puts on the same invoice (a renewal's, an upgrade's) add their own amount and tax.
+   */
+  readonly subtotal: number;
+  readonly tax: number;
+  readonly total: number;
   /** Upgrade: the start of the usage period whose overage this invoice carries. */
   readonly overage_period_start: string | null;
 }
@@ -190,6 +218,9 @@ export interface ExpectedPeriod {
 export interface ExpectedTenant {
   readonly id: string;
   readonly currency: Currency;
+  readonly country: Country;
+  /** How each of its invoice lines is taxed. */
+  readonly tax: TaxRule;
   readonly live: boolean;
   readonly status: Status | 'canceled' | 'none';
   /** The live subscription's plan and pending downgrade. */
@@ -262,6 +293,7 @@ export class BillingModel {
       this.tenants.set(t.id, {
         id: t.id,
         currency: t.currency,
+        tax: taxRule(t.country ?? 'US', t.tax_ids ?? []),
         trialUsed: false,
         cardGood: true,
         subs: 0,
@@ -349,7 +381,7 @@ export class BillingModel {
       const trialEnd = at + trialDays * DAY;
       t.sub = { seq, plan, cycle, status: 'trialing', createdAt: at, trialEnd, anchor: trialEnd, periodStart: at, periodEnd: trialEnd, cancelAtPeriodEnd: false, pending: null, debited: null };
       // Stripe's $0 trial invoice.
-      this.addInvoice(t, { subSeq: seq, createdAt: at, reason: 'subscription_create', finalizeAt: at, overagePeriodStart: null, lines: [{ kind: 'subscription', amount: 0, period_start: iso(at), period_end: iso(trialEnd) }] });
+      this.addInvoice(t, { subSeq: seq, createdAt: at, reason: 'subscription_create', finalizeAt: at, overagePeriodStart: null, lines: [modelLine(t.tax, 'subscription', 0, at, trialEnd)] });
       this.openPeriod(t, seq, at, trialEnd, plan, cycle, true, {});
       t.intervals.push({ subSeq: seq, from: at, to: null, plan, cycle, trial: true });
       return;
@@ -357,7 +389,7 @@ export class BillingModel {
     if (!goodCard) throw new Error('model: a subscription without a trial on a declining card (Stripe `incomplete`) is outside the model');
     const end = addMonths(at, stepMonths(cycle));
     t.sub = { seq, plan, cycle, status: 'active', createdAt: at, trialEnd: null, anchor: at, periodStart: at, periodEnd: end, cancelAtPeriodEnd: false, pending: null, debited: null };
-    this.addInvoice(t, { subSeq: seq, createdAt: at, reason: 'subscription_create', finalizeAt: at, overagePeriodStart: null, lines: [{ kind: 'subscription', amount: price, period_start: iso(at), period_end: iso(end) }] });
+    this.addInvoice(t, { subSeq: seq, createdAt: at, reason: 'subscription_create', finalizeAt: at, overagePeriodStart: null, lines: [modelLine(t.tax, 'subscription', price, at, end)] });
     this.openPeriod(t, seq, at, addMonths(at, 1), plan, cycle, false, {});
     t.intervals.push({ subSeq: seq, from: at, to: null, plan, cycle, trial: false });
   }
@@ -399,15 +431,15 @@ export class BillingModel {
       const charge = prorationShare(newPrice, s(sub.periodStart), s(sub.periodEnd), s(at));
       sub.debited = { amount: charge, from: at };
       lines = [
-        { kind: 'proration', amount: -credit, period_start: iso(at), period_end: iso(sub.periodEnd) },
-        { kind: 'proration', amount: charge, period_start: iso(at), period_end: iso(sub.periodEnd) },
+        modelLine(t.tax, 'proration', -credit, at, sub.periodEnd),
+        modelLine(t.tax, 'proration', charge, at, sub.periodEnd),
       ];
     } else {
       // Another interval: Stripe resets the billing cycle to now and bills the new period in full.
       const newEnd = addMonths(at, stepMonths(cycle));
       lines = [
-        { kind: 'proration', amount: -credit, period_start: iso(at), period_end: iso(sub.periodEnd) },
-        { kind: 'subscription', amount: newPrice, period_start: iso(at), period_end: iso(newEnd) },
+        modelLine(t.tax, 'proration', -credit, at, sub.periodEnd),
+        modelLine(t.tax, 'subscription', newPrice, at, newEnd),
       ];
       sub.anchor = at;
       sub.periodStart = at;
@@ -555,7 +587,7 @@ export class BillingModel {
       reason: 'subscription_cycle',
       finalizeAt: at + DRAFT_MS,
       overagePeriodStart: null,
-      lines: [{ kind: 'subscription', amount: priceMinor(sub.plan, t.currency, sub.cycle), period_start: iso(sub.periodStart), period_end: iso(sub.periodEnd) }],
+      lines: [modelLine(t.tax, 'subscription', priceMinor(sub.plan, t.currency, sub.cycle), sub.periodStart, sub.periodEnd)],
     });
   }
 
@@ -568,7 +600,8 @@ export class BillingModel {
   private charge(t: TenantState, inv: Invoice, at: number): void {
     inv.attempted = true;
     inv.nextRetryAt = null;
-    const total = inv.lines.reduce((sum, l) => sum + l.amount, 0);
+    // What is charged includes the tax.
+    const total = inv.lines.reduce((sum, l) => sum + l.amount + l.tax, 0);
     if (total <= 0 || t.cardGood) {
       inv.paidAt = at;
       const sub = t.sub;
@@ -682,19 +715,27 @@ export class BillingModel {
           resource,
           quantity: unscale(resource, p.quantity[resource]),
           ...line,
+          tax: lineTax(line.amount, t.tax.percent),
           plan_id: p.plan,
           billed_at: iso(p.billAt),
           placement,
         });
       }
     }
-    const invoices: ExpectedInvoice[] = t.invoices.map((inv) => ({
-      created_at: iso(inv.createdAt),
-      billing_reason: inv.reason,
-      status: inv.finalizeAt > at ? 'draft' : inv.paidAt !== null && inv.paidAt <= at ? 'paid' : 'open',
-      lines: inv.lines,
-      overage_period_start: inv.overagePeriodStart === null ? null : iso(inv.overagePeriodStart),
-    }));
+    const invoices: ExpectedInvoice[] = t.invoices.map((inv) => {
+      const subtotal = inv.lines.reduce((sum, l) => sum + l.amount, 0);
+      const tax = inv.lines.reduce((sum, l) => sum + l.tax, 0);
+      return {
+        created_at: iso(inv.createdAt),
+        billing_reason: inv.reason,
+        status: inv.finalizeAt > at ? 'draft' : inv.paidAt !== null && inv.paidAt <= at ? 'paid' : 'open',
+        lines: inv.lines,
+        subtotal,
+        tax,
+        total: subtotal + tax,
+        overage_period_start: inv.overagePeriodStart === null ? null : iso(inv.overagePeriodStart),
+      };
+    });
     const periods: ExpectedPeriod[] = t.periods.map((p) => ({
       period_start: iso(p.start),
       period_end: iso(p.end),
@@ -708,6 +749,8 @@ export class BillingModel {
     return {
       id: t.id,
       currency: t.currency,
+      country: t.tax.country,
+      tax: t.tax,
       live: t.sub !== null,
       status: t.sub ? t.sub.status : t.subs > 0 ? 'canceled' : 'none',
       plan: t.sub

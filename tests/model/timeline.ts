@@ -1,4 +1,5 @@
 import type { Currency, Cycle, PlanId, Resource } from './catalog';
+import type { Country, TaxIdInput } from './tax';
 
 /**
  * A concrete timeline: what happens, when, to whom. Times are ISO 8601 UTC. Each step first
@@ -15,7 +16,12 @@ export interface Timeline {
 
 export interface TimelineTenant {
   readonly id: string;
+  /** Independent of the country: a German customer may pay in GBP. */
   readonly currency: Currency;
+  /** The billing address's country, sent on create; absent: the US (untaxed), as timelines were before tax. */
+  readonly country?: Country;
+  /** Tax IDs sent on create (an `eu_vat` one may make the tenant reverse charged). */
+  readonly tax_ids?: readonly TaxIdInput[];
 }
 
 export interface UsageRecordInput {

@@ -1,12 +1,14 @@
 /**
- * Compares what the stack billed with what the reference model says, cent for cent, and checks
- * the invariants: nothing billed twice, nothing billed against a plan the tenant was not on,
- * every record counted once (or shown as trial / never billed), no dead letters, no 5xx.
+ * Compares what the stack billed with what the reference model says, cent for cent (tax
+ * included), and checks the invariants: nothing billed twice, nothing billed against a plan the
+ * tenant was not on, every record counted once (or shown as trial / never billed), every invoice
+ * adds up (lines, tax, total, charge), no dead letters, no 5xx.
  */
 import { BillingModel, type ExpectedBilling, type ExpectedInvoice, type ExpectedOverageLine, type ExpectedTenant, type StepExpectation } from '../model/billing-model';
 import type { Timeline } from '../model/timeline';
 import { isGauge, RESOURCES, type Resource } from '../model/catalog';
-import type { Observed, ObservedInvoice, ObservedItem, ObservedTenant } from './driver';
+import { lineTax, type TaxRule } from '../model/tax';
+import type { Observed, ObservedInvoice, ObservedItem, ObservedLine, ObservedTenant } from './driver';
 
 export interface Problem {
   readonly tenant: string | null;
@@ -65,6 +67,7 @@ export const compareTimeline = (timeline: Timeline, observed: Observed, options:
     compareSubscription(exp, obs, add);
     compareSubscriptionInvoices(exp, obs, add);
     compareInvoiceIntegrity(obs, add);
+    compareInvoiceTax(exp, obs, add);
     compareOverage(exp, obs, add);
     compareHistory(exp, obs, add);
   }
@@ -96,6 +99,11 @@ const compareSubscription = (exp: ExpectedTenant, obs: ObservedTenant, add: Add)
 
 const lineTuple = (l: { kind: string; amount: number; period_start: string; period_end: string }) => `${l.kind} ${l.amount} [${norm(l.period_start)}, ${norm(l.period_end)})`;
 
+/** A line's tax as the API shows it: the sum of its tax amounts (null: no `taxes` field). */
+const taxOf = (l: ObservedLine): number | null => (l.taxes === null ? null : l.taxes.reduce((sum, t) => sum + t.amount, 0));
+const describeRule = (rule: TaxRule) => `${rule.country} ${rule.percent}% ${rule.reason}`;
+const describeInvoice = (inv: ObservedInvoice) => `${inv.id} (${inv.billing_reason}, created ${inv.created_at})`;
+
 /**
  * Subscription and proration lines, invoice by invoice. An invoice with such lines is matched
  * by its creation time (one tenant never gets two at one instant); overage lines are left to
@@ -121,6 +129,13 @@ const compareSubscriptionInvoices = (exp: ExpectedTenant, obs: ObservedTenant, a
     const gotLines = inv.lines.filter((l) => l.kind !== 'overage').map(lineTuple).sort();
     const wantLines = want.lines.map(lineTuple).sort();
     if (fmt(gotLines) !== fmt(wantLines)) add(exp.id, 'invoice-lines', `${want.billing_reason} ${k} (${inv.id}): product ${fmt(gotLines)}, model ${fmt(wantLines)}`);
+    else {
+      // The same lines: each one's tax is the model's.
+      const taxed = (l: { kind: string; amount: number; period_start: string; period_end: string }, tax: number | null) => `${lineTuple(l)} tax ${tax ?? 'missing'}`;
+      const gotTaxed = inv.lines.filter((l) => l.kind !== 'overage').map((l) => taxed(l, taxOf(l))).sort();
+      const wantTaxed = want.lines.map((l) => taxed(l, l.tax)).sort();
+      if (fmt(gotTaxed) !== fmt(wantTaxed)) add(exp.id, 'invoice-tax', `${want.billing_reason} ${k} (${inv.id}) at ${describeRule(exp.tax)}: product ${fmt(gotTaxed)}, model ${fmt(wantTaxed)}`);
+    }
     if (inv.billing_reason !== want.billing_reason) add(exp.id, 'invoice-reason', `${k} (${inv.id}): product ${inv.billing_reason}, model ${want.billing_reason}`);
     if (inv.status !== want.status) add(exp.id, 'invoice-status', `${want.billing_reason} ${k} (${inv.id}): product ${inv.status}, model ${want.status}`);
   }
@@ -146,7 +161,56 @@ const compareInvoiceIntegrity = (obs: ObservedTenant, add: Add) => {
 };
 
 const describeLine = (l: ExpectedOverageLine) =>
-  `${l.resource} [${l.period_start}, ${l.period_end}) on ${l.plan_id}: quantity ${l.quantity} (billed ${l.billable}), included ${l.included}, rate ${l.rate_milli}/1000 -> ${l.amount}, billed ${l.billed_at} (${l.placement})`;
+  `${l.resource} [${l.period_start}, ${l.period_end}) on ${l.plan_id}: quantity ${l.quantity} (billed ${l.billable}), included ${l.included}, rate ${l.rate_milli}/1000 -> ${l.amount} + tax ${l.tax}, billed ${l.billed_at} (${l.placement})`;
+
+/**
+ * Every invoice's tax adds up and says what it is (SPEC 4a): the invoice's tax is the sum of its
+ * lines' (and of its tax breakdown), the total is the amount before tax plus the tax, what is
+ * charged is that total; a taxed line names its rate, country and taxable amount; a reverse
+ * charged invoice says so, and no other does. (Each line's tax amount is checked against the
+ * model where the line is matched: above for plan lines, in compareOverage for overage lines.)
+ */
+const compareInvoiceTax = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
+  const rule = exp.tax;
+  for (const inv of obs.invoices) {
+    const where = `${describeInvoice(inv)} at ${describeRule(rule)}`;
+    const lineTaxes = inv.lines.map(taxOf);
+    if (inv.tax === null || inv.total_excluding_tax === null || inv.taxes === null || lineTaxes.includes(null)) {
+      add(exp.id, 'invoice-tax', `${where} lacks tax fields: tax ${inv.tax}, total_excluding_tax ${inv.total_excluding_tax}, taxes ${fmt(inv.taxes)}, lines without taxes ${lineTaxes.filter((t) => t === null).length}`);
+      continue;
+    }
+    const sumLines = (lineTaxes as number[]).reduce((a, b) => a + b, 0);
+    const sumBreakdown = inv.taxes.reduce((a, t) => a + t.amount, 0);
+    const byRule = inv.lines.reduce((a, l) => a + lineTax(l.amount, rule.percent), 0);
+    const differs = [
+      inv.tax !== sumLines ? `tax ${inv.tax} but its lines' taxes add up to ${sumLines}` : '',
+      inv.tax !== sumBreakdown ? `tax ${inv.tax} but its taxes ${fmt(inv.taxes.map((t) => t.amount))} add up to ${sumBreakdown}` : '',
+      inv.tax !== byRule ? `tax ${inv.tax} where its line amounts ${fmt(inv.lines.map((l) => l.amount))} owe ${byRule}` : '',
+      inv.total_excluding_tax !== inv.subtotal ? `total_excluding_tax ${inv.total_excluding_tax} != subtotal ${inv.subtotal} (no discounts here)` : '',
+      inv.total !== inv.subtotal + inv.tax ? `total ${inv.total} != subtotal ${inv.subtotal} + tax ${inv.tax}` : '',
+    ].filter(Boolean);
+    if (differs.length > 0) add(exp.id, 'invoice-tax', `${where}: ${differs.join('; ')}`);
+
+    if (inv.status === 'paid' && inv.total > 0 && inv.amount_paid !== inv.total) add(exp.id, 'invoice-charge', `${where} is paid with ${inv.amount_paid}; its total with tax is ${inv.total}`);
+    if (inv.status === 'open' && inv.total > 0 && inv.amount_due !== inv.total) add(exp.id, 'invoice-charge', `${where} is open for ${inv.amount_due}; its total with tax is ${inv.total}`);
+
+    const details: string[] = [];
+    for (const l of inv.lines) {
+      if (l.amount === 0 || l.taxes === null) continue;
+      const line = `line ${l.kind} ${l.amount} taxes ${fmt(l.taxes)}`;
+      if (rule.percent > 0 && !l.taxes.some((t) => t.percentage === rule.percent && t.country === rule.country && t.taxable_amount === l.amount)) {
+        details.push(`${line} names no ${rule.percent}% ${rule.country} tax on ${l.amount}`);
+      }
+      if (rule.reason === 'reverse_charge' && !l.taxes.some((t) => t.reverse_charge)) details.push(`${line} is not marked reverse charge`);
+      if (rule.reason !== 'reverse_charge' && l.taxes.some((t) => t.reverse_charge)) details.push(`${line} is marked reverse charge`);
+    }
+    // A reverse charged customer's invoice with something on it says "Reverse charge"; no one else's does.
+    if (rule.reason === 'reverse_charge' ? inv.lines.some((l) => l.amount !== 0) && inv.reverse_charge !== true : inv.reverse_charge === true) {
+      details.push(`reverse_charge ${inv.reverse_charge} for a ${rule.reason} customer`);
+    }
+    if (details.length > 0) add(exp.id, 'invoice-tax-detail', `${where}: ${details.join('; ')}`);
+  }
+};
 
 const describeItem = (i: ObservedItem) =>
   `${i.metadata.resource_type} [${i.metadata.period_start}, ${i.metadata.period_end}) quantity ${i.metadata.quantity} -> ${i.amount} (item ${i.id}, ${i.invoice ?? 'pending'}, created ${i.created})`;
@@ -225,9 +289,12 @@ const compareOverage = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
       add(exp.id, 'overage-invoice-mirror', `${describeItem(item)}: its invoice in GET /invoices has no such overage line (${fmt(invoiceById.get(item.invoice)?.lines ?? 'invoice not mirrored')})`);
       continue;
     }
-    const { line } = seen.shift() as { invoice: ObservedInvoice; line: ObservedInvoice['lines'][number] };
+    const { invoice, line } = seen.shift() as { invoice: ObservedInvoice; line: ObservedInvoice['lines'][number] };
     const want = expected.get(overageKey(m.period_start ?? '', m.resource_type ?? ''));
     if (want) checkDescription(exp.id, line.description, want, m, add);
+    if (want && want.amount === line.amount && taxOf(line) !== want.tax) {
+      add(exp.id, 'invoice-tax', `overage line ${line.amount} on ${describeInvoice(invoice)} at ${describeRule(exp.tax)}: tax ${taxOf(line) ?? 'missing'}, model ${want.tax} (${describeLine(want)})`);
+    }
   }
   for (const [k, left] of mirrorLines) for (const l of left) add(exp.id, 'overage-invoice-mirror', `invoice line ${k} (${l.line.description}) matches no Stripe overage item`);
 

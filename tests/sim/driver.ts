@@ -5,7 +5,7 @@
  */
 import type Stripe from 'stripe';
 import type { TestApi } from '../support/local-api';
-import type { Step, Timeline } from '../model/timeline';
+import type { Step, Timeline, TimelineTenant } from '../model/timeline';
 
 export interface StepOutcome {
   readonly index: number;
@@ -14,13 +14,27 @@ export interface StepOutcome {
   readonly body: unknown;
 }
 
+/** One tax amount of an invoice or a line, as `GET /invoices/{id}` shows it. */
+export interface ObservedTax {
+  readonly amount: number;
+  readonly taxable_amount: number;
+  readonly percentage: number | null;
+  readonly country: string | null;
+  readonly jurisdiction: string | null;
+  readonly taxability_reason: string | null;
+  readonly reverse_charge: boolean;
+}
+
 export interface ObservedLine {
   readonly description: string;
+  /** Before tax. */
   readonly amount: number;
   readonly quantity: number | null;
   readonly kind: string;
   readonly period_start: string;
   readonly period_end: string;
+  /** Null: the API left the field out. */
+  readonly taxes: readonly ObservedTax[] | null;
 }
 
 export interface ObservedInvoice {
@@ -29,6 +43,13 @@ export interface ObservedInvoice {
   readonly billing_reason: string | null;
   readonly total: number;
   readonly subtotal: number;
+  /** Null where the API left a tax field out. */
+  readonly total_excluding_tax: number | null;
+  readonly tax: number | null;
+  readonly taxes: readonly ObservedTax[] | null;
+  readonly reverse_charge: boolean | null;
+  readonly amount_paid: number | null;
+  readonly amount_due: number | null;
   readonly created_at: string;
   readonly number: string | null;
   readonly lines: readonly ObservedLine[];
@@ -82,6 +103,15 @@ export const findCustomer = async (stripe: Stripe, tenantId: string): Promise<St
 
 const unix = (seconds: number) => new Date(seconds * 1000).toISOString();
 
+/**
+ * The billing address a tenant gives on create: its country (a timeline without one is in the
+ * US). Stripe Tax places a US customer by its ZIP code, so a US address has one.
+ */
+export const billingAddress = (tenant: TimelineTenant | undefined): Record<string, string> => {
+  const country = tenant?.country ?? 'US';
+  return country === 'US' ? { line1: '510 Townsend St', city: 'San Francisco', state: 'CA', postal_code: '94103', country } : { country };
+};
+
 /** Does one step: moves the clock to `step.at`, then the action, then waits until queues and webhooks are quiet. */
 const runStep = async (api: TestApi, timeline: Timeline, tokens: Map<string, string>, step: Step, index: number, errors: string[]): Promise<StepOutcome> => {
   try {
@@ -99,18 +129,21 @@ const runStep = async (api: TestApi, timeline: Timeline, tokens: Map<string, str
   let res: Response | null = null;
   let body: unknown = null;
   switch (step.do) {
-    case 'create':
+    case 'create': {
+      const tenant = timeline.tenants.find((t) => t.id === step.tenant);
       res = await post('/subscriptions/create', {
         plan_id: step.plan_id,
         billing_cycle: step.billing_cycle,
-        currency: timeline.tenants.find((t) => t.id === step.tenant)?.currency,
+        currency: tenant?.currency,
         trial_days: step.trial_days,
         payment_method: step.payment_method,
         email: tenantEmail(step.tenant),
         name: step.tenant,
-        address: { country: 'US' },
+        address: billingAddress(tenant),
+        ...(tenant?.tax_ids && tenant.tax_ids.length > 0 ? { tax_ids: tenant.tax_ids } : {}),
       });
       break;
+    }
     case 'usage':
       res = await post('/usage/track', { records: step.records });
       break;
@@ -178,16 +211,22 @@ export const observeTenant = async (api: TestApi, tenantId: string, from: Date, 
       errors.push(`GET /invoices/${s.id} for ${tenantId} answered ${detail.status}`);
       continue;
     }
-    const inv = (detail.body as { invoice: ObservedInvoice & { billing_reason?: string | null } }).invoice;
+    const inv = (detail.body as { invoice: Partial<ObservedInvoice> & Pick<ObservedInvoice, 'id' | 'status' | 'total' | 'subtotal' | 'created_at'> }).invoice;
     invoices.push({
       id: inv.id,
       status: inv.status,
       billing_reason: inv.billing_reason ?? null,
       total: inv.total,
       subtotal: inv.subtotal,
+      total_excluding_tax: inv.total_excluding_tax ?? null,
+      tax: inv.tax ?? null,
+      taxes: inv.taxes ?? null,
+      reverse_charge: inv.reverse_charge ?? null,
+      amount_paid: inv.amount_paid ?? null,
+      amount_due: inv.amount_due ?? null,
       created_at: inv.created_at,
       number: inv.number ?? null,
-      lines: inv.lines ?? [],
+      lines: (inv.lines ?? []).map((l) => ({ ...l, taxes: l.taxes ?? null })),
     });
   }
 

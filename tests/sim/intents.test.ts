@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../model/billing-model';
+import { COUNTRIES, EU_MEMBER_STATES, type Country } from '../model/tax';
 import type { Timeline } from '../model/timeline';
 import { formatRegression, renameTenants, timelineLiteral } from './format';
 import { alignStart, MAX_SPAN_MS, resolveTimeline, timelineIntentArb } from './intents';
@@ -21,10 +22,44 @@ describe('random timelines (no stack: the generator and the model only)', () => 
           expect(new Set(keys).size).toBe(keys.length);
           for (const l of t.overage) expect(l.amount).toBeGreaterThan(0);
           for (const p of t.periods) if (p.trial) expect(p.billed).toBe(false);
+          // Tax on every line, never against it; an invoice's total is its amount plus its tax.
+          for (const l of [...t.overage, ...t.invoices.flatMap((i) => i.lines)]) expect(l.tax * l.amount).toBeGreaterThanOrEqual(0);
+          for (const i of t.invoices) expect(i.total).toBe(i.subtotal + i.tax);
         }
       }),
       { numRuns: 300, seed: 12 },
     );
+  });
+
+  it('place tenants mostly in the US, else in each taxed country, some with a VAT number of their country', () => {
+    const seen = new Map<string, number>();
+    let tenants = 0;
+    fc.assert(
+      fc.property(timelineIntentArb(), (intent) => {
+        const timeline = resolveTimeline(intent, alignStart(new Date('2027-05-01T00:00:00Z'), intent), 'c');
+        for (const t of timeline.tenants) {
+          tenants += 1;
+          const country = t.country as Country;
+          expect(COUNTRIES).toContain(country);
+          const ids = t.tax_ids ?? [];
+          if (country === 'US') expect(ids).toEqual([]);
+          for (const id of ids) {
+            expect(id.type).toBe(EU_MEMBER_STATES.includes(country) ? 'eu_vat' : 'gb_vat');
+            expect(id.value.startsWith(country)).toBe(true);
+          }
+          const key = `${country}${ids.length > 0 ? ' vat' : ''}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+        }
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+    const us = seen.get('US') ?? 0;
+    expect(us / tenants).toBeGreaterThan(0.3);
+    expect(us / tenants).toBeLessThan(0.7);
+    for (const c of COUNTRIES.filter((c) => c !== 'US')) {
+      expect(seen.get(c) ?? 0).toBeGreaterThan(0);
+      expect(seen.get(`${c} vat`) ?? 0).toBeGreaterThan(0);
+    }
   });
 
   it('keep every gauge reading at its own instant per tenant and resource', () => {

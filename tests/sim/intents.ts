@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { addMonths, DAY, HOUR, iso, MINUTE, SECOND } from '../model/calendar';
 import { CURRENCIES, GAUGES, PLAN_IDS, PLANS, priceMinor, RESOURCES, type Currency, type Cycle, type PlanId, type Resource } from '../model/catalog';
 import { BillingModel } from '../model/billing-model';
-import type { Step, Timeline, UsageRecordInput } from '../model/timeline';
+import type { Country, TaxIdInput } from '../model/tax';
+import type { Step, Timeline, TimelineTenant, UsageRecordInput } from '../model/timeline';
 
 export interface RecordIntent {
   readonly resource: Resource;
@@ -52,12 +53,25 @@ export interface TenantIntent {
   readonly create: CreateIntent;
 }
 
+/** Where a tenant is billed (SPEC 4a): its country and whether it gives its VAT number. */
+export interface BillingIntent {
+  readonly country: Country;
+  /** An `eu_vat` ID in an EU member state (reverse charge, but in Ireland), a `gb_vat` one in the UK, none in the US. */
+  readonly vatId: boolean;
+}
+
 export interface TimelineIntent {
   /** Day of month (1-31; a month without it uses its last day) and second of the day the timeline starts at. */
   readonly day: number;
   readonly secondOfDay: number;
   readonly tenants: readonly TenantIntent[];
   readonly steps: readonly StepIntent[];
+  /**
+   * The n-th tenant's billing place (a tenant without one is in the US). Kept apart from
+   * `tenants`, and drawn last: fast-check draws a record's keys in order, so a seed still draws the
+   * timelines it drew before tax, each tenant now somewhere.
+   */
+  readonly billing: readonly BillingIntent[];
 }
 
 /** A timeline spans at most this long, so one usage-history query covers it. */
@@ -91,6 +105,33 @@ const actArb: fc.Arbitrary<ActIntent> = fc.oneof(
   { arbitrary: fc.constant({ k: 'fix_card' as const }), weight: 1 },
   { arbitrary: createArb.map((c) => ({ k: 'create' as const, ...c })), weight: 1 },
 );
+
+// Mostly the US (untaxed: the billing that existed before tax keeps its coverage), else any taxed country.
+const billingArb: fc.Arbitrary<BillingIntent> = fc.record({
+  country: fc.oneof(
+    { arbitrary: fc.constant<Country>('US'), weight: 8 },
+    { arbitrary: fc.constantFrom<Country>('GB', 'DE', 'FR', 'NL', 'IE', 'ES', 'IT'), weight: 7 },
+  ),
+  vatId: fc.boolean(),
+});
+
+/** A well-formed VAT number of the country (Stripe checks the format; nothing checks the register here). */
+const VAT_IDS: Record<Exclude<Country, 'US'>, TaxIdInput> = {
+  GB: { type: 'gb_vat', value: 'GB123456789' },
+  DE: { type: 'eu_vat', value: 'DE123456789' },
+  FR: { type: 'eu_vat', value: 'FRAB123456789' },
+  NL: { type: 'eu_vat', value: 'NL123456789B01' },
+  IE: { type: 'eu_vat', value: 'IE1234567WA' },
+  ES: { type: 'eu_vat', value: 'ESA1234567Z' },
+  IT: { type: 'eu_vat', value: 'IT12345678901' },
+};
+
+/** The timeline tenant an intent makes: its currency, and its country and VAT number apart from it. */
+export const timelineTenant = (id: string, currency: Currency, billing: BillingIntent | undefined): TimelineTenant => {
+  const country = billing?.country ?? 'US';
+  if (country === 'US' || !billing?.vatId) return { id, currency, country };
+  return { id, currency, country, tax_ids: [VAT_IDS[country]] };
+};
 
 const advanceArb: fc.Arbitrary<StepIntent> = fc.record({
   k: fc.constant('advance' as const),
@@ -129,6 +170,7 @@ export const timelineIntentArb = (options: { maxTenants?: number; maxSteps?: num
       ),
       { minLength: Math.min(6, options.maxSteps ?? 24), maxLength: options.maxSteps ?? 24, size: 'max' },
     ),
+    billing: fc.array(billingArb, { minLength: maxTenants, maxLength: maxTenants }),
   });
 };
 
@@ -154,7 +196,7 @@ const rankedOptions = (currency: Currency) =>
  * to undo...) are dropped.
  */
 export const resolveTimeline = (intent: TimelineIntent, start: Date, prefix: string): Timeline => {
-  const tenants = intent.tenants.map((t, i) => ({ id: `${prefix}-${i + 1}`, currency: t.currency }));
+  const tenants = intent.tenants.map((t, i) => timelineTenant(`${prefix}-${i + 1}`, t.currency, intent.billing[i]));
   const model = new BillingModel(start.getTime(), tenants);
   const steps: Step[] = [];
   const gaugeStamps = new Map<string, Set<number>>();

@@ -60,7 +60,8 @@ export const runSimulation = async (api: TestApi, options: SimulationOptions): P
     }
     await cleanUp(api, timeline).catch(() => undefined);
     const steps = timeline.steps.length;
-    log(`seed ${options.seed} ${firstFailure ? 'shrink' : 'run'} ${run}: ${timeline.tenants.length} tenants, ${steps} steps, ${timeline.start} .. ${until}, ${Date.now() - t0} ms, ${problems.length === 0 ? 'ok' : `${problems.length} problems (${[...new Set(problems.map((p) => p.kind))].join(', ')})`}`);
+    const places = timeline.tenants.map((t) => `${t.country ?? 'US'}${t.tax_ids?.length ? '+vat' : ''}/${t.currency}`).join(' ');
+    log(`seed ${options.seed} ${firstFailure ? 'shrink' : 'run'} ${run}: ${timeline.tenants.length} tenants (${places}), ${steps} steps, ${timeline.start} .. ${until}, ${Date.now() - t0} ms, ${problems.length === 0 ? 'ok' : `${problems.length} problems (${[...new Set(problems.map((p) => p.kind))].join(', ')})`}`);
     if (problems.length === 0) return true;
     if (!firstFailure) {
       firstFailure = { kinds: new Set(problems.map((p) => p.kind)), at: Date.now() };
