@@ -100,6 +100,22 @@ describe('billing details (POST/GET /customer)', () => {
     expect((await api.stripe.customers.retrieve(customer?.id ?? '')) as { address: unknown }).toMatchObject({ address: { city: 'Paris', country: 'FR' } });
   });
 
+  it('follows details changed in Stripe itself (the portal, the Dashboard) through customer webhooks', async () => {
+    const { token } = await api.subscribe('org-tax-portal', { address: { country: 'NL', city: 'Utrecht' } });
+    const [customer] = (await api.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.tenant_id === 'org-tax-portal');
+    const customerId = customer?.id ?? '';
+
+    await api.stripe.customers.update(customerId, { name: 'Portaal B.V.', address: { line1: 'Domplein 1', city: 'Utrecht', postal_code: '3512 JC', country: 'NL' } });
+    await api.stripe.customers.createTaxId(customerId, { type: 'eu_vat', value: 'NL123456789B01' });
+    await api.stack.settle();
+
+    expect((await body<{ customer: unknown }>(await api.call('/customer', { token }), 200)).customer).toMatchObject({
+      name: 'Portaal B.V.',
+      address: { line1: 'Domplein 1', postal_code: '3512 JC', country: 'NL' },
+      tax_ids: [{ type: 'eu_vat', value: 'NL123456789B01' }],
+    });
+  });
+
   it.each([
     [{ address: { country: 'UK' } }, 'address.country'],
     [{ address: { city: 'Nowhere' } }, 'address.country'],

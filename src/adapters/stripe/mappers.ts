@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { TAX_ID_TYPES, type BillingDetails, type TaxIdType } from '../../domain/billing-details';
 import { isCurrency } from '../../domain/money';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../../domain/subscription';
 import type {
@@ -204,6 +205,23 @@ export const toSubscription = (sub: Stripe.Subscription, prices: SubscriptionPri
 };
 
 /**
+ * A Stripe customer's billing details in our words; tax IDs of types we do not take are left out.
+ *
+ * @example
+ * toBillingDetails(customer, taxIds) // { name: 'Acme', email: null, address: { ..., country: 'DE' }, tax_ids: [...] }
+ */
+export const toBillingDetails = (customer: Stripe.Customer, taxIds: readonly Stripe.TaxId[]): BillingDetails => {
+  const a = customer.address;
+  const text = (v: string | null | undefined): string | null => (v ? v : null);
+  return {
+    name: text(customer.name),
+    email: text(customer.email),
+    address: a?.country ? { line1: text(a.line1), line2: text(a.line2), city: text(a.city), state: text(a.state), postal_code: text(a.postal_code), country: a.country } : null,
+    tax_ids: taxIds.flatMap((t) => ((TAX_ID_TYPES as readonly string[]).includes(t.type) ? [{ type: t.type as TaxIdType, value: t.value }] : [])),
+  };
+};
+
+/**
  * A verified Stripe event, reduced to what we act on.
  *
  * @example
@@ -225,13 +243,19 @@ const subjectOf = (event: Stripe.Event): ProviderEvent['object'] => {
     }
     case 'payment_method':
       return { kind: 'payment_method', id };
+    case 'customer':
+      return { kind: 'customer', id };
+    case 'tax_id': {
+      const customer = idOf((object as { customer?: string | { id: string } | null }).customer ?? null);
+      return customer ? { kind: 'customer', id: customer } : { kind: 'other', id };
+    }
     default:
       return { kind: 'other', id };
   }
 };
 
 export const toEvent = (event: Stripe.Event): ProviderEvent => {
-  const object = event.data.object as { customer?: string | { id: string } | null };
+  const object = event.data.object as { object?: string; id?: string; customer?: string | { id: string } | null };
   // A detached payment method has no customer any more; the event's previous attributes name it.
   const previous = (event.data.previous_attributes ?? {}) as { customer?: string | { id: string } | null };
   return {
@@ -239,6 +263,6 @@ export const toEvent = (event: Stripe.Event): ProviderEvent => {
     type: event.type,
     createdAt: fromUnix(event.created),
     object: subjectOf(event),
-    customerId: idOf(object.customer ?? null) ?? idOf(previous.customer ?? null),
+    customerId: object.object === 'customer' ? (object.id ?? null) : (idOf(object.customer ?? null) ?? idOf(previous.customer ?? null)),
   };
 };

@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { BillingDetails, PostalAddress } from '../../domain/billing-details';
 import type { Catalog } from '../../domain/catalog';
 import { LIVE_STATUSES } from '../../domain/subscription';
-import { InvalidSignature, PaymentRequired, ProviderRefusal } from '../../app/errors';
+import { InvalidSignature, NotFound, PaymentRequired, ProviderRefusal } from '../../app/errors';
 import type { AdoptedCard, CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
 import type {
   CatalogSyncResult,
@@ -17,7 +17,7 @@ import type {
 } from '../../app/ports/payments';
 import { StripeCatalog } from './catalog-sync';
 import { createStripeClient, type CallOptions, type RetryPolicy, type StripeClient } from './client';
-import { expandedInvoice, firstItem, idOf, lineKind, scheduledPriceChange, toEvent, toInvoice, toSubscription } from './mappers';
+import { expandedInvoice, firstItem, idOf, lineKind, scheduledPriceChange, toBillingDetails, toEvent, toInvoice, toSubscription } from './mappers';
 
 /** How far a webhook's signed timestamp may be from our clock, either way (Stripe's default). */
 const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -121,11 +121,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
         request,
       ),
     );
-    const existing: Stripe.TaxId[] = [];
-    for await (const taxId of this.client.list((stripe, after) =>
-      stripe.customers.listTaxIds(customerId, { limit: 100, ...(after ? { starting_after: after } : {}) }),
-    ))
-      existing.push(taxId);
+    const existing = await this.taxIds(customerId);
     const same = (a: { type: string; value: string }, b: { type: string; value: string }) => a.type === b.type && a.value === b.value;
     for (const stale of existing.filter((e) => !details.tax_ids.some((t) => same(e, t)))) {
       await this.client.remove((stripe) => stripe.customers.deleteTaxId(customerId, stale.id));
@@ -135,6 +131,19 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
         stripe.customers.createTaxId(customerId, { type: wanted.type, value: wanted.value }, request),
       );
     }
+  }
+
+  async getBillingDetails(customerId: string): Promise<BillingDetails> {
+    const customer = await this.client.read((stripe) => stripe.customers.retrieve(customerId));
+    if ('deleted' in customer && customer.deleted) throw new NotFound(`Stripe customer ${customerId} was deleted`);
+    return toBillingDetails(customer as Stripe.Customer, await this.taxIds(customerId));
+  }
+
+  private async taxIds(customerId: string): Promise<Stripe.TaxId[]> {
+    const all: Stripe.TaxId[] = [];
+    const pages = this.client.list((stripe, after) => stripe.customers.listTaxIds(customerId, { limit: 100, ...(after ? { starting_after: after } : {}) }));
+    for await (const taxId of pages) all.push(taxId);
+    return all;
   }
 
   async createSetupSession(input: SetupSessionInput): Promise<{ id: string; url: string }> {

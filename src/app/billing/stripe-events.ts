@@ -57,8 +57,9 @@ export class StripeEventProcessor {
   private async act(event: ProviderEvent, now: Date): Promise<Outcome> {
     const tenantId = await this.tenantOf(event);
     if (!tenantId) {
-      // Catalog events have no tenant; a subscription or invoice without one is worth a look.
-      if (event.object.kind === 'other' || event.object.kind === 'payment_method') {
+      // Catalog events have no tenant, nor customers not (yet) recorded as a tenant's; a
+      // subscription or invoice without one is worth a look.
+      if (event.object.kind === 'other' || event.object.kind === 'payment_method' || event.object.kind === 'customer') {
         await this.deps.processed.mark(event.id, event.type, now);
         return 'ignored';
       }
@@ -130,6 +131,12 @@ export class StripeEventProcessor {
   private async sync(tenantId: string, event: ProviderEvent): Promise<Synced> {
     if (event.object.kind === 'other' || event.object.kind === 'payment_method' || event.object.kind === 'card') return { refusal: null };
     const owned = (await this.deps.tenants.get(tenantId)).stripe_customer_id;
+    if (event.object.kind === 'customer') {
+      // Billing details changed in Stripe (the customer portal, the Dashboard): the profile follows.
+      if (event.object.id !== owned) return { refusal: notOwned('customer', event.object.id, event.object.id, owned) };
+      await this.deps.tenants.setBillingDetails(tenantId, await this.deps.provider.getBillingDetails(owned));
+      return { refusal: null };
+    }
     const readAt = new Date();
     if (event.object.kind === 'subscription') {
       const sub = await this.deps.provider.getSubscription(event.object.id);

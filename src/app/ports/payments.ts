@@ -98,9 +98,10 @@ export interface ProviderEvent {
   /**
    * What the event is about: a subscription, an invoice, a card the customer set up (`card`: the
    * SetupIntent of `setup_intent.succeeded` or of a setup-mode `checkout.session.completed`), a
-   * payment method that changed (`payment_method`), or something else.
+   * payment method that changed (`payment_method`), the customer's billing details
+   * (`customer`: the customer itself, or one of its tax IDs), or something else.
    */
-  readonly object: { readonly kind: 'subscription' | 'invoice' | 'card' | 'payment_method' | 'other'; readonly id: string };
+  readonly object: { readonly kind: 'subscription' | 'invoice' | 'card' | 'payment_method' | 'customer' | 'other'; readonly id: string };
   readonly customerId: string | null;
 }
 
@@ -134,6 +135,11 @@ export interface PaymentProvider extends OverageBilling {
    * removed. Safe to repeat.
    */
   saveBillingDetails(customerId: string, details: BillingDetails): Promise<void>;
+  /**
+   * The customer's billing details as Stripe has them (changed in the customer portal or the
+   * Dashboard, say); tax IDs of types we do not take are left out.
+   */
+  getBillingDetails(customerId: string): Promise<BillingDetails>;
   /**
    * Attaches a payment method and makes it the customer's default (subscriptions charge the
    * customer's default, so a card updated later is used by the next retry); returns its id.

@@ -1,5 +1,5 @@
 import { InvalidSignature, NotFound, ProviderRefusal } from '../../../src/app/errors';
-import type { BillingDetails } from '../../../src/domain/billing-details';
+import { NO_BILLING_DETAILS, type BillingDetails } from '../../../src/domain/billing-details';
 import type {
   CatalogSyncResult,
   CreateSubscriptionInput,
@@ -229,6 +229,14 @@ export class ScriptedPaymentProvider implements PaymentProvider {
         return id;
       }),
     );
+  }
+
+  async getBillingDetails(customerId: string): Promise<BillingDetails> {
+    return this.run('getBillingDetails', [customerId], async () => {
+      const customer = this.customers.get(customerId);
+      if (!customer) throw new NotFound(`No such customer: '${customerId}'`);
+      return customer.details ?? NO_BILLING_DETAILS;
+    });
   }
 
   async saveBillingDetails(customerId: string, details: BillingDetails): Promise<void> {

@@ -5,6 +5,7 @@ import { NotInCatalog } from '../../../../src/app/errors';
 import type { AdoptedCard } from '../../../../src/app/ports/cards';
 import type { ProviderEvent } from '../../../../src/app/ports/payments';
 import { fakeBillingWorld, InMemoryTenantStore, providerSubscription } from '../../../support/fakes';
+import { addressIn, NO_BILLING_DETAILS } from '../../../../src/domain/billing-details';
 
 const TENANT = 'tenant-1';
 const OTHER_TENANT = 'tenant-2';
@@ -422,6 +423,37 @@ describe('StripeEventProcessor', () => {
       expect(world.events.events(TENANT).at(-1)).toMatchObject({ type: 'stripe.payment_method.detached', data: { object_id: 'pm_old' } });
       expect(webhookTypes(world)).toEqual(['payment_method.updated']);
       expect(world.cards.calls).toEqual([]);
+    });
+
+    it('takes billing details changed in Stripe (the portal, the Dashboard) into the profile', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+      const details = { name: 'Portaal B.V.', email: null, address: { ...addressIn('NL'), city: 'Utrecht' }, tax_ids: [{ type: 'eu_vat' as const, value: 'NL123456789B01' }] };
+      world.provider.customers.set('cus_1', { tenantId: TENANT, details, defaultPaymentMethod: null });
+
+      // Act
+      const outcome = await world.processor.process({ id: 'evt_cu', type: 'customer.tax_id.created', createdAt: EVENT_AT, object: { kind: 'customer', id: 'cus_1' }, customerId: 'cus_1' }, NOW);
+
+      // Assess
+      expect(outcome).toBe('processed');
+      expect(world.tenants.profile(TENANT).billing_details).toEqual(details);
+      expect(world.events.events(TENANT).at(-1)).toMatchObject({ type: 'stripe.customer.tax_id.created' });
+    });
+
+    it("never copies another customer's details into a tenant", async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+      world.provider.customers.set('cus_2', { tenantId: OTHER_TENANT, details: { ...NO_BILLING_DETAILS, name: 'Other' }, defaultPaymentMethod: null });
+
+      // Act
+      const outcome = await world.processor.process({ id: 'evt_cx', type: 'customer.updated', createdAt: EVENT_AT, object: { kind: 'customer', id: 'cus_2' }, customerId: 'cus_1' }, NOW);
+
+      // Assess
+      expect(outcome).toBe('ignored');
+      expect(world.tenants.profile(TENANT).billing_details).toEqual(NO_BILLING_DETAILS);
+      expect(world.provider.callsTo('getBillingDetails')).toEqual([]);
     });
 
     it("never adopts a card set up on another tenant's customer", async () => {
