@@ -89,7 +89,7 @@ describe('toTax', () => {
   });
 
   it('says nothing of a rate it was not given', () => {
-    expect(toTax({ amount: 5, taxable_amount: 25, taxability_reason: null, tax_rate_details: null }, rates)).toMatchObject({ percentage: null, country: null, jurisdiction: null });
+    expect(toTax({ amount: 5, taxable_amount: 25, taxability_reason: 'not_collecting', tax_rate_details: null }, rates)).toMatchObject({ percentage: null, country: null, jurisdiction: null });
   });
 });
 
