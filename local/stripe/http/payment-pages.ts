@@ -8,7 +8,8 @@ import { newId } from '../ids';
 import { afterAuthentication, confirmSession } from '../resources/checkout';
 import type { ApiContext } from '../resources/context';
 import { parseForm } from './form';
-import { hostedInvoicePage } from './pages';
+import { invoiceDocument } from './invoice-document';
+import { hostedInvoicePage } from './invoice-page';
 
 /**
  * The pages Stripe hosts for payments, served without an API key: the 3-D Secure test page
@@ -166,8 +167,8 @@ const invoiceAwaitingAuthentication = (ctx: ApiContext, id: string, res: ServerR
   if (!invoice || invoice.status !== 'open' || !invoice.confirmation_secret) return false;
   const pi = [...ctx.state.paymentIntents.values()].find((p) => p.client_secret === invoice.confirmation_secret?.client_secret);
   if (pi?.status !== 'requires_action') return false;
-  const link = `<p><a href="${esc(`${ctx.config.baseUrl}/authenticate/${pi.id}`)}">Complete authentication to pay this invoice</a></p>`;
-  html(res, 200, hostedInvoicePage(invoice, ctx.state.taxRates).replace('</body>', `${link}</body>`));
+  const action = { href: `${ctx.config.baseUrl}/authenticate/${pi.id}`, label: 'Complete authentication to pay this invoice' };
+  html(res, 200, hostedInvoicePage(invoiceDocument(invoice, ctx.state), { action }));
   return true;
 };
 

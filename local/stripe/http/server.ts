@@ -13,7 +13,9 @@ import { fingerprint, type IdempotencyKeys } from '../idempotency';
 import { newId } from '../ids';
 import { type ApiContext, requestClock, type Route } from '../resources/context';
 import { parseForm } from './form';
-import { hostedInvoicePage, invoicePdf } from './pages';
+import { invoiceDocument } from './invoice-document';
+import { hostedInvoicePage } from './invoice-page';
+import { invoicePdf } from './invoice-pdf';
 import { servePaymentPage } from './payment-pages';
 import { servePortalPage } from './portal-page';
 import { router } from './router';
@@ -86,19 +88,24 @@ const send = (res: ServerResponse, requestId: string, reply: Reply, extra: Recor
 const errorReply = (error: StripeApiError): Reply => ({ status: error.status, body: JSON.stringify({ error: error.body }, null, 2) });
 
 /** The hosted invoice page and PDF links that finalized invoices carry (no API key needed). */
-const servePage = (ctx: ApiContext, path: string, res: ServerResponse): boolean => {
+const servePage = async (ctx: ApiContext, path: string, res: ServerResponse): Promise<boolean> => {
   const m = /^\/invoices\/([^/]+)\/(hosted|pdf)$/.exec(path);
   if (!m?.[1]) return false;
   const invoice = ctx.state.invoices.get(decodeURIComponent(m[1]));
   if (!invoice) {
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('No such invoice');
-  } else if (m[2] === 'pdf') {
-    res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="${invoice.number ?? invoice.id}.pdf"` });
-    res.end(invoicePdf(invoice, ctx.state.taxRates));
+    return true;
+  }
+  // Read before rendering yields, so the document shows one state of the invoice.
+  const doc = invoiceDocument(invoice, ctx.state);
+  if (m[2] === 'pdf') {
+    const pdf = await invoicePdf(doc);
+    res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Length': String(pdf.length), 'Content-Disposition': `inline; filename="${doc.number}.pdf"` });
+    res.end(pdf);
   } else {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(hostedInvoicePage(invoice, ctx.state.taxRates));
+    res.end(hostedInvoicePage(doc));
   }
   return true;
 };
@@ -122,7 +129,7 @@ export const createStripeServer = (options: StripeServerOptions): Server => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://local');
     if (await servePaymentPage(ctx, req, url.pathname, res, () => options.beforeReply(true))) return null;
-    if (method === 'GET' && (servePage(ctx, url.pathname, res) || servePortalPage(ctx, url.pathname, res))) return null;
+    if (method === 'GET' && ((await servePage(ctx, url.pathname, res)) || servePortalPage(ctx, url.pathname, res))) return null;
     authenticate(req.headers.authorization);
     checkStripeVersion(req.headers['stripe-version']);
     if (options.faults.rateLimitNext > 0) {

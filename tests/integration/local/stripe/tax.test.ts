@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../../../local/clock';
 import { freePort } from '../../../../local/ports';
@@ -163,8 +164,8 @@ describe('local Stripe automatic tax', () => {
       expect(page).toContain('Reverse charge');
       expect(page).toContain('Customer tax ID (eu_vat): DE123456789');
       expect(page).toContain('Dublin');
-      const pdf = await (await fetch(invoice.invoice_pdf ?? '')).text();
-      expect(pdf).toContain('Reverse charge');
+      const pdf = await getDocumentProxy(new Uint8Array(await (await fetch(invoice.invoice_pdf ?? '')).arrayBuffer()));
+      expect((await extractText(pdf, { mergePages: true })).text).toContain('Reverse charge');
     });
 
     it('charges Irish VAT to an Irish business even with an eu_vat ID (no reverse charge at home)', async () => {
