@@ -225,7 +225,8 @@ export class UsageAggregator {
   /**
    * The period for usage at `at`: the one the timeline puts it in while that period is open,
    * else (closed by the overage run, by an upgrade or cancel, or received after its end +
-   * grace) the next open one, the record then marked late. Nothing a tenant does with timestamps moves usage
+   * grace) the one it was received in, or the next open one after that, the record then
+   * marked late. Nothing a tenant does with timestamps moves usage
    * into a period that has closed, or into a plan it was not on.
    */
   private async openPeriod(
@@ -256,7 +257,10 @@ export class UsageAggregator {
         cache.set(start, period);
         return { period, late: hops > 0 };
       }
-      const next = usagePeriodAt(tenant.timeline, new Date(end));
+      // Late: the period it was received in (SPEC section 3: billed in the next open period),
+      // not merely the one after the closed one, which may be a gap without a subscription
+      // (never billed) that a new subscription has already ended.
+      const next = usagePeriodAt(tenant.timeline, new Date(Math.max(end, receivedAt)));
       if (next.start.getTime() <= candidate.start.getTime()) throw new StaleTimeline(`period ${start} of ${tenantId} closed at ${new Date(end).toISOString()}`);
       candidate = next;
     }

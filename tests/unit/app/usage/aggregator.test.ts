@@ -311,6 +311,22 @@ describe('UsageAggregator', () => {
         expect(await totalOf(usage, FEB)).toMatchObject({ counters: { alerts: 2n }, late: { alerts: 2n } });
       });
 
+      it('counts a late record in the period it was received in, not in a gap a new subscription has already ended', async () => {
+        // Prepare: a trial canceled at 00:11:01, nothing until a new subscription at 00:11:03 (seed 7301).
+        const trial: PlanSegment = { ...starter, start: '2027-01-10T00:01:00.000Z', end: '2027-01-10T00:11:01.000Z', anchor: '2027-01-10T00:01:00.000Z', trial_end: '2027-01-11T00:01:00.000Z' };
+        const next: PlanSegment = { ...starter, subscription_id: 'sub_2', start: '2027-01-10T00:11:03.000Z', anchor: '2027-01-10T00:11:03.000Z' };
+        const { aggregator, usage } = setup({ now: '2027-01-10T00:11:04.000Z', timeline: [trial, next] });
+        usage.putPeriod({ tenant_id: TENANT, start: trial.start, end: trial.end ?? '', trial: true, status: 'closed', plan_id: 'starter', currency: 'usd' });
+
+        // Act: stamped in the closed trial, received in the new subscription's first period.
+        const failed = await aggregator.processBatch([message('m1', [rec('users', 40, '2027-01-10T00:10:47.000Z')], { receivedAt: '2027-01-10T00:11:04.000Z' })]);
+
+        // Assess: billable (40 users over starter's 5), never hidden in the gap [00:11:01, 00:11:03).
+        expect(failed).toEqual([]);
+        expect(await totalOf(usage, next.start)).toMatchObject({ peaks: { users: 40 } });
+        expect(await usage.getPeriod(TENANT, '2027-01-10T00:11:01.000Z')).toBeNull();
+      });
+
       it('moves a commit to the next period, marked late, when its period starts closing before the commit', async () => {
         // Prepare
         const { aggregator, usage } = setup({ now: '2027-02-01T00:01:00.000Z' });
