@@ -257,10 +257,12 @@ export class UsageAggregator {
         cache.set(start, period);
         return { period, late: hops > 0 };
       }
-      // Late: the period it was received in (SPEC section 3: billed in the next open period),
-      // not merely the one after the closed one, which may be a gap without a subscription
-      // (never billed) that a new subscription has already ended.
-      const next = usagePeriodAt(tenant.timeline, new Date(Math.max(end, receivedAt)));
+      // Late from a subscription's period: the period it was received in (SPEC section 3:
+      // billed in the next open period), not merely the one after the closed one, which may be
+      // a gap without a subscription (never billed) that a new subscription has already ended.
+      // From a gap (calendar months without a subscription, never billed): the next month of
+      // the same gap, which stays open until 5 minutes after the next subscription starts.
+      const next = usagePeriodAt(tenant.timeline, new Date(candidate.segment ? Math.max(end, receivedAt) : end));
       if (next.start.getTime() <= candidate.start.getTime()) throw new StaleTimeline(`period ${start} of ${tenantId} closed at ${new Date(end).toISOString()}`);
       candidate = next;
     }

@@ -327,6 +327,19 @@ describe('UsageAggregator', () => {
         expect(await usage.getPeriod(TENANT, '2027-01-10T00:11:01.000Z')).toBeNull();
       });
 
+      it('keeps a record stamped before the first subscription out of it, received just after it started (seed 7401)', async () => {
+        // Prepare: the first subscription (paid, no trial) starts 2027-02-02 00:01; the March-to-February gap is unbilled time.
+        const first: PlanSegment = { ...starter, start: '2027-02-02T00:01:00.000Z', anchor: '2027-02-02T00:01:00.000Z' };
+        const { aggregator, usage } = setup({ now: '2027-02-02T00:01:01.000Z', timeline: [first] });
+
+        // Act: a level stamped in January (a gap month already over), received a second after the subscription started.
+        await aggregator.processBatch([message('m1', [rec('users', 40, '2027-01-31T23:59:59.999Z')], { receivedAt: '2027-02-02T00:01:01.000Z' })]);
+
+        // Assess: still time without a subscription (the gap's next month, never billed), not the first paid period.
+        expect((await totalOf(usage, first.start)).peaks).toEqual({});
+        expect((await totalOf(usage, '2027-02-01T00:00:00.000Z')).peaks).toEqual({ users: 40 });
+      });
+
       it('moves a commit to the next period, marked late, when its period starts closing before the commit', async () => {
         // Prepare
         const { aggregator, usage } = setup({ now: '2027-02-01T00:01:00.000Z' });
