@@ -27,7 +27,32 @@ export interface HttpApiOptions {
   readonly localRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Runs one invocation of a function group, e.g. inside the environment the stack gives it. */
   readonly invoke?: <T>(group: string, run: () => Promise<T>) => Promise<T>;
+  /** Told about every request once its answer is sent (the local runner's request log). */
+  readonly onAnswered?: (request: AnsweredRequest) => void;
 }
+
+/** A request the local API answered, as `onAnswered` hears of it. */
+export interface AnsweredRequest {
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  readonly status: number;
+  /** From the request's arrival to the last byte of the answer. */
+  readonly durationMs: number;
+  /** Answered by a local-only route (the page, the clock) rather than the API. */
+  readonly local: boolean;
+  /** The route it matched, if any. */
+  readonly route?: Route;
+  /** The verified token's claims, as the handler got them. */
+  readonly claims?: Readonly<Record<string, string>>;
+  /** The body the handler got. */
+  readonly body?: Buffer;
+  /** What the handler, or API Gateway itself, answered. */
+  readonly response?: APIGatewayProxyStructuredResultV2;
+}
+
+/** What `handle` learns about a request on its way, for `onAnswered`. */
+type Seen = { -readonly [K in keyof Omit<AnsweredRequest, 'method' | 'path' | 'status' | 'durationMs'>]?: AnsweredRequest[K] };
 
 export interface RunningHttpApi {
   readonly url: string;
@@ -166,18 +191,27 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     return handler;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (options.localRoutes && (await options.localRoutes(req, res, url))) return;
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, seen: Seen) => {
+    if (options.localRoutes) {
+      // Set before: a local route may finish its answer (a streamed file) before it returns.
+      seen.local = true;
+      if (await options.localRoutes(req, res, url)) return;
+      seen.local = false;
+    }
+    const answer = (result: APIGatewayProxyStructuredResultV2): void => {
+      seen.response = result;
+      send(res, result);
+    };
     const method = (req.method ?? 'GET').toUpperCase();
     const match = compiled
       .filter((c) => c.route.method === method)
       .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
       .find((x) => x.m !== null);
-    if (!match?.m) return send(res, gatewayRefusal(404, 'Not Found'));
+    if (!match?.m) return answer(gatewayRefusal(404, 'Not Found'));
     const { route, params } = match.c;
+    seen.route = route;
     const values = params.map((_, i) => decodeParam(match.m?.[i + 1] ?? ''));
-    if (values.some((v) => v === null)) return send(res, gatewayRefusal(400, 'Bad Request'));
+    if (values.some((v) => v === null)) return answer(gatewayRefusal(400, 'Bad Request'));
 
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
@@ -186,7 +220,7 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     let claims: JWTPayload | null = null;
     if (route.auth === 'tenant' || route.auth === 'admin') {
       claims = await options.verify(headers.authorization);
-      if (!claims) return send(res, gatewayRefusal(401, 'Unauthorized', { 'www-authenticate': 'Bearer' }));
+      if (!claims) return answer(gatewayRefusal(401, 'Unauthorized', { 'www-authenticate': 'Bearer' }));
     }
 
     let raw: Buffer;
@@ -195,11 +229,13 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
       res.once('finish', () => closeUnread(req.socket));
-      return send(res, gatewayRefusal(413, 'Request Entity Too Large'));
+      return answer(gatewayRefusal(413, 'Request Entity Too Large'));
     }
+    seen.body = raw;
     const isText = raw.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    if (claims) seen.claims = gatewayClaims(claims);
     const requestId = randomUUID();
     const now = new Date();
     const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
@@ -229,7 +265,7 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
         stage: '$default',
         time: now.toISOString(),
         timeEpoch: now.getTime(),
-        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ? gatewayClaims(claims) : {}, scopes: [] } },
+        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: seen.claims ?? {}, scopes: [] } },
       },
       isBase64Encoded: !isText,
       ...(raw.length ? { body: isText ? raw.toString('utf8') : raw.toString('base64') } : {}),
@@ -238,13 +274,32 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
 
     const handler = await load(route.group);
     const run = () => handler(event, lambdaContext(route.group, requestId));
-    send(res, await (options.invoke ? options.invoke(route.group, run) : run()));
+    answer(await (options.invoke ? options.invoke(route.group, run) : run()));
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const arrived = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const seen: Seen = {};
+    const { onAnswered } = options;
+    if (onAnswered) {
+      res.once('finish', () =>
+        onAnswered({
+          method: (req.method ?? 'GET').toUpperCase(),
+          path: url.pathname,
+          status: res.statusCode,
+          durationMs: performance.now() - arrived,
+          local: seen.local ?? false,
+          ...seen,
+        }),
+      );
+    }
+    handle(req, res, url, seen).catch((error: unknown) => {
       console.error('local http api: handler crashed', error);
-      if (!res.headersSent) send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}' });
+      if (!res.headersSent) {
+        seen.response = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}' };
+        send(res, seen.response);
+      }
     });
   });
   const host = options.host ?? '127.0.0.1';

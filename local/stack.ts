@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { useClock } from '../src/platform/clock';
 import { withEnvironment, type Environment } from '../src/platform/environment';
@@ -25,9 +24,12 @@ import { CLOSE_GRACE_MS } from '../src/app/overage/biller';
 import { createTableRef } from '../src/adapters/dynamodb/client';
 import { OverageRepository } from '../src/adapters/dynamodb/overages';
 import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller, startLocalSqs, type LocalSqs, type SqsConsumer } from './sqs';
+import { authConfig } from '../src/platform/config';
+import { principalFromClaims } from '../src/http/principal';
+import { logAnswered, queueBatchLine, type LocalLog } from './log';
+import { DEFAULT_DATA_DIR, REPO_ROOT } from './paths';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data');
+export { DEFAULT_DATA_DIR, REPO_ROOT };
 export const LOCAL_TABLE_NAME = 'securenet-billing';
 /** Any `sk_test_` key works against the local Stripe endpoint. */
 export const LOCAL_STRIPE_KEY = 'sk_test_securenet_local';
@@ -45,6 +47,11 @@ export interface LocalStackOptions {
   readonly reset?: boolean;
   /** An already running DynamoDB Local (tests start one per run); else one is started. */
   readonly dynamoEndpoint?: string;
+  /**
+   * A DynamoDB Local already starting on `dataDir` (`npm start` launches it before loading the rest
+   * of the stack); the stack waits for it and stops it. Its caller does any `reset` first.
+   */
+  readonly dynamo?: Promise<DynamoDbLocal>;
   readonly dynamoPort?: number;
   readonly tableName?: string;
   /** Serve another route table (tests mount fixtures); the real one by default. */
@@ -72,6 +79,8 @@ export interface LocalStackOptions {
    * only loopback, never other private ranges. Off by default.
    */
   readonly allowLocalWebhookTargets?: boolean;
+  /** Where one line per request, Stripe webhook and queue batch goes (`npm start` prints them); none by default. */
+  readonly log?: LocalLog;
 }
 
 export interface LocalStack {
@@ -112,6 +121,21 @@ const firstMatch =
     return false;
   };
 
+/** The values of settled starts, or the first failure once every start has settled (so each one's stop is registered). */
+const allStarted = <T extends readonly PromiseSettledResult<unknown>[]>(
+  settled: T,
+): { -readonly [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never } => {
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never };
+};
+
+/** Who called, for the request log: the tenant, or `admin` for an admin token without one. */
+const callerOf = (claims: Readonly<Record<string, string>>): string | undefined => {
+  const principal = principalFromClaims(claims, authConfig());
+  return principal?.tenantId ?? (principal?.admin ? 'admin' : undefined);
+};
+
 /** `<NAME>_QUEUE_URL` for every queue, as the CDK stack sets them for the functions that send. */
 const queueUrlVariables = (created: Record<string, { url: string }>): Record<string, string> =>
   Object.fromEntries(Object.entries(created).map(([name, q]) => [`${name.replace(/-/g, '_').toUpperCase()}_QUEUE_URL`, q.url]));
@@ -134,48 +158,77 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     for (const stop of stopping.reverse()) await stop();
   };
   try {
-    let endpoint = options.dynamoEndpoint;
-    if (!endpoint) {
-      const dynamo: DynamoDbLocal = await startDynamoDbLocal({
-        port: options.dynamoPort ?? (await freePort()),
-        ...(options.inMemory ? {} : { dataDir: join(dataDir, 'dynamodb') }),
-      });
-      stopping.push(() => dynamo.stop());
-      endpoint = dynamo.endpoint;
-    }
-    const admin = new DynamoDBClient({ endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTable(admin, tableName);
-    admin.destroy();
-
     const apiPort = options.port === 0 ? await freePort() : options.port;
     const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
-    const stripe = await startLocalStripe({
-      port: options.stripePort ?? (await freePort()),
-      clock,
-      webhook: { url: `http://127.0.0.1:${apiPort}${API_PREFIX}/webhooks/stripe`, secret: webhookSecret },
-      ...(options.inMemory || options.clock ? {} : { stateFile: join(dataDir, 'stripe.json') }),
-      ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
-      ...(options.stripeLatencyMs ? { latencyMs: options.stripeLatencyMs } : {}),
-    });
-    stopping.push(() => stripe.close());
-    // Each due step's webhooks land before the clock moves on, so things happen in order.
-    clock.register({
-      name: 'stripe',
-      nextDueAt: () => stripe.participant.nextDueAt(),
-      runDue: async (now) => {
-        await stripe.participant.runDue(now);
-        await stripe.idle();
-      },
-    });
-
-    // Durable unless in memory: an acknowledged SendMessageBatch (a 202 of /usage/track) survives kill -9.
-    const sqs = await startLocalSqs({ port: options.sqsPort ?? 0, ...(options.inMemory ? {} : { dataDir: join(dataDir, 'sqs') }) });
-    stopping.push(() => sqs.close());
-    const sqsClient = createLocalSqsClient(sqs.endpoint);
     const definitions = Object.fromEntries(
       Object.entries(queues).map(([name, def]) => [name, { ...def, ...options.queueOverrides }]),
     ) as Record<keyof typeof queues, QueueDefinition>;
-    const created = await createQueuesFromDefinitions(sqsClient, definitions);
+    const queueNames = Object.keys(definitions) as (keyof typeof definitions)[];
+
+    // Independent starts run together: DynamoDB Local's JVM takes seconds to answer, while the
+    // Stripe endpoint (and its catalog), the SQS endpoint (and its queues), the signing keys and the
+    // handlers' modules need none of it.
+    const startDynamo = async (): Promise<string> => {
+      let endpoint = options.dynamoEndpoint;
+      if (!endpoint) {
+        const dynamo = await (options.dynamo ??
+          startDynamoDbLocal({
+            port: options.dynamoPort ?? (await freePort()),
+            ...(options.inMemory ? {} : { dataDir: join(dataDir, 'dynamodb') }),
+          }));
+        stopping.push(() => dynamo.stop());
+        endpoint = dynamo.endpoint;
+      }
+      const admin = new DynamoDBClient({ endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      try {
+        await ensureTable(admin, tableName);
+      } finally {
+        admin.destroy();
+      }
+      return endpoint;
+    };
+    const startStripe = async (): Promise<LocalStripe> => {
+      const stripe = await startLocalStripe({
+        port: options.stripePort ?? (await freePort()),
+        clock,
+        webhook: { url: `http://127.0.0.1:${apiPort}${API_PREFIX}/webhooks/stripe`, secret: webhookSecret },
+        ...(options.inMemory || options.clock ? {} : { stateFile: join(dataDir, 'stripe.json') }),
+        ...(options.finalFailure ? { finalFailure: options.finalFailure } : {}),
+        ...(options.stripeLatencyMs ? { latencyMs: options.stripeLatencyMs } : {}),
+      });
+      stopping.push(() => stripe.close());
+      // Each due step's webhooks land before the clock moves on, so things happen in order.
+      clock.register({
+        name: 'stripe',
+        nextDueAt: () => stripe.participant.nextDueAt(),
+        runDue: async (now) => {
+          await stripe.participant.runDue(now);
+          await stripe.idle();
+        },
+      });
+      await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
+      return stripe;
+    };
+    const startSqs = async () => {
+      // Durable unless in memory: an acknowledged SendMessageBatch (a 202 of /usage/track) survives kill -9.
+      const sqs = await startLocalSqs({ port: options.sqsPort ?? 0, ...(options.inMemory ? {} : { dataDir: join(dataDir, 'sqs') }) });
+      stopping.push(() => sqs.close());
+      const client = createLocalSqsClient(sqs.endpoint);
+      return { sqs, client, created: await createQueuesFromDefinitions(client, definitions) };
+    };
+    const loadConsumers = () =>
+      Promise.all(queueNames.map((name) => loadHandler<SQSEvent, SQSBatchResponse>(definitions[name].consumer.entry)));
+
+    const [endpoint, stripe, { sqs, client: sqsClient, created }, consumers, planner, keys] = allStarted(
+      await Promise.allSettled([
+        startDynamo(),
+        startStripe(),
+        startSqs(),
+        loadConsumers(),
+        loadHandler<Record<string, never>, unknown>(schedules.overagePlanner.entry),
+        loadOrCreateKeys(join(dataDir, 'keys', 'jwt-es256.json')),
+      ] as const),
+    );
     const usageQueue = created.usage;
 
     // The handlers run in this process. Each invocation runs inside the environment the stack
@@ -215,38 +268,37 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       }
       return withEnvironment(env, run);
     };
-    await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
+    const { log } = options;
 
     // Lambda's SQS event source mappings, with the settings the CDK stack declares.
-    const pollers = await Promise.all(
-      (Object.keys(definitions) as (keyof typeof definitions)[]).map(async (name) => {
-        const definition = definitions[name];
-        const handler = await loadHandler<SQSEvent, SQSBatchResponse>(definition.consumer.entry);
-        const consumer: SqsConsumer = (event, context) => asFunction(definition.consumer.needs, () => handler(event, context));
-        const poller = startEventSourcePoller({
-          sqsEndpoint: sqs.endpoint,
-          queueUrl: created[name].url,
-          handler: name === 'usage' && options.wrapUsageConsumer ? options.wrapUsageConsumer(consumer) : consumer,
-          batchSize: definition.consumer.batchSize,
-          maximumBatchingWindowSeconds: definition.consumer.maximumBatchingWindowSeconds,
-          reportBatchItemFailures: definition.consumer.reportBatchItemFailures,
-          functionName: `local-${name}-consumer`,
-          concurrency: name === 'usage' ? (options.usageConsumers ?? 1) : 1,
-          // Middy aborts a handler whose remaining time runs out: give it the whole visibility
-          // timeout locally (tests shorten it to a second or two).
-          functionTimeoutSeconds: definition.visibilityTimeoutSeconds,
-        });
-        // Stop polling before the endpoint closes.
-        stopping.push(() => poller.stop());
-        return poller;
-      }),
-    );
+    const pollers = queueNames.map((name, i) => {
+      const definition = definitions[name];
+      const handler = consumers[i];
+      if (!handler) throw new Error(`no consumer loaded for queue ${name}`);
+      const consumer: SqsConsumer = (event, context) => asFunction(definition.consumer.needs, () => handler(event, context));
+      const poller = startEventSourcePoller({
+        sqsEndpoint: sqs.endpoint,
+        queueUrl: created[name].url,
+        handler: name === 'usage' && options.wrapUsageConsumer ? options.wrapUsageConsumer(consumer) : consumer,
+        batchSize: definition.consumer.batchSize,
+        maximumBatchingWindowSeconds: definition.consumer.maximumBatchingWindowSeconds,
+        reportBatchItemFailures: definition.consumer.reportBatchItemFailures,
+        functionName: `local-${name}-consumer`,
+        concurrency: name === 'usage' ? (options.usageConsumers ?? 1) : 1,
+        // Middy aborts a handler whose remaining time runs out: give it the whole visibility
+        // timeout locally (tests shorten it to a second or two).
+        functionTimeoutSeconds: definition.visibilityTimeoutSeconds,
+        ...(log ? { onInvocation: (invocation) => log.queueBatch(queueBatchLine(name, invocation)) } : {}),
+      });
+      // Stop polling before the endpoint closes.
+      stopping.push(() => poller.stop());
+      return poller;
+    });
     const queuesIdle = async () => {
       for (const p of pollers) await p.idle();
     };
 
     // The EventBridge schedule: the overage planner on every simulated hour.
-    const planner = await loadHandler<Record<string, never>, unknown>(schedules.overagePlanner.entry);
     const overageStore = new OverageRepository(createTableRef({ TABLE_NAME: tableName, AWS_REGION: LOCAL_AWS_ENV.AWS_REGION, DYNAMODB_ENDPOINT: endpoint }));
     const firstWork = async () => {
       const end = await overageStore.earliestUnbilledEnd();
@@ -260,7 +312,6 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     clock.register(schedule);
 
     const served = options.routeTable ?? routeTable;
-    const keys = await loadOrCreateKeys(join(dataDir, 'keys', 'jwt-es256.json'));
     const api: RunningHttpApi = await startHttpApi({
       port: apiPort,
       repoRoot: REPO_ROOT,
@@ -276,6 +327,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         clockRoute(clock, () => stripe.idle()),
         webRoute({ distDir: join(REPO_ROOT, WEB_DIST_DIR) }),
       ),
+      ...(log ? { onAnswered: logAnswered(log, callerOf) } : {}),
     });
     stopping.push(() => api.close());
     // The page is served by this API: browsers know it as localhost (SPEC section 9) or 127.0.0.1.

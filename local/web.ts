@@ -1,10 +1,66 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { API_PREFIX } from '../contracts/routes';
 
 /** `npm run build:web` writes the billing page here; the CDK web-site construct builds the same sources. */
 export const WEB_DIST_DIR = 'web/dist';
+
+/** What the page is built from: its sources, the domain code it imports, and the locked dependencies. */
+const PAGE_INPUTS = ['web', 'src', 'contracts', 'package-lock.json'];
+
+/** The modification times of every file under `paths`, skipping `skip` and any node_modules. */
+const modificationTimes = (paths: readonly string[], skip?: string): number[] => {
+  const times: number[] = [];
+  const visit = (path: string): void => {
+    if (path === skip || !existsSync(path)) return;
+    const stat = statSync(path);
+    if (!stat.isDirectory()) times.push(stat.mtimeMs);
+    else for (const name of readdirSync(path)) if (name !== 'node_modules') visit(join(path, name));
+  };
+  for (const path of paths) visit(path);
+  return times;
+};
+
+/**
+ * Whether `web/dist` holds a build newer than every input, as `make` decides: true after
+ * `npm run build:web` (which `npm test` runs) or an earlier start, until a source changes.
+ */
+export const pageIsBuilt = (repoRoot: string): boolean => {
+  const dist = join(repoRoot, WEB_DIST_DIR);
+  if (!existsSync(join(dist, 'index.html'))) return false;
+  const outputs = modificationTimes([dist]);
+  const inputs = modificationTimes(
+    PAGE_INPUTS.map((path) => join(repoRoot, path)),
+    dist,
+  );
+  return Math.max(...inputs) < Math.min(...outputs);
+};
+
+/**
+ * Builds the billing page into `web/dist` with `vite build web` (the `build:web` script), printing
+ * only its warnings and errors, unless the build there is newer than its sources. `npm start`
+ * runs it beside DynamoDB Local's start.
+ *
+ * @example
+ * await buildWebPage({ repoRoot: REPO_ROOT }); // 'built' | 'up to date'
+ */
+export const buildWebPage = async ({ repoRoot }: { repoRoot: string }): Promise<'built' | 'up to date'> => {
+  if (pageIsBuilt(repoRoot)) return 'up to date';
+  const vitePackage = createRequire(join(repoRoot, 'package.json')).resolve('vite/package.json');
+  const { bin } = JSON.parse(readFileSync(vitePackage, 'utf8')) as { bin: { vite: string } };
+  await new Promise<void>((done, fail) => {
+    const child = spawn(process.execPath, [join(dirname(vitePackage), bin.vite), 'build', 'web', '--logLevel', 'warn'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', fail);
+    child.once('exit', (code, signal) => (code === 0 ? done() : fail(new Error(`vite build web failed (${signal ?? `exit code ${code}`}); its output is above`))));
+  });
+  return 'built';
+};
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -39,6 +39,8 @@ export interface Invocation {
   readonly settlement: Settlement;
   /** The messages deleted afterwards. */
   readonly deleted: readonly string[];
+  /** How long the function ran (what Lambda reports as the invocation's duration). */
+  readonly durationMs: number;
 }
 
 export interface EventSourcePoller {
@@ -200,16 +202,18 @@ export const startEventSourcePoller = (options: EventSourcePollerOptions): Event
     const requestId = randomUUID();
     const context = lambdaContext({ functionName, requestId, timeoutMs, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
     let outcome: Parameters<typeof settle>[0];
+    const started = performance.now();
     try {
       outcome = { threw: false, response: await options.handler({ Records: batch }, context) };
     } catch (error) {
       outcome = { threw: true, error };
     }
+    const durationMs = performance.now() - started;
     const settlement = settle(outcome, new Set(batch.map((r) => r.messageId)), options.reportBatchItemFailures);
     const toDelete =
       settlement.kind === 'success' ? batch : settlement.kind === 'partial' ? batch.filter((r) => !settlement.failed.has(r.messageId)) : [];
     await deleteAll(toDelete);
-    options.onInvocation?.({ requestId, messageIds: batch.map((r) => r.messageId), settlement, deleted: toDelete.map((r) => r.messageId) });
+    options.onInvocation?.({ requestId, messageIds: batch.map((r) => r.messageId), settlement, deleted: toDelete.map((r) => r.messageId), durationMs });
   };
 
   const worker = async (): Promise<void> => {

@@ -316,7 +316,7 @@ describe('UsageAggregator', () => {
         const trial: PlanSegment = { ...starter, start: '2027-01-10T00:01:00.000Z', end: '2027-01-10T00:11:01.000Z', anchor: '2027-01-10T00:01:00.000Z', trial_end: '2027-01-11T00:01:00.000Z' };
         const next: PlanSegment = { ...starter, subscription_id: 'sub_2', start: '2027-01-10T00:11:03.000Z', anchor: '2027-01-10T00:11:03.000Z' };
         const { aggregator, usage } = setup({ now: '2027-01-10T00:11:04.000Z', timeline: [trial, next] });
-        usage.putPeriod({ tenant_id: TENANT, start: trial.start, end: trial.end ?? '', trial: true, status: 'closed', plan_id: 'starter', currency: 'usd' });
+        usage.putPeriod({ tenant_id: TENANT, start: trial.start, end: trial.end ?? '', trial: true, status: 'billed', plan_id: 'starter', currency: 'usd' });
 
         // Act: stamped in the closed trial, received in the new subscription's first period.
         const failed = await aggregator.processBatch([message('m1', [rec('users', 40, '2027-01-10T00:10:47.000Z')], { receivedAt: '2027-01-10T00:11:04.000Z' })]);
