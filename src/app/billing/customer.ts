@@ -1,4 +1,4 @@
-import { NO_BILLING_DETAILS, taxLocationProblem, type BillingDetails, type PostalAddress, type TaxId } from '../../domain/billing-details';
+import { taxLocationProblem, type BillingDetails, type PostalAddress, type TaxId } from '../../domain/billing-details';
 import { InvalidInput } from '../errors';
 import type { EventPublisher } from '../events/publisher';
 import type { Actor } from '../ports/billing-events';
@@ -69,18 +69,28 @@ export const ensureCustomer = async (
     await deps.provider.createCustomer({ tenantId: profile.tenant_id, idempotencyKey: `customer:${profile.tenant_id}` }),
   ));
 
+/** Tax needs to know where the customer is (Stripe Tax's `customer_tax_location_invalid` otherwise). */
+const requireTaxLocation = (details: BillingDetails): void => {
+  const problem = taxLocationProblem(details.address);
+  if (problem) throw new InvalidInput('A billing address Stripe Tax can place is needed to compute tax', [problem]);
+};
+
 /**
  * Saves billing details to the Stripe customer (made first if need be), then to the profile, and
  * records the change. Stripe first: a failure after it leaves the profile behind, and a retry
- * sets the same state again. Returns the details as saved.
+ * sets the same state again. A new address must be one Stripe Tax can place (renewals are taxed
+ * from it); `requireLocation` asks for one even when the input gives none (before a first
+ * charge). Both are checked before anything is made. Returns the details as saved.
  */
 export const saveBillingDetails = async (
   deps: CustomerDeps,
   profile: TenantProfile,
   actor: Actor,
   input: BillingDetailsInput,
+  options: { readonly requireLocation?: boolean } = {},
 ): Promise<{ customerId: string; details: BillingDetails }> => {
   const details = mergeBillingDetails(profile.billing_details, input);
+  if (input.address || options.requireLocation) requireTaxLocation(details);
   const customerId = await ensureCustomer(deps, profile);
   if (details === profile.billing_details && profile.stripe_customer_id) return { customerId, details };
   await deps.provider.saveBillingDetails(customerId, details);
@@ -90,12 +100,6 @@ export const saveBillingDetails = async (
     tax_ids: details.tax_ids.map((t) => t.type),
   });
   return { customerId, details };
-};
-
-/** Tax needs to know where the customer is (Stripe Tax's `customer_tax_location_invalid` otherwise). */
-export const requireTaxLocation = (details: BillingDetails): void => {
-  const problem = taxLocationProblem(details.address);
-  if (problem) throw new InvalidInput('A billing address Stripe Tax can place is needed to compute tax', [problem]);
 };
 
 const view = (details: BillingDetails): CustomerView => ({
@@ -115,8 +119,6 @@ export class ManageBillingDetails {
   }
 
   async save(tenantId: string, actor: Actor, input: BillingDetailsInput): Promise<CustomerView> {
-    // A new address must be one Stripe Tax can place: renewals are taxed from it.
-    if (input.address) requireTaxLocation(mergeBillingDetails(NO_BILLING_DETAILS, { address: input.address }));
     const { details } = await saveBillingDetails(this.deps, await this.deps.tenants.get(tenantId), actor, input);
     return view(details);
   }

@@ -2,7 +2,7 @@ import { findPlan, type BillingCycle } from '../../../domain/catalog';
 import type { Currency } from '../../../domain/money';
 import { isLive, type Subscription } from '../../../domain/subscription';
 import { Conflict, InvalidInput } from '../../errors';
-import { mergeBillingDetails, requireTaxLocation, saveBillingDetails, type BillingDetailsInput } from '../customer';
+import { saveBillingDetails, type BillingDetailsInput } from '../customer';
 import type { Actor } from '../../ports/billing-events';
 import { subscriptionView } from '../views';
 import { mirrorSubscription, record, type SubscriptionDeps } from './steps';
@@ -58,10 +58,9 @@ export class CreateSubscription {
     // Tax is computed from the billing address, so it is needed before anything is made.
     const { email, name, address, tax_ids } = input;
     const detailsInput = { ...(email ? { email } : {}), ...(name ? { name } : {}), ...(address ? { address } : {}), ...(tax_ids ? { tax_ids } : {}) };
-    requireTaxLocation(mergeBillingDetails(profile.billing_details, detailsInput));
     // The customer is made (and recorded) before the payment method is attached, so a create
     // refused for its payment method (400) or card (402) leaves it, and the next create reuses it.
-    const { customerId } = await saveBillingDetails(this.deps, profile, actor, detailsInput);
+    const { customerId } = await saveBillingDetails(this.deps, profile, actor, detailsInput, { requireLocation: true });
     // The n-th create of a tenant has one Stripe key: a retry after a crash finds the same objects.
     const n = profile.subscriptions_created;
     if (input.payment_method) {
