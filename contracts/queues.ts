@@ -91,10 +91,10 @@ export type QueueName = keyof typeof queues;
 export const schedules = {
   overagePlanner: {
     entry: 'functions/overage-planner/handler.ts',
-    description: 'Hourly: enqueues every closed, unbilled usage period for the overage workers',
+    description: 'Hourly: enqueues every closed, unbilled usage period for the overage workers; announces access that changed with time (a dunning grace period ending)',
     /** EventBridge schedule expression; CDK context `overageSchedule` overrides it. */
     expression: 'rate(1 hour)',
-    /** It only reads the index of due periods and enqueues them: no Stripe keys. */
-    needs: { table: 'read', sends: ['overage'] },
+    /** It reads the index of due periods and enqueues them, and announces entitlements (`entitlements.updated`): no Stripe keys. */
+    needs: { table: 'readwrite', sends: ['overage'], publishes: true },
   },
 } as const satisfies Record<string, { entry: string; description: string; expression: string; needs: FunctionNeeds }>;

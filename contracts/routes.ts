@@ -58,6 +58,12 @@ export const functionGroups = {
     description: 'The tenant billing events (audit trail), read only',
     table: 'read',
   },
+  entitlements: {
+    entry: 'functions/entitlements/handler.ts',
+    description: 'Entitlements (may this tenant do that?) from one read; the spend cap',
+    table: 'readwrite',
+    publishes: true,
+  },
   admin: {
     entry: 'functions/admin/handler.ts',
     description: 'Admin: overview figures, process overages now',
@@ -109,6 +115,9 @@ export const routes = [
   { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },
   { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant' },
   { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant' },
+  { method: 'GET', path: '/entitlements', group: 'entitlements', operation: 'getEntitlements', auth: 'tenant' },
+  { method: 'POST', path: '/spend-cap', group: 'entitlements', operation: 'setSpendCap', auth: 'tenant' },
+  { method: 'GET', path: '/admin/tenants/{id}/entitlements', group: 'entitlements', operation: 'adminEntitlements', auth: 'admin' },
   { method: 'GET', path: '/admin/overview', group: 'admin', operation: 'overview', auth: 'admin' },
   { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
   { method: 'GET', path: '/events', group: 'events', operation: 'listEvents', auth: 'tenant' },

@@ -11,6 +11,7 @@ import { PreviewChange } from '../app/billing/subscriptions/preview';
 import { liveClock } from '../platform/clock';
 import { overageBiller } from './overage';
 import { cardCollection, paymentProvider } from './payments';
+import { entitlements } from './entitlements';
 import { root } from './root';
 
 // The subscription use cases, one each; only those that change usage wait for the biller.
@@ -19,14 +20,14 @@ export const createSubscription = (): Promise<CreateSubscription> =>
   root().sharedRetried('createSubscription', async () => {
     const provider = await paymentProvider();
     const { tenants, subscriptions, mirror } = root().repositories();
-    return new CreateSubscription({ provider, tenants, subscriptions, mirror, publisher: root().publisher(), clock: liveClock });
+    return new CreateSubscription({ provider, tenants, subscriptions, mirror, publisher: root().publisher(), entitlements: entitlements(), clock: liveClock });
   });
 
 export const changeSubscription = (): Promise<ChangeSubscription> =>
   root().sharedRetried('changeSubscription', async () => {
     const [provider, changes] = await Promise.all([paymentProvider(), overageBiller()]);
     const { tenants, subscriptions, mirror } = root().repositories();
-    return new ChangeSubscription({ provider, tenants, subscriptions, mirror, changes, publisher: root().publisher(), clock: liveClock });
+    return new ChangeSubscription({ provider, tenants, subscriptions, mirror, changes, publisher: root().publisher(), entitlements: entitlements(), clock: liveClock });
   });
 
 export const previewChange = (): Promise<PreviewChange> =>
@@ -40,7 +41,7 @@ export const cancelSubscription = (): Promise<CancelSubscription> =>
   root().sharedRetried('cancelSubscription', async () => {
     const [provider, changes] = await Promise.all([paymentProvider(), overageBiller()]);
     const { tenants, subscriptions, mirror } = root().repositories();
-    return new CancelSubscription({ provider, tenants, subscriptions, mirror, changes, publisher: root().publisher(), clock: liveClock });
+    return new CancelSubscription({ provider, tenants, subscriptions, mirror, changes, publisher: root().publisher(), entitlements: entitlements(), clock: liveClock });
   });
 
 /** Reads the mirror only: no Stripe keys. */
@@ -54,7 +55,7 @@ export const stripeEventProcessor = (): Promise<StripeEventProcessor> =>
   root().sharedRetried('stripeEventProcessor', async () => {
     const [provider, cards] = await Promise.all([paymentProvider(), cardCollection()]);
     const { tenants, invoices, mirror } = root().repositories();
-    return new StripeEventProcessor({ provider, cards, tenants, invoices, mirror, publisher: root().publisher(), processed: new ProcessedEvents(root().table()) });
+    return new StripeEventProcessor({ provider, cards, tenants, invoices, mirror, publisher: root().publisher(), processed: new ProcessedEvents(root().table()), entitlements: entitlements() });
   });
 
 export const manageCards = (): Promise<ManageCards> =>

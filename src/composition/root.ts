@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlVariable, type QueueRef } from '../../contracts/environment';
 import { BillingEventsRepository } from '../adapters/dynamodb/billing-events';
 import { createTableRef, type TableRef } from '../adapters/dynamodb/client';
+import { EntitlementRepository } from '../adapters/dynamodb/entitlements';
 import { InvoiceRepository } from '../adapters/dynamodb/invoices';
 import { OverageRepository } from '../adapters/dynamodb/overages';
 import { PeriodRepository } from '../adapters/dynamodb/periods';
@@ -98,6 +99,7 @@ export class Container {
         timelines: new TimelineRepository(t),
         events: new BillingEventsRepository(t),
         stats: new StatsRepository(t),
+        entitlements: new EntitlementRepository(t),
         mirror: new SubscriptionMirror({ subscriptions, invoices, periods }),
       };
     });

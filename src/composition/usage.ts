@@ -3,6 +3,7 @@ import { tenantBasis } from '../app/usage/basis';
 import { UsageIngest } from '../app/usage/ingest';
 import { UsageReports } from '../app/usage/reports';
 import { liveClock } from '../platform/clock';
+import { entitlements } from './entitlements';
 import { root } from './root';
 
 const basisOf = (): ReturnType<typeof tenantBasis> => root().shared('basisOf', () => tenantBasis(root().repositories()));
@@ -12,7 +13,7 @@ export const usageIngest = (): UsageIngest => root().shared('usageIngest', () =>
 export const usageAggregator = (): UsageAggregator =>
   root().shared(
     'usageAggregator',
-    () => new UsageAggregator({ usage: root().repositories().usage, publisher: root().publisher(), basisOf: basisOf(), clock: liveClock }),
+    () => new UsageAggregator({ usage: root().repositories().usage, publisher: root().publisher(), basisOf: basisOf(), entitlements: entitlements(), clock: liveClock }),
   );
 
 export const usageReports = (): UsageReports =>

@@ -15,11 +15,41 @@ const priceBook = z.object({ monthly: minorAmount, annual: minorAmount });
 const perCurrency = <T extends z.ZodType>(schema: T) =>
   z.object(Object.fromEntries(CURRENCIES.map((c) => [c, schema])) as Record<Currency, T>);
 
+export const ACCESS_LEVELS = ['full', 'read_only', 'blocked'] as const;
+export type Access = (typeof ACCESS_LEVELS)[number];
+
+/**
+ * What access a tenant keeps while a payment is overdue (SPEC section 4b): data per plan.
+ * `past_due` keeps full access for `grace_days`, then `after_grace`; `unpaid`, `canceled` and
+ * `incomplete` subscriptions get the access named. An annual plan is paid in advance, so an
+ * unpaid overage invoice alone does not restrict it unless `annual_overage_restricts`.
+ */
+export const dunningSchema = z.strictObject({
+  grace_days: z.number().int().min(0).max(60),
+  after_grace: z.enum(ACCESS_LEVELS),
+  unpaid: z.enum(ACCESS_LEVELS),
+  canceled: z.enum(ACCESS_LEVELS),
+  incomplete: z.enum(ACCESS_LEVELS),
+  annual_overage_restricts: z.boolean(),
+});
+export type DunningPolicy = z.infer<typeof dunningSchema>;
+
+/** The policy of a plan that names none. */
+export const DEFAULT_DUNNING: DunningPolicy = {
+  grace_days: 7,
+  after_grace: 'read_only',
+  unpaid: 'blocked',
+  canceled: 'blocked',
+  incomplete: 'blocked',
+  annual_overage_restricts: false,
+};
+
 export const planSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
   name: z.string().min(1),
   limits: limitsSchema,
   prices: perCurrency(priceBook),
+  dunning: dunningSchema.default(DEFAULT_DUNNING),
 });
 
 /** The catalog file's schema: every plan priced in every currency and cycle. */
@@ -61,6 +91,7 @@ export const plansView = (source: Catalog = catalog) => ({
     name: plan.name,
     limits: plan.limits,
     prices: plan.prices,
+    dunning: plan.dunning,
     overage_rates: Object.fromEntries(
       CURRENCIES.map((c) => [
         c,

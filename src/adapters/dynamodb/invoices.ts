@@ -1,8 +1,10 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { liveClock, type Clock } from '../../platform/clock';
 import type { Invoice, InvoiceStore } from '../../app/ports/invoices';
 import type { TableRef } from './client';
 import { ATTR, FIELD, INDEX, invoiceKey, invoiceListing, invoicePrefix, tenantPk } from './keys';
-import { isConditionFailure } from './conditions';
+import { cancellationCodes, CANCELLATION } from './conditions';
+import { entitlementInvoiceWrite } from './entitlements';
 import { queryPage } from './query';
 
 const strip = (item: Record<string, unknown>): Invoice => {
@@ -11,28 +13,41 @@ const strip = (item: Record<string, unknown>): Invoice => {
 };
 
 export class InvoiceRepository implements InvoiceStore {
-  constructor(private readonly table: TableRef) {}
+  constructor(
+    private readonly table: TableRef,
+    private readonly clock: Clock = liveClock,
+  ) {}
 
-  /** Writes the mirror unless a newer read of the same invoice is stored. */
+  /**
+   * Writes the mirror unless a newer read of the same invoice is stored; in the same
+   * transaction, the entitlement item records it as unpaid (a failed payment) or settled.
+   */
   async save(invoice: Invoice, syncedAt: Date): Promise<boolean> {
     try {
       await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: {
-            ...invoiceKey(invoice.tenant_id, invoice.id),
-            ...invoiceListing(invoice.tenant_id, invoice.created_at, invoice.id),
-            ...invoice,
-            [FIELD.syncedAt]: syncedAt.getTime(),
-          },
-          ConditionExpression: 'attribute_not_exists(#synced) OR #synced <= :synced',
-          ExpressionAttributeNames: { '#synced': FIELD.syncedAt },
-          ExpressionAttributeValues: { ':synced': syncedAt.getTime() },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table.tableName,
+                Item: {
+                  ...invoiceKey(invoice.tenant_id, invoice.id),
+                  ...invoiceListing(invoice.tenant_id, invoice.created_at, invoice.id),
+                  ...invoice,
+                  [FIELD.syncedAt]: syncedAt.getTime(),
+                },
+                ConditionExpression: 'attribute_not_exists(#synced) OR #synced <= :synced',
+                ExpressionAttributeNames: { '#synced': FIELD.syncedAt },
+                ExpressionAttributeValues: { ':synced': syncedAt.getTime() },
+              },
+            },
+            entitlementInvoiceWrite(this.table, invoice, this.clock.now()),
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (cancellationCodes(error)?.[0] === CANCELLATION.conditionFailed) return false;
       throw error;
     }
   }

@@ -211,8 +211,11 @@ export const statsCounter = (name: string): string => `${STATS_COUNTER_PREFIX}${
 export const statsCounterName = (attribute: string): string | null =>
   attribute.startsWith(STATS_COUNTER_PREFIX) ? attribute.slice(STATS_COUNTER_PREFIX.length) : null;
 
-/** GSI2 on a subscription while it is trialing (by trial end) or past due (by tenant). */
-export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE' } as const;
+/**
+ * GSI2 on a subscription while it is trialing (by trial end) or past due (by tenant), and on an
+ * entitlement item while its answer will change with time alone (by that instant).
+ */
+export const WATCH = { trialing: 'WATCH#TRIALING', pastDue: 'WATCH#PAST_DUE', entitlements: 'WATCH#ENTITLEMENTS' } as const;
 export const subscriptionWatchIndex = (status: string, tenantId: string, trialEnd: string | null) =>
   status === 'trialing' && trialEnd
     ? { GSI2PK: WATCH.trialing, GSI2SK: `${trialEnd}#${tenantId}` }
@@ -262,3 +265,38 @@ export const rateWindowKey = (tenantId: string, what: string, windowStart: numbe
   PK: `${PREFIX.rate}${tenantId}#${what}#${windowStart}`,
   SK: MARKER,
 });
+
+/**
+ * A tenant's entitlement item (`store/entitlements.ts`): everything `GET /entitlements` is
+ * computed from, in one item, kept current by the writers of its inputs in their transactions.
+ */
+export const entitlementKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: 'ENTITLEMENTS' });
+
+/** Attributes of the entitlement item. JSON text for structures, numbers where writers ADD. */
+export const ENTITLEMENT_FIELD = {
+  subscription: 'subscription',
+  timeline: 'timeline',
+  spendCap: 'spend_cap',
+  spendCapCurrency: 'spend_cap_currency',
+  announced: 'announced',
+  announcedSeq: 'announced_seq',
+  /** A usage period's counter sum: `u#<period start>#<resource>` (ADD). */
+  counter: (periodStart: string, resource: string) => `u#${periodStart}#${resource}`,
+  /** A usage period's gauge peak: `g#<period start>#<resource>` (raised under a guard). */
+  peak: (periodStart: string, resource: string) => `g#${periodStart}#${resource}`,
+  /** An unpaid invoice: `i#<invoice id>` (JSON), removed once it is paid or voided. */
+  unpaid: (invoiceId: string) => `i#${invoiceId}`,
+} as const;
+
+/** Parses a usage or invoice attribute name of the entitlement item; null for any other attribute. */
+export const entitlementAttrParts = (
+  name: string,
+): { kind: 'counter' | 'peak'; periodStart: string; resource: string } | { kind: 'unpaid'; invoiceId: string } | null => {
+  if (name.startsWith('i#')) return { kind: 'unpaid', invoiceId: name.slice(2) };
+  if (!name.startsWith('u#') && !name.startsWith('g#')) return null;
+  const last = name.lastIndexOf('#');
+  return { kind: name.startsWith('u#') ? 'counter' : 'peak', periodStart: name.slice(2, last), resource: name.slice(last + 1) };
+};
+
+/** GSI2 on an entitlement item whose answer changes at `at` with no write (a grace period ending). */
+export const entitlementWatchIndex = (tenantId: string, at: string) => ({ GSI2PK: WATCH.entitlements, GSI2SK: `${at}#${tenantId}` });

@@ -1,12 +1,18 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { counterDelta } from '../../domain/overview';
 import { reconcile } from '../../domain/timeline';
+import { isLive } from '../../domain/subscription';
+import { liveClock, type Clock } from '../../platform/clock';
 import { Conflict } from '../../app/errors';
 import type { SaveResult, StoredSubscription, SubscriptionStore } from '../../app/ports/subscriptions';
 import type { TableRef } from './client';
 import { ATTR, FIELD, PROFILE_FIELD, profileKey, statsCounter, statsKey, subscriptionKey, subscriptionWatchIndex } from './keys';
 import { cancellationCodes, ifAbsent, isConditionFailure } from './conditions';
 import { TimelineRepository } from './timelines';
+import { entitlementSubscriptionWrite } from './entitlements';
+
+/** On the subscription item: when it went past due (kept while it stays so), for the dunning grace period. */
+const PAST_DUE_SINCE = 'past_due_since';
 
 /** A conditional write or transaction that lost to another writer. */
 const isLostRace = (error: unknown): boolean => isConditionFailure(error) || cancellationCodes(error) !== null;
@@ -16,14 +22,17 @@ const MAX_ATTEMPTS = 5;
 export class SubscriptionRepository implements SubscriptionStore {
   private readonly timelines: TimelineRepository;
 
-  constructor(private readonly table: TableRef) {
+  constructor(
+    private readonly table: TableRef,
+    private readonly clock: Clock = liveClock,
+  ) {
     this.timelines = new TimelineRepository(table);
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<StoredSubscription | null> {
     const item = await this.raw(tenantId, subscriptionId);
     if (!item) return null;
-    const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.gsi2pk]: _g1, [ATTR.gsi2sk]: _g2, [FIELD.syncedAt]: synced, ...sub } = item;
+    const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.gsi2pk]: _g1, [ATTR.gsi2sk]: _g2, [FIELD.syncedAt]: synced, [PAST_DUE_SINCE]: _pd, ...sub } = item;
     return { ...(sub as unknown as StoredSubscription), ...(typeof synced === 'number' ? { synced_at: synced } : {}) };
   }
 
@@ -45,11 +54,21 @@ export class SubscriptionRepository implements SubscriptionStore {
       const timelineChanged = JSON.stringify(after) !== JSON.stringify(stored.segments);
       const delta = counterDelta(old ? (old as unknown as StoredSubscription) : null, sub);
       const watch = subscriptionWatchIndex(sub.status, sub.tenant_id, sub.trial_end);
+      const oldPastDue = old?.status === 'past_due' && typeof old[PAST_DUE_SINCE] === 'string' ? old[PAST_DUE_SINCE] : null;
+      const pastDueSince = sub.status === 'past_due' ? (oldPastDue ?? this.clock.now().toISOString()) : null;
+      // The entitlement item follows the tenant's current subscription, not a late read of an earlier one.
+      const current = isLive(sub.status) || stored.currentSubscriptionId === null || stored.currentSubscriptionId === sub.id;
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
         {
           Put: {
             TableName: this.table.tableName,
-            Item: { ...subscriptionKey(sub.tenant_id, sub.id), ...sub, ...(watch ?? {}), [FIELD.syncedAt]: syncedAt.getTime() },
+            Item: {
+              ...subscriptionKey(sub.tenant_id, sub.id),
+              ...sub,
+              ...(watch ?? {}),
+              ...(pastDueSince ? { [PAST_DUE_SINCE]: pastDueSince } : {}),
+              [FIELD.syncedAt]: syncedAt.getTime(),
+            },
             // Unchanged since we read it: a racing writer makes us read again.
             ...(oldSynced === null
               ? ifAbsent()
@@ -57,7 +76,8 @@ export class SubscriptionRepository implements SubscriptionStore {
           },
         },
       ];
-      if (timelineChanged) items.push(this.timelines.write(sub.tenant_id, after, stored.version));
+      items.push(timelineChanged ? this.timelines.write(sub.tenant_id, after, stored.version) : this.timelines.check(sub.tenant_id, stored.version));
+      items.push(entitlementSubscriptionWrite(this.table, sub.tenant_id, current ? { stored: sub, pastDueSince } : null, after, syncedAt.getTime()));
       const names = Object.keys(delta);
       if (names.length > 0) {
         items.push({

@@ -1,9 +1,10 @@
-import { GetCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PlanSegment, Timeline } from '../../domain/timeline';
 import type { TimelineStore } from '../../app/ports/timelines';
 import type { TableRef } from './client';
-import { isConditionFailure } from './conditions';
-import { FIELD, profileKey } from './keys';
+import { cancellationCodes, isConditionFailure } from './conditions';
+import { entitlementTimelineWrite } from './entitlements';
+import { FIELD, PROFILE_FIELD, profileKey } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -11,6 +12,8 @@ export interface StoredTimeline {
   readonly segments: PlanSegment[];
   /** 0 when none was written yet. */
   readonly version: number;
+  /** The profile's current subscription (whose facts the entitlement item keeps). */
+  readonly currentSubscriptionId: string | null;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -28,8 +31,8 @@ export class TimelineRepository implements TimelineStore {
         TableName: this.table.tableName,
         Key: profileKey(tenantId),
         ConsistentRead: true,
-        ProjectionExpression: '#t, #v',
-        ExpressionAttributeNames: { '#t': FIELD.timeline, '#v': FIELD.timelineVersion },
+        ProjectionExpression: '#t, #v, #c',
+        ExpressionAttributeNames: { '#t': FIELD.timeline, '#v': FIELD.timelineVersion, '#c': PROFILE_FIELD.currentSubscriptionId },
       }),
     );
     return timelineOf(Item);
@@ -40,16 +43,35 @@ export class TimelineRepository implements TimelineStore {
     return { Update: this.updateInput(tenantId, segments, expectedVersion) };
   }
 
-  /** Read-modify-write with the version as guard; returns the timeline before and after. */
+  /** A check, for a caller's transaction, that the timeline is still at `expectedVersion` (its copies stay in step). */
+  check(tenantId: string, expectedVersion: number): TransactItem {
+    const { ConditionExpression, ExpressionAttributeNames } = this.updateInput(tenantId, [], expectedVersion);
+    return {
+      ConditionCheck: {
+        TableName: this.table.tableName,
+        Key: profileKey(tenantId),
+        ConditionExpression,
+        ExpressionAttributeNames: { '#v': ExpressionAttributeNames['#v'] },
+        ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+      },
+    };
+  }
+
+  /**
+   * Read-modify-write with the version as guard; returns the timeline before and after. The
+   * entitlement item's copy is written in the same transaction.
+   */
   async change(tenantId: string, f: (segments: PlanSegment[]) => PlanSegment[]): Promise<{ before: PlanSegment[]; after: PlanSegment[] }> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const { segments, version } = await this.get(tenantId);
       const after = f(segments);
       try {
-        await this.table.client.send(new UpdateCommand(this.updateInput(tenantId, after, version)));
+        await this.table.client.send(
+          new TransactWriteCommand({ TransactItems: [this.write(tenantId, after, version), entitlementTimelineWrite(this.table, tenantId, after)] }),
+        );
         return { before: segments, after };
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionFailure(error) && cancellationCodes(error) === null) throw error;
       }
     }
     throw new Error(`the timeline of ${tenantId} kept changing while being written`);
@@ -76,8 +98,10 @@ export class TimelineRepository implements TimelineStore {
 export const timelineOf = (item: Record<string, unknown> | undefined): StoredTimeline => {
   const segments = item?.[FIELD.timeline];
   const version = item?.[FIELD.timelineVersion];
+  const current = item?.[PROFILE_FIELD.currentSubscriptionId];
   return {
     segments: Array.isArray(segments) ? (segments as PlanSegment[]) : [],
     version: typeof version === 'number' ? version : 0,
+    currentSubscriptionId: typeof current === 'string' ? current : null,
   };
 };

@@ -5,6 +5,7 @@ import type { PaymentProvider, ProviderEvent } from '../ports/payments';
 import type { EventPublisher } from '../events/publisher';
 import type { InvoiceStore } from '../ports/invoices';
 import type { ProcessedEventStore } from '../ports/processed-events';
+import type { EntitlementAnnouncer } from '../ports/entitlements';
 import type { TenantStore } from '../ports/tenants';
 import type { SubscriptionMirror } from './mirror';
 import { storedInvoice } from './views';
@@ -17,6 +18,8 @@ export interface StripeEventDeps {
   readonly invoices: InvoiceStore;
   readonly publisher: EventPublisher;
   readonly processed: ProcessedEventStore;
+  /** Told after each tenant's event, so the access changes it causes are announced. */
+  readonly entitlements: EntitlementAnnouncer;
 }
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored';
@@ -82,6 +85,7 @@ export class StripeEventProcessor {
       occurredAt: event.createdAt,
       data: { stripe_event_id: event.id, object_id: event.object.id, ...synced.data },
     });
+    await this.deps.entitlements.announce(tenantId);
     await this.deps.processed.mark(event.id, event.type, now);
     return 'processed';
   }

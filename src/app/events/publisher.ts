@@ -28,6 +28,8 @@ export const WEBHOOK_EVENT_TYPES = {
   'stripe.payment_method.updated': 'payment_method.updated',
   'usage.threshold_reached': 'usage.threshold_reached',
   'overage.billed': 'overage.billed',
+  'entitlements.updated': 'entitlements.updated',
+  'spend_cap.threshold_reached': 'spend_cap.threshold_reached',
 } as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[keyof typeof WEBHOOK_EVENT_TYPES];

@@ -18,12 +18,23 @@ export interface BucketDelta {
   readonly storedLevels?: GaugeLevels;
 }
 
+/** Buckets as read for the gauge guards, and each period's peaks as the entitlement item holds them. */
+export interface StoredBuckets {
+  /** Keyed by `<period start>#<date>`. */
+  readonly buckets: ReadonlyMap<string, StoredBucket>;
+  /** Keyed by period start: the peaks `GET /entitlements` answers from. */
+  readonly periodPeaks: ReadonlyMap<string, Partial<Record<Resource, number>>>;
+}
+
 export type CommitResult =
   | { readonly kind: 'committed' }
   /** Some units were counted before: drop them and commit the rest. */
   | { readonly kind: 'duplicates'; readonly dedupIds: string[]; readonly recordKeys: string[] }
   /** A guard failed (a peak moved, a period closed): read again and retry. */
   | { readonly kind: 'retry'; readonly reason: string };
+
+/** What an alert marker is about: a resource's quota, or the tenant's spend cap. */
+export type AlertSubject = Resource | 'spend_cap';
 
 /** Items one commit may hold (DynamoDB's transaction limit). */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -33,15 +44,20 @@ export interface UsageStore {
   getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null>;
   /** Creates the period record once (open); returns it as stored. */
   ensurePeriod(period: Omit<StoredPeriod, 'status'>): Promise<StoredPeriod>;
-  /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
-  readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>>;
-  /** One all-or-nothing write of message markers, record markers and bucket deltas; says why it did not commit. */
+  /** Consistent reads of buckets and the entitlement item's period peaks (for the gauge guards), in one request. */
+  readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<StoredBuckets>;
+  /**
+   * One all-or-nothing write of message markers, record markers, bucket deltas and the
+   * entitlement item's period totals; says why it did not commit. `periodPeaks`: as read with
+   * the buckets (required when the deltas raise gauges).
+   */
   commit(input: {
     tenantId: string;
     dedupIds: readonly string[];
     recordKeys: readonly string[];
     buckets: readonly BucketDelta[];
     openPeriods: readonly string[];
+    periodPeaks?: StoredBuckets['periodPeaks'];
   }): Promise<CommitResult>;
   /** Every bucket of one period, merged: the period's quantities so far. */
   periodTally(tenantId: string, periodStart: string): Promise<{ total: Tally; days: Map<string, Tally> }>;
@@ -54,7 +70,7 @@ export interface UsageStore {
   /** The alert markers of a period: `<resource>#<threshold>` -> when it fired and whether it was announced. */
   alerts(tenantId: string, periodStart: string): Promise<Map<string, { firedAt: string; notified: boolean }>>;
   /** Records that an alert fired, once per (period, resource, threshold); returns the winning firing time. */
-  markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<string>;
+  markAlert(tenantId: string, periodStart: string, resource: AlertSubject, threshold: number, at: Date): Promise<string>;
   /** Marks an alert announced. */
-  alertNotified(tenantId: string, periodStart: string, resource: Resource, threshold: number): Promise<void>;
+  alertNotified(tenantId: string, periodStart: string, resource: AlertSubject, threshold: number): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { PERIOD_CLOSE_GRACE_MS, usagePeriodAt, type Timeline } from '../../domai
 import { isGauge, type Resource } from '../../domain/resources';
 import { logger } from '../../platform/logger';
 import type { EventPublisher } from '../events/publisher';
+import type { EntitlementAnnouncer } from '../ports/entitlements';
 import type { StoredPeriod } from '../ports/periods';
 import { MAX_TRANSACTION_ITEMS, type BucketDelta, type StoredBucket, type UsageStore } from '../ports/usage';
 import { usageMessageSchema, type PackedRecord } from './message';
@@ -25,6 +26,8 @@ export interface AggregatorDeps {
   readonly usage: UsageStore;
   readonly publisher: EventPublisher;
   readonly basisOf: (tenantId: string) => Promise<TenantBasis>;
+  /** Told when usage passes a quota: the overage may reach the spend cap (alerts, `allowed`). */
+  readonly entitlements: EntitlementAnnouncer;
   readonly clock: Clock;
 }
 
@@ -190,7 +193,8 @@ export class UsageAggregator {
       }
     }
     const hasGauges = [...buckets.values()].some((b) => Object.keys(b.tally.peaks).length > 0);
-    const stored = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : new Map<string, StoredBucket>();
+    const read = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : null;
+    const stored = read?.buckets ?? new Map<string, StoredBucket>();
     const deltas: BucketDelta[] = [...buckets.entries()].map(([key, b]) => ({
       periodStart: b.periodStart,
       date: b.date,
@@ -207,9 +211,13 @@ export class UsageAggregator {
       recordKeys,
       buckets: deltas,
       openPeriods: [...new Set(ended)],
+      ...(read ? { periodPeaks: read.periodPeaks } : {}),
     });
     if (result.kind === 'committed') {
-      await this.announceThresholds(tenantId, tenant, deltas);
+      const overQuota = await this.announceThresholds(tenantId, tenant, deltas);
+      // Announcing is state-based (the next call catches up), so a failure here must not send
+      // counted usage back to the queue.
+      if (overQuota) await this.deps.entitlements.announce(tenantId).catch((error: unknown) => logger.error('entitlements announcement failed after a usage commit', { tenant_id: tenantId, error }));
       return [];
     }
     if (result.kind === 'duplicates') {
@@ -269,8 +277,12 @@ export class UsageAggregator {
     throw new Error(`no open usage period after ${at.toISOString()} for ${tenantId}`);
   }
 
-  /** 80% and 100% of the plan's included quantity: a billing event once per threshold per period. */
-  private async announceThresholds(tenantId: string, tenant: TenantBasis, deltas: readonly BucketDelta[]): Promise<void> {
+  /**
+   * 80% and 100% of the plan's included quantity: a billing event once per threshold per period.
+   * Returns whether a touched resource is past its quota (so the overage moved).
+   */
+  private async announceThresholds(tenantId: string, tenant: TenantBasis, deltas: readonly BucketDelta[]): Promise<boolean> {
+    let overQuota = false;
     const touched = new Map<string, Set<Resource>>();
     for (const d of deltas) {
       const set = touched.get(d.periodStart) ?? new Set<Resource>();
@@ -286,6 +298,7 @@ export class UsageAggregator {
       for (const resource of resources) {
         const quantity = billableQuantity(resource, quantityOf(total, resource));
         const included = plan.limits[resource];
+        if (quantity > BigInt(included)) overQuota = true;
         for (const threshold of thresholdsReached(quantity, included)) {
           const existing = markers.get(`${resource}#${threshold}`);
           if (existing?.notified) continue;
@@ -302,6 +315,7 @@ export class UsageAggregator {
         }
       }
     }
+    return overQuota;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { StoredPeriod } from '../../../src/app/ports/periods';
-import type { BucketDelta, CommitResult, StoredBucket, UsageStore } from '../../../src/app/ports/usage';
+import type { AlertSubject, BucketDelta, CommitResult, StoredBucket, StoredBuckets, UsageStore } from '../../../src/app/ports/usage';
 import type { GaugeLevels, Tally } from '../../../src/domain/metering';
 import type { Resource } from '../../../src/domain/resources';
 
@@ -75,13 +75,14 @@ export class InMemoryUsageStore implements UsageStore {
     return stored;
   }
 
-  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
+  /** The entitlement item is not modelled here (tests/integration covers it): no period peaks. */
+  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<StoredBuckets> {
     const result = new Map<string, StoredBucket>();
     for (const k of keys) {
       const b = this.tenantBuckets(tenantId).get(bucketKey(k.periodStart, k.date));
       if (b) result.set(bucketKey(k.periodStart, k.date), { ...tallyOf(b), levels: { ...b.levels } });
     }
-    return result;
+    return { buckets: result, periodPeaks: new Map() };
   }
 
   async commit(input: CommitInput): Promise<CommitResult> {
@@ -198,7 +199,7 @@ export class InMemoryUsageStore implements UsageStore {
     return result;
   }
 
-  async markAlert(tenantId: string, periodStart: string, resource: Resource, threshold: number, at: Date): Promise<string> {
+  async markAlert(tenantId: string, periodStart: string, resource: AlertSubject, threshold: number, at: Date): Promise<string> {
     const key = `${tenantId}|${periodStart}|${resource}#${threshold}`;
     const existing = this.alertMarkers.get(key);
     if (existing) return existing.firedAt;
@@ -206,7 +207,7 @@ export class InMemoryUsageStore implements UsageStore {
     return at.toISOString();
   }
 
-  async alertNotified(tenantId: string, periodStart: string, resource: Resource, threshold: number): Promise<void> {
+  async alertNotified(tenantId: string, periodStart: string, resource: AlertSubject, threshold: number): Promise<void> {
     const marker = this.alertMarkers.get(`${tenantId}|${periodStart}|${resource}#${threshold}`);
     if (!marker) throw new Error(`alert ${resource}#${threshold} of ${tenantId} in ${periodStart} was announced before it was marked`);
     marker.notified = true;

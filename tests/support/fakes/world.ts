@@ -43,7 +43,10 @@ export const fakeBillingWorld = (options: FakeBillingWorldOptions = {}) => {
   const changes = new RecordingChangeBilling(options.onClose);
   const publisher = new EventPublisher(events, webhooks);
   const mirror = new SubscriptionMirror({ subscriptions, invoices, periods });
-  return { clock, tenants, subscriptions, timelines, invoices, periods, events, processed, webhooks, provider, changes, publisher, mirror };
+  // Records which tenants were announced; what an announcement sends is tested over DynamoDB Local.
+  const announced: string[] = [];
+  const entitlements = { announced, announce: async (tenantId: string) => announced.push(tenantId) };
+  return { clock, tenants, subscriptions, timelines, invoices, periods, events, processed, webhooks, provider, changes, publisher, mirror, entitlements };
 };
 
 export type FakeBillingWorld = ReturnType<typeof fakeBillingWorld>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CurrentUsage, Plan, Subscription } from '../../../web/src/api/types';
 import { annualSaving, estimateBill, previewChange } from '../../../web/src/billing';
 import { formatMoney, minorToDecimal } from '../../../web/src/format';
+import { DEFAULT_DUNNING } from '../../../src/domain/catalog';
 
 // The billing page's own arithmetic (web/src): integer minor units in, exact decimals out.
 
@@ -12,6 +13,7 @@ const plan = (id: string, monthly: number): Plan => ({
   name: id,
   limits,
   prices: { usd: { monthly, annual: monthly * 10 }, eur: { monthly, annual: monthly * 10 }, gbp: { monthly, annual: monthly * 10 } },
+  dunning: DEFAULT_DUNNING,
   overage_rates: { usd: rates, eur: rates, gbp: rates },
 });
 const starter = plan('starter', 9_900);

@@ -7,7 +7,7 @@ export interface CancelSubscriptionInput {
   readonly immediately?: boolean;
 }
 
-export type CancelSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'changes' | 'publisher' | 'clock'>;
+export type CancelSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'changes' | 'publisher' | 'entitlements' | 'clock'>;
 
 /**
  * Cancels at period end (undo with `ChangeSubscription`), or now: then the part-period's overage
@@ -18,6 +18,12 @@ export class CancelSubscription {
   constructor(private readonly deps: CancelSubscriptionDeps) {}
 
   async execute(tenantId: string, actor: Actor, input: CancelSubscriptionInput): Promise<Subscription> {
+    const result = await this.apply(tenantId, actor, input);
+    await this.deps.entitlements.announce(tenantId);
+    return result;
+  }
+
+  private async apply(tenantId: string, actor: Actor, input: CancelSubscriptionInput): Promise<Subscription> {
     const { provider, changes, clock } = this.deps;
     const current = await findLive(this.deps, tenantId);
     const at = clock.now();

@@ -15,7 +15,7 @@ export interface ChangeSubscriptionResult {
   readonly change: Change;
 }
 
-export type ChangeSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'changes' | 'publisher' | 'clock'>;
+export type ChangeSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'changes' | 'publisher' | 'entitlements' | 'clock'>;
 
 /**
  * Changes the live subscription: its plan or cycle (an upgrade now, a downgrade at period end,
@@ -26,6 +26,12 @@ export class ChangeSubscription {
   constructor(private readonly deps: ChangeSubscriptionDeps) {}
 
   async execute(tenantId: string, actor: Actor, input: ChangeSubscriptionInput): Promise<ChangeSubscriptionResult> {
+    const result = await this.apply(tenantId, actor, input);
+    await this.deps.entitlements.announce(tenantId);
+    return result;
+  }
+
+  private async apply(tenantId: string, actor: Actor, input: ChangeSubscriptionInput): Promise<ChangeSubscriptionResult> {
     const current = await findLive(this.deps, tenantId);
     const wantsPlanChange = input.plan_id !== undefined || input.billing_cycle !== undefined;
     if (wantsPlanChange && input.cancel_at_period_end !== undefined) {

@@ -21,7 +21,7 @@ export interface CreateSubscriptionInput {
   readonly payment_method?: string;
 }
 
-export type CreateSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'publisher' | 'clock'>;
+export type CreateSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'publisher' | 'entitlements' | 'clock'>;
 
 /**
  * Subscribes a tenant that has no live subscription: one trial per tenant, one currency per
@@ -32,6 +32,12 @@ export class CreateSubscription {
   constructor(private readonly deps: CreateSubscriptionDeps) {}
 
   async execute(tenantId: string, actor: Actor, input: CreateSubscriptionInput): Promise<Subscription> {
+    const result = await this.apply(tenantId, actor, input);
+    await this.deps.entitlements.announce(tenantId);
+    return result;
+  }
+
+  private async apply(tenantId: string, actor: Actor, input: CreateSubscriptionInput): Promise<Subscription> {
     const { provider, tenants, subscriptions } = this.deps;
     const plan = findPlan(input.plan_id);
     if (!plan) throw new InvalidInput('Unknown plan', [{ field: 'plan_id', message: `no plan ${input.plan_id}` }]);

@@ -7,6 +7,7 @@ import { InvalidInput, NotFound, ServiceUnavailable } from '../../errors';
 import type { EventPublisher } from '../../events/publisher';
 import type { Actor } from '../../ports/billing-events';
 import type { ChangeBilling } from '../../ports/change-billing';
+import type { EntitlementAnnouncer } from '../../ports/entitlements';
 import type { PaymentProvider, PriceTarget, ProviderSubscription } from '../../ports/payments';
 import type { StoredSubscription, SubscriptionStore } from '../../ports/subscriptions';
 import type { TenantStore } from '../../ports/tenants';
@@ -25,6 +26,8 @@ export interface SubscriptionDeps {
   readonly mirror: SubscriptionMirror;
   readonly changes: ChangeBilling;
   readonly publisher: EventPublisher;
+  /** Told after each change, so access changes are announced (`entitlements.updated`). */
+  readonly entitlements: EntitlementAnnouncer;
   readonly clock: Clock;
 }
 

@@ -39,6 +39,7 @@ const setup = (options: { tenants?: InMemoryTenantStore } = {}) => {
     invoices: world.invoices,
     publisher: world.publisher,
     processed: world.processed,
+    entitlements: world.entitlements,
   });
   return { ...world, tenants, processor, cards };
 };

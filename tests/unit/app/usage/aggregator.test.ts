@@ -38,6 +38,7 @@ const setup = (options: { now?: string; timeline?: Timeline } = {}) => {
   const aggregator = new UsageAggregator({
     usage,
     publisher: new EventPublisher(events, webhooks),
+    entitlements: { announce: async () => undefined },
     basisOf: async () => {
       basisReads += 1;
       return { timeline, currency: 'usd' };

@@ -213,6 +213,7 @@ describe('UsageIngest', () => {
         const aggregator = new UsageAggregator({
           usage,
           publisher: new EventPublisher(new InMemoryBillingEventStore(), null),
+          entitlements: { announce: async () => undefined },
           basisOf: async () => ({ timeline: [starter], currency: 'usd' }),
           clock,
         });
