@@ -19,6 +19,15 @@ export interface EntitlementDeps {
 /** The `GET /entitlements` answer (SPEC section 4b): the domain's, with the tenant and the instant it is for. */
 export type EntitlementsView = Entitlements & { readonly tenant_id: string; readonly evaluated_at: string };
 
+const NO_ACCESS = accessSignature({ access: 'blocked', allowed: { users: false, devices: false, storage_gb: false, api_calls: false, alerts: false } });
+
+/**
+ * A claimed announcement still unpublished after this long (wall clock) was left by a writer that
+ * stopped: another publishes it. Sooner, it is most likely being published right now, and a
+ * second copy would only wait behind the first at the webhook dispatcher.
+ */
+const TAKE_OVER_AFTER_MS = 60_000;
+
 /** At most this many tenants per hourly look at grace periods that ended. */
 const DUE_PER_RUN = 500;
 
@@ -86,15 +95,17 @@ export class EntitlementService {
       const answer = this.view(tenantId, stored, now);
       await this.spendCapAlerts(tenantId, answer);
       const last = stored.announced;
-      if (last && !last.published) {
+      if (last && !last.published && Date.now() - last.claimedAt > TAKE_OVER_AFTER_MS) {
         // Claimed by a writer that stopped before publishing: publish it now (same id and time).
         await this.publishAnnouncement(tenantId, last.seq, new Date(last.at), answer);
         await this.deps.store.markPublished(tenantId, last.seq);
       }
       const signature = accessSignature(answer);
-      if (last?.signature !== signature) {
+      // Before anything was announced, a tenant is taken to have had no access (no subscription).
+      if ((last?.signature ?? NO_ACCESS) !== signature) {
         const seq = (last?.seq ?? 0) + 1;
-        if (!(await this.deps.store.claimAnnouncement(tenantId, last?.seq ?? 0, { seq, signature, at: now.toISOString(), published: false }))) continue;
+        const claim = { seq, signature, at: now.toISOString(), claimedAt: Date.now(), published: false };
+        if (!(await this.deps.store.claimAnnouncement(tenantId, last?.seq ?? 0, claim))) continue;
         await this.publishAnnouncement(tenantId, seq, now, answer);
         await this.deps.store.markPublished(tenantId, seq);
       }

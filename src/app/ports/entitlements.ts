@@ -6,6 +6,8 @@ export interface Announcement {
   readonly seq: number;
   readonly signature: string;
   readonly at: string;
+  /** Wall-clock ms of the claim: only a claim left unpublished for a while is taken over. */
+  readonly claimedAt: number;
   /** False between claiming the number and writing the event: a retry publishes it again. */
   readonly published: boolean;
 }
