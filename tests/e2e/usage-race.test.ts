@@ -122,3 +122,32 @@ describe('usage alerts under racing consumers', () => {
     ]);
   }, 60_000);
 });
+
+describe('the entitlement item under racing consumers', () => {
+  it('ends with the same period totals as the buckets: counters summed, gauge peaks the highest', async () => {
+    const tenant = 'org-race-entitlements';
+    const token = (await api.subscribe(tenant)).token;
+    // 40 requests at once, each its own message, spread over both consumers; levels go up and down.
+    const levels = Array.from({ length: 40 }, (_, i) => (i * 37) % 23);
+    const answers = await Promise.all(
+      levels.map((level, i) =>
+        track(token, {
+          records: [
+            { resource_type: 'devices', usage_amount: level },
+            { resource_type: 'storage_gb', usage_amount: level / 4 },
+            { resource_type: 'api_calls', usage_amount: i + 1 },
+          ],
+        }),
+      ),
+    );
+    expect(answers.every((r) => r.status === 202)).toBe(true);
+    await api.stack.settle();
+
+    const entitlements = (await (await api.call('/entitlements', { token })).json()) as { usage: Record<string, number> };
+    const current = (await (await api.call('/usage/current', { token })).json()) as { usage: Record<string, { quantity: number }> };
+    // Hand-computed: the highest level of 40 is 22; 1 + 2 + ... + 40 = 820 calls.
+    expect(Math.max(...levels)).toBe(22);
+    expect(entitlements.usage).toMatchObject({ devices: 22, storage_gb: 5.5, api_calls: 820 });
+    for (const r of ['devices', 'storage_gb', 'api_calls', 'users', 'alerts']) expect(entitlements.usage[r]).toBe(current.usage[r]?.quantity);
+  }, 60_000);
+});
