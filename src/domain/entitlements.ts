@@ -158,7 +158,7 @@ export const entitlementsAt = (facts: EntitlementFacts, now: Date, source?: Cata
   const reached = cap !== null && overageAmount >= cap.amount && (cap.amount > 0n || overageAmount > 0n);
   const all: Reason[] = [...reasons];
   if (cap && reached) all.push({ code: 'spend_cap_reached', message: `This period's overage has reached the spend cap: metered resources are not allowed until ${day(period.end.toISOString())} or a higher cap.`, since: null });
-  else if (cap && overageAmount * 100n >= cap.amount * 80n) all.push({ code: 'spend_cap_near', message: "This period's overage is at 80% or more of the spend cap.", since: null });
+  else if (cap && cap.amount > 0n && overageAmount * 100n >= cap.amount * 80n) all.push({ code: 'spend_cap_near', message: "This period's overage is at 80% or more of the spend cap.", since: null });
   const changes = [changesAt, reached ? period.end.getTime() : null].filter((t): t is number => t !== null && t > now.getTime());
   return {
     status: sub?.status ?? null,

@@ -50,6 +50,7 @@ const HOT_CALLS: readonly HotCall[] = [
   { label: 'POST /usage/track (1 record)', method: 'POST', path: '/usage/track', body: { resource_type: 'api_calls', usage_amount: 1 }, status: 202 },
   { label: 'POST /usage/track (100 records)', method: 'POST', path: '/usage/track', body: records(100), status: 202 },
   { label: 'GET  /usage/current', method: 'GET', path: '/usage/current', status: 200 },
+  { label: 'GET  /entitlements', method: 'GET', path: '/entitlements', status: 200 },
   { label: 'GET  /invoices', method: 'GET', path: '/invoices', status: 200 },
 ];
 
