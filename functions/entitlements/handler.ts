@@ -7,7 +7,14 @@ import { operation, tenantOf } from '../../src/http/api';
 const MAX_SPEND_CAP = 10_000_000_000;
 
 const spendCapBody = z.strictObject({
-  amount: z.union([z.number().int('integer minor units (cents)').min(0).max(MAX_SPEND_CAP), z.null()]),
+  amount: z.union([
+    z
+      .number()
+      .int('integer minor units (cents)')
+      .min(0, 'must be 0 or more (minor units)')
+      .max(MAX_SPEND_CAP, `at most ${MAX_SPEND_CAP} minor units`),
+    z.null(),
+  ]),
   currency: z
     .string()
     .regex(/^[A-Za-z]{3}$/, 'a currency code: usd, eur or gbp')

@@ -42,6 +42,8 @@ export interface Reason {
   readonly code: string;
   readonly message: string;
   readonly since: string | null;
+  /** The unpaid invoice the reason is about, where to pay it. */
+  readonly invoice?: { readonly id: string; readonly number: string | null; readonly hosted_invoice_url: string | null };
 }
 
 export interface Headroom {
@@ -76,6 +78,11 @@ const isSubscriptionInvoice = (invoice: UnpaidInvoice): boolean => (invoice.bill
 
 const day = (iso: string): string => iso.slice(0, 10);
 
+const invoiceOf = (invoices: readonly UnpaidInvoice[]): Pick<Reason, 'invoice'> => {
+  const first = invoices[0];
+  return first ? { invoice: { id: first.id, number: first.number, hosted_invoice_url: first.hosted_invoice_url } } : {};
+};
+
 const invoiceName = (invoices: readonly UnpaidInvoice[]): string => {
   const first = invoices[0];
   if (!first) return 'an invoice';
@@ -95,7 +102,7 @@ const accessOf = (
   // An annual plan is paid in advance: an overdue overage invoice is chased, not enforced.
   const prepaidOnly = sub.billing_cycle === 'annual' && !policy.annual_overage_restricts && unpaidPlan.length === 0 && unpaidOverage.length > 0;
   const chased: Reason[] = prepaidOnly
-    ? [{ code: 'overage_invoice_unpaid', message: `${invoiceName(unpaidOverage)} (overage) is unpaid: pay it to settle your account.`, since: unpaidOverage[0]?.since ?? null }]
+    ? [{ code: 'overage_invoice_unpaid', message: `${invoiceName(unpaidOverage)} (overage) is unpaid: pay it to settle your account.`, since: unpaidOverage[0]?.since ?? null, ...invoiceOf(unpaidOverage) }]
     : [];
   const overdue = unpaidPlan.length > 0 ? unpaidPlan : facts.unpaid;
   switch (sub.status) {
@@ -109,24 +116,24 @@ const accessOf = (
       if (now.getTime() < graceEnd) {
         return {
           access: 'full',
-          reasons: [{ code: 'past_due_grace', message: `Payment failed: ${invoiceName(overdue)} is unpaid. Access becomes ${policy.after_grace.replace('_', '-')} on ${day(new Date(graceEnd).toISOString())} unless it is paid.`, since }],
+          reasons: [{ code: 'past_due_grace', message: `Payment failed: ${invoiceName(overdue)} is unpaid. Access becomes ${policy.after_grace.replace('_', '-')} on ${day(new Date(graceEnd).toISOString())} unless it is paid.`, since, ...invoiceOf(overdue) }],
           changesAt: graceEnd,
         };
       }
       return {
         access: policy.after_grace,
-        reasons: [{ code: 'past_due', message: `${policy.after_grace === 'full' ? 'Payment overdue' : `${policy.after_grace === 'read_only' ? 'Read-only' : 'Blocked'} since ${day(new Date(graceEnd).toISOString())}`}: ${invoiceName(overdue)} is unpaid; pay now.`, since: new Date(graceEnd).toISOString() }],
+        reasons: [{ code: 'past_due', message: `${policy.after_grace === 'full' ? 'Payment overdue' : `${policy.after_grace === 'read_only' ? 'Read-only' : 'Blocked'} since ${day(new Date(graceEnd).toISOString())}`}: ${invoiceName(overdue)} is unpaid; pay now.`, since: new Date(graceEnd).toISOString(), ...invoiceOf(overdue) }],
         changesAt: null,
       };
     }
     case 'unpaid':
       if (prepaidOnly) return { access: 'full', reasons: chased, changesAt: null };
-      return { access: policy.unpaid, reasons: [{ code: 'unpaid', message: `Every payment attempt failed: ${invoiceName(overdue)} is unpaid; pay it to restore access.`, since: sub.past_due_since }], changesAt: null };
+      return { access: policy.unpaid, reasons: [{ code: 'unpaid', message: `Every payment attempt failed: ${invoiceName(overdue)} is unpaid; pay it to restore access.`, since: sub.past_due_since, ...invoiceOf(overdue) }], changesAt: null };
     case 'canceled':
     case 'incomplete_expired':
       return { access: policy.canceled, reasons: [{ code: 'canceled', message: 'The subscription has ended: subscribe again to restore access.', since: sub.ended_at }], changesAt: null };
     case 'incomplete':
-      return { access: policy.incomplete, reasons: [{ code: 'incomplete', message: `The first payment is not complete: ${invoiceName(overdue)} waits for it.`, since: sub.created_at }], changesAt: null };
+      return { access: policy.incomplete, reasons: [{ code: 'incomplete', message: `The first payment is not complete: ${invoiceName(overdue)} waits for it.`, since: sub.created_at, ...invoiceOf(overdue) }], changesAt: null };
     case 'paused':
       return { access: 'read_only', reasons: [{ code: 'paused', message: 'The subscription is paused.', since: null }], changesAt: null };
   }
@@ -153,7 +160,8 @@ export const entitlementsAt = (facts: EntitlementFacts, now: Date, source?: Cata
   const billed = live && !period.trial && plan !== undefined && currency !== null;
   const lines = billed && plan && currency ? computeOverages(tally, plan, currency, source) : [];
   const overageAmount = lines.reduce((sum, l) => sum + l.amount, 0n);
-  const cap = facts.spend_cap && currency && facts.spend_cap.currency === currency ? facts.spend_cap : null;
+  // A cap set before the first subscription shows as set; one in another currency than the tenant is billed in does not apply.
+  const cap = facts.spend_cap && (currency === null || facts.spend_cap.currency === currency) ? facts.spend_cap : null;
   // A cap of 0 means no overage at all: reached with the first unit billed.
   const reached = cap !== null && overageAmount >= cap.amount && (cap.amount > 0n || overageAmount > 0n);
   const all: Reason[] = [...reasons];

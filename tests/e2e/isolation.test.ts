@@ -57,6 +57,7 @@ const snapshotOfA = async () => ({
   webhooks: await read('/webhooks', a),
   deliveries: await read('/webhooks/deliveries?limit=100', a),
   customer: await read('/customer', a),
+  entitlements: await read('/entitlements', a),
 });
 
 /** A answers exactly as before B's calls. */
@@ -343,6 +344,30 @@ const probes: Record<string, { readonly claim: string; readonly run: () => Promi
       nothingOfA(text);
       const customerOfA = await api.stripe.customers.retrieve(ofA.customerId);
       expect(customerOfA).toMatchObject({ name: A_NAME, address: { country: 'DE' } });
+      await aUnchanged();
+    },
+  },
+  'GET /entitlements': {
+    claim: "B's own answer (no subscription: blocked), never A's plan, usage or invoices, whatever tenant the query names",
+    run: async () => {
+      for (const path of ['/entitlements', `/entitlements?tenant_id=${A}`]) {
+        const res = await api.call(path, { token: b, headers: { 'x-tenant-id': A } });
+        const text = await res.text();
+        expect(res.status, `${path}: ${text}`).toBe(200);
+        nothingOfA(text);
+        expect(JSON.parse(text)).toMatchObject({ tenant_id: B, access: 'blocked', plan_id: null });
+      }
+    },
+  },
+  'POST /spend-cap': {
+    claim: "B's cap is B's own; a body naming A is refused; A's entitlements unchanged",
+    run: async () => {
+      await refused(400, '/spend-cap', { method: 'POST', json: { tenant_id: A, amount: 100, currency: 'usd' } }, A);
+      const res = await api.call('/spend-cap', { method: 'POST', token: b, json: { amount: 100, currency: 'usd' }, headers: { 'x-tenant-id': A } });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      nothingOfA(text);
+      expect(JSON.parse(text)).toMatchObject({ spend_cap: { amount: 100, currency: 'usd' }, entitlements: { tenant_id: B } });
       await aUnchanged();
     },
   },

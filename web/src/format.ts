@@ -52,3 +52,11 @@ export const formatDateTime = (iso: string): string => dateTimeFormat.format(new
 export const formatPeriod = (start: string, end: string): string => `${formatDate(start)} – ${formatDate(end)}`;
 
 export const currencyLabel = (currency: string): string => currency.toUpperCase();
+
+/** Minor units per major unit as decimal digits, as ISO 4217 has them: 2 for USD, EUR and GBP. */
+export const currencyDigits = (currency: string): number =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2;
+
+/** The browser's decimal separator ("." in en-US, "," in de-DE): what a person types before the cents. */
+export const decimalSeparator: '.' | ',' =
+  new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value === ',' ? ',' : '.';

@@ -5,6 +5,7 @@
  */
 import type { ApiClient } from './api/client';
 import type { BillingEvent, InvoiceSummary, PaymentMethod, PaymentMethods } from './api/types';
+import { safeUrl } from './urls';
 
 /** The query Stripe's Checkout sends the browser back with (the API's default success_url). */
 export const CARD_ADDED_PARAM = 'card';
@@ -25,8 +26,7 @@ export interface PaymentState {
   readonly awaiting: AwaitingConfirmation | null;
 }
 
-/** Only web links are rendered as links (a stored URL is data, not markup). */
-export const safeUrl = (url: unknown): string | null => (typeof url === 'string' && /^https?:\/\//i.test(url) ? url : null);
+export { safeUrl };
 
 export const defaultCard = (methods: PaymentMethods): PaymentMethod | null =>
   methods.payment_methods.find((m) => m.default) ??

@@ -99,7 +99,9 @@ describe('entitlementsAt', () => {
       const e = entitlementsAt(input, at('2027-01-15T00:00:00Z'));
 
       // Assess
-      expect(e).toMatchObject({ status: null, access: 'blocked', plan_id: null, billing_cycle: null, currency: null, period: null, limits: null, overage_amount: 0n, spend_cap: null, changes_at: null });
+      expect(e).toMatchObject({ status: null, access: 'blocked', plan_id: null, billing_cycle: null, currency: null, period: null, limits: null, overage_amount: 0n, changes_at: null });
+      // A cap set before the first subscription shows as set, nothing spent against it.
+      expect(e.spend_cap).toEqual({ amount: 5_000n, currency: 'usd', spent: 0n, percent_used: 0, reached: false });
       expect(codes(e)).toEqual(['no_subscription']);
       expect(e.allowed).toEqual(every(false));
       expect(e.headroom).toEqual(every({ remaining: null, next_unit_price: 0 }));

@@ -326,12 +326,14 @@ describe('BillingStack', () => {
       });
     });
 
-    it('starts the overage planner hourly from an EventBridge rule, and lets it only read the table and feed the overage queue', () => {
+    it('starts the overage planner hourly from an EventBridge rule, and lets it feed the overage queue and announce entitlements (no scan)', () => {
       template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
-      expect(dynamoActionsOf(template, schedules.overagePlanner.description)).toEqual(
-        ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'].sort(),
-      );
-      expect(lambdaOf(template, schedules.overagePlanner.description).props.Environment.Variables).toHaveProperty('OVERAGE_QUEUE_URL');
+      const actions = dynamoActionsOf(template, schedules.overagePlanner.description);
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem']));
+      expect(actions).not.toContain('dynamodb:Scan');
+      const env = lambdaOf(template, schedules.overagePlanner.description).props.Environment.Variables;
+      expect(env).toHaveProperty('OVERAGE_QUEUE_URL');
+      expect(env).toHaveProperty('WEBHOOKS_QUEUE_URL');
     });
 
     it('bounds the overage workers\' concurrency (Stripe rate limit) and lets them read the Stripe secret', () => {
@@ -407,7 +409,8 @@ describe('BillingStack', () => {
         expect(sendsTo(template, description, webhooksQueueId), description).toBe(true);
         expect(lambdaOf(template, description).props.Environment.Variables.WEBHOOKS_QUEUE_URL).toEqual({ Ref: webhooksQueueId });
       }
-      expect(sendsTo(template, schedules.overagePlanner.description, webhooksQueueId)).toBe(false);
+      // The hourly run announces entitlements that changed with time (`entitlements.updated`).
+      expect(sendsTo(template, schedules.overagePlanner.description, webhooksQueueId)).toBe(true);
     });
 
     it('lets only the webhook routes and the dispatcher read the key that encrypts signing secrets, and tells them its ARN', () => {

@@ -4,7 +4,7 @@
  * fields it names (`error.details`).
  */
 
-import type { FieldIssue } from './types';
+import type { Entitlements, FieldIssue, SpendCapAnswer, SpendCapInput } from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -99,3 +99,10 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
       request('POST', path, { body, ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}) }),
   };
 };
+
+/** `GET /entitlements`: the tenant's access, usage against its quotas, headroom and spend cap. */
+export const getEntitlements = (api: ApiClient): Promise<Entitlements> => api.get<Entitlements>('/entitlements');
+
+/** `POST /spend-cap`: sets the maximum overage per period (integer minor units), or removes it with `{ amount: null }`. */
+export const setSpendCap = (api: ApiClient, body: SpendCapInput, options: { idempotencyKey?: string } = {}): Promise<SpendCapAnswer> =>
+  api.post<SpendCapAnswer>('/spend-cap', body, options);

@@ -3,13 +3,13 @@
  * `currency`; times are ISO 8601 UTC strings. Only the fields the page uses are listed.
  */
 import type { BillingDetails, PostalAddress, TaxId, TaxIdType } from '../../../src/domain/billing-details';
-import type { BillingCycle, plansView } from '../../../src/domain/catalog';
+import type { Access, BillingCycle, Limits, plansView } from '../../../src/domain/catalog';
 import type { Currency } from '../../../src/domain/money';
 import type { Resource } from '../../../src/domain/resources';
 import type { ChangeKind, PendingChange, Subscription, SubscriptionStatus } from '../../../src/domain/subscription';
 
 // The contract types the backend itself uses, so the page and the API cannot drift apart.
-export type { BillingCycle, BillingDetails, Currency, PendingChange, PostalAddress, Resource, Subscription, SubscriptionStatus, TaxId, TaxIdType };
+export type { Access, BillingCycle, BillingDetails, Currency, Limits, PendingChange, PostalAddress, Resource, Subscription, SubscriptionStatus, TaxId, TaxIdType };
 
 /** One entry of `GET /plans`. */
 export type Plan = ReturnType<typeof plansView>['plans'][number];
@@ -153,4 +153,78 @@ export interface BillingEvent {
   readonly type: string;
   readonly occurred_at: string;
   readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Why access is what it is, or what needs attention (SPEC section 4b); `message` is written for people. */
+export type EntitlementReasonCode =
+  | 'no_subscription'
+  | 'past_due_grace'
+  | 'past_due'
+  | 'unpaid'
+  | 'canceled'
+  | 'incomplete'
+  | 'paused'
+  | 'overage_invoice_unpaid'
+  | 'spend_cap_near'
+  | 'spend_cap_reached';
+
+export interface EntitlementReason {
+  /** One of `EntitlementReasonCode`; a newer API may add codes, so any string is read. */
+  readonly code: EntitlementReasonCode | (string & {});
+  /** E.g. "Read-only since 2027-05-15: invoice ABC-0003 is unpaid; pay now." */
+  readonly message: string;
+  readonly since: string | null;
+  /** The unpaid invoice the reason is about, and where to pay it. */
+  readonly invoice?: { readonly id: string; readonly number: string | null; readonly hosted_invoice_url: string | null };
+}
+
+/** Per resource: what is left of the plan's quota, and what the next unit past it costs. */
+export interface Headroom {
+  /** Units left in the included quantity; null without a plan. */
+  readonly remaining: number | null;
+  /** Minor units per unit, possibly fractional (0.8 for GBP API calls); 0 while it would not be billed (trial). */
+  readonly next_unit_price: number;
+}
+
+/** The spend cap: a maximum overage per usage period, with this period's overage against it. */
+export interface SpendCap {
+  readonly amount: number;
+  readonly currency: Currency;
+  /** This period's overage so far. */
+  readonly spent: number;
+  /** `spent` in percent of `amount`, one decimal (may pass 100). */
+  readonly percent_used: number;
+  readonly reached: boolean;
+}
+
+/** `GET /entitlements`: may this tenant do that? (SPEC section 4b) */
+export interface Entitlements {
+  readonly tenant_id: string;
+  readonly status: SubscriptionStatus | null;
+  readonly access: Access;
+  readonly plan_id: string | null;
+  readonly billing_cycle: BillingCycle | null;
+  readonly currency: Currency | null;
+  readonly period: { readonly start: string; readonly end: string; readonly trial: boolean } | null;
+  readonly limits: Limits | null;
+  readonly usage: Record<Resource, number>;
+  readonly allowed: Record<Resource, boolean>;
+  readonly headroom: Record<Resource, Headroom>;
+  /** This period's overage so far, as it would be billed. */
+  readonly overage_amount: number;
+  readonly spend_cap: SpendCap | null;
+  /** Most important first. */
+  readonly reasons: readonly EntitlementReason[];
+  /** The next instant the answer changes with time alone, if any. */
+  readonly changes_at: string | null;
+  readonly evaluated_at: string;
+}
+
+/** The body of `POST /spend-cap`: integer minor units in the billing currency, or `null` for no cap. */
+export type SpendCapInput = { readonly amount: number; readonly currency: Currency } | { readonly amount: null };
+
+/** The answer of `POST /spend-cap`. */
+export interface SpendCapAnswer {
+  readonly spend_cap: SpendCap | null;
+  readonly entitlements: Entitlements;
 }

@@ -1,17 +1,30 @@
 import { formatMoney, formatNumber, formatQuantity, resourceLabels } from '../format';
-import type { Resource, ResourceUsage } from '../api/types';
+import type { Headroom, Resource, ResourceUsage } from '../api/types';
+import { headroomText } from '../entitlements';
 
 /**
  * One resource against its quota: the bar runs past 100% when over, with marks at 80% (the
  * first usage alert) and 100% (where overage starts). The text says the same, so colour is
  * never the only signal.
  */
-export const UsageBar = ({ resource, usage, currency }: { resource: Resource; usage: ResourceUsage; currency: string }) => {
+export const UsageBar = ({
+  resource,
+  usage,
+  currency,
+  headroom,
+}: {
+  resource: Resource;
+  usage: ResourceUsage;
+  currency: string;
+  /** From `GET /entitlements`: what is left in the plan and what the next unit costs. */
+  headroom?: Headroom | undefined;
+}) => {
   const { quantity, included, percent_used: percent } = usage;
   const labelId = `usage-${resource}-label`;
   const scale = included ? Math.max(included * 1.25, quantity) : Math.max(quantity, 1);
   const at = (value: number) => `${Math.min(100, (value / scale) * 100)}%`;
   const tone = percent === null ? 'normal' : percent >= 100 ? 'over' : percent >= 80 ? 'warn' : 'normal';
+  const left = headroom ? headroomText(resource, headroom, currency) : null;
   const summary =
     included === null
       ? `${formatQuantity(quantity, resource)} (no quota without a plan)`
@@ -48,6 +61,11 @@ export const UsageBar = ({ resource, usage, currency }: { resource: Resource; us
         </p>
       ) : percent !== null && percent >= 80 ? (
         <p className="usage-near">Above 80% of the quota</p>
+      ) : null}
+      {left ? (
+        <p className="usage-headroom" data-testid="headroom">
+          {left}
+        </p>
       ) : null}
     </div>
   );

@@ -1,7 +1,11 @@
+import { useState } from 'react';
 import { RESOURCES } from '../../../src/domain/resources';
-import type { CurrentUsage, InvoiceSummary } from '../api/types';
+import { getEntitlements } from '../api/client';
+import type { CurrentUsage, Entitlements, InvoiceSummary } from '../api/types';
 import { estimateBill, estimateTax, lastTaxedInvoice, planPrice, type TaxEstimate } from '../billing';
+import { AccessCard } from '../components/access';
 import { PaymentBanners, PaymentMethodCard } from '../components/payment';
+import { SpendCapCard } from '../components/spend-cap';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
 import { fetchSubscription, liveSubscription, planById, useApp, type TabId } from '../context';
 import { formatDate, formatMoney, formatPercent, formatPeriod, formatQuantity, resourceLabels } from '../format';
@@ -11,18 +15,22 @@ import { useResource } from '../use-resource';
 export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) => {
   const { api, plans, cardAdded } = useApp();
   const { state, reload } = useResource(async () => {
-    const [subscription, usage, invoices, payment] = await Promise.all([
+    const [subscription, usage, invoices, payment, entitlements] = await Promise.all([
       fetchSubscription(api),
       api.get<CurrentUsage>('/usage/current'),
       api.get<{ invoices: InvoiceSummary[] }>('/invoices', { limit: 5 }),
       fetchPaymentState(api, { expectCard: cardAdded }),
+      getEntitlements(api),
     ]);
-    return { subscription, usage, invoices: invoices.invoices, payment };
+    return { subscription, usage, invoices: invoices.invoices, payment, entitlements };
   });
+  // The API's answer to a spend-cap change on this visit, until the next load brings it.
+  const [savedEntitlements, setSavedEntitlements] = useState<Entitlements | null>(null);
 
   if (state.status === 'loading') return <Loading label="Loading your billing summary…" />;
   if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
   const { usage, invoices, payment } = state.data;
+  const entitlements = savedEntitlements ?? state.data.entitlements;
   const subscription = liveSubscription(state.data.subscription);
   const ended = state.data.subscription;
 
@@ -56,6 +64,7 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
   return (
     <div className="grid">
       <PaymentBanners subscription={subscription} payment={payment} />
+      <AccessCard entitlements={entitlements} invoices={invoices} />
       <section className="card" aria-labelledby="dash-plan">
         <h2 id="dash-plan">Your plan</h2>
         <p className="big">
@@ -148,6 +157,8 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
           tax, and the invoice is what you pay.
         </p>
       </section>
+
+      <SpendCapCard entitlements={entitlements} currency={entitlements.currency ?? subscription.currency} onSaved={setSavedEntitlements} />
 
       <PaymentMethodCard payment={payment} />
 

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { isGauge, RESOURCES } from '../../../src/domain/resources';
-import type { ApiClient } from '../api/client';
+import { getEntitlements, type ApiClient } from '../api/client';
 import type { CurrentUsage, HistoryItem, Resource } from '../api/types';
 import { ErrorNotice, Loading } from '../components/status';
 import { UsageBar } from '../components/usage-bar';
 import { UsageChart } from '../components/usage-chart';
 import { useApp } from '../context';
+import { accessSummary, readableDates } from '../entitlements';
 import { formatPeriod, resourceLabels } from '../format';
 import { useResource } from '../use-resource';
 
@@ -33,15 +34,21 @@ export const UsageTab = () => {
   const { api } = useApp();
   const [resource, setResource] = useState<Resource>('api_calls');
   const current = useResource(() => api.get<CurrentUsage>('/usage/current'));
+  // Headroom per resource; the usage shows without it should this call fail.
+  const entitlements = useResource(() => getEntitlements(api));
   const [round, setRound] = useState(0);
   const refresh = () => {
     current.reload();
+    entitlements.reload();
     setRound((r) => r + 1);
   };
 
   if (current.state.status === 'loading') return <Loading label="Loading usage…" />;
   if (current.state.status === 'error') return <ErrorNotice error={current.state.error} onRetry={current.reload} />;
   const usage = current.state.data;
+  const ent = entitlements.state.status === 'ready' ? entitlements.state.data : null;
+  // A plan whose metered usage is stopped now (read-only, blocked, or the spend cap reached).
+  const stopped = ent && ent.plan_id !== null && RESOURCES.some((r) => !ent.allowed[r]) ? ent : null;
 
   return (
     <div className="stack">
@@ -58,9 +65,20 @@ export const UsageTab = () => {
           overage at the end of the period.
         </p>
         {usage.plan_id === null ? <p className="notice notice-info">No plan yet: usage is counted, with no quota to measure it against.</p> : null}
+        {stopped ? (
+          <p className="notice notice-warning" data-testid="usage-not-allowed">
+            <strong>{accessSummary(stopped).label}:</strong> {stopped.reasons[0] ? readableDates(stopped.reasons[0].message) : 'metered usage is not allowed now.'}
+          </p>
+        ) : null}
         <div className="usage-list">
           {RESOURCES.map((r) => (
-            <UsageBar key={r} resource={r} usage={usage.usage[r]} currency={usage.currency} />
+            <UsageBar
+              key={r}
+              resource={r}
+              usage={usage.usage[r]}
+              currency={usage.currency}
+              headroom={ent?.headroom[r]}
+            />
           ))}
         </div>
       </section>
