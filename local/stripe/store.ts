@@ -92,6 +92,8 @@ export interface StripeState {
    * automatic tax, but the InvoiceItem object does not show it.
    */
   readonly invoiceItemTaxBehavior: Map<string, InvoiceItemTaxBehavior>;
+  /** The customers' invoice balance ledgers (`cbtxn_...`), by id, in creation order. */
+  readonly customerBalanceTransactions: Map<string, Stripe.CustomerBalanceTransaction>;
 }
 
 /** How an invoice item's amount relates to tax (Stripe's `tax_behavior`). */
@@ -130,6 +132,7 @@ export const emptyState = (): StripeState => ({
   checkoutExtras: new Map(),
   taxIds: new Map(),
   invoiceItemTaxBehavior: new Map(),
+  customerBalanceTransactions: new Map(),
 });
 
 /** Looks an id up or throws Stripe's 404 `No such <noun>: '<id>'`. */
@@ -177,6 +180,7 @@ interface PersistedState {
   checkoutExtras?: Array<[string, CheckoutSessionExtras]>;
   taxIds?: Stripe.TaxId[];
   invoiceItemTaxBehavior?: Array<[string, InvoiceItemTaxBehavior]>;
+  customerBalanceTransactions?: Stripe.CustomerBalanceTransaction[];
 }
 
 const byId = <T extends { id: string }>(items: T[]): Map<string, T> => new Map(items.map((x) => [x.id, x]));
@@ -215,6 +219,7 @@ const toPersisted = (s: StripeState): PersistedState => ({
   checkoutExtras: [...s.checkoutExtras.entries()],
   taxIds: [...s.taxIds.values()],
   invoiceItemTaxBehavior: [...s.invoiceItemTaxBehavior.entries()],
+  customerBalanceTransactions: [...s.customerBalanceTransactions.values()],
 });
 
 // Decimal fields (`unit_amount_decimal`, `quantity_decimal`, `amount_decimal`) are strings on
@@ -255,6 +260,7 @@ const fromPersisted = (p: PersistedState): StripeState => ({
   checkoutExtras: new Map(p.checkoutExtras ?? []),
   taxIds: byId(p.taxIds ?? []),
   invoiceItemTaxBehavior: new Map(p.invoiceItemTaxBehavior ?? []),
+  customerBalanceTransactions: byId(p.customerBalanceTransactions ?? []),
 });
 
 /**

@@ -8,7 +8,8 @@ import { defaultPaymentMethodOf } from '../objects/customer';
 import { snapshotCustomer, subscriptionIdOf } from '../objects/invoice';
 import { newPaymentIntent } from '../objects/payment-intent';
 import { HARD_DECLINE_CODES } from '../objects/payment-method';
-import { type BillingContext, updateCustomer, updateInvoice, updateSubscription } from './context';
+import { type BillingContext, updateInvoice, updateSubscription } from './context';
+import { moveBalance } from './customer-balance';
 import { endSubscription } from './ending';
 import { recalculate } from './invoicing';
 import { taxIdsOf, taxLocationInvalid } from './tax';
@@ -133,12 +134,12 @@ export const finalizeInvoice = (ctx: BillingContext, invoice: Stripe.Invoice): v
     const starting = customer.balance;
     const owed = invoice.total + starting;
     invoice.starting_balance = starting;
-    invoice.ending_balance = Math.min(0, owed);
+    const ending = Math.min(0, owed);
+    invoice.ending_balance = ending;
     invoice.amount_due = Math.max(0, owed);
-    if (customer.balance !== invoice.ending_balance)
-      updateCustomer(ctx, customer, (c) => {
-        c.balance = invoice.ending_balance ?? 0;
-      });
+    // What the invoice took from (or, for a negative total, gave to) the balance: `applied_to_invoice`.
+    if (customer.balance !== ending)
+      moveBalance(ctx, customer, { amount: ending - customer.balance, currency: invoice.currency, type: 'applied_to_invoice', invoice: invoice.id });
   } else {
     invoice.ending_balance = 0;
     invoice.amount_due = Math.max(0, invoice.total);

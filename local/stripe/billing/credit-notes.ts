@@ -4,7 +4,8 @@ import { newId } from '../ids';
 import { type CreditNoteLineSpec, newCreditNote, newCreditNoteLine } from '../objects/credit-note';
 import { customerIdOf } from '../objects/subscription';
 import { markPaid } from './collection';
-import { type BillingContext, updateCustomer, updateInvoice } from './context';
+import { type BillingContext, updateInvoice } from './context';
+import { moveBalance } from './customer-balance';
 
 /**
  * Credit notes: the money a note takes off an invoice and where it goes. Following Stripe, a note
@@ -90,6 +91,11 @@ const customerOfNote = (ctx: BillingContext, note: Stripe.CreditNote): Stripe.Cu
 export const issueCreditNote = (ctx: BillingContext, req: CreditNoteRequest): Stripe.CreditNote => {
   const note = draftCreditNote(ctx, req);
   const invoice = req.invoice;
+  const credit = creditToBalance(note);
+  const customer = customerOfNote(ctx, note);
+  // The note names the balance transaction that records its credit (recorded below).
+  const txnId = credit > 0 && customer ? newId('cbtxn') : null;
+  note.customer_balance_transaction = txnId;
   ctx.state.creditNotes.set(note.id, note);
   ctx.events.emit('credit_note.created', note);
   updateInvoice(ctx, invoice, (inv) => {
@@ -99,12 +105,8 @@ export const issueCreditNote = (ctx: BillingContext, req: CreditNoteRequest): St
     inv.amount_remaining -= note.pre_payment_amount;
   });
   if (invoice.status === 'open' && note.pre_payment_amount > 0 && invoice.amount_remaining === 0) markPaid(ctx, invoice);
-  const credit = creditToBalance(note);
-  const customer = customerOfNote(ctx, note);
-  if (credit > 0 && customer)
-    updateCustomer(ctx, customer, (c) => {
-      c.balance -= credit;
-    });
+  if (txnId && customer)
+    moveBalance(ctx, customer, { id: txnId, amount: -credit, currency: note.currency, type: 'credit_note', creditNote: note.id, invoice: invoice.id });
   return note;
 };
 
@@ -124,10 +126,9 @@ export const voidCreditNote = (ctx: BillingContext, note: Stripe.CreditNote): vo
       inv.amount_due += note.pre_payment_amount;
       inv.amount_remaining += note.pre_payment_amount;
     });
+  // Stripe has no type of its own for the reversal: a `credit_note` transaction debiting the credit back.
   const credit = creditToBalance(note);
   const customer = customerOfNote(ctx, note);
   if (credit > 0 && customer)
-    updateCustomer(ctx, customer, (c) => {
-      c.balance += credit;
-    });
+    moveBalance(ctx, customer, { amount: credit, currency: note.currency, type: 'credit_note', creditNote: note.id, invoice: invoice?.id ?? null });
 };

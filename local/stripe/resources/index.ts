@@ -1,5 +1,6 @@
 import type { Route } from './context';
 import { commerceRoutes } from './commerce';
+import { customerBalanceTransactionRoutes } from './customer-balance-transactions';
 import { customerRoutes } from './customers';
 import { eventRoutes } from './events';
 import { invoiceItemRoutes } from './invoice-items';
@@ -19,6 +20,7 @@ export const ROUTES: readonly Route[] = [
   ...priceRoutes,
   ...customerRoutes,
   ...taxIdRoutes,
+  ...customerBalanceTransactionRoutes,
   ...paymentMethodRoutes,
   ...subscriptionRoutes,
   ...scheduleRoutes,
