@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DemoError, httpClock, runDemo, startWebhookReceiver, type DemoSummary } from '../local/demo';
+import { DemoError, describeDemo, httpClock, runDemo, startWebhookReceiver, type DemoSummary } from '../local/demo';
 import { issueToken, loadOrCreateKeys } from '../local/jwt';
 import { DEFAULT_DATA_DIR } from '../local/stack';
 
@@ -58,34 +58,4 @@ try {
   await receiver?.close();
 }
 
-const amounts = (byCurrency: Record<string, number>) =>
-  Object.entries(byCurrency)
-    .map(([currency, minor]) => `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`)
-    .join(', ') || 'none';
-
-console.log(
-  summary.created
-    ? `\nDemo made in ${(summary.elapsedMs / 1000).toFixed(1)} s: simulated ${summary.from} -> ${summary.to}.`
-    : `\nThe demo exists already (nothing made; npm run demo -- --again makes a second one with new tenant ids).`,
-);
-for (const t of summary.tenants) {
-  console.log(`\n${t.name} (${t.id}, ${t.country}, ${t.currency.toUpperCase()}): ${t.plan ?? 'no subscription'}, ${t.status ?? '-'}${t.pendingChange ? `, changing to ${t.pendingChange}` : ''}`);
-  console.log(`  invoices: ${t.invoices.total} (${t.invoices.paid} paid, ${t.invoices.open} open)`);
-  console.log(`  sign in: ${t.signInUrl}`);
-}
-console.log(`\nAdmin (the Admin tab: MRR ${amounts(summary.admin.mrr)}):\n  sign in: ${summary.admin.signInUrl}`);
-const webhook = summary.webhook;
-if (webhook && webhook.url !== null) {
-  console.log(
-    `\nTenant webhook of ${webhook.tenantId}: ${webhook.url}, ${webhook.attempts} deliveries (${webhook.succeeded} succeeded; GET /api/billing/webhooks/deliveries).` +
-      (webhook.enabled
-        ? ''
-        : `\n  Its receiver was this command, so the endpoint is now disabled (POST /api/billing/webhooks/configure {"id": "${webhook.endpointId}", "url": "https://...", "enabled": true} points it elsewhere).`),
-  );
-} else if (webhook) {
-  console.log(
-    `\nNo tenant webhook: the stack refused ${webhook.refused.join('; ')}.` +
-      (receiver ? `\n  npm start -- --allow-local-webhooks lets the demo's loopback receiver through; or give an https receiver of your own with --webhook-url.` : ''),
-  );
-}
-console.log(`\nTokens last 12 h; more with npm run token -- --tenant ${summary.tenants[0]?.id ?? 'demo-northwind'}.`);
+for (const line of describeDemo(summary, { receiver: receiver !== null })) console.log(line);

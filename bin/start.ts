@@ -7,8 +7,8 @@ import { DEFAULT_DATA_DIR, REPO_ROOT } from '../local/paths';
 import { buildWebPage } from '../local/web';
 
 /**
- * `npm start [-- --reset] [--data-dir DIR] [--json-logs] [--stripe-latency MS] [--allow-local-webhooks]`:
- * the whole billing backend on this machine.
+ * `npm start [-- --reset] [--demo] [--data-dir DIR] [--json-logs] [--stripe-latency MS] [--allow-local-webhooks]`:
+ * the whole billing backend on this machine; `--demo` then fills it with the demo tenants (`npm run demo`).
  *
  * Only what starts first is imported above: DynamoDB Local's JVM (seconds to answer) and the
  * page build start, and the rest of the stack (handlers, SDKs, emulators) loads while they run.
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     'stripe-latency': { type: 'string' },
     // The handlers' structured Powertools lines, as deployed functions write them, instead of one line per request.
     'json-logs': { type: 'boolean', default: false },
+    // Demo tenants with a few months of history once the stack is up (npm run demo, in this process).
+    demo: { type: 'boolean', default: false },
   },
 });
 const port = Number(process.env.PORT ?? 3000);
@@ -59,7 +61,8 @@ const stack = await startLocalStack({
   // Default: a free port (the handlers get the endpoint from the stack, nobody else needs it).
   sqsPort: Number(process.env.SQS_LOCAL_PORT ?? 0),
   // Off by default: tenant webhooks may then target http://localhost receivers (never other private ranges).
-  allowLocalWebhookTargets: values['allow-local-webhooks'],
+  // The demo's receiver is one (on loopback, living as long as this process).
+  allowLocalWebhookTargets: values['allow-local-webhooks'] || values.demo,
   ...(jsonLogs ? {} : { log: readableLog() }),
 });
 try {
@@ -108,11 +111,29 @@ ${jsonLogs ? 'Logs: the handlers\' structured JSON lines (--json-logs).' : 'Logs
 Ctrl-C stops everything.
 `);
 
+const demo = values.demo ? await import('../local/demo') : null;
+const receiver = demo ? await demo.startWebhookReceiver() : null;
+if (demo && receiver) {
+  console.log('Demo data (--demo): making it takes under a minute...');
+  try {
+    const summary = await demo.runDemo({
+      baseUrl: stack.apiUrl,
+      issueToken: (request) => issueToken(stack.keys, request),
+      webhookUrls: [receiver.url],
+      log: (line) => console.log(`  ${line}`),
+    });
+    for (const line of demo.describeDemo(summary, { receiver: true })) console.log(line);
+  } catch (error) {
+    console.error(error instanceof demo.DemoError ? `the demo stopped: ${error.message}` : error);
+  }
+}
+
 let stopping = false;
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   clearInterval(ticker);
+  await receiver?.close();
   console.log('stopping...');
   await stack.stop();
   process.exit(0);

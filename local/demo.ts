@@ -653,3 +653,43 @@ const settleWebhook = async (tenant: TenantApi, webhook: DemoWebhookSummary): Pr
   }
   return { ...webhook, attempts: attempts.length, succeeded: attempts.filter((a) => a.status === 'succeeded').length };
 };
+
+const amounts = (byCurrency: Record<string, number>) =>
+  Object.entries(byCurrency)
+    .map(([currency, minor]) => `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`)
+    .join(', ') || 'none';
+
+/**
+ * What a demo made, as lines to print (`npm run demo`, `npm start -- --demo`): each tenant with its
+ * sign-in link, the admin's, and the tenant webhook. `receiver`: the demo's own loopback receiver
+ * was used (it lives as long as the command that started it).
+ */
+export const describeDemo = (summary: DemoSummary, options: { readonly receiver: boolean }): string[] => {
+  const lines: string[] = [
+    summary.created
+      ? `\nDemo made in ${(summary.elapsedMs / 1000).toFixed(1)} s: simulated ${summary.from} -> ${summary.to}.`
+      : `\nThe demo exists already (nothing made; npm run demo -- --again makes a second one with new tenant ids).`,
+  ];
+  for (const t of summary.tenants) {
+    lines.push(`\n${t.name} (${t.id}, ${t.country}, ${t.currency.toUpperCase()}): ${t.plan ?? 'no subscription'}, ${t.status ?? '-'}${t.pendingChange ? `, changing to ${t.pendingChange}` : ''}`);
+    lines.push(`  invoices: ${t.invoices.total} (${t.invoices.paid} paid, ${t.invoices.open} open)`);
+    lines.push(`  sign in: ${t.signInUrl}`);
+  }
+  lines.push(`\nAdmin (the Admin tab: MRR ${amounts(summary.admin.mrr)}):\n  sign in: ${summary.admin.signInUrl}`);
+  const webhook = summary.webhook;
+  if (webhook && webhook.url !== null) {
+    lines.push(
+      `\nTenant webhook of ${webhook.tenantId}: ${webhook.url}, ${webhook.attempts} deliveries (${webhook.succeeded} succeeded; GET /api/billing/webhooks/deliveries).` +
+        (webhook.enabled
+          ? ''
+          : `\n  Its receiver was this command, so the endpoint is now disabled (POST /api/billing/webhooks/configure {"id": "${webhook.endpointId}", "url": "https://...", "enabled": true} points it elsewhere).`),
+    );
+  } else if (webhook) {
+    lines.push(
+      `\nNo tenant webhook: the stack refused ${webhook.refused.join('; ')}.` +
+        (options.receiver ? `\n  npm start -- --allow-local-webhooks lets the demo's loopback receiver through; or give an https receiver of your own with --webhook-url.` : ''),
+    );
+  }
+  lines.push(`\nTokens last 12 h; more with npm run token -- --tenant ${summary.tenants[0]?.id ?? 'demo-northwind'}.`);
+  return lines;
+};
