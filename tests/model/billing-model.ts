@@ -225,6 +225,8 @@ export interface ExpectedTenant {
   readonly status: Status | 'canceled' | 'none';
   /** The live subscription's plan and pending downgrade. */
   readonly plan: { plan_id: PlanId; billing_cycle: Cycle; pending: { plan_id: PlanId; billing_cycle: Cycle } | null; cancel_at_period_end: boolean } | null;
+  /** While `past_due`: since when, without a return to `active` (null otherwise). */
+  readonly past_due_since: string | null;
   readonly invoices: readonly ExpectedInvoice[];
   readonly overage: readonly ExpectedOverageLine[];
   readonly periods: readonly ExpectedPeriod[];
@@ -761,6 +763,7 @@ export class BillingModel {
             cancel_at_period_end: t.sub.cancelAtPeriodEnd,
           }
         : null,
+      past_due_since: this.pastDueSince(t, at),
       invoices,
       overage,
       periods,
@@ -776,6 +779,27 @@ export class BillingModel {
       recordsInTrial: t.records.filter((r) => r.period !== null && (t.periods[r.period] as Period).trial).length,
       recordsLate: t.records.filter((r) => r.late && r.period !== null).length,
     };
+  }
+
+  /**
+   * Read only, for the entitlements check: a failed invoice has been overdue from its first
+   * attempt (`finalizeAt`) until it was paid; the live subscription has been past due since the
+   * start of the unbroken run of those spans that reaches `at`.
+   */
+  private pastDueSince(t: TenantState, at: number): string | null {
+    const sub = t.sub;
+    if (!sub || sub.status !== 'past_due') return null;
+    const spans = t.invoices
+      .filter((i) => i.subSeq === sub.seq && i.failures > 0 && i.finalizeAt <= at)
+      .map((i) => ({ from: i.finalizeAt, to: i.paidAt ?? Infinity }))
+      .sort((a, b) => a.from - b.from);
+    let since: number | null = null;
+    let reach = -Infinity;
+    for (const s of spans) {
+      if (since === null || s.from >= reach) since = s.from;
+      reach = Math.max(reach, s.to);
+    }
+    return since === null ? null : iso(since);
   }
 
   private tenant(id: string): TenantState {

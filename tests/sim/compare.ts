@@ -4,11 +4,12 @@
  * tenant was not on, every record counted once (or shown as trial / never billed), every invoice
  * adds up (lines, tax, total, charge), no dead letters, no 5xx.
  */
-import { BillingModel, type ExpectedBilling, type ExpectedInvoice, type ExpectedOverageLine, type ExpectedTenant, type StepExpectation } from '../model/billing-model';
+import { BillingModel, billableOf, overageLine, scaleAmount, type ExpectedBilling, type ExpectedInvoice, type ExpectedOverageLine, type ExpectedTenant, type StepExpectation } from '../model/billing-model';
 import type { Timeline } from '../model/timeline';
-import { isGauge, RESOURCES, type Resource } from '../model/catalog';
+import { isGauge, PLANS, RESOURCES, type Resource } from '../model/catalog';
+import { DAY, HOUR } from '../model/calendar';
 import { lineTax, type TaxRule } from '../model/tax';
-import type { Observed, ObservedInvoice, ObservedItem, ObservedLine, ObservedTenant } from './driver';
+import type { Observed, ObservedAccess, ObservedInvoice, ObservedItem, ObservedLine, ObservedTenant } from './driver';
 
 export interface Problem {
   readonly tenant: string | null;
@@ -17,11 +18,24 @@ export interface Problem {
   readonly message: string;
 }
 
-/** The model's view of a timeline: per step what it expects, and the billing at `at`. */
-export const modelOf = (timeline: Timeline, at: string): { steps: StepExpectation[]; billing: ExpectedBilling } => {
+/**
+ * The model's view of a timeline: per step what it expects, and the billing at `at`; with
+ * `afterEach`, also the billing right after each step (null for the steps not asked for).
+ */
+export const modelOf = (
+  timeline: Timeline,
+  at: string,
+  afterEach: (index: number) => boolean = () => false,
+): { steps: StepExpectation[]; billing: ExpectedBilling; after: (ExpectedBilling | null)[] } => {
   const model = new BillingModel(Date.parse(timeline.start), timeline.tenants);
-  const steps = timeline.steps.map((s) => model.apply(s));
-  return { steps, billing: model.expected(Date.parse(at)) };
+  const after: (ExpectedBilling | null)[] = [];
+  const steps = timeline.steps.map((s, i) => {
+    const expectation = model.apply(s);
+    // Reading the model at the step's own instant moves it nowhere: only what is due by then, due anyway.
+    after.push(afterEach(i) ? model.expected(Date.parse(s.at)) : null);
+    return expectation;
+  });
+  return { steps, billing: model.expected(Date.parse(at)), after };
 };
 
 const norm = (t: string | null | undefined): string => {
@@ -38,7 +52,8 @@ const EXPECTED_STATUS: Record<string, number> = { create: 201, usage: 202 };
 export const compareTimeline = (timeline: Timeline, observed: Observed, options: { knownDeadLetters?: Set<string> } = {}): Problem[] => {
   const problems: Problem[] = [];
   const add = (tenant: string | null, kind: string, message: string) => problems.push({ tenant, kind, message });
-  const { steps, billing } = modelOf(timeline, observed.at);
+  const observedAfter = new Map(observed.outcomes.filter((o) => (o.after?.length ?? 0) > 0).map((o) => [o.index, o.after ?? []]));
+  const { steps, billing, after } = modelOf(timeline, observed.at, (i) => observedAfter.has(i));
 
   for (const e of observed.errors) add(null, /answered 5\d\d/.test(e) ? 'http-5xx' : 'harness', e);
   for (const o of observed.outcomes) {
@@ -70,6 +85,27 @@ export const compareTimeline = (timeline: Timeline, observed: Observed, options:
     compareInvoiceTax(exp, obs, add);
     compareOverage(exp, obs, add);
     compareHistory(exp, obs, add);
+    compareEntitlements(exp, obs, add, observed.at);
+  }
+
+  // Entitlements right after each step, against the model at that instant. One problem per tenant
+  // and kind (the first step it shows), so one wrong state is not reported at every later step.
+  const reported = new Set<string>();
+  for (const [index, seen] of observedAfter) {
+    const expected = after[index];
+    const step = timeline.steps[index];
+    if (!expected || !step) continue;
+    for (const obs of seen) {
+      const exp = expected.tenants.find((t) => t.id === obs.id);
+      if (!exp) continue;
+      const label = `after step ${index} (${step.do}${'tenant' in step ? ` for ${step.tenant}` : ''})`;
+      compareEntitlements(exp, obs, (tenant, kind, message) => {
+        const key = `${tenant} ${kind}`;
+        if (reported.has(key)) return;
+        reported.add(key);
+        add(tenant, kind, `${label}: ${message}`);
+      }, step.at);
+    }
   }
   return problems;
 };
@@ -392,6 +428,145 @@ const compareHistory = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
     const ok = gauge ? have <= want + 1e-9 : Math.abs(have - want) < 1e-9;
     if (!ok) add(exp.id, 'usage-history', `${r} outside the model's periods (never billed): product ${(where[r] ?? []).join(', ') || 'nothing'}; model ${want} from ${exp.recordsNeverBilled} never-billed records`);
   }
+};
+
+/** SPEC 4b's dunning policy (every plan's in the catalog): full access this long after going past due, then read-only. */
+const GRACE_MS = 7 * DAY;
+/**
+ * Either answer is right this close to the end of the grace period: the product starts it when
+ * it records the past-due status, the model at the failed charge.
+ */
+const GRACE_SLACK_MS = HOUR;
+
+type Access = 'full' | 'read_only' | 'blocked';
+
+/**
+ * What access the model's status allows at `now` (SPEC 4b): one level, or two near the end of a
+ * grace period or when the model cannot tell when it began. Also the reason codes that go with it.
+ */
+const expectedAccess = (exp: ExpectedTenant, now: number): { access: Access[]; why: string; reasons: Record<Access, string[]> } => {
+  const none = { full: [], read_only: [], blocked: [] };
+  switch (exp.status) {
+    case 'none':
+      return { access: ['blocked'], why: 'no subscription', reasons: { ...none, blocked: ['no_subscription'] } };
+    case 'canceled':
+      return { access: ['blocked'], why: 'canceled', reasons: { ...none, blocked: ['canceled'] } };
+    case 'active':
+    case 'trialing':
+      // An annual plan's unpaid overage invoice is chased without restricting it.
+      return { access: ['full'], why: exp.status, reasons: { ...none, full: ['overage_invoice_unpaid'] } };
+    case 'past_due': {
+      const reasons = { ...none, full: ['past_due_grace'], read_only: ['past_due'] };
+      if (exp.past_due_since === null) return { access: ['full', 'read_only'], why: 'past_due since an unknown time', reasons };
+      const graceEnd = Date.parse(exp.past_due_since) + GRACE_MS;
+      const why = `past_due since ${exp.past_due_since} (grace to ${new Date(graceEnd).toISOString()})`;
+      if (now < graceEnd - GRACE_SLACK_MS) return { access: ['full'], why, reasons };
+      if (now >= graceEnd + GRACE_SLACK_MS) return { access: ['read_only'], why, reasons };
+      return { access: ['full', 'read_only'], why, reasons };
+    }
+  }
+};
+
+/**
+ * `GET /entitlements` (SPEC 4b, issue 18) after a step or at the end of the timeline, against the
+ * model and against the rest of the API read at the same instant: its status is the model's (and
+ * at the end `GET /subscriptions/current`'s), its plan the model's while live; its usage the
+ * model's for the usage period containing `at` (and `GET /usage/current`'s, for the same period),
+ * nothing without a live subscription; its overage so far and headroom what that usage costs on
+ * the plan; its access what the dunning policy gives the model's status, with everything allowed
+ * exactly when access is full (the simulation sets no spend cap).
+ */
+export const compareEntitlements = (exp: ExpectedTenant, obs: ObservedAccess & { readonly subscription?: ObservedTenant['subscription'] }, add: Add, at: string): void => {
+  const e = obs.entitlements;
+  if (!e) {
+    add(exp.id, 'entitlements-missing', obs.entitlementsError ?? 'GET /entitlements not observed');
+    return;
+  }
+  const now = Date.parse(at);
+  const model = `model ${exp.status}${exp.plan ? ` on ${exp.plan.plan_id}/${exp.plan.billing_cycle}` : ''}`;
+
+  // Status and plan.
+  const plan: string[] = [];
+  const wantStatus = exp.status === 'none' ? null : exp.status;
+  if (e.tenant_id !== exp.id) plan.push(`tenant_id ${e.tenant_id}`);
+  if (e.status !== wantStatus) plan.push(`status ${e.status}, model ${wantStatus}`);
+  if (obs.subscription !== undefined && e.status !== (obs.subscription?.status ?? null)) plan.push(`status ${e.status}, GET /subscriptions/current ${obs.subscription?.status ?? 'none'}`);
+  if (exp.plan) {
+    if (e.plan_id !== exp.plan.plan_id || e.billing_cycle !== exp.plan.billing_cycle) plan.push(`plan ${e.plan_id}/${e.billing_cycle}, model ${exp.plan.plan_id}/${exp.plan.billing_cycle}`);
+    const limits = PLANS[exp.plan.plan_id].limits;
+    if (fmt(RESOURCES.map((r) => e.limits?.[r] ?? null)) !== fmt(RESOURCES.map((r) => limits[r]))) plan.push(`limits ${fmt(e.limits)}, ${exp.plan.plan_id}'s ${fmt(limits)}`);
+  } else if (exp.status === 'none' && (e.plan_id !== null || e.billing_cycle !== null || e.limits !== null)) {
+    plan.push(`plan ${e.plan_id}/${e.billing_cycle} with limits ${fmt(e.limits)} without a subscription`);
+  }
+  const wantCurrency = exp.status === 'none' ? null : exp.currency;
+  if (e.currency !== wantCurrency) plan.push(`currency ${e.currency}, model ${wantCurrency}`);
+  if (plan.length > 0) add(exp.id, 'entitlements-plan', `at ${at} (${model}): ${plan.join('; ')}`);
+
+  // This usage period and its usage: the model's running period while live, none otherwise.
+  const running = exp.live ? exp.periods.find((p) => p.closed_by === 'running' && Date.parse(p.period_start) <= now && now < Date.parse(p.period_end)) : undefined;
+  if (exp.live && !running) add(exp.id, 'harness', `the model has no running usage period containing ${at} for a live subscription: ${fmt(exp.periods.at(-1))}`);
+  const usage: string[] = [];
+  const wantPeriod = running ? { start: running.period_start, end: running.period_end, trial: running.trial } : null;
+  const gotPeriod = e.period ? { start: norm(e.period.start), end: norm(e.period.end), trial: e.period.trial } : null;
+  if (fmt(gotPeriod) !== fmt(wantPeriod)) usage.push(`period ${fmt(gotPeriod)}, model ${fmt(wantPeriod)}`);
+  const current = obs.currentUsage;
+  if (!current) usage.push(obs.currentUsageError ?? 'GET /usage/current not observed');
+  const samePeriod = current !== null && e.period !== null && norm(current.period.start) === norm(e.period.start);
+  if (current && e.period && !samePeriod) usage.push(`period starts ${norm(e.period.start)}, GET /usage/current's ${norm(current.period.start)}`);
+  if (current && running && norm(current.period.start) !== running.period_start) usage.push(`GET /usage/current's period starts ${norm(current.period.start)}, model ${running.period_start}`);
+  for (const r of RESOURCES) {
+    const got = Number(e.usage?.[r] ?? NaN);
+    const want = running ? running.quantity[r] : 0;
+    const parts: string[] = [];
+    if (!(Math.abs(got - want) < 1e-9)) parts.push(`model ${want}`);
+    if (samePeriod && current) {
+      const theirs = Number(current.usage?.[r]?.quantity ?? NaN);
+      if (!(Math.abs(got - theirs) < 1e-9)) parts.push(`GET /usage/current ${theirs}`);
+    }
+    if (parts.length > 0) usage.push(`${r} ${e.usage?.[r]}, ${parts.join(', ')}`);
+  }
+  if (usage.length > 0) {
+    const where = running ? `${running.trial ? 'trial ' : ''}period [${running.period_start}, ${running.period_end}) on ${running.plan_id}` : 'no live usage period';
+    add(exp.id, 'entitlements-usage', `at ${at} (${model}, ${where}): ${usage.join('; ')}`);
+  }
+
+  // What that usage costs so far, and the headroom left in the quota.
+  if (running) {
+    const costs: string[] = [];
+    const billed = !running.trial;
+    const scaled = (r: Resource) => scaleAmount(r, running.quantity[r]);
+    const want = billed ? RESOURCES.reduce((sum, r) => sum + (overageLine(running.plan_id, exp.currency, r, scaled(r))?.amount ?? 0), 0) : 0;
+    if (Number(e.overage_amount) !== want) costs.push(`overage_amount ${e.overage_amount}, model ${want}`);
+    // The quota of the plan in force: an upgrade in a trial keeps the trial's usage period (and its `plan_id`).
+    const limits = PLANS[exp.plan?.plan_id ?? running.plan_id].limits;
+    for (const r of RESOURCES) {
+      const left = Math.max(0, limits[r] - billableOf(r, scaled(r)));
+      const got = e.headroom?.[r]?.remaining;
+      if (got === undefined || got === null || Number(got) !== left) costs.push(`${r} headroom ${got}, model ${left}`);
+    }
+    if (costs.length > 0) add(exp.id, 'entitlements-overage', `at ${at} (${model}, ${running.trial ? 'trial ' : ''}period from ${running.period_start}): ${costs.join('; ')}`);
+  }
+
+  // Access by the dunning policy; allowed exactly when full (no spend cap); the reason given.
+  const want = expectedAccess(exp, now);
+  const access: string[] = [];
+  if (!(want.access as string[]).includes(e.access)) access.push(`access ${e.access}, model ${want.access.join(' or ')} (${want.why})`);
+  if (e.spend_cap !== null) access.push(`spend cap ${fmt(e.spend_cap)}; the simulation sets none`);
+  const allowed = RESOURCES.filter((r) => e.allowed?.[r] !== (e.access === 'full'));
+  if (e.spend_cap === null && allowed.length > 0) access.push(`access ${e.access} but allowed ${fmt(e.allowed)}`);
+  const codes = (e.reasons ?? []).map((r) => r.code);
+  const fitting = (want.access as string[]).includes(e.access) ? (want.reasons[e.access as Access] ?? []) : [];
+  if (codes.some((c) => !fitting.includes(c)) || (e.access !== 'full' && codes.length === 0)) access.push(`reasons ${fmt(codes)} for ${e.access} (fitting: ${fmt(fitting)})`);
+  if (exp.status === 'past_due' && exp.past_due_since !== null) {
+    // The grace period starts when the subscription went past due: its reason says when it ends or began.
+    const since = Date.parse(exp.past_due_since);
+    const reason = (e.reasons ?? []).find((r) => r.code === 'past_due_grace' || r.code === 'past_due');
+    const wantSince = reason?.code === 'past_due' ? since + GRACE_MS : since;
+    if (reason && (reason.since === null || Math.abs(Date.parse(reason.since) - wantSince) > GRACE_SLACK_MS)) {
+      access.push(`${reason.code} since ${reason.since}, model ${new Date(wantSince).toISOString()}`);
+    }
+  }
+  if (access.length > 0) add(exp.id, 'entitlements-access', `at ${at} (${model}): ${access.join('; ')}`);
 };
 
 /** Problems grouped for a report. */

@@ -1,7 +1,8 @@
 /**
  * Runs a concrete timeline against the real local stack (HTTP API, local Stripe, local SQS,
  * DynamoDB Local, one simulated clock) and reads back what it billed: every invoice with its
- * lines, every Stripe overage invoice item, the subscription, the usage history.
+ * lines, every Stripe overage invoice item, the subscription, the usage history; and what the
+ * tenant may do (`GET /entitlements`, with `GET /usage/current`) after every step and at the end.
  */
 import type Stripe from 'stripe';
 import type { TestApi } from '../support/local-api';
@@ -12,6 +13,18 @@ export interface StepOutcome {
   readonly step: Step;
   readonly status: number;
   readonly body: unknown;
+  /** Right after the step (queues and webhooks quiet): the acting tenant's entitlements, every tenant's after an advance. */
+  readonly after?: readonly ObservedAccess[];
+}
+
+/** What a tenant may do, and this period's usage, read at one instant. */
+export interface ObservedAccess {
+  readonly id: string;
+  /** Null with `entitlementsError` when it did not answer 200. */
+  readonly entitlements: ObservedEntitlements | null;
+  readonly entitlementsError: string | null;
+  readonly currentUsage: ObservedCurrentUsage | null;
+  readonly currentUsageError: string | null;
 }
 
 /** One tax amount of an invoice or a line, as `GET /invoices/{id}` shows it. */
@@ -64,7 +77,35 @@ export interface ObservedItem {
   readonly metadata: Record<string, string>;
 }
 
-export interface ObservedTenant {
+/** `GET /entitlements` (SPEC 4b), as far as the comparison reads it; JSON integers for bigints. */
+export interface ObservedEntitlements {
+  readonly tenant_id: string;
+  readonly status: string | null;
+  readonly access: string;
+  readonly plan_id: string | null;
+  readonly billing_cycle: string | null;
+  readonly currency: string | null;
+  readonly period: { readonly start: string; readonly end: string; readonly trial: boolean } | null;
+  readonly limits: Record<string, number> | null;
+  readonly usage: Record<string, number>;
+  readonly allowed: Record<string, boolean>;
+  readonly headroom: Record<string, { readonly remaining: number | null; readonly next_unit_price: number }>;
+  readonly overage_amount: number;
+  readonly spend_cap: unknown;
+  readonly reasons: readonly { readonly code: string; readonly message: string; readonly since: string | null }[];
+  readonly changes_at: string | null;
+  readonly evaluated_at: string;
+}
+
+/** `GET /usage/current`. */
+export interface ObservedCurrentUsage {
+  readonly period: { readonly start: string; readonly end: string };
+  readonly trial: boolean;
+  readonly plan_id: string | null;
+  readonly usage: Record<string, { readonly quantity: number }>;
+}
+
+export interface ObservedTenant extends ObservedAccess {
   readonly id: string;
   readonly subscription: { status: string; plan_id: string; billing_cycle: string; pending_change: unknown } | null;
   readonly invoices: readonly ObservedInvoice[];
@@ -114,17 +155,26 @@ export const billingAddress = (tenant: TimelineTenant | undefined): Record<strin
 
 /** Does one step: moves the clock to `step.at`, then the action, then waits until queues and webhooks are quiet. */
 const runStep = async (api: TestApi, timeline: Timeline, tokens: Map<string, string>, step: Step, index: number, errors: string[]): Promise<StepOutcome> => {
+  const tokenOf = async (tenantId: string): Promise<string> => {
+    let token = tokens.get(tenantId);
+    if (!token) {
+      token = await api.token({ tenantId, userId: `user-${tenantId}` });
+      tokens.set(tenantId, token);
+    }
+    return token;
+  };
+  const observe = async (tenantIds: readonly string[]): Promise<ObservedAccess[]> => {
+    const seen: ObservedAccess[] = [];
+    for (const id of tenantIds) seen.push(await observeAccess(api, id, await tokenOf(id), errors));
+    return seen;
+  };
   try {
     if (Date.parse(step.at) > api.stack.clock.now().getTime()) await api.advanceTo(step.at);
   } catch (error) {
     errors.push(`step ${index}: advancing the clock to ${step.at} threw: ${String(error)}`);
   }
-  if (step.do === 'advance') return { index, step, status: 200, body: null };
-  let token = tokens.get(step.tenant);
-  if (!token) {
-    token = await api.token({ tenantId: step.tenant, userId: `user-${step.tenant}` });
-    tokens.set(step.tenant, token);
-  }
+  if (step.do === 'advance') return { index, step, status: 200, body: null, after: await observe(timeline.tenants.map((t) => t.id)) };
+  const token = await tokenOf(step.tenant);
   const post = (path: string, json: unknown) => api.call(path, { method: 'POST', token, json });
   let res: Response | null = null;
   let body: unknown = null;
@@ -176,7 +226,27 @@ const runStep = async (api: TestApi, timeline: Timeline, tokens: Map<string, str
   await api.stack.settle();
   const status = res?.status ?? 200;
   if (status >= 500) errors.push(`step ${index} (${step.do} for ${'tenant' in step ? step.tenant : ''} at ${step.at}) answered ${status}: ${JSON.stringify(body)}`);
-  return { index, step, status, body };
+  return { index, step, status, body, after: await observe([step.tenant]) };
+};
+
+/** `GET /entitlements` and `GET /usage/current` for one tenant, now. */
+export const observeAccess = async (api: TestApi, tenantId: string, token: string, errors: string[]): Promise<ObservedAccess> => {
+  const get = async (path: string): Promise<{ ok: boolean; body: unknown; error: string | null }> => {
+    const res = await api.call(path, { token });
+    const body = await readJson(res);
+    const error = res.status === 200 ? null : `GET ${path} answered ${res.status}: ${JSON.stringify(body)}`;
+    if (res.status >= 500) errors.push(`GET ${path} for ${tenantId} answered ${res.status}: ${JSON.stringify(body)}`);
+    return { ok: res.status === 200, body, error };
+  };
+  const ent = await get('/entitlements');
+  const usage = await get('/usage/current');
+  return {
+    id: tenantId,
+    entitlements: ent.ok ? (ent.body as ObservedEntitlements) : null,
+    entitlementsError: ent.error,
+    currentUsage: usage.ok ? (usage.body as ObservedCurrentUsage) : null,
+    currentUsageError: usage.error,
+  };
 };
 
 export const observeTenant = async (api: TestApi, tenantId: string, from: Date, errors: string[]): Promise<ObservedTenant> => {
@@ -268,7 +338,9 @@ export const observeTenant = async (api: TestApi, tenantId: string, from: Date, 
     if (!hCursor) break;
   }
 
-  return { id: tenantId, subscription, invoices, stripeInvoices, overageItems, history, historyError };
+  // At the same (frozen) instant as everything above.
+  const access = await observeAccess(api, tenantId, token, errors);
+  return { ...access, subscription, invoices, stripeInvoices, overageItems, history, historyError };
 };
 
 /** Runs every step, then observes every tenant. */
