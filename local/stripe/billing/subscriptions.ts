@@ -396,6 +396,19 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
   });
 };
 
+/**
+ * `trial_end=<later timestamp>` on a trialing subscription: the trial (its current period) now
+ * ends then, and the billing cycle anchors there; nothing is invoiced. Adding a trial to a
+ * subscription that is not trialing is not modelled.
+ */
+export const moveTrialEnd = (ctx: BillingContext, sub: Stripe.Subscription, trialEnd: number): void => {
+  updateSubscription(ctx, sub, (s) => {
+    s.trial_end = trialEnd;
+    s.billing_cycle_anchor = trialEnd;
+    itemOf(s).current_period_end = trialEnd;
+  });
+};
+
 /** `trial_end=now`: the trial stops, the cycle restarts now and the first period is invoiced at once. */
 export const endTrialNow = (ctx: BillingContext, sub: Stripe.Subscription, paymentBehavior: PaymentBehavior): void => {
   if (sub.status !== 'trialing') return;

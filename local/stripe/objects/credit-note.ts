@@ -38,6 +38,7 @@ export const newCreditNote = (input: {
   prePayment: number;
   postPayment: number;
   outOfBand: number | null;
+  refunds: Stripe.CreditNote.Refund[];
   lines: Stripe.CreditNoteLineItem[];
   reason: Stripe.CreditNote.Reason | null;
   memo: string | null;
@@ -69,7 +70,7 @@ export const newCreditNote = (input: {
   pre_payment_amount: input.prePayment,
   pretax_credit_amounts: [],
   reason: input.reason,
-  refunds: [],
+  refunds: input.refunds,
   shipping_cost: null,
   status: 'issued',
   subtotal: input.amount,

@@ -100,6 +100,8 @@ const resolver =
         return s.schedules.get(id);
       case 'test_clock':
         return s.testClocks.get(id);
+      case 'refund':
+        return s.refunds.get(id);
       default:
         return null;
     }

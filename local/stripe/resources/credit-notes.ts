@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import { type CreditNoteRequest, draftCreditNote, issueCreditNote, netLineAmount, voidCreditNote } from '../billing/credit-notes';
+import { type CreditNoteRequest, draftCreditNote, issueCreditNote, type LinkedRefund, netLineAmount, voidCreditNote } from '../billing/credit-notes';
 import { clone } from '../clone';
-import { invalidRequest, parameterMissing } from '../errors';
+import { invalidRequest, parameterInvalid, parameterMissing } from '../errors';
 import { mergeMetadata } from '../http/params';
 import { inRange, LIST_PARAMS, newestFirst, toList } from '../lists';
 import type { CreditNoteLineSpec } from '../objects/credit-note';
@@ -9,7 +9,7 @@ import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 
 const REASONS: readonly Stripe.CreditNote.Reason[] = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'];
-const REQUEST_PARAMS = ['invoice', 'lines', 'amount', 'credit_amount', 'out_of_band_amount', 'refund_amount', 'reason', 'memo', 'metadata', 'expand'] as const;
+const REQUEST_PARAMS = ['invoice', 'lines', 'amount', 'credit_amount', 'out_of_band_amount', 'refund_amount', 'refunds', 'reason', 'memo', 'metadata', 'expand'] as const;
 
 const lineSpec = (invoice: Stripe.Invoice, p: Params): CreditNoteLineSpec => {
   const type = p.enum('type', ['custom_line_item', 'invoice_line_item'] as const);
@@ -35,14 +35,19 @@ const lineSpec = (invoice: Stripe.Invoice, p: Params): CreditNoteLineSpec => {
   return { type, invoiceLineItem: line.id, description: p.string('description') ?? line.description, quantity: quantity ?? lineQuantity, unitAmount, amount, metadata };
 };
 
+/** `refunds[i]`: an existing Refund to link (`type` `refund`; PaymentRecord refunds are not modelled). */
+const linkedRefund = (ctx: ApiContext, p: Params, index: number): LinkedRefund => {
+  const param = `refunds[${index}]`;
+  const type = p.string('type') ?? 'refund';
+  if (type !== 'refund') throw parameterInvalid(p.name('type'), `Only refunds of type \`refund\` can be linked by the local Stripe endpoint (not ${type}).`);
+  const refund = must(ctx.state.refunds, p.requiredString('refund'), 'refund', p.name('refund'));
+  return { refund, amount: p.int('amount_refunded', { min: 1 }) ?? null, param };
+};
+
 const requestOf = (ctx: ApiContext, p: Params): CreditNoteRequest => {
   const invoiceId = p.requiredString('invoice');
   const invoice = must(ctx.state.invoices, invoiceId, 'invoice', 'invoice');
-  const refund = p.int('refund_amount', { min: 0 });
-  if (refund !== undefined && refund > 0)
-    throw invalidRequest('refund_amount is not modelled by the local Stripe endpoint (refunds through credit notes); use credit_amount or out_of_band_amount. See docs/local-stripe.md.', {
-      param: 'refund_amount',
-    });
+  const refunds = p.objectList('refunds', ['refund', 'amount_refunded', 'type'])?.map((r, i) => linkedRefund(ctx, r, i)) ?? [];
   const lines = p.objectList('lines', ['type', 'invoice_line_item', 'quantity', 'amount', 'unit_amount', 'description', 'metadata'])?.map((l) => lineSpec(invoice, l)) ?? null;
   const amount = p.int('amount', { min: 0 }) ?? null;
   if (!lines && amount === null) throw parameterMissing('lines');
@@ -51,6 +56,8 @@ const requestOf = (ctx: ApiContext, p: Params): CreditNoteRequest => {
     lines,
     amount,
     creditAmount: p.int('credit_amount', { min: 0 }) ?? 0,
+    refundAmount: p.int('refund_amount', { min: 0 }) ?? 0,
+    refunds,
     outOfBandAmount: p.int('out_of_band_amount', { min: 0 }) ?? null,
     reason: p.enum('reason', REASONS) ?? null,
     memo: p.string('memo') || null,

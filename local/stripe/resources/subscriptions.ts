@@ -6,6 +6,7 @@ import {
   checkPriceChange,
   createSubscription,
   endTrialNow,
+  moveTrialEnd,
   type MissingPaymentMethod,
   type PaymentBehavior,
   resumeSubscription,
@@ -222,8 +223,11 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     throw invalidRequest(
       `The subscription is managed by the subscription schedule \`${schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
     );
-  if (typeof trialEnd === 'number')
-    throw parameterInvalid('trial_end', 'Only trial_end=now is modelled by the local Stripe endpoint for updates.');
+  if (typeof trialEnd === 'number') {
+    if (sub.status !== 'trialing')
+      throw parameterInvalid('trial_end', 'Adding a trial to a subscription that is not trialing is not modelled by the local Stripe endpoint; trial_end=now or a later end of the current trial is.');
+    if (trialEnd <= ctx.now()) throw parameterInvalid('trial_end', 'Invalid timestamp: must be an integer Unix timestamp in the future.');
+  }
 
   // Tax is computed on what this update invoices (and on every invoice after): it needs a location.
   if ((automaticTax ?? sub.automatic_tax.enabled) && (automaticTax !== undefined || price || trialEnd === 'now'))
@@ -257,6 +261,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   });
   if (price) changePrice(ctx, sub, price, change);
   if (trialEnd === 'now') endTrialNow(ctx, sub, behavior);
+  if (typeof trialEnd === 'number') moveTrialEnd(ctx, sub, trialEnd);
   if (cancelAtPeriodEnd !== undefined && cancelAtPeriodEnd !== sub.cancel_at_period_end) setCancelAtPeriodEnd(ctx, sub, cancelAtPeriodEnd);
   return render(ctx, sub, expandOf(p));
 };
