@@ -3,6 +3,55 @@ import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 import { overageRun } from '../../src/composition/overage';
+import { adminActions } from '../../src/composition/admin';
+import { InvalidInput } from '../../src/app/errors';
+import type { ApiRequest } from '../../src/http/api';
+
+/** Why an operator acts: required on every action, kept in the tenant's audit trail. */
+const reason = z.string().trim().min(3, 'say why, in a few words').max(500);
+const minorAmount = z.number().int('integer minor units (cents)').positive('must be more than 0').max(100_000_000, 'at most 100000000 minor units');
+
+const creditBody = z.strictObject({ amount: minorAmount, currency: z.string().regex(/^[A-Za-z]{3}$/, 'a currency code: usd, eur or gbp'), reason });
+const refundBody = z.strictObject({ invoice_id: z.string().min(1).max(255), amount: minorAmount.optional(), reason });
+const trialBody = z.strictObject({ trial_end: z.iso.datetime({ offset: true }), reason });
+const retryBody = z.strictObject({ invoice_id: z.string().min(1).max(255), reason: reason.optional() });
+
+/**
+ * The tenant named by the path, the admin from the token, and the request's `Idempotency-Key`,
+ * which every action requires (a retried click must not credit or refund twice).
+ */
+const actionOf = (request: ApiRequest<{ reason?: string | undefined }, unknown>) => {
+  const key = request.headers['idempotency-key'];
+  if (!key) throw new InvalidInput('An Idempotency-Key header is required', [{ field: 'Idempotency-Key', message: 'required on admin actions' }]);
+  return {
+    tenantId: request.params.id ?? '',
+    ctx: { admin: { type: 'user' as const, id: request.principal?.userId ?? '' }, reason: request.body.reason ?? 'payment retried by an admin', idempotencyKey: key },
+  };
+};
+
+/** `POST /admin/tenants/{id}/credit`: a customer balance credit, used by the next invoices. */
+export const creditTenant = operation({ body: creditBody, idempotent: true }, async (request) => {
+  const { tenantId, ctx } = actionOf(request);
+  return { status: 200, body: await (await adminActions()).credit(tenantId, ctx, request.body) };
+});
+
+/** `POST /admin/tenants/{id}/refund`: a credit note with a refund on a paid invoice, never more than paid. */
+export const refundTenant = operation({ body: refundBody, idempotent: true }, async (request) => {
+  const { tenantId, ctx } = actionOf(request);
+  return { status: 200, body: await (await adminActions()).refund(tenantId, ctx, request.body) };
+});
+
+/** `POST /admin/tenants/{id}/trial`: a later trial end, once a week at most. */
+export const extendTrial = operation({ body: trialBody, idempotent: true }, async (request) => {
+  const { tenantId, ctx } = actionOf(request);
+  return { status: 200, body: await (await adminActions()).extendTrial(tenantId, ctx, request.body) };
+});
+
+/** `POST /admin/tenants/{id}/retry-payment`: pay an open invoice now; a decline is a 402. */
+export const retryPayment = operation({ body: retryBody, idempotent: true }, async (request) => {
+  const { tenantId, ctx } = actionOf(request);
+  return { status: 200, body: await (await adminActions()).retryPayment(tenantId, ctx, request.body) };
+});
 
 const processBody = z
   .strictObject({
@@ -28,4 +77,4 @@ export const overview = operation({}, async () => ({
   body: await root().adminOverview(),
 }));
 
-export const handler = apiHandler('admin', { processOverages, overview });
+export const handler = apiHandler('admin', { processOverages, overview, creditTenant, refundTenant, extendTrial, retryPayment });

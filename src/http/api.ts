@@ -79,7 +79,8 @@ export const operation =
     const key = event.headers['idempotency-key'];
     if (schemas.idempotent && key !== undefined) {
       if (!context.onceForKey) throw new Error('an idempotent operation ran without an Idempotency-Key store');
-      const scope = { route: event.routeKey, tenant: context.principal?.tenantId ?? '', key };
+      // An admin acts on the tenant its path names: the same key for two tenants is two requests.
+      const scope = { route: event.routeKey, tenant: context.principal?.tenantId ?? event.pathParameters?.id ?? '', key };
       return context.onceForKey(scope, body, context, () => run(request));
     }
     return run(request);

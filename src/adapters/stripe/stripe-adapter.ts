@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { BillingDetails, PostalAddress } from '../../domain/billing-details';
 import type { Catalog } from '../../domain/catalog';
 import { LIVE_STATUSES } from '../../domain/subscription';
-import { InvalidSignature, NotFound, PaymentRequired, ProviderRefusal } from '../../app/errors';
+import { InvalidInput, InvalidSignature, NotFound, PaymentRequired, ProviderRefusal } from '../../app/errors';
 import type { AdoptedCard, CardCollection, CardSummary, SetupSessionInput } from '../../app/ports/cards';
 import type {
   CatalogSyncResult,
@@ -355,6 +355,43 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
 
   async getInvoice(invoiceId: string): Promise<ProviderInvoice> {
     const invoice = await this.client.read((stripe) => stripe.invoices.retrieve(invoiceId));
+    return this.toInvoice(invoice);
+  }
+
+  async creditBalance(input: { customerId: string; amount: number; currency: string; description: string; idempotencyKey: string }) {
+    // A negative amount is a credit to the customer in Stripe's ledger.
+    const txn = await this.client.write(input.idempotencyKey, (stripe, request) =>
+      stripe.customers.createBalanceTransaction(input.customerId, { amount: -input.amount, currency: input.currency, description: input.description }, request),
+    );
+    return { id: txn.id, endingBalance: txn.ending_balance };
+  }
+
+  async refundInvoice(input: { invoiceId: string; amount: number; memo: string; idempotencyKey: string }) {
+    try {
+      const note = await this.client.write(input.idempotencyKey, (stripe, request) =>
+        stripe.creditNotes.create({ invoice: input.invoiceId, amount: input.amount, refund_amount: input.amount, memo: input.memo }, request),
+      );
+      return { creditNoteId: note.id, amount: note.total };
+    } catch (error) {
+      // More than is left to refund (or to credit) on the invoice: the caller's amount is wrong.
+      if (error instanceof ProviderRefusal) throw new InvalidInput('Invalid refund', [{ field: 'amount', message: error.message }]);
+      throw error;
+    }
+  }
+
+  async extendTrial(subscriptionId: string, trialEnd: Date, idempotencyKey: string): Promise<ProviderSubscription> {
+    const sub = await this.client.write(idempotencyKey, (stripe, request) =>
+      stripe.subscriptions.update(
+        subscriptionId,
+        { trial_end: unixSeconds(trialEnd), proration_behavior: 'none', expand: ['latest_invoice', 'schedule'] },
+        request,
+      ),
+    );
+    return this.toSubscription(sub, false);
+  }
+
+  async payInvoice(invoiceId: string, idempotencyKey: string): Promise<ProviderInvoice> {
+    const invoice = await this.client.write(idempotencyKey, (stripe, request) => stripe.invoices.pay(invoiceId, {}, request));
     return this.toInvoice(invoice);
   }
 

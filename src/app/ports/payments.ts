@@ -166,6 +166,18 @@ export interface PaymentProvider extends OverageBilling {
   cancelNow(subscriptionId: string): Promise<ProviderSubscription>;
   getSubscription(subscriptionId: string): Promise<ProviderSubscription>;
   getInvoice(invoiceId: string): Promise<ProviderInvoice>;
+  /** Credits the customer's balance (a Stripe customer balance transaction): the next invoices use it first. */
+  creditBalance(input: { customerId: string; amount: number; currency: string; description: string; idempotencyKey: string }): Promise<{ id: string; endingBalance: number }>;
+  /**
+   * Refunds part or all of a paid invoice: a credit note whose `refund_amount` is `amount` (a
+   * refund on the invoice's charge). Stripe refuses more than is left to refund (`InvalidInput`
+   * naming `amount`).
+   */
+  refundInvoice(input: { invoiceId: string; amount: number; memo: string; idempotencyKey: string }): Promise<{ creditNoteId: string; amount: number }>;
+  /** Moves a trialing subscription's trial end (no proration). */
+  extendTrial(subscriptionId: string, trialEnd: Date, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Tries to pay an open invoice now with the customer's default card; a decline is `PaymentRequired`. */
+  payInvoice(invoiceId: string, idempotencyKey: string): Promise<ProviderInvoice>;
   /** Verifies the signature on the raw body; throws `InvalidSignature`. */
   parseWebhook(rawBody: string, signature: string | undefined, now: Date): ProviderEvent;
 }

@@ -401,6 +401,23 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     return this.run('getSubscription', [subscriptionId], async () => ({ ...this.subscription(subscriptionId), latestInvoice: null }));
   }
 
+  /** Admin money operations are tested over the local Stripe endpoint (tests/e2e/admin-actions.test.ts), not scripted here. */
+  async creditBalance(): Promise<{ id: string; endingBalance: number }> {
+    throw new Error('ScriptedPaymentProvider: creditBalance is not scripted');
+  }
+
+  async refundInvoice(): Promise<{ creditNoteId: string; amount: number }> {
+    throw new Error('ScriptedPaymentProvider: refundInvoice is not scripted');
+  }
+
+  async extendTrial(): Promise<ProviderSubscription> {
+    throw new Error('ScriptedPaymentProvider: extendTrial is not scripted');
+  }
+
+  async payInvoice(): Promise<ProviderInvoice> {
+    throw new Error('ScriptedPaymentProvider: payInvoice is not scripted');
+  }
+
   async getInvoice(invoiceId: string): Promise<ProviderInvoice> {
     return this.run('getInvoice', [invoiceId], async () => {
       const invoice = this.invoices.get(invoiceId);
