@@ -66,7 +66,7 @@ export const functionGroups = {
   },
   admin: {
     entry: 'functions/admin/handler.ts',
-    description: 'Admin: overview figures, process overages now; credit, refund, extend a trial, retry a payment',
+    description: 'Admin: overview figures, process overages now; tenant search and picture; credit, refund, extend a trial, retry a payment',
     table: 'readwrite',
     stripe: true,
     publishes: true,
@@ -120,6 +120,8 @@ export const routes = [
   { method: 'GET', path: '/admin/tenants/{id}/entitlements', group: 'entitlements', operation: 'adminEntitlements', auth: 'admin' },
   { method: 'GET', path: '/admin/overview', group: 'admin', operation: 'overview', auth: 'admin' },
   { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
+  { method: 'GET', path: '/admin/tenants', group: 'admin', operation: 'searchTenants', auth: 'admin' },
+  { method: 'GET', path: '/admin/tenants/{id}', group: 'admin', operation: 'getTenant', auth: 'admin' },
   { method: 'POST', path: '/admin/tenants/{id}/credit', group: 'admin', operation: 'creditTenant', auth: 'admin' },
   { method: 'POST', path: '/admin/tenants/{id}/refund', group: 'admin', operation: 'refundTenant', auth: 'admin' },
   { method: 'POST', path: '/admin/tenants/{id}/trial', group: 'admin', operation: 'extendTrial', auth: 'admin' },

@@ -3,7 +3,8 @@ import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 import { overageRun } from '../../src/composition/overage';
-import { adminActions } from '../../src/composition/admin';
+import { adminActions, adminTenants } from '../../src/composition/admin';
+import { SUBSCRIPTION_STATUSES } from '../../src/domain/subscription';
 import { InvalidInput } from '../../src/app/errors';
 import type { ApiRequest } from '../../src/http/api';
 
@@ -28,6 +29,23 @@ const actionOf = (request: ApiRequest<{ reason?: string | undefined }, unknown>)
     ctx: { admin: { type: 'user' as const, id: request.principal?.userId ?? '' }, reason: request.body.reason ?? 'payment retried by an admin', idempotencyKey: key },
   };
 };
+
+const searchQuery = z.strictObject({
+  query: z.string().trim().min(1).max(200).optional(),
+  status: z.enum(SUBSCRIPTION_STATUSES).optional(),
+  plan_id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a plan id such as starter').max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+/** `GET /admin/tenants`: search by tenant id, email or name (prefix, any case), status, plan; through an index, never a scan. */
+export const searchTenants = operation({ query: searchQuery }, async ({ query }) => {
+  const { limit, cursor, ...criteria } = query;
+  return { status: 200, body: await adminTenants().search(criteria, { limit, ...(cursor ? { cursor } : {}) }) };
+});
+
+/** `GET /admin/tenants/{id}`: the whole picture of one tenant; 404 for a tenant billing never saw. */
+export const getTenant = operation({}, async ({ params }) => ({ status: 200, body: await adminTenants().picture(params.id ?? '') }));
 
 /** `POST /admin/tenants/{id}/credit`: a customer balance credit, used by the next invoices. */
 export const creditTenant = operation({ body: creditBody, idempotent: true }, async (request) => {
@@ -77,4 +95,4 @@ export const overview = operation({}, async () => ({
   body: await root().adminOverview(),
 }));
 
-export const handler = apiHandler('admin', { processOverages, overview, creditTenant, refundTenant, extendTrial, retryPayment });
+export const handler = apiHandler('admin', { processOverages, overview, searchTenants, getTenant, creditTenant, refundTenant, extendTrial, retryPayment });

@@ -1,4 +1,8 @@
+import { DirectoryRepository } from '../adapters/dynamodb/directory';
 import { AdminActions } from '../app/admin/actions';
+import { AdminTenants } from '../app/admin/tenants';
+import { usageReports } from './usage';
+import { webhookEndpoints } from './webhooks';
 import { liveClock } from '../platform/clock';
 import { entitlements } from './entitlements';
 import { paymentProvider } from './payments';
@@ -10,4 +14,22 @@ export const adminActions = (): Promise<AdminActions> =>
     const provider = await paymentProvider();
     const { tenants, subscriptions, invoices, mirror, events } = root().repositories();
     return new AdminActions({ provider, tenants, subscriptions, invoices, mirror, events, publisher: root().publisher(), entitlements: entitlements(), clock: liveClock });
+  });
+
+/** Tenant search and the whole picture of one tenant: reads only (no Stripe). */
+export const adminTenants = (): AdminTenants =>
+  root().shared('adminTenants', () => {
+    const { tenants, subscriptions, invoices, events, entitlements: entitlementStore } = root().repositories();
+    return new AdminTenants({
+      directory: new DirectoryRepository(root().table()),
+      tenants,
+      entitlementStore,
+      entitlements: entitlements(),
+      subscriptions,
+      invoices,
+      events,
+      usage: usageReports(),
+      webhooks: webhookEndpoints(),
+      clock: liveClock,
+    });
   });

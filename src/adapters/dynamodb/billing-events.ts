@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { BillingEvent, BillingEventStore, NewBillingEvent } from '../../app/ports/billing-events';
 import type { TableRef } from './client';
-import { tenantCursorShape } from './cursor';
+import { encodeCursor, tenantCursorShape } from './cursor';
 import { ATTR, billingEventKey, billingEventRange, EVENT_FIELD, tenantPk } from './keys';
 import { putIfAbsent } from './conditions';
 import { queryPage } from './query';
 
+
+/** Pages read for one filtered listing at most, and how many events each evaluates. */
+const MAX_FILTERED_PAGES = 20;
+const FILTERED_PAGE_SIZE = 200;
 
 export interface EventPage {
   readonly items: BillingEvent[];
@@ -34,31 +38,46 @@ export class BillingEventsRepository implements BillingEventStore {
     return putIfAbsent(this.table, { ...billingEventKey(tenantId, occurredAt, id), ...item });
   }
 
-  /** A tenant's events, newest first, optionally by type and time range. */
+  /**
+   * A tenant's events, newest first, optionally by type and time range. A type is a filter, which
+   * DynamoDB applies after `Limit`: pages are read on (up to `MAX_FILTERED_PAGES`) until `limit`
+   * events of the type are found, so a short page only ever means the range is read out (or a
+   * very sparse type, where the cursor carries on).
+   */
   async list(
     tenantId: string,
     options: { limit: number; cursor?: string; type?: string; from?: string; to?: string },
   ): Promise<EventPage> {
     const range = billingEventRange(options.from, options.to);
-    const page = await queryPage(
-      this.table,
-      {
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
-        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, ...(options.type ? { '#type': EVENT_FIELD.type } : {}) },
-        ExpressionAttributeValues: {
-          ':pk': tenantPk(tenantId),
-          ':start': range.start,
-          ':end': range.end,
-          ...(options.type ? { ':type': options.type } : {}),
-        },
-        ...(options.type ? { FilterExpression: '#type = :type' } : {}),
-        ScanIndexForward: false,
+    const shape = tenantCursorShape(tenantId, range);
+    const input = {
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
+      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, ...(options.type ? { '#type': EVENT_FIELD.type } : {}) },
+      ExpressionAttributeValues: {
+        ':pk': tenantPk(tenantId),
+        ':start': range.start,
+        ':end': range.end,
+        ...(options.type ? { ':type': options.type } : {}),
       },
-      { limit: options.limit, cursor: options.cursor, shape: tenantCursorShape(tenantId, range) },
-    );
-    const items = page.items.map(
+      ...(options.type ? { FilterExpression: '#type = :type' } : {}),
+      ScanIndexForward: false,
+    };
+    let page = await queryPage(this.table, input, { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}), shape });
+    const found = [...page.items];
+    for (let pages = 1; options.type && found.length < options.limit && page.nextCursor && pages < MAX_FILTERED_PAGES; pages += 1) {
+      page = await queryPage(this.table, input, { limit: FILTERED_PAGE_SIZE, cursor: page.nextCursor, shape });
+      found.push(...page.items);
+    }
+    let nextCursor = page.nextCursor;
+    if (found.length > options.limit) {
+      // More matched than asked for: the next page starts after the last one returned.
+      found.length = options.limit;
+      const last = found[found.length - 1] ?? {};
+      nextCursor = encodeCursor({ [ATTR.pk]: last[ATTR.pk], [ATTR.sk]: last[ATTR.sk] });
+    }
+    const items = found.map(
       ({ id, tenant_id, type, actor, occurred_at, data }) => ({ id, tenant_id, type, actor, occurred_at, data }) as BillingEvent,
     );
-    return { items, nextCursor: page.nextCursor };
+    return { items, nextCursor };
   }
 }

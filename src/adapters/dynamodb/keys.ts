@@ -300,3 +300,19 @@ export const entitlementAttrParts = (
 
 /** GSI2 on an entitlement item whose answer changes at `at` with no write (a grace period ending). */
 export const entitlementWatchIndex = (tenantId: string, at: string) => ({ GSI2PK: WATCH.entitlements, GSI2SK: `${at}#${tenantId}` });
+
+/**
+ * The admin tenant directory (`store/directory.ts`): small index items under each tenant, each
+ * placing it in one GSI2 partition that `GET /admin/tenants` queries (never a scan):
+ * everyone (`DIRECTORY`), by status, by plan, and by search term (tenant id, email, name,
+ * lower case; partitioned by first character, sorted by the term for prefix search).
+ */
+export const DIRECTORY = {
+  all: 'DIRECTORY',
+  status: (status: string) => `DIRSTATUS#${status}`,
+  plan: (planId: string) => `DIRPLAN#${planId}`,
+  term: (firstChar: string) => `DIRTERM#${firstChar}`,
+} as const;
+
+/** One directory entry of a tenant: `DIR#<what>` (`ALL`, `STATUS`, `PLAN`, `TERM#id`, `TERM#email`, `TERM#name`). */
+export const directoryEntryKey = (tenantId: string, what: string): ItemKey => ({ PK: tenantPk(tenantId), SK: `DIR#${what}` });

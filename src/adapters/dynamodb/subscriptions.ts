@@ -10,6 +10,7 @@ import { ATTR, FIELD, PROFILE_FIELD, profileKey, statsCounter, statsKey, subscri
 import { cancellationCodes, ifAbsent, isConditionFailure } from './conditions';
 import { TimelineRepository } from './timelines';
 import { entitlementSubscriptionWrite } from './entitlements';
+import { directorySubscriptionWrites } from './directory';
 
 /** On the subscription item: when it went past due (kept while it stays so), for the dunning grace period. */
 const PAST_DUE_SINCE = 'past_due_since';
@@ -78,6 +79,7 @@ export class SubscriptionRepository implements SubscriptionStore {
       ];
       items.push(timelineChanged ? this.timelines.write(sub.tenant_id, after, stored.version) : this.timelines.check(sub.tenant_id, stored.version));
       items.push(entitlementSubscriptionWrite(this.table, sub.tenant_id, current ? { stored: sub, pastDueSince } : null, after, syncedAt.getTime()));
+      if (current) items.push(...directorySubscriptionWrites(this.table, sub.tenant_id, sub));
       const names = Object.keys(delta);
       if (names.length > 0) {
         items.push({

@@ -1,4 +1,5 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { directoryDetailsWrites } from './directory';
 import type { BillingDetails } from '../../domain/billing-details';
 import { emptyProfile, type TenantProfile, type TenantStore } from '../../app/ports/tenants';
 import { timelineOf } from './timelines';
@@ -57,14 +58,22 @@ export class TenantRepository implements TenantStore {
     return typeof tenant === 'string' ? tenant : null;
   }
 
+  /** With, in the same transaction, the admin directory's entries that find the tenant by name and email. */
   async setBillingDetails(tenantId: string, details: BillingDetails): Promise<void> {
     await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: profileKey(tenantId),
-        UpdateExpression: 'SET #tenant = :t, #details = :d',
-        ExpressionAttributeNames: { '#tenant': FIELD.tenantId, '#details': PROFILE_FIELD.billingDetails },
-        ExpressionAttributeValues: { ':t': tenantId, ':d': details },
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: profileKey(tenantId),
+              UpdateExpression: 'SET #tenant = :t, #details = :d',
+              ExpressionAttributeNames: { '#tenant': FIELD.tenantId, '#details': PROFILE_FIELD.billingDetails },
+              ExpressionAttributeValues: { ':t': tenantId, ':d': details },
+            },
+          },
+          ...directoryDetailsWrites(this.table, tenantId, details),
+        ],
       }),
     );
   }

@@ -67,5 +67,23 @@ describe('BillingEventsRepository', () => {
       const forged = encodeCursor({ PK: 'TENANT#org-3', SK: 42 });
       await expect(repo.list('org-3', { limit: 10, cursor: forged ?? undefined })).rejects.toMatchObject({ code: 'invalid_request' });
     });
+
+    it('finds the events of a type behind many of other types, in full pages, and pages on without repeats', async () => {
+      // One alert long ago, then 300 newer events of another type, then two more alerts.
+      await repo.append('org-5', { id: 'old-alert', type: 'usage.threshold_reached', actor: { type: 'system' }, occurredAt: at(0) });
+      for (let i = 0; i < 300; i += 1) {
+        await repo.append('org-5', { id: `noise-${i}`, type: 'entitlements.updated', actor: { type: 'system' }, occurredAt: new Date(at(1).getTime() + i * 1000) });
+      }
+      for (const id of ['alert-a', 'alert-b']) await repo.append('org-5', { id, type: 'usage.threshold_reached', actor: { type: 'system' }, occurredAt: at(30) });
+
+      const all = await repo.list('org-5', { limit: 10, type: 'usage.threshold_reached' });
+      expect(all.items.map((e) => e.id).sort()).toEqual(['alert-a', 'alert-b', 'old-alert']);
+      expect(all.nextCursor).toBeNull();
+
+      const first = await repo.list('org-5', { limit: 2, type: 'usage.threshold_reached' });
+      expect(first.items).toHaveLength(2);
+      const rest = await repo.list('org-5', { limit: 2, type: 'usage.threshold_reached', cursor: first.nextCursor ?? undefined });
+      expect([...first.items, ...rest.items].map((e) => e.id).sort()).toEqual(['alert-a', 'alert-b', 'old-alert']);
+    });
   });
 });
