@@ -3,7 +3,8 @@ import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 import { overageRun } from '../../src/composition/overage';
-import { adminActions, adminTenants } from '../../src/composition/admin';
+import { adminActions, adminExports, adminTenants } from '../../src/composition/admin';
+import { EXPORT_KINDS, type ExportKind } from '../../src/app/admin/exports';
 import { SUBSCRIPTION_STATUSES } from '../../src/domain/subscription';
 import { InvalidInput } from '../../src/app/errors';
 import type { ApiRequest } from '../../src/http/api';
@@ -46,6 +47,46 @@ export const searchTenants = operation({ query: searchQuery }, async ({ query })
 
 /** `GET /admin/tenants/{id}`: the whole picture of one tenant; 404 for a tenant billing never saw. */
 export const getTenant = operation({}, async ({ params }) => ({ status: 200, body: await adminTenants().picture(params.id ?? '') }));
+
+const DAY_MS = 86_400_000;
+const exportQuery = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+    tenant_id: z.string().min(1).max(128).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be after from', path: ['to'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * DAY_MS, { message: 'at most 400 days after from', path: ['to'] });
+
+const exportFile = (file: string | undefined): ExportKind => {
+  const kind = EXPORT_KINDS.find((k) => `${k}.csv` === file);
+  if (!kind) throw new InvalidInput('Unknown export', [{ field: 'kind', message: `one of ${EXPORT_KINDS.map((k) => `${k}.csv`).join(', ')}` }]);
+  return kind;
+};
+
+/**
+ * `GET /admin/exports/{kind}.csv?from&to[&tenant_id][&limit&cursor]`: RFC 4180 CSV with a header
+ * row, `limit` tenants per page; `X-Next-Cursor` names the next page (absent on the last).
+ */
+export const exportCsv = operation({ query: exportQuery }, async ({ params, query }) => {
+  const kind = exportFile(params.file);
+  const page = await adminExports().page(
+    kind,
+    { from: new Date(query.from), to: new Date(query.to) },
+    { tenants: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), ...(query.tenant_id ? { tenantId: query.tenant_id } : {}) },
+  );
+  return {
+    status: 200,
+    text: page.csv,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8; header=present',
+      'content-disposition': `attachment; filename="${kind}-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv"`,
+      ...(page.nextCursor ? { 'x-next-cursor': page.nextCursor } : {}),
+    },
+  };
+});
 
 /** `POST /admin/tenants/{id}/credit`: a customer balance credit, used by the next invoices. */
 export const creditTenant = operation({ body: creditBody, idempotent: true }, async (request) => {
@@ -95,4 +136,4 @@ export const overview = operation({}, async () => ({
   body: await root().adminOverview(),
 }));
 
-export const handler = apiHandler('admin', { processOverages, overview, searchTenants, getTenant, creditTenant, refundTenant, extendTrial, retryPayment });
+export const handler = apiHandler('admin', { processOverages, overview, searchTenants, getTenant, exportCsv, creditTenant, refundTenant, extendTrial, retryPayment });

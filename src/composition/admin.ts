@@ -1,6 +1,7 @@
 import { DirectoryRepository } from '../adapters/dynamodb/directory';
 import { AdminActions } from '../app/admin/actions';
 import { AdminTenants } from '../app/admin/tenants';
+import { AdminExports } from '../app/admin/exports';
 import { usageReports } from './usage';
 import { webhookEndpoints } from './webhooks';
 import { liveClock } from '../platform/clock';
@@ -32,4 +33,11 @@ export const adminTenants = (): AdminTenants =>
       webhooks: webhookEndpoints(),
       clock: liveClock,
     });
+  });
+
+/** CSV exports: reads only, a page of tenants at a time through the directory. */
+export const adminExports = (): AdminExports =>
+  root().shared('adminExports', () => {
+    const { invoices, events } = root().repositories();
+    return new AdminExports({ directory: new DirectoryRepository(root().table()), invoices, events, usage: usageReports() });
   });

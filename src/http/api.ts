@@ -34,6 +34,8 @@ export const tenantOf = (principal: Principal | null): string => {
 export interface ApiResult {
   readonly status: number;
   readonly body?: unknown;
+  /** A body that is not JSON (a CSV export), sent as it is; `headers` say its content type. */
+  readonly text?: string;
   readonly headers?: Record<string, string>;
 }
 
@@ -131,6 +133,7 @@ export const createApiHandler = (
       // Built on first use: a request without an Idempotency-Key never opens the store.
       context.onceForKey = (scope, body, ctx, work) => dependencies.onceForKey()(scope, body, ctx, work);
       const result = await run(event, context);
+      if (typeof result.text === 'string') return { statusCode: result.status, headers: { ...result.headers }, body: result.text };
       return jsonResponse(result.status, result.body ?? null, result.headers);
     });
 };
