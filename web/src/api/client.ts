@@ -4,7 +4,23 @@
  * fields it names (`error.details`).
  */
 
-import type { Entitlements, FieldIssue, SpendCapAnswer, SpendCapInput } from './types';
+import type {
+  CreditAnswer,
+  CreditInput,
+  Entitlements,
+  FieldIssue,
+  RefundAnswer,
+  RefundInput,
+  RetryAnswer,
+  RetryInput,
+  SpendCapAnswer,
+  SpendCapInput,
+  TenantPage,
+  TenantPicture,
+  TenantSearch,
+  TrialAnswer,
+  TrialInput,
+} from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -106,3 +122,34 @@ export const getEntitlements = (api: ApiClient): Promise<Entitlements> => api.ge
 /** `POST /spend-cap`: sets the maximum overage per period (integer minor units), or removes it with `{ amount: null }`. */
 export const setSpendCap = (api: ApiClient, body: SpendCapInput, options: { idempotencyKey?: string } = {}): Promise<SpendCapAnswer> =>
   api.post<SpendCapAnswer>('/spend-cap', body, options);
+
+// ---------------------------------------------------------------------------------------------
+// Admin (admin tokens only; the API enforces it)
+
+/** `GET /admin/tenants`: a page of tenants matching every criterion given (`query` is a prefix of id, email or name). */
+export const searchTenants = (api: ApiClient, search: TenantSearch, page: { limit?: number; cursor?: string | null } = {}): Promise<TenantPage> =>
+  api.get<TenantPage>('/admin/tenants', {
+    query: search.query,
+    status: search.status,
+    plan_id: search.plan_id,
+    limit: page.limit,
+    cursor: page.cursor ?? undefined,
+  });
+
+const tenantPath = (tenantId: string, action = ''): string => `/admin/tenants/${encodeURIComponent(tenantId)}${action ? `/${action}` : ''}`;
+
+/** `GET /admin/tenants/{id}`: the tenant's whole picture (a 404 for a tenant billing never saw). */
+export const getTenantPicture = (api: ApiClient, tenantId: string): Promise<TenantPicture> => api.get<TenantPicture>(tenantPath(tenantId));
+
+/** The admin actions: each needs an `Idempotency-Key` (one per confirmed action, reused only to resend the same one). */
+export const creditTenant = (api: ApiClient, tenantId: string, body: CreditInput, idempotencyKey: string): Promise<CreditAnswer> =>
+  api.post<CreditAnswer>(tenantPath(tenantId, 'credit'), body, { idempotencyKey });
+
+export const refundTenant = (api: ApiClient, tenantId: string, body: RefundInput, idempotencyKey: string): Promise<RefundAnswer> =>
+  api.post<RefundAnswer>(tenantPath(tenantId, 'refund'), body, { idempotencyKey });
+
+export const extendTrial = (api: ApiClient, tenantId: string, body: TrialInput, idempotencyKey: string): Promise<TrialAnswer> =>
+  api.post<TrialAnswer>(tenantPath(tenantId, 'trial'), body, { idempotencyKey });
+
+export const retryPayment = (api: ApiClient, tenantId: string, body: RetryInput, idempotencyKey: string): Promise<RetryAnswer> =>
+  api.post<RetryAnswer>(tenantPath(tenantId, 'retry-payment'), body, { idempotencyKey });

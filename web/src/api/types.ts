@@ -228,3 +228,127 @@ export interface SpendCapAnswer {
   readonly spend_cap: SpendCap | null;
   readonly entitlements: Entitlements;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Admin: the tenant search, one tenant's picture, and the actions on it (SPEC section 7)
+
+/** One row of `GET /admin/tenants`: money in integer minor units of `currency`. */
+export interface TenantSummary {
+  readonly tenant_id: string;
+  readonly name: string | null;
+  readonly email: string | null;
+  readonly country: string | null;
+  /** The latest subscription's status; null before the first one. */
+  readonly status: SubscriptionStatus | null;
+  readonly access: Access;
+  readonly plan_id: string | null;
+  readonly billing_cycle: BillingCycle | null;
+  readonly currency: Currency | null;
+  /** Monthly recurring revenue while `active` or `past_due` (annual / 12), list price. */
+  readonly mrr: number;
+  /** What its unpaid invoices still ask. */
+  readonly open_balance: number;
+}
+
+/** `GET /admin/tenants`. */
+export interface TenantPage {
+  readonly tenants: readonly TenantSummary[];
+  readonly next_cursor: string | null;
+}
+
+/** The query of `GET /admin/tenants`: each criterion left out matches every tenant. */
+export interface TenantSearch {
+  readonly query?: string;
+  readonly status?: SubscriptionStatus;
+  readonly plan_id?: string;
+}
+
+/** Who caused an audit-trail entry. */
+export type EventActor = { readonly type: 'user'; readonly id: string } | { readonly type: 'stripe' | 'system' };
+
+/** An audit-trail entry as the admin picture lists it (with who caused it). */
+export interface AuditEvent extends BillingEvent {
+  readonly actor?: EventActor;
+}
+
+/** One of the tenant's webhook endpoints (never its secret). */
+export interface WebhookEndpointView {
+  readonly id: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly enabled: boolean;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly previous_secret_expires_at: string | null;
+}
+
+/** One attempt to deliver a tenant webhook. */
+export interface DeliveryAttemptView {
+  readonly endpoint_id: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly attempt: number;
+  readonly status: 'succeeded' | 'retrying' | 'failed';
+  readonly status_code: number | null;
+  readonly latency_ms: number | null;
+  readonly error: string | null;
+  readonly attempted_at: string;
+  readonly next_attempt_at: string | null;
+}
+
+/** `GET /admin/tenants/{id}`: one tenant's whole picture. */
+export interface TenantPicture {
+  readonly tenant: TenantSummary;
+  readonly billing_details: BillingDetails;
+  readonly stripe_customer_id: string | null;
+  readonly subscription: Subscription | null;
+  readonly entitlements: Entitlements;
+  readonly usage: CurrentUsage;
+  /** Newest first, without their lines. */
+  readonly invoices: readonly InvoiceSummary[];
+  /** Payments and attempts at them (`stripe.invoice.payment_*`, `admin.payment_retried`), newest first. */
+  readonly payments: readonly AuditEvent[];
+  /** The latest billing events, newest first. */
+  readonly events: readonly AuditEvent[];
+  readonly webhooks: readonly WebhookEndpointView[];
+  readonly deliveries: readonly DeliveryAttemptView[];
+}
+
+/** `POST /admin/tenants/{id}/credit`: a customer balance credit, used by the next invoices. */
+export interface CreditInput {
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly reason: string;
+}
+export interface CreditAnswer {
+  readonly credit: { readonly id: string; readonly amount: number; readonly currency: Currency; readonly reason: string; readonly ending_balance: number };
+}
+
+/** `POST /admin/tenants/{id}/refund`: a credit note refunding (part of) a paid invoice; without `amount`, all that was paid. */
+export interface RefundInput {
+  readonly invoice_id: string;
+  readonly amount?: number;
+  readonly reason: string;
+}
+export interface RefundAnswer {
+  readonly refund: { readonly credit_note_id: string; readonly invoice_id: string; readonly amount: number; readonly currency: Currency; readonly reason: string };
+}
+
+/** `POST /admin/tenants/{id}/trial`: a later trial end (ISO 8601). */
+export interface TrialInput {
+  readonly trial_end: string;
+  readonly reason: string;
+}
+export interface TrialAnswer {
+  readonly subscription_id: string;
+  readonly trial_end: string;
+}
+
+/** `POST /admin/tenants/{id}/retry-payment`: pay an open invoice now with the default card (a decline is a 402). */
+export interface RetryInput {
+  readonly invoice_id: string;
+  readonly reason?: string;
+}
+export interface RetryAnswer {
+  readonly invoice: { readonly id: string; readonly status: InvoiceStatus; readonly amount_paid: number; readonly amount_due: number };
+}

@@ -1,4 +1,7 @@
+import { useCallback, useRef, useState } from 'react';
 import type { AdminOverview } from '../api/types';
+import { TenantSearchCard } from '../components/admin-search';
+import { TenantPage } from '../components/admin-tenant';
 import { ErrorNotice, Loading, statusLabel } from '../components/status';
 import { planById, useApp } from '../context';
 import { currencyLabel, formatDate, formatDateTime, formatMoney, formatNumber } from '../format';
@@ -44,8 +47,46 @@ const Counts = ({ title, counts, label }: { title: string; counts: Record<string
   );
 };
 
-/** `GET /admin/overview` (admin tokens only; the API enforces it). */
+/**
+ * The Admin tab (admin tokens only; the API enforces it): the tenant search and the overview
+ * figures, or one tenant's page. The search stays mounted (hidden) while a tenant is open, so
+ * "Back to tenants" finds it as it was, focused on the tenant just seen.
+ */
 export const AdminTab = () => {
+  const [opened, setOpened] = useState<string | null>(null);
+  const last = useRef<string | null>(null);
+  const open = useCallback((tenantId: string) => {
+    last.current = tenantId;
+    setOpened(tenantId);
+  }, []);
+  const back = useCallback(() => {
+    setOpened(null);
+    requestAnimationFrame(() => {
+      const id = last.current;
+      const button = id ? document.querySelector<HTMLElement>(`[data-tenant-open="${CSS.escape(id)}"]`) : null;
+      (button ?? document.getElementById('tenant-query'))?.focus();
+    });
+  }, []);
+  return (
+    <>
+      <div className="stack" hidden={opened !== null}>
+        <TenantSearchCard onOpen={(t) => open(t.tenant_id)} />
+        <Overview onOpen={open} />
+      </div>
+      {opened ? <TenantPage key={opened} tenantId={opened} onBack={back} /> : null}
+    </>
+  );
+};
+
+const TenantLink = ({ tenantId, onOpen }: { tenantId: string; onOpen: (tenantId: string) => void }) => (
+  <button type="button" className="button-link" onClick={() => onOpen(tenantId)}>
+    <span className="visually-hidden">Open tenant </span>
+    {tenantId}
+  </button>
+);
+
+/** `GET /admin/overview`: revenue, subscriptions, trials ending and tenants past due. */
+const Overview = ({ onOpen }: { onOpen: (tenantId: string) => void }) => {
   const { api, plans } = useApp();
   const { state, reload, refreshing } = useResource(() => api.get<AdminOverview>('/admin/overview'));
   if (state.status === 'loading') return <Loading label="Loading the overview…" />;
@@ -110,7 +151,9 @@ export const AdminTab = () => {
               <tbody>
                 {o.trials_ending_7d.map((t) => (
                   <tr key={t.tenant_id}>
-                    <td>{t.tenant_id}</td>
+                    <td>
+                      <TenantLink tenantId={t.tenant_id} onOpen={onOpen} />
+                    </td>
                     <td>{planName(t.plan_id)}</td>
                     <td>{formatDate(t.trial_end)}</td>
                   </tr>
@@ -136,7 +179,9 @@ export const AdminTab = () => {
               <tbody>
                 {o.past_due.map((t) => (
                   <tr key={t.tenant_id}>
-                    <td>{t.tenant_id}</td>
+                    <td>
+                      <TenantLink tenantId={t.tenant_id} onOpen={onOpen} />
+                    </td>
                     <td>{planName(t.plan_id)}</td>
                   </tr>
                 ))}
