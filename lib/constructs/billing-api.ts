@@ -88,7 +88,7 @@ export class BillingApi extends Construct {
               allowOrigins: [...props.corsOrigins],
               allowMethods: [...methods.map((m) => CorsHttpMethod[m]), CorsHttpMethod.OPTIONS],
               allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-              exposeHeaders: ['retry-after'],
+              exposeHeaders: ['retry-after', 'x-next-cursor'],
               maxAge: Duration.hours(1),
             },
     });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +102,8 @@ beforeAll(async () => {
   browser = await launchBrowser(
     (status, url) =>
       (status === 400 && url.endsWith(`/api/billing/admin/tenants/${ACME}/refund`)) ||
-      (status === 402 && url.endsWith(`/api/billing/admin/tenants/${GAMMA}/retry-payment`)),
+      (status === 402 && url.endsWith(`/api/billing/admin/tenants/${GAMMA}/retry-payment`)) ||
+      (status === 400 && url.includes('/api/billing/admin/exports/invoices.csv?')),
   );
   page = browser.page;
 }, 600_000); // a first run may install Chromium
@@ -304,6 +306,41 @@ describe('a tenant’s page', () => {
     await form.getByRole('button', { name: 'Change' }).click();
     await form.getByRole('button', { name: 'Cancel' }).click();
     await eventually(() => page.getByTestId('action-retry').count()).toBe(0);
+  });
+
+  it('exports the invoices of every tenant as one CSV download, and shows the API’s refusal of a range beside "To"', async () => {
+    await backToTenants();
+    const card = page.getByTestId('admin-exports');
+    await card.getByLabel('From (UTC)').fill('2027-10-02');
+    await card.getByLabel('To (UTC)').fill('2027-09-01');
+    await card.getByRole('button', { name: 'Invoices', exact: true }).click();
+    await eventually(() => page.locator('#export-to-error').textContent()).toBe('To: must be after from');
+    expect(await card.getByLabel('To (UTC)').getAttribute('aria-invalid')).toBe('true');
+
+    await card.getByLabel('From (UTC)').fill('2027-09-01');
+    await card.getByLabel('To (UTC)').fill('2027-10-31');
+    // One tenant a page (the page asks for 100), so that the download follows X-Next-Cursor through several pages.
+    await page.route('**/api/billing/admin/exports/**', (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('limit', '1');
+      return route.continue({ url: url.toString() });
+    });
+    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Invoices', exact: true }).click()]);
+    expect(download.suggestedFilename()).toBe('invoices-2027-09-01-2027-10-31.csv');
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.split('\r\n');
+    expect(lines.at(-1)).toBe('');
+    const header = (lines[0] ?? '').split(',');
+    expect(header).toContain('tenant_id');
+    expect(lines.filter((l) => l === lines[0])).toHaveLength(1);
+    const column = header.indexOf('tenant_id');
+    const tenants = new Set(lines.slice(1, -1).map((l) => l.split(',')[column]));
+    expect([...tenants].sort()).toEqual(expect.arrayContaining([ACME, ACORN, GAMMA].sort()));
+    await eventually(() => card.getByRole('status').last().textContent()).toMatch(/^Invoices: saved invoices-2027-09-01-2027-10-31\.csv \([3-9] pages\)\.$/);
+    await page.unrouteAll();
+    expect(await page.locator('#export-to-error').count()).toBe(0);
+    await screenshot('exports');
+    await fitsPhone('exports');
   });
 
   it('logged no page error, no console error (CSP included) and no unexpected HTTP error along the way', () => {

@@ -83,7 +83,9 @@ describe('GET /admin/tenants', () => {
     await search('?status=active');
     const usage = await meter.snapshot();
     expect(usage.byCommand.ScanCommand).toBeUndefined();
-    expect(usage.byCommand.QueryCommand?.calls).toBe(2);
+    // Per search one index Query, and per tenant found its profile (GetItem) and entitlements (one Query).
+    expect(usage.byCommand.QueryCommand?.calls).toBe(4);
+    expect(usage.byCommand.GetItemCommand?.calls).toBe(2);
   });
 
   it('is for admins only', async () => {

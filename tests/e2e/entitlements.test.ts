@@ -250,8 +250,9 @@ describe('GET /entitlements', () => {
     const answer = await entitlements(token);
     const usage = await meter.snapshot();
     expect(answer.usage).toMatchObject({ devices: 12, api_calls: 300 });
+    // One Query: the entitlement item and, newest first, the latest period's usage buckets.
     expect(usage.readRequests).toBe(1);
-    expect(usage.byCommand.GetItemCommand?.calls).toBe(1);
+    expect(usage.byCommand.QueryCommand?.calls).toBe(1);
   });
 
   it('answers another tenant only to an admin, and 404 for a tenant billing never saw', async () => {

@@ -1,6 +1,6 @@
-import { GetCommand, QueryCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { EntitlementFacts, UnpaidInvoice } from '../../domain/entitlements';
-import { emptyTally, type Tally } from '../../domain/metering';
+import { emptyTally, mergeTallies, type Tally } from '../../domain/metering';
 import { isCurrency, type Currency } from '../../domain/money';
 import { RESOURCES, type Resource } from '../../domain/resources';
 import type { PlanSegment, Timeline } from '../../domain/timeline';
@@ -9,8 +9,8 @@ import type { Announcement, EntitlementStore, StoredEntitlements } from '../../a
 import type { StoredSubscription } from '../../app/ports/subscriptions';
 import type { TableRef } from './client';
 import { isConditionFailure } from './conditions';
-import { ExactGetCommand, exactInteger, exactNumber } from './exact-numbers';
-import { ATTR, ENTITLEMENT_FIELD as F, entitlementAttrParts, entitlementKey, entitlementWatchIndex, FIELD, INDEX, WATCH } from './keys';
+import { ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
+import { ATTR, bucketParts, ENTITLEMENT_FIELD as F, entitlementKey, entitlementReadPrefix, entitlementWatchIndex, FIELD, INDEX, unpaidInvoiceOf, usageAttr, WATCH } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -26,7 +26,6 @@ const parseJson = <T>(value: unknown): T | null => {
   }
 };
 
-const isResource = (value: string): value is Resource => (RESOURCES as readonly string[]).includes(value);
 
 /** What the entitlement item keeps of a subscription: the timeline's facts and when it went past due. */
 type SubscriptionFactsItem = NonNullable<EntitlementFacts['subscription']>;
@@ -83,58 +82,6 @@ export const entitlementTimelineWrite = (table: TableRef, tenantId: string, time
   },
 });
 
-/** One usage period's change, for the usage commit. */
-export interface EntitlementUsageDelta {
-  readonly periodStart: string;
-  readonly counters: Partial<Record<Resource, bigint>>;
-  readonly peaks: Partial<Record<Resource, number>>;
-  /** The period peaks stored now (read with the buckets): raised only above them, under a guard. */
-  readonly storedPeaks: Partial<Record<Resource, number>>;
-}
-
-/**
- * The usage commit's part of its transaction: counters ADD, gauge peaks SET only upward,
- * guarded by the value read before (a racing commit makes the transaction retry). Null when
- * nothing changes.
- */
-export const entitlementUsageWrite = (table: TableRef, tenantId: string, deltas: readonly EntitlementUsageDelta[]): TransactItem | null => {
-  const names: Record<string, string> = { '#tenant': FIELD.tenantId };
-  const values: Record<string, unknown> = { ':tenant': tenantId };
-  const adds: string[] = [];
-  const sets: string[] = ['#tenant = :tenant'];
-  const guards: string[] = [];
-  let n = 0;
-  for (const d of deltas) {
-    for (const [r, v] of Object.entries(d.counters) as [Resource, bigint][]) {
-      names[`#e${n}`] = F.counter(d.periodStart, r);
-      values[`:e${n}`] = v;
-      adds.push(`#e${n} :e${n}`);
-      n += 1;
-    }
-    for (const [r, v] of Object.entries(d.peaks) as [Resource, number][]) {
-      const stored = d.storedPeaks[r];
-      if (stored !== undefined && stored >= v) continue;
-      names[`#e${n}`] = F.peak(d.periodStart, r);
-      values[`:e${n}`] = v;
-      sets.push(`#e${n} = :e${n}`);
-      guards.push(stored === undefined ? `attribute_not_exists(#e${n})` : `#e${n} = :s${n}`);
-      if (stored !== undefined) values[`:s${n}`] = stored;
-      n += 1;
-    }
-  }
-  if (adds.length === 0 && sets.length === 1) return null;
-  return {
-    Update: {
-      TableName: table.tableName,
-      Key: entitlementKey(tenantId),
-      UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-      ...(guards.length ? { ConditionExpression: guards.join(' AND ') } : {}),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
-};
-
 /** Whether an invoice counts as unpaid for access: finalized, owed, and a payment attempt failed. */
 const isUnpaid = (invoice: Invoice): boolean => invoice.status === 'open' && invoice.amount_due > 0 && invoice.attempt_count > 0;
 
@@ -159,65 +106,43 @@ export const entitlementInvoiceWrite = (table: TableRef, invoice: Invoice, seenA
   };
 };
 
-/**
- * Removes the usage of periods that started before `before` from the entitlement item, so it
- * stays small (every usage commit writes it; billing reads the buckets, never this).
- */
-export const pruneEntitlementUsage = async (table: TableRef, tenantId: string, before: string): Promise<void> => {
-  const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: entitlementKey(tenantId), ConsistentRead: true }));
-  const old = Object.keys(Item ?? {}).filter((name) => {
-    const parts = entitlementAttrParts(name);
-    return parts !== null && parts.kind !== 'unpaid' && parts.periodStart < before;
-  });
-  // An update expression takes up to 4 KB: a few dozen names at a time.
-  for (let i = 0; i < old.length; i += 40) {
-    const chunk = old.slice(i, i + 40);
-    await table.client.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: entitlementKey(tenantId),
-        UpdateExpression: `REMOVE ${chunk.map((_, j) => `#r${j}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(chunk.map((name, j) => [`#r${j}`, name])),
-      }),
-    );
+/** A usage period's tally from its day buckets: counters summed, gauge peaks the highest. */
+const periodTallies = (buckets: readonly Record<string, unknown>[]): Map<string, Tally> => {
+  const tallies = new Map<string, Tally>();
+  for (const item of buckets) {
+    const { periodStart } = bucketParts(String(item[ATTR.sk]));
+    const counters: Partial<Record<Resource, bigint>> = {};
+    const peaks: Partial<Record<Resource, number>> = {};
+    for (const r of RESOURCES) {
+      const c = exactInteger(item[usageAttr.counter(r)]);
+      const p = exactNumber(item[usageAttr.peak(r)]);
+      if (c !== undefined) counters[r] = c;
+      if (p !== undefined) peaks[r] = p;
+    }
+    tallies.set(periodStart, mergeTallies(tallies.get(periodStart) ?? emptyTally(), { ...emptyTally(), counters, peaks }));
   }
+  return tallies;
 };
 
-/** The facts of an item as read (exact numbers). */
-const factsOf = (item: Record<string, unknown> | undefined): StoredEntitlements => {
-  const usage = new Map<string, { counters: Partial<Record<Resource, bigint>>; peaks: Partial<Record<Resource, number>> }>();
+/** The facts as read: the entitlement item (if any) and the usage buckets that came with it. */
+const factsOf = (item: Record<string, unknown> | undefined, buckets: readonly Record<string, unknown>[]): StoredEntitlements => {
   const unpaid: UnpaidInvoice[] = [];
   for (const [name, value] of Object.entries(item ?? {})) {
-    const parts = entitlementAttrParts(name);
-    if (!parts) continue;
-    if (parts.kind === 'unpaid') {
-      const invoice = parseJson<UnpaidInvoice>(value);
-      if (invoice) unpaid.push(invoice);
-      continue;
-    }
-    if (!isResource(parts.resource)) continue;
-    const period = usage.get(parts.periodStart) ?? { counters: {}, peaks: {} };
-    if (parts.kind === 'counter') {
-      const v = exactInteger(value);
-      if (v !== undefined) period.counters[parts.resource] = v;
-    } else {
-      const v = exactNumber(value);
-      if (v !== undefined) period.peaks[parts.resource] = v;
-    }
-    usage.set(parts.periodStart, period);
+    if (unpaidInvoiceOf(name) === null) continue;
+    const invoice = parseJson<UnpaidInvoice>(value);
+    if (invoice) unpaid.push(invoice);
   }
-  const tallies = new Map<string, Tally>([...usage].map(([start, t]) => [start, { ...emptyTally(), counters: t.counters, peaks: t.peaks }]));
   const capAmount = exactInteger(item?.[F.spendCap]);
   const capCurrency = item?.[F.spendCapCurrency];
-  const announced = parseJson<Omit<Announcement, 'published'>>(item?.[F.announced]);
+  const announced = parseJson<Omit<Announcement, 'published' | 'seq'>>(item?.[F.announced]);
   const seq = exactNumber(item?.[F.announcedSeq]);
   const watchKey = item?.[ATTR.gsi2pk] === WATCH.entitlements ? String(item[ATTR.gsi2sk] ?? '') : '';
   return {
-    exists: item !== undefined,
+    exists: item !== undefined || buckets.length > 0,
     facts: {
       subscription: parseJson<SubscriptionFactsItem>(item?.[F.subscription]),
       timeline: parseJson<PlanSegment[]>(item?.[F.timeline]) ?? [],
-      usage: tallies,
+      usage: periodTallies(buckets),
       spend_cap: capAmount !== undefined && typeof capCurrency === 'string' && isCurrency(capCurrency) ? { amount: capAmount, currency: capCurrency } : null,
       unpaid: unpaid.sort((a, b) => a.since.localeCompare(b.since)),
     },
@@ -227,6 +152,12 @@ const factsOf = (item: Record<string, unknown> | undefined): StoredEntitlements 
 };
 
 /**
+ * Day buckets read with the entitlement item, newest first: enough for the latest usage period
+ * whole (a month, or a trial of up to 30 days, is at most 31 days) and then some.
+ */
+const BUCKETS_READ = 40;
+
+/**
  * The entitlement item (`keys.entitlementKey`): read in one request; the spend cap and the
  * announcements written here; the rest by the writers of its inputs, through the transaction
  * parts above.
@@ -234,11 +165,22 @@ const factsOf = (item: Record<string, unknown> | undefined): StoredEntitlements 
 export class EntitlementRepository implements EntitlementStore {
   constructor(private readonly table: TableRef) {}
 
+  /** One Query, newest first: the entitlement item, then the latest usage periods' day buckets. */
   async get(tenantId: string): Promise<StoredEntitlements> {
-    const { Item } = await this.table.client.send(
-      new ExactGetCommand({ TableName: this.table.tableName, Key: entitlementKey(tenantId), ConsistentRead: true }),
+    const key = entitlementKey(tenantId);
+    const { Items = [] } = await this.table.client.send(
+      new ExactQueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: { ':pk': key.PK, ':prefix': entitlementReadPrefix() },
+        ScanIndexForward: false,
+        Limit: BUCKETS_READ + 1,
+        ConsistentRead: true,
+      }),
     );
-    return factsOf(Item);
+    const item = Items.find((i) => i[ATTR.sk] === key.SK);
+    return factsOf(item, Items.filter((i) => i[ATTR.sk] !== key.SK));
   }
 
   async setSpendCap(tenantId: string, cap: { amount: bigint; currency: Currency } | null): Promise<void> {

@@ -1,6 +1,5 @@
 import {
   BatchGetCommand,
-  GetCommand,
   NumberValue,
   QueryCommand,
   type DynamoDBDocumentClientResolvedConfig,
@@ -30,13 +29,6 @@ export class ExactQueryCommand extends QueryCommand {
 
 /** A `BatchGetCommand` whose numbers come back as exact `NumberValue`s. */
 export class ExactBatchGetCommand extends BatchGetCommand {
-  protected override addMarshallingMiddleware(configuration: DynamoDBDocumentClientResolvedConfig): void {
-    super.addMarshallingMiddleware(exactly(configuration));
-  }
-}
-
-/** A `GetCommand` whose numbers come back as exact `NumberValue`s. */
-export class ExactGetCommand extends GetCommand {
   protected override addMarshallingMiddleware(configuration: DynamoDBDocumentClientResolvedConfig): void {
     super.addMarshallingMiddleware(exactly(configuration));
   }

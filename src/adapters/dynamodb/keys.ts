@@ -268,11 +268,17 @@ export const rateWindowKey = (tenantId: string, what: string, windowStart: numbe
 
 /**
  * A tenant's entitlement item (`store/entitlements.ts`): everything `GET /entitlements` is
- * computed from, in one item, kept current by the writers of its inputs in their transactions.
+ * computed from but usage, in one item, kept current by the writers of its inputs in their
+ * transactions. Its sort key sorts right after every usage bucket of the tenant (`~` after the
+ * digits of the buckets' ISO period starts), so ONE Query, newest first, reads it and then the
+ * buckets of the latest usage periods: usage costs the ingest path nothing more.
  */
-export const entitlementKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: 'ENTITLEMENTS' });
+export const entitlementKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: `${PREFIX.usage}~ENTITLEMENTS` });
 
-/** Attributes of the entitlement item. JSON text for structures, numbers where writers ADD. */
+/** The sort-key prefix the entitlement read queries: the tenant's usage buckets, then the entitlement item. */
+export const entitlementReadPrefix = (): string => PREFIX.usage;
+
+/** Attributes of the entitlement item. JSON text for structures. */
 export const ENTITLEMENT_FIELD = {
   subscription: 'subscription',
   timeline: 'timeline',
@@ -280,23 +286,12 @@ export const ENTITLEMENT_FIELD = {
   spendCapCurrency: 'spend_cap_currency',
   announced: 'announced',
   announcedSeq: 'announced_seq',
-  /** A usage period's counter sum: `u#<period start>#<resource>` (ADD). */
-  counter: (periodStart: string, resource: string) => `u#${periodStart}#${resource}`,
-  /** A usage period's gauge peak: `g#<period start>#<resource>` (raised under a guard). */
-  peak: (periodStart: string, resource: string) => `g#${periodStart}#${resource}`,
   /** An unpaid invoice: `i#<invoice id>` (JSON), removed once it is paid or voided. */
   unpaid: (invoiceId: string) => `i#${invoiceId}`,
 } as const;
 
-/** Parses a usage or invoice attribute name of the entitlement item; null for any other attribute. */
-export const entitlementAttrParts = (
-  name: string,
-): { kind: 'counter' | 'peak'; periodStart: string; resource: string } | { kind: 'unpaid'; invoiceId: string } | null => {
-  if (name.startsWith('i#')) return { kind: 'unpaid', invoiceId: name.slice(2) };
-  if (!name.startsWith('u#') && !name.startsWith('g#')) return null;
-  const last = name.lastIndexOf('#');
-  return { kind: name.startsWith('u#') ? 'counter' : 'peak', periodStart: name.slice(2, last), resource: name.slice(last + 1) };
-};
+/** The invoice id of an unpaid-invoice attribute of the entitlement item; null for any other attribute. */
+export const unpaidInvoiceOf = (name: string): string | null => (name.startsWith('i#') ? name.slice(2) : null);
 
 /** GSI2 on an entitlement item whose answer changes at `at` with no write (a grace period ending). */
 export const entitlementWatchIndex = (tenantId: string, at: string) => ({ GSI2PK: WATCH.entitlements, GSI2SK: `${at}#${tenantId}` });

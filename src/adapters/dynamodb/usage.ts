@@ -2,14 +2,12 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteComm
 import { emptyTally, latestLevels, mergeTallies, type GaugeLevels, type Tally } from '../../domain/metering';
 import { GAUGES, RESOURCES, type Resource } from '../../domain/resources';
 import type { StoredPeriod } from '../../app/ports/periods';
-import type { AlertSubject, BucketDelta, CommitResult, StoredBucket, StoredBuckets, UsageStore } from '../../app/ports/usage';
+import type { AlertSubject, BucketDelta, CommitResult, StoredBucket, UsageStore } from '../../app/ports/usage';
 import type { TableRef } from './client';
 import {
   ALERT_FIELD,
   ATTR,
   bucketParts,
-  entitlementAttrParts,
-  entitlementKey,
   FIELD,
   PERIOD_FIELD,
   periodKey,
@@ -26,7 +24,6 @@ import {
 } from './keys';
 import { CANCELLATION, cancellationCodes, ConditionFailed, conditionalWrite, ifAbsent } from './conditions';
 import { exactInteger, exactNumber } from './exact-numbers';
-import { entitlementUsageWrite, pruneEntitlementUsage, type EntitlementUsageDelta } from './entitlements';
 import { getAllExact, queryAll, queryPages } from './query';
 
 const levelsOf = (item: Record<string, unknown>): GaugeLevels => {
@@ -62,21 +59,6 @@ const tallyOf = (item: Record<string, unknown> | undefined): Tally => {
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
-/** The buckets' deltas summed per usage period, for the entitlement item (counters add, peaks the highest). */
-const entitlementDeltas = (buckets: readonly BucketDelta[], stored: StoredBuckets['periodPeaks'] | undefined): EntitlementUsageDelta[] => {
-  const byPeriod = new Map<string, { counters: Partial<Record<Resource, bigint>>; peaks: Partial<Record<Resource, number>> }>();
-  for (const b of buckets) {
-    const period = byPeriod.get(b.periodStart) ?? { counters: {}, peaks: {} };
-    for (const [r, v] of Object.entries(b.delta.counters) as [Resource, bigint][]) period.counters[r] = (period.counters[r] ?? 0n) + v;
-    for (const [r, v] of Object.entries(b.delta.peaks) as [Resource, number][]) period.peaks[r] = Math.max(period.peaks[r] ?? 0, v);
-    byPeriod.set(b.periodStart, period);
-  }
-  return [...byPeriod].map(([periodStart, d]) => {
-    if (Object.keys(d.peaks).length > 0 && !stored) throw new Error('a usage commit that raises gauges needs the period peaks read with its buckets');
-    return { periodStart, ...d, storedPeaks: stored?.get(periodStart) ?? {} };
-  });
-};
-
 /**
  * Usage buckets, periods, dedup markers and alert markers. The exactly-once write is
  * `commit`: see `src/app/usage/aggregator.ts` for the design.
@@ -102,8 +84,6 @@ export class UsageRepository implements UsageStore {
           ...ifAbsent(),
         },
       });
-      // A new period: the entitlement item no longer needs the usage of the ones before it.
-      await pruneEntitlementUsage(this.table, period.tenant_id, period.start);
       return item;
     } catch (error) {
       // Created before (a retry, a racing consumer): the stored one stands.
@@ -112,30 +92,16 @@ export class UsageRepository implements UsageStore {
     }
   }
 
-  /**
-   * Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`, and
-   * of the entitlement item's period peaks, in one batch.
-   */
-  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<StoredBuckets> {
-    const buckets = new Map<string, StoredBucket>();
-    const periodPeaks = new Map<string, Partial<Record<Resource, number>>>();
+  /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
+  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
+    const result = new Map<string, StoredBucket>();
     const unique = [...new Map(keys.map((k) => [`${k.periodStart}#${k.date}`, k])).values()];
-    const entitlement = entitlementKey(tenantId);
-    const items = await getAllExact(this.table, [...unique.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })), { ...entitlement }]);
+    const items = await getAllExact(this.table, unique.map((k) => ({ ...usageBucketKey(tenantId, k.periodStart, k.date) })));
     for (const item of items) {
-      if (item[ATTR.sk] === entitlement.SK) {
-        for (const [name, value] of Object.entries(item)) {
-          const parts = entitlementAttrParts(name);
-          const peak = exactNumber(value);
-          if (parts?.kind !== 'peak' || peak === undefined) continue;
-          periodPeaks.set(parts.periodStart, { ...periodPeaks.get(parts.periodStart), [parts.resource]: peak });
-        }
-        continue;
-      }
       const { periodStart, date } = bucketParts(String(item[ATTR.sk]));
-      buckets.set(`${periodStart}#${date}`, { ...tallyOf(item), levels: levelsOf(item) });
+      result.set(`${periodStart}#${date}`, { ...tallyOf(item), levels: levelsOf(item) });
     }
-    return { buckets, periodPeaks };
+    return result;
   }
 
   /**
@@ -150,7 +116,6 @@ export class UsageRepository implements UsageStore {
     recordKeys: readonly string[];
     buckets: readonly BucketDelta[];
     openPeriods: readonly string[];
-    periodPeaks?: StoredBuckets['periodPeaks'];
   }): Promise<CommitResult> {
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
     for (const dedupId of input.dedupIds) {
@@ -231,8 +196,6 @@ export class UsageRepository implements UsageStore {
         },
       });
     }
-    const entitlement = entitlementUsageWrite(this.table, input.tenantId, entitlementDeltas(input.buckets, input.periodPeaks));
-    if (entitlement) items.push(entitlement);
     for (const start of input.openPeriods) {
       items.push({
         ConditionCheck: {

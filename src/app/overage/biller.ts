@@ -284,15 +284,13 @@ export class OverageBiller implements ChangeBilling {
     const date = utcDate(to.start);
     const peaks = Object.fromEntries(Object.entries(levels).map(([r, level]) => [r, level.value]));
     for (let attempt = 1; attempt <= 5; attempt += 1) {
-      const read = await usage.readBuckets(tenantId, [{ periodStart: target.start, date }]);
-      const stored = read.buckets.get(`${target.start}#${date}`);
+      const stored = (await usage.readBuckets(tenantId, [{ periodStart: target.start, date }])).get(`${target.start}#${date}`);
       const result = await usage.commit({
         tenantId,
         dedupIds: [`carry:${tenantId}:${target.start}`],
         recordKeys: [],
         buckets: [{ periodStart: target.start, date, delta: { ...emptyTally(), peaks }, storedPeaks: stored?.peaks ?? {}, levels, storedLevels: stored?.levels ?? {} }],
         openPeriods: [],
-        periodPeaks: read.periodPeaks,
       });
       if (result.kind !== 'retry') return;
     }

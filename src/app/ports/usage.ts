@@ -18,14 +18,6 @@ export interface BucketDelta {
   readonly storedLevels?: GaugeLevels;
 }
 
-/** Buckets as read for the gauge guards, and each period's peaks as the entitlement item holds them. */
-export interface StoredBuckets {
-  /** Keyed by `<period start>#<date>`. */
-  readonly buckets: ReadonlyMap<string, StoredBucket>;
-  /** Keyed by period start: the peaks `GET /entitlements` answers from. */
-  readonly periodPeaks: ReadonlyMap<string, Partial<Record<Resource, number>>>;
-}
-
 export type CommitResult =
   | { readonly kind: 'committed' }
   /** Some units were counted before: drop them and commit the rest. */
@@ -44,20 +36,15 @@ export interface UsageStore {
   getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null>;
   /** Creates the period record once (open); returns it as stored. */
   ensurePeriod(period: Omit<StoredPeriod, 'status'>): Promise<StoredPeriod>;
-  /** Consistent reads of buckets and the entitlement item's period peaks (for the gauge guards), in one request. */
-  readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<StoredBuckets>;
-  /**
-   * One all-or-nothing write of message markers, record markers, bucket deltas and the
-   * entitlement item's period totals; says why it did not commit. `periodPeaks`: as read with
-   * the buckets (required when the deltas raise gauges).
-   */
+  /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
+  readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>>;
+  /** One all-or-nothing write of message markers, record markers and bucket deltas; says why it did not commit. */
   commit(input: {
     tenantId: string;
     dedupIds: readonly string[];
     recordKeys: readonly string[];
     buckets: readonly BucketDelta[];
     openPeriods: readonly string[];
-    periodPeaks?: StoredBuckets['periodPeaks'];
   }): Promise<CommitResult>;
   /** Every bucket of one period, merged: the period's quantities so far. */
   periodTally(tenantId: string, periodStart: string): Promise<{ total: Tally; days: Map<string, Tally> }>;

@@ -193,8 +193,7 @@ export class UsageAggregator {
       }
     }
     const hasGauges = [...buckets.values()].some((b) => Object.keys(b.tally.peaks).length > 0);
-    const read = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : null;
-    const stored = read?.buckets ?? new Map<string, StoredBucket>();
+    const stored = hasGauges ? await this.deps.usage.readBuckets(tenantId, [...buckets.values()]) : new Map<string, StoredBucket>();
     const deltas: BucketDelta[] = [...buckets.entries()].map(([key, b]) => ({
       periodStart: b.periodStart,
       date: b.date,
@@ -211,7 +210,6 @@ export class UsageAggregator {
       recordKeys,
       buckets: deltas,
       openPeriods: [...new Set(ended)],
-      ...(read ? { periodPeaks: read.periodPeaks } : {}),
     });
     if (result.kind === 'committed') {
       const overQuota = await this.announceThresholds(tenantId, tenant, deltas);

@@ -1,5 +1,5 @@
 import type { StoredPeriod } from '../../../src/app/ports/periods';
-import type { AlertSubject, BucketDelta, CommitResult, StoredBucket, StoredBuckets, UsageStore } from '../../../src/app/ports/usage';
+import type { AlertSubject, BucketDelta, CommitResult, StoredBucket, UsageStore } from '../../../src/app/ports/usage';
 import type { GaugeLevels, Tally } from '../../../src/domain/metering';
 import type { Resource } from '../../../src/domain/resources';
 
@@ -75,14 +75,13 @@ export class InMemoryUsageStore implements UsageStore {
     return stored;
   }
 
-  /** The entitlement item is not modelled here (tests/integration covers it): no period peaks. */
-  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<StoredBuckets> {
+  async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
     const result = new Map<string, StoredBucket>();
     for (const k of keys) {
       const b = this.tenantBuckets(tenantId).get(bucketKey(k.periodStart, k.date));
       if (b) result.set(bucketKey(k.periodStart, k.date), { ...tallyOf(b), levels: { ...b.levels } });
     }
-    return { buckets: result, periodPeaks: new Map() };
+    return result;
   }
 
   async commit(input: CommitInput): Promise<CommitResult> {

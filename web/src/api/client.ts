@@ -37,6 +37,13 @@ export class ApiError extends Error {
 export interface ApiClient {
   get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
   post<T>(path: string, body: unknown, options?: { idempotencyKey?: string }): Promise<T>;
+  /** A GET whose answer is not JSON (a CSV export): its text and response headers; failures as for `get`. */
+  getText(path: string, query?: Record<string, string | number | undefined>, options?: { accept?: string }): Promise<TextAnswer>;
+}
+
+export interface TextAnswer {
+  readonly text: string;
+  readonly headers: Headers;
 }
 
 export interface ApiClientOptions {
@@ -66,10 +73,19 @@ const errorFrom = (status: number, body: unknown): ApiError => {
   return new ApiError(status, `The billing API answered ${status}`);
 };
 
+const parseJson = (text: string): unknown => {
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
+
 export const createApiClient = (options: ApiClientOptions): ApiClient => {
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  const request = async <T>(method: 'GET' | 'POST', path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<T> => {
+  const send = async (method: 'GET' | 'POST', path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<TextAnswer> => {
     const token = options.token();
     let response: Response;
     try {
@@ -88,29 +104,27 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
       throw new ApiError(0, 'The billing API could not be reached. Check your connection and try again.');
     }
     const text = await response.text();
-    let body: unknown = null;
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = null;
-      }
-    }
     if (!response.ok) {
-      const error = errorFrom(response.status, body);
+      const error = errorFrom(response.status, parseJson(text));
       if (response.status === 401) options.onUnauthorized();
       throw error;
     }
-    return body as T;
+    return { text, headers: response.headers };
+  };
+
+  const request = async <T>(method: 'GET' | 'POST', path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<T> =>
+    parseJson((await send(method, path, init)).text) as T;
+
+  const withQuery = (path: string, query: Record<string, string | number | undefined> = {}): string => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const qs = params.toString();
+    return qs ? `${path}?${qs}` : path;
   };
 
   return {
-    get: (path, query) => {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
-      const qs = params.toString();
-      return request('GET', qs ? `${path}?${qs}` : path);
-    },
+    get: (path, query) => request('GET', withQuery(path, query)),
+    getText: (path, query, { accept = 'text/plain' } = {}) => send('GET', withQuery(path, query), { headers: { accept } }),
     post: (path, body, { idempotencyKey } = {}) =>
       request('POST', path, { body, ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}) }),
   };

@@ -185,6 +185,8 @@ const ActionFormCard = ({
   const [busy, setBusy] = useState(false);
   const attempt = useRef<Attempt | null>(null);
   const question = useRef<HTMLParagraphElement>(null);
+  /** Errors the API named, focused once the fields they sit beside are rendered again. */
+  const focusAfterRender = useRef<Record<string, string> | null>(null);
 
   useEffect(() => {
     requestAnimationFrame(() => document.getElementById(fieldId(kind, ACTION_FIELDS[kind][0] === 'trial_end' ? 'date' : (ACTION_FIELDS[kind][0] ?? 'reason')))?.focus());
@@ -192,6 +194,11 @@ const ActionFormCard = ({
   useEffect(() => {
     if (confirming) question.current?.focus();
   }, [confirming]);
+  useEffect(() => {
+    if (!focusAfterRender.current) return;
+    focusFirstError(focusAfterRender.current, errorOrder(kind));
+    focusAfterRender.current = null;
+  }, [errors, kind]);
 
   const ctx = { tenant, subscription: picture.subscription, invoices: picture.invoices, decimal: decimalSeparator };
   const refundable = refundableInvoices(picture.invoices);
@@ -241,7 +248,7 @@ const ActionFormCard = ({
         // Back to the fields, each with what the API said about it.
         setConfirming(null);
         setErrors(found);
-        focusFirstError(found as Record<string, string>, errorOrder(kind));
+        focusAfterRender.current = found as Record<string, string>;
       } else {
         setErrors({ form: issues.length > 0 ? (found.form ?? formError(error)) : formError(error) });
         if (error instanceof ApiError && error.status === 402) onRecorded();

@@ -1,5 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
 import type { AdminOverview } from '../api/types';
+import { ExportsCard } from '../components/admin-exports';
 import { TenantSearchCard } from '../components/admin-search';
 import { TenantPage } from '../components/admin-tenant';
 import { ErrorNotice, Loading, statusLabel } from '../components/status';
@@ -72,6 +73,7 @@ export const AdminTab = () => {
       <div className="stack" hidden={opened !== null}>
         <TenantSearchCard onOpen={(t) => open(t.tenant_id)} />
         <Overview onOpen={open} />
+        <ExportsCard />
       </div>
       {opened ? <TenantPage key={opened} tenantId={opened} onBack={back} /> : null}
     </>

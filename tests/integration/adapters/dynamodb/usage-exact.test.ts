@@ -59,7 +59,6 @@ describe('UsageRepository', () => {
         recordKeys: [],
         buckets: [{ periodStart: PERIOD, date: '2027-01-07', delta: { ...emptyTally(), peaks: { storage_gb: 5.25, devices: 40 } }, storedPeaks: {} }],
         openPeriods: [],
-        periodPeaks: new Map(),
       });
       const { total } = await usage.periodTally('org-gauge', PERIOD);
       expect(total.peaks).toEqual({ storage_gb: 5.25, devices: 40 });
@@ -76,7 +75,7 @@ describe('UsageRepository', () => {
   describe('readBuckets and bucketsBetween', () => {
     it('read the same exact totals', async () => {
       const read = await usage.readBuckets('org-exact', [{ periodStart: PERIOD, date: '2027-01-05' }]);
-      expect(read.buckets.get(`${PERIOD}#2027-01-05`)?.counters.api_calls).toBe(9_007_199_254_740_993n);
+      expect(read.get(`${PERIOD}#2027-01-05`)?.counters.api_calls).toBe(9_007_199_254_740_993n);
       const between = await usage.bucketsBetween('org-exact', PERIOD, PERIOD);
       expect(between.map((b) => b.tally.counters.api_calls)).toEqual([9_007_199_254_740_993n]);
     });
