@@ -25,7 +25,6 @@ export const adminTenants = (): AdminTenants =>
       directory: new DirectoryRepository(root().table()),
       tenants,
       entitlementStore,
-      entitlements: entitlements(),
       subscriptions,
       invoices,
       events,

@@ -4,13 +4,13 @@ import type { Clock } from '../../platform/clock';
 import { isCurrency } from '../../domain/money';
 import { mrrOf } from '../../domain/overview';
 import { NotFound } from '../errors';
-import type { EntitlementService, EntitlementsView } from '../entitlements/entitlements';
+import type { EntitlementsView } from '../entitlements/entitlements';
 import type { BillingEvent } from '../ports/billing-events';
 import type { TenantDirectory } from '../ports/directory';
-import type { EntitlementStore } from '../ports/entitlements';
+import type { EntitlementStore, StoredEntitlements } from '../ports/entitlements';
 import type { Invoice } from '../ports/invoices';
 import type { SubscriptionStore } from '../ports/subscriptions';
-import type { TenantStore } from '../ports/tenants';
+import type { TenantProfile, TenantStore } from '../ports/tenants';
 import type { UsageReports } from '../usage/reports';
 import type { WebhookEndpoints } from '../webhooks/endpoints';
 import { deliveryAttemptView } from '../webhooks/views';
@@ -26,7 +26,6 @@ export interface AdminTenantDeps {
   readonly directory: TenantDirectory;
   readonly tenants: Pick<TenantStore, 'get'>;
   readonly entitlementStore: Pick<EntitlementStore, 'get'>;
-  readonly entitlements: Pick<EntitlementService, 'ofTenant'>;
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly invoices: { list(tenantId: string, options: { limit: number }): Promise<{ items: Invoice[] }> };
   readonly events: { list(tenantId: string, options: { limit: number }): Promise<{ items: BillingEvent[] }> };
@@ -64,19 +63,27 @@ export class AdminTenants {
       { ...(criteria.query ? { prefix: criteria.query } : {}), ...(criteria.status ? { status: criteria.status } : {}), ...(criteria.plan_id ? { planId: criteria.plan_id } : {}) },
       page,
     );
-    const rows = await Promise.all(found.tenantIds.map((id) => this.summary(id)));
+    const now = this.deps.clock.now();
+    const rows = await Promise.all(
+      found.tenantIds.map(async (id) => {
+        const [profile, stored] = await Promise.all([this.deps.tenants.get(id), this.deps.entitlementStore.get(id)]);
+        return summaryOf(id, profile, stored, now);
+      }),
+    );
     // The index answers one criterion; the others are checked on the rows.
     const tenants = rows.filter((r) => (!criteria.status || r.status === criteria.status) && (!criteria.plan_id || r.plan_id === criteria.plan_id));
     return { tenants, next_cursor: found.nextCursor };
   }
 
   async picture(tenantId: string) {
-    const entitlements: EntitlementsView = await this.deps.entitlements.ofTenant(tenantId);
-    const profile = await this.deps.tenants.get(tenantId);
-    if (!profile.stripe_customer_id && !entitlements.status) throw new NotFound(`No tenant ${tenantId}`);
+    // The profile and the entitlement item are read once, for the summary and the answer alike.
+    const [profile, stored] = await Promise.all([this.deps.tenants.get(tenantId), this.deps.entitlementStore.get(tenantId)]);
+    const now = this.deps.clock.now();
+    const answer = entitlementsAt(stored.facts, now);
+    if (!stored.exists || (!profile.stripe_customer_id && !answer.status)) throw new NotFound(`No tenant ${tenantId}`);
+    const entitlements: EntitlementsView = { tenant_id: tenantId, ...answer, evaluated_at: now.toISOString() };
     const sub = profile.current_subscription_id ? await this.deps.subscriptions.get(tenantId, profile.current_subscription_id) : null;
-    const [summary, usage, invoices, events, webhooks, deliveries] = await Promise.all([
-      this.summary(tenantId),
+    const [usage, invoices, events, webhooks, deliveries] = await Promise.all([
       this.deps.usage.current(tenantId),
       this.deps.invoices.list(tenantId, { limit: 20 }),
       this.deps.events.list(tenantId, { limit: 100 }),
@@ -84,7 +91,7 @@ export class AdminTenants {
       this.deps.webhooks.deliveries(tenantId, { limit: 10 }),
     ]);
     return {
-      tenant: summary,
+      tenant: summaryOf(tenantId, profile, stored, now),
       billing_details: profile.billing_details,
       stripe_customer_id: profile.stripe_customer_id,
       subscription: sub ? subscriptionView(sub) : null,
@@ -97,25 +104,25 @@ export class AdminTenants {
       deliveries: deliveries.items.map(deliveryAttemptView),
     };
   }
-
-  private async summary(tenantId: string): Promise<TenantSummary> {
-    const [profile, stored] = await Promise.all([this.deps.tenants.get(tenantId), this.deps.entitlementStore.get(tenantId)]);
-    const sub = stored.facts.subscription;
-    const plan = sub ? findPlan(sub.plan_id) : undefined;
-    const price = sub && plan && isCurrency(sub.currency) ? planPrice(plan, sub.currency, sub.billing_cycle) : 0;
-    const paying = sub !== null && PAYING.has(sub.status);
-    return {
-      tenant_id: tenantId,
-      name: profile.billing_details.name,
-      email: profile.billing_details.email,
-      country: profile.billing_details.address?.country ?? null,
-      status: sub?.status ?? null,
-      access: entitlementsAt(stored.facts, this.deps.clock.now()).access,
-      plan_id: sub?.plan_id ?? null,
-      billing_cycle: sub?.billing_cycle ?? null,
-      currency: sub?.currency ?? profile.currency,
-      mrr: paying ? mrrOf(sub.billing_cycle === 'annual' ? price : price * 12) : 0,
-      open_balance: stored.facts.unpaid.reduce((sum, i) => sum + i.amount_due, 0),
-    };
-  }
 }
+
+/** One search row, from the tenant's profile and entitlement item as read. */
+const summaryOf = (tenantId: string, profile: TenantProfile, stored: StoredEntitlements, now: Date): TenantSummary => {
+  const sub = stored.facts.subscription;
+  const plan = sub ? findPlan(sub.plan_id) : undefined;
+  const price = sub && plan && isCurrency(sub.currency) ? planPrice(plan, sub.currency, sub.billing_cycle) : 0;
+  const paying = sub !== null && PAYING.has(sub.status);
+  return {
+    tenant_id: tenantId,
+    name: profile.billing_details.name,
+    email: profile.billing_details.email,
+    country: profile.billing_details.address?.country ?? null,
+    status: sub?.status ?? null,
+    access: entitlementsAt(stored.facts, now).access,
+    plan_id: sub?.plan_id ?? null,
+    billing_cycle: sub?.billing_cycle ?? null,
+    currency: sub?.currency ?? profile.currency,
+    mrr: paying ? mrrOf(sub.billing_cycle === 'annual' ? price : price * 12) : 0,
+    open_balance: stored.facts.unpaid.reduce((sum, i) => sum + i.amount_due, 0),
+  };
+};
