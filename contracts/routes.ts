@@ -123,6 +123,7 @@ export const routes = [
   { method: 'GET', path: '/admin/tenants', group: 'admin', operation: 'searchTenants', auth: 'admin' },
   /** `{file}` is `<kind>.csv` (API Gateway takes a parameter only as a whole path segment). */
   { method: 'GET', path: '/admin/exports/{file}', group: 'admin', operation: 'exportCsv', auth: 'admin' },
+  { method: 'GET', path: '/admin/reports/revenue', group: 'admin', operation: 'revenueReport', auth: 'admin' },
   { method: 'GET', path: '/admin/tenants/{id}', group: 'admin', operation: 'getTenant', auth: 'admin' },
   { method: 'POST', path: '/admin/tenants/{id}/credit', group: 'admin', operation: 'creditTenant', auth: 'admin' },
   { method: 'POST', path: '/admin/tenants/{id}/refund', group: 'admin', operation: 'refundTenant', auth: 'admin' },

@@ -3,7 +3,7 @@ import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 import { overageRun } from '../../src/composition/overage';
-import { adminActions, adminExports, adminTenants } from '../../src/composition/admin';
+import { adminActions, adminExports, adminTenants, revenueReports } from '../../src/composition/admin';
 import { EXPORT_KINDS, type ExportKind } from '../../src/app/admin/exports';
 import { SUBSCRIPTION_STATUSES } from '../../src/domain/subscription';
 import { InvalidInput } from '../../src/app/errors';
@@ -136,4 +136,30 @@ export const overview = operation({}, async () => ({
   body: await root().adminOverview(),
 }));
 
-export const handler = apiHandler('admin', { processOverages, overview, searchTenants, getTenant, exportCsv, creditTenant, refundTenant, extendTrial, retryPayment });
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
+const MAX_REPORT_MONTHS = 36;
+const monthIndex = (m: string): number => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
+const revenueQuery = z
+  .strictObject({ from: month.optional(), to: month.optional(), currency: z.enum(['usd', 'eur', 'gbp']).optional() })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] })
+  .refine((q) => !q.from || !q.to || monthIndex(q.to) - monthIndex(q.from) < MAX_REPORT_MONTHS, {
+    message: `at most ${MAX_REPORT_MONTHS} months after from`,
+    path: ['to'],
+  });
+
+const monthName = (index: number): string => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+
+/**
+ * `GET /admin/reports/revenue?from&to&currency`: per month (`YYYY-MM`, default the last 12 up to
+ * this one) and currency, MRR movements and ending MRR, invoiced revenue with usage apart, credits
+ * and refunds.
+ */
+export const revenueReport = operation({ query: revenueQuery }, async ({ query }) => {
+  const reports = revenueReports();
+  const to = query.to ?? (query.from ? monthName(Math.min(monthIndex(query.from) + 11, monthIndex(reports.thisMonth()))) : reports.thisMonth());
+  const from = query.from ?? monthName(monthIndex(to) - 11);
+  if (from > to) throw new InvalidInput('Invalid report range', [{ field: 'from', message: 'must not be after to' }]);
+  return { status: 200, body: await reports.report({ from, to, ...(query.currency ? { currency: query.currency } : {}) }) };
+});
+
+export const handler = apiHandler('admin', { processOverages, overview, searchTenants, getTenant, exportCsv, revenueReport, creditTenant, refundTenant, extendTrial, retryPayment });

@@ -2,6 +2,7 @@ import { DirectoryRepository } from '../adapters/dynamodb/directory';
 import { AdminActions } from '../app/admin/actions';
 import { AdminTenants } from '../app/admin/tenants';
 import { AdminExports } from '../app/admin/exports';
+import { RevenueReports } from '../app/admin/revenue';
 import { usageReports } from './usage';
 import { webhookEndpoints } from './webhooks';
 import { liveClock } from '../platform/clock';
@@ -39,4 +40,11 @@ export const adminExports = (): AdminExports =>
   root().shared('adminExports', () => {
     const { invoices, events } = root().repositories();
     return new AdminExports({ directory: new DirectoryRepository(root().table()), invoices, events, usage: usageReports() });
+  });
+
+/** The revenue report: the overview counters and one index partition per month (no Stripe). */
+export const revenueReports = (): RevenueReports =>
+  root().shared('revenueReports', () => {
+    const { stats, events } = root().repositories();
+    return new RevenueReports({ stats, events, clock: liveClock });
   });

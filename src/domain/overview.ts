@@ -51,3 +51,23 @@ export const counterDelta = (before: SubscriptionFigures | null, after: Subscrip
 
 /** MRR from ARR, rounded half up to a minor unit. */
 export const mrrOf = (arr: number): number => Math.floor((arr * 2 + 12) / 24);
+
+/** A subscription's contribution to MRR, minor units: its ARR / 12 rounded half up (0 unless paying). */
+export const mrrContribution = (sub: SubscriptionFigures | null): number => (sub ? mrrOf(countersOf(sub)[`arr#${sub.currency}`] ?? 0) : 0);
+
+/**
+ * When an MRR change took effect, from the subscription's own dates rather than when we heard of
+ * it: the instant our code changed the plan; for a stop, when it ended; for a start or a change
+ * Stripe made, the start of the period it began (a trial's end, a scheduled change's boundary).
+ */
+export const mrrChangedAt = (
+  after: SubscriptionFigures & { readonly current_period_start: string; readonly ended_at: string | null },
+  to: number,
+  changeAt: Date | undefined,
+  now: Date,
+): Date => {
+  if (changeAt) return changeAt;
+  const at = to === 0 ? (after.ended_at ?? now.toISOString()) : after.current_period_start;
+  const ms = Date.parse(at);
+  return Number.isFinite(ms) && ms <= now.getTime() ? new Date(ms) : now;
+};

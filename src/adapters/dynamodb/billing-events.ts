@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { BillingEvent, BillingEventStore, NewBillingEvent } from '../../app/ports/billing-events';
+import type { BillingEvent, BillingEventStore, NewBillingEvent, RevenueEventSource } from '../../app/ports/billing-events';
 import type { TableRef } from './client';
 import { encodeCursor, tenantCursorShape } from './cursor';
-import { ATTR, billingEventKey, billingEventRange, EVENT_FIELD, tenantPk } from './keys';
+import { ATTR, billingEventKey, billingEventRange, EVENT_FIELD, INDEX, revenueIndex, revenueMonthPk, tenantPk } from './keys';
+import { REVENUE_EVENT_TYPES } from '../../domain/revenue';
 import { putIfAbsent } from './conditions';
-import { queryPage } from './query';
+import { queryAll, queryPage } from './query';
 
 
 /** Pages read for one filtered listing at most, and how many events each evaluates. */
@@ -17,25 +18,41 @@ export interface EventPage {
 }
 
 /**
+ * The stored item of an event, keyed under its tenant by time; revenue events are also indexed
+ * by month for the revenue report. Transactions that record an event with another write use it.
+ */
+export const billingEventItem = (tenantId: string, event: NewBillingEvent): Record<string, unknown> => {
+  const id = event.id ?? randomUUID();
+  const occurredAt = event.occurredAt.toISOString();
+  const item: BillingEvent = { id, tenant_id: tenantId, type: event.type, actor: event.actor, occurred_at: occurredAt, data: event.data ?? {} };
+  return {
+    ...billingEventKey(tenantId, occurredAt, id),
+    ...(REVENUE_EVENT_TYPES.has(event.type) ? revenueIndex(occurredAt, tenantId, id) : {}),
+    ...item,
+  };
+};
+
+/**
  * The append-only audit trail of everything that changed money or access. Items are only ever
  * put with `attribute_not_exists`: nothing here updates or deletes an event.
  */
-export class BillingEventsRepository implements BillingEventStore {
+export class BillingEventsRepository implements BillingEventStore, RevenueEventSource {
   constructor(private readonly table: TableRef) {}
 
   /** Appends an event; appending the same id again changes nothing and returns false. */
   async append(tenantId: string, event: NewBillingEvent): Promise<boolean> {
-    const id = event.id ?? randomUUID();
-    const occurredAt = event.occurredAt.toISOString();
-    const item: BillingEvent = {
-      id,
-      tenant_id: tenantId,
-      type: event.type,
-      actor: event.actor,
-      occurred_at: occurredAt,
-      data: event.data ?? {},
-    };
-    return putIfAbsent(this.table, { ...billingEventKey(tenantId, occurredAt, id), ...item });
+    return putIfAbsent(this.table, billingEventItem(tenantId, event));
+  }
+
+  /** Every revenue event of one month (`YYYY-MM`), oldest first, all tenants: one index partition. */
+  async revenueMonth(month: string): Promise<BillingEvent[]> {
+    const items = await queryAll(this.table, {
+      IndexName: INDEX.gsi2,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': ATTR.gsi2pk },
+      ExpressionAttributeValues: { ':pk': revenueMonthPk(month) },
+    });
+    return items.map(({ id, tenant_id, type, actor, occurred_at, data }) => ({ id, tenant_id, type, actor, occurred_at, data }) as BillingEvent);
   }
 
   /**

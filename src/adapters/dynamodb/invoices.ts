@@ -6,10 +6,33 @@ import { ATTR, FIELD, INDEX, invoiceKey, invoiceListing, invoicePrefix, tenantPk
 import { cancellationCodes, CANCELLATION } from './conditions';
 import { entitlementInvoiceWrite } from './entitlements';
 import { queryPage } from './query';
+import { billingEventItem } from './billing-events';
+import { invoiceRevenue, REVENUE_EVENT } from '../../domain/revenue';
 
 const strip = (item: Record<string, unknown>): Invoice => {
   const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.gsi1pk]: _g1, [ATTR.gsi1sk]: _g2, [FIELD.syncedAt]: _s, ...invoice } = item;
   return invoice as unknown as Invoice;
+};
+
+/** Statuses of an invoice Stripe finalized (its amounts are fixed from then on). */
+const FINALIZED: ReadonlySet<string> = new Set(['open', 'paid', 'uncollectible', 'void']);
+
+/**
+ * The revenue report's facts of an invoice, written with its mirror: `revenue.invoiced` once it
+ * is finalized, and `revenue.voided` beside it once voided, both in the month the invoice was
+ * created. Their ids and times derive from the invoice, so each later save of it rewrites the same
+ * items with the same figures: recorded once, whichever read of the invoice arrives first.
+ */
+const revenueWrites = (table: TableRef, invoice: Invoice) => {
+  if (!FINALIZED.has(invoice.status)) return [];
+  const data = { invoice_id: invoice.id, number: invoice.number, currency: invoice.currency, ...invoiceRevenue(invoice) };
+  const types = invoice.status === 'void' ? [REVENUE_EVENT.invoiced, REVENUE_EVENT.voided] : [REVENUE_EVENT.invoiced];
+  return types.map((type) => ({
+    Put: {
+      TableName: table.tableName,
+      Item: billingEventItem(invoice.tenant_id, { id: `${type}:${invoice.id}`, type, actor: { type: 'stripe' }, occurredAt: new Date(invoice.created_at), data }),
+    },
+  }));
 };
 
 export class InvoiceRepository implements InvoiceStore {
@@ -42,6 +65,7 @@ export class InvoiceRepository implements InvoiceStore {
               },
             },
             entitlementInvoiceWrite(this.table, invoice, this.clock.now()),
+            ...revenueWrites(this.table, invoice),
           ],
         }),
       );

@@ -62,6 +62,18 @@ export const billingEventRange = (from?: string, to?: string): { start: string; 
   end: `${PREFIX.event}${to ?? '\uffff'}\uffff`,
 });
 
+/**
+ * GSI2 on a billing event the revenue report reads (MRR changes, invoices, credits, refunds):
+ * one partition per month, by time then tenant, so a month is one Query and never a scan.
+ */
+export const revenueIndex = (occurredAt: string, tenantId: string, eventId: string) => ({
+  GSI2PK: revenueMonthPk(occurredAt.slice(0, 7)),
+  GSI2SK: `${occurredAt}#${tenantId}#${eventId}`,
+});
+
+/** The GSI2 partition of one month's revenue events (`YYYY-MM`). */
+export const revenueMonthPk = (month: string): string => `REVENUE#${month}`;
+
 /** A tenant's profile: Stripe customer, currency, trial used, current subscription. */
 export const profileKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: PROFILE });
 

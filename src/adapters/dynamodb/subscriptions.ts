@@ -1,5 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { counterDelta } from '../../domain/overview';
+import { counterDelta, mrrChangedAt, mrrContribution } from '../../domain/overview';
+import { REVENUE_EVENT } from '../../domain/revenue';
+import { billingEventItem } from './billing-events';
 import { reconcile } from '../../domain/timeline';
 import { isLive } from '../../domain/subscription';
 import { liveClock, type Clock } from '../../platform/clock';
@@ -53,7 +55,9 @@ export class SubscriptionRepository implements SubscriptionStore {
       const stored = await this.timelines.get(sub.tenant_id);
       const after = reconcile(stored.segments, sub, options.changeAt, syncedAt.getTime());
       const timelineChanged = JSON.stringify(after) !== JSON.stringify(stored.segments);
-      const delta = counterDelta(old ? (old as unknown as StoredSubscription) : null, sub);
+      const before = old ? (old as unknown as StoredSubscription) : null;
+      const delta: Record<string, number> = { ...counterDelta(before, sub) };
+      const mrr = { from: mrrContribution(before), to: mrrContribution(sub) };
       const watch = subscriptionWatchIndex(sub.status, sub.tenant_id, sub.trial_end);
       const oldPastDue = old?.status === 'past_due' && typeof old[PAST_DUE_SINCE] === 'string' ? old[PAST_DUE_SINCE] : null;
       const pastDueSince = sub.status === 'past_due' ? (oldPastDue ?? this.clock.now().toISOString()) : null;
@@ -80,6 +84,24 @@ export class SubscriptionRepository implements SubscriptionStore {
       items.push(timelineChanged ? this.timelines.write(sub.tenant_id, after, stored.version) : this.timelines.check(sub.tenant_id, stored.version));
       items.push(entitlementSubscriptionWrite(this.table, sub.tenant_id, current ? { stored: sub, pastDueSince } : null, after, syncedAt.getTime()));
       if (current) items.push(...directorySubscriptionWrites(this.table, sub.tenant_id, sub));
+      if (mrr.from !== mrr.to) {
+        // The revenue report's fact, written with the counters it explains: once per change.
+        const at = mrrChangedAt(sub, mrr.to, options.changeAt, this.clock.now());
+        items.push({
+          Put: {
+            TableName: this.table.tableName,
+            Item: billingEventItem(sub.tenant_id, {
+              type: REVENUE_EVENT.mrrChanged,
+              actor: { type: 'system' },
+              occurredAt: at,
+              data: { currency: sub.currency, from: mrr.from, to: mrr.to, subscription_id: sub.id, plan_id: sub.plan_id, billing_cycle: sub.billing_cycle, status: sub.status },
+            }),
+            ...ifAbsent(),
+          },
+        });
+        const month = `mrr_changes#${at.toISOString().slice(0, 7)}`;
+        delta[month] = (delta[month] ?? 0) + 1;
+      }
       const names = Object.keys(delta);
       if (names.length > 0) {
         items.push({

@@ -25,3 +25,8 @@ export interface BillingEvent {
   readonly occurred_at: string;
   readonly data: Record<string, unknown>;
 }
+
+/** The revenue report's reads: every revenue event of a month, across tenants (one index partition). */
+export interface RevenueEventSource {
+  revenueMonth(month: string): Promise<BillingEvent[]>;
+}

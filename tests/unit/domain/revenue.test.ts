@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mrrMovements, type MrrChange } from '../../../src/domain/revenue';
+import { invoiceRevenue, mrrMovements, revenueMonths, type MrrChange, type RevenueEntry } from '../../../src/domain/revenue';
+import { mrrChangedAt, mrrContribution } from '../../../src/domain/overview';
 
 const change = (tenant_id: string, at: string, from: number, to: number, currency = 'usd'): MrrChange => ({ tenant_id, at: `${at}T12:00:00Z`, currency, from, to });
 
@@ -63,5 +64,89 @@ describe('mrrMovements', () => {
     expect(() => mrrMovements([], '2027-05', '2027-04')).toThrow(RangeError);
     expect(() => mrrMovements([change('a', '2027-01-01', 0, 99.5)], '2027-01', '2027-01')).toThrow(RangeError);
     expect(() => mrrMovements([change('a', '2027-01-01', -1, 0)], '2027-01', '2027-01')).toThrow(RangeError);
+  });
+});
+
+describe('invoiceRevenue', () => {
+  it('splits an invoice by its line kinds, with discount and tax, adding up to its total', () => {
+    // A renewal of $299 with $20.00 of overage, a $2 manual line, 10% off ($32.10), 20% VAT on $288.90 ($57.78).
+    const r = invoiceRevenue({
+      subtotal: 32_100,
+      total_excluding_tax: 28_890,
+      tax: 5_778,
+      total: 34_668,
+      lines: [
+        { kind: 'subscription', amount: 29_900 },
+        { kind: 'overage', amount: 1_500 },
+        { kind: 'overage', amount: 500 },
+        { kind: 'other', amount: 200 },
+      ],
+    });
+    expect(r).toEqual({ subscription: 29_900, proration: 0, usage: 2_000, other: 200, discount: 3_210, tax: 5_778, total: 34_668 });
+  });
+
+  it('keeps an upgrade\'s credit for unused time negative', () => {
+    const r = invoiceRevenue({ subtotal: 14_193, total_excluding_tax: 14_193, tax: 0, total: 14_193, lines: [{ kind: 'proration', amount: -7_026 }, { kind: 'proration', amount: 21_219 }] });
+    expect(r).toMatchObject({ subscription: 0, proration: 14_193, other: 0, total: 14_193 });
+  });
+});
+
+describe('revenueMonths', () => {
+  const parts = (total: number, usage = 0) => ({ subscription: total - usage, proration: 0, usage, other: 0, discount: 0, tax: 0, total });
+  it('sums invoices, voids, credits and refunds per month and currency, zero months included', () => {
+    const entries: RevenueEntry[] = [
+      { kind: 'invoiced', at: '2027-01-01T00:00:00Z', currency: 'usd', revenue: parts(9_900) },
+      { kind: 'invoiced', at: '2027-01-31T23:59:59Z', currency: 'usd', revenue: parts(11_900, 2_000) },
+      { kind: 'invoiced', at: '2027-02-01T00:00:00Z', currency: 'usd', revenue: parts(9_900) },
+      { kind: 'voided', at: '2027-02-01T00:00:00Z', currency: 'usd', revenue: parts(9_900) },
+      { kind: 'invoiced', at: '2027-01-15T00:00:00Z', currency: 'eur', revenue: parts(29_900) },
+      { kind: 'credit', at: '2027-02-10T00:00:00Z', currency: 'usd', amount: 500 },
+      { kind: 'refund', at: '2027-03-10T00:00:00Z', currency: 'usd', amount: 1_000 },
+      { kind: 'invoiced', at: '2026-12-31T23:59:59Z', currency: 'usd', revenue: parts(5) },
+    ];
+    const rows = revenueMonths(entries, '2027-01', '2027-03', ['gbp']);
+    const pick = (month: string, currency: string) => rows.find((r) => r.month === month && r.currency === currency);
+    expect(rows).toHaveLength(9);
+    expect(pick('2027-01', 'usd')).toEqual({ month: '2027-01', currency: 'usd', invoices: 2, subscription: 19_800, proration: 0, usage: 2_000, other: 0, discount: 0, tax: 0, total: 21_800, credits: 0, refunds: 0 });
+    expect(pick('2027-02', 'usd')).toMatchObject({ invoices: 0, total: 0, credits: 500, refunds: 0 });
+    expect(pick('2027-03', 'usd')).toMatchObject({ invoices: 0, total: 0, credits: 0, refunds: 1_000 });
+    expect(pick('2027-01', 'eur')).toMatchObject({ invoices: 1, total: 29_900 });
+    expect(pick('2027-02', 'gbp')).toMatchObject({ invoices: 0, total: 0 });
+    expect(() => revenueMonths([], '2027-3', '2027-04', [])).toThrow(RangeError);
+  });
+});
+
+describe('mrrContribution and mrrChangedAt', () => {
+  const sub = (over: Record<string, unknown> = {}) => ({
+    currency: 'gbp',
+    plan_id: 'professional',
+    status: 'active' as const,
+    billing_cycle: 'annual' as const,
+    unit_amount: 249_000,
+    created_at: '2027-01-01T00:00:00Z',
+    canceled_at: null,
+    current_period_start: '2027-03-15T00:00:00Z',
+    ended_at: null,
+    ...over,
+  });
+  it('counts an annual price /12 rounded half up, and nothing unless paying', () => {
+    // 249,000 / 12 = 20,750 exactly; 79,000 / 12 = 6,583.33 -> 6,583; 2,999,000 / 12 = 249,916.67 -> 249,917.
+    expect(mrrContribution(sub())).toBe(20_750);
+    expect(mrrContribution(sub({ unit_amount: 79_000 }))).toBe(6_583);
+    expect(mrrContribution(sub({ unit_amount: 2_999_000 }))).toBe(249_917);
+    expect(mrrContribution(sub({ billing_cycle: 'monthly', unit_amount: 9_900 }))).toBe(9_900);
+    expect(mrrContribution(sub({ status: 'past_due' }))).toBe(20_750);
+    expect(mrrContribution(sub({ status: 'trialing' }))).toBe(0);
+    expect(mrrContribution(sub({ status: 'canceled' }))).toBe(0);
+    expect(mrrContribution(null)).toBe(0);
+  });
+  it('dates a change by the subscription, not by when it was heard of', () => {
+    const now = new Date('2027-04-02T00:00:00Z');
+    expect(mrrChangedAt(sub(), 20_750, new Date('2027-03-20T10:00:00Z'), now).toISOString()).toBe('2027-03-20T10:00:00.000Z');
+    expect(mrrChangedAt(sub(), 20_750, undefined, now).toISOString()).toBe('2027-03-15T00:00:00.000Z');
+    expect(mrrChangedAt(sub({ status: 'canceled', ended_at: '2027-03-30T00:00:00Z' }), 0, undefined, now).toISOString()).toBe('2027-03-30T00:00:00.000Z');
+    expect(mrrChangedAt(sub({ status: 'unpaid' }), 0, undefined, now)).toEqual(now);
+    // Never in the future of what the clock says.
+    expect(mrrChangedAt(sub({ current_period_start: '2027-05-01T00:00:00Z' }), 20_750, undefined, now)).toEqual(now);
   });
 });
