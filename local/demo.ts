@@ -77,7 +77,19 @@ export interface DemoSummary {
   readonly elapsedMs: number;
   readonly tenants: readonly DemoTenantSummary[];
   readonly admin: { readonly token: string; readonly signInUrl: string; readonly mrr: Record<string, number> };
+  /** The revenue report over the demo's months (`GET /admin/reports/revenue`), as the Admin tab shows it. */
+  readonly revenue: readonly DemoRevenueMonth[];
   readonly webhook: DemoWebhookSummary | null;
+}
+
+/** One month of one currency in the revenue report. */
+export interface DemoRevenueMonth {
+  readonly month: string;
+  readonly currency: string;
+  readonly mrr: { readonly starting: number; readonly new: number; readonly expansion: number; readonly contraction: number; readonly churn: number; readonly reactivation: number; readonly ending: number };
+  readonly invoiced: { readonly invoices: number; readonly usage: number; readonly total: number };
+  readonly credits: number;
+  readonly refunds: number;
 }
 
 /** Something the API did not do as the demo expected (the status and body say what it answered). */
@@ -398,13 +410,20 @@ const summarize = async (
   const overview = await fetch(`${ctx.baseUrl}${API_PREFIX}/admin/overview`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
   if (!overview.ok) throw new DemoError(`GET /admin/overview answered ${overview.status}: ${JSON.stringify(await readBody(overview))}`);
   const { mrr } = (await overview.json()) as { mrr: Record<string, number> };
+  const to = await ctx.clock.now();
+  const report = await fetch(`${ctx.baseUrl}${API_PREFIX}/admin/reports/revenue?from=${input.from.toISOString().slice(0, 7)}&to=${to.toISOString().slice(0, 7)}`, {
+    headers: { authorization: `Bearer ${ctx.adminToken}` },
+  });
+  if (!report.ok) throw new DemoError(`GET /admin/reports/revenue answered ${report.status}: ${JSON.stringify(await readBody(report))}`);
+  const { months: revenue } = (await report.json()) as { months: DemoRevenueMonth[] };
   return {
     created: input.created,
     from: input.from.toISOString(),
-    to: (await ctx.clock.now()).toISOString(),
+    to: to.toISOString(),
     elapsedMs: Date.now() - ctx.started,
     tenants: out,
     admin: { token: ctx.adminToken, signInUrl: signInUrl(ctx.baseUrl, ctx.adminToken), mrr },
+    revenue,
     webhook: input.webhook,
   };
 };
@@ -676,6 +695,16 @@ export const describeDemo = (summary: DemoSummary, options: { readonly receiver:
     lines.push(`  sign in: ${t.signInUrl}`);
   }
   lines.push(`\nAdmin (the Admin tab: MRR ${amounts(summary.admin.mrr)}):\n  sign in: ${summary.admin.signInUrl}`);
+  const moved = summary.revenue.filter((r) => r.invoiced.invoices > 0 || r.mrr.starting !== r.mrr.ending);
+  if (moved.length > 0) {
+    lines.push('  revenue report (GET /api/billing/admin/reports/revenue; the Admin tab\'s Revenue section):');
+    for (const r of moved) {
+      const moves = (['new', 'expansion', 'contraction', 'churn', 'reactivation'] as const).filter((k) => r.mrr[k] > 0).map((k) => `${k} ${amounts({ [r.currency]: r.mrr[k] })}`);
+      lines.push(
+        `    ${r.month} ${r.currency.toUpperCase()}: MRR ${amounts({ [r.currency]: r.mrr.ending })}${moves.length ? ` (${moves.join(', ')})` : ''}; invoiced ${amounts({ [r.currency]: r.invoiced.total })} on ${r.invoiced.invoices} invoice(s)${r.invoiced.usage ? `, usage ${amounts({ [r.currency]: r.invoiced.usage })}` : ''}`,
+      );
+    }
+  }
   const webhook = summary.webhook;
   if (webhook && webhook.url !== null) {
     lines.push(

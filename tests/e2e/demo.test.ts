@@ -196,6 +196,26 @@ describe('npm run demo', () => {
     expect(overview.overage_revenue_current_period).toEqual({ gbp: 2_400 }); // Brightline's second renewal, this month
   });
 
+  it('fills the revenue report: MRR per month and currency ending at the overview\'s, the upgrade and downgrade as movements, usage revenue apart', async () => {
+    const res = await api.call(`/admin/reports/revenue?from=${summary.from.slice(0, 7)}&to=${summary.to.slice(0, 7)}`, { token: summary.admin.token });
+    expect(res.status).toBe(200);
+    const { months } = (await res.json()) as { months: DemoSummary['revenue'] };
+    expect(months).toEqual(summary.revenue);
+    const last = summary.to.slice(0, 7);
+    // Every tenant's MRR contribution adds up to the overview's (annual / 12, rounded per tenant there,
+    // once over the sum in the overview: the same here, Kastner being the only annual tenant).
+    expect(Object.fromEntries(months.filter((m) => m.month === last).map((m) => [m.currency, m.mrr.ending]))).toEqual(summary.admin.mrr);
+    // All six started in the first month (Harbour is still on trial: no MRR yet).
+    expect(months.filter((m) => m.month === summary.from.slice(0, 7)).every((m) => m.mrr.starting === 0 && m.mrr.new > 0)).toBe(true);
+    // Northwind's upgrade and Meridian's downgrade in USD, Brightline's downgrade still pending.
+    const usd = months.filter((m) => m.currency === 'usd');
+    expect(usd.reduce((s, m) => s + m.mrr.expansion, 0)).toBeGreaterThan(0);
+    expect(usd.reduce((s, m) => s + m.mrr.contraction, 0)).toBeGreaterThan(0);
+    expect(months.filter((m) => m.currency === 'gbp').reduce((s, m) => s + m.mrr.contraction, 0)).toBe(0);
+    // Overage revenue apart, in every currency the demo bills overage in.
+    expect(new Set(months.filter((m) => m.invoiced.usage > 0).map((m) => m.currency))).toEqual(new Set(['usd', 'eur', 'gbp']));
+  });
+
   it('finds the demo on a second run and makes nothing', async () => {
     const again = await runDemo({ baseUrl: api.stack.apiUrl, issueToken: (request) => api.token(request) });
     expect(again.created).toBe(false);
