@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';

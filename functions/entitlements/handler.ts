@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import { entitlements } from '../../src/composition/entitlements';
 import { operation, tenantOf } from '../../src/http/api';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '../../src/platform/logger';
 import { addAmount, count, METRIC } from '../../src/platform/metrics';
 import { overageBiller } from '../../src/composition/overage';

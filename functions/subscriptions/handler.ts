@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import * as useCases from '../../src/composition/billing';
 import { subscriptionView } from '../../src/app/billing/views';

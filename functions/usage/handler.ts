@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler, consumeRecords } from '../../src/composition/http';
 import { clock } from '../../src/platform/clock';
 import { RESOURCES } from '../../src/domain/resources';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler } from '../../src/composition/http';
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../../src/app/events/publisher';
 import { operation, tenantOf } from '../../src/http/api';

@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stripeConfig } from '../platform/config';
 import type { CardCollection } from '../app/ports/cards';
 import type { PaymentProvider } from '../app/ports/payments';

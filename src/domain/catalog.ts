@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import catalogData from './catalog.json' with { type: 'json' };
 import { CURRENCIES, type Currency, milliToMinor } from './money';
 import { RESOURCES, type Resource } from './resources';

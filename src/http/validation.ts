@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldIssue } from '../app/errors';
 
 /** zod issues as `{field, message}` pairs, fields written as dotted paths (`records.3.usage_amount`). */

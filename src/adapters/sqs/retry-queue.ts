@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '../../platform/logger';
 import type { RetryControl } from '../../app/ports/queue';
 

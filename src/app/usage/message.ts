@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { METERING_LIMITS } from '../../domain/metering';
 import { isGauge, RESOURCES } from '../../domain/resources';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJson, toJson } from '../../platform/json';
 import { WEBHOOK_EVENTS, type TenantEventMessage, type WebhookEventType } from '../events/publisher';
 

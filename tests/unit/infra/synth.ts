@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createBillingApp } from '../../../lib/billing-app';
 import type { BillingStack } from '../../../lib/billing-stack';
 import type { RouteTable } from '../../../contracts/routes';
