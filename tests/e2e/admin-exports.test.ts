@@ -13,7 +13,8 @@ beforeAll(async () => {
   admin = await api.token({ admin: true, userId: 'ops-1' });
   tokens['org-exp-a'] = (await api.subscribe('org-exp-a', { plan_id: 'starter' })).token;
   tokens['org-exp-b'] = (await api.subscribe('org-exp-b', { plan_id: 'professional', name: 'Beta, "Secure" Ltd' })).token;
-  // 2,000 API calls over the starter quota: usage to export (and an overage to bill).
+  // 2,000 API calls over the starter quota: an overage line (billed after the period closes, on
+  // the next invoice that is still open for items: March's, as February's finalized first).
   const res = await api.call('/usage/track', { method: 'POST', token: tokens['org-exp-a'], json: { resource_type: 'api_calls', usage_amount: 12_000 } });
   expect(res.status).toBe(202);
   await api.advanceTo('2027-03-10T03:00:00Z');
@@ -95,6 +96,9 @@ describe('GET /admin/exports/{kind}.csv', () => {
       lines.push(...(full.lines ?? []).map((l) => [i.id, l.kind, l.description, String(l.quantity), String(l.amount)].join('|')));
     }
     expect(records.map((r) => [r.invoice_id, r.kind, r.description, r.quantity, r.amount].join('|')).sort()).toEqual(lines.sort());
+    // 2,000 calls over the quota at $0.01, billed once.
+    expect(records.filter((r) => r.kind === 'overage')).toHaveLength(1);
+    expect(records.find((r) => r.kind === 'overage')).toMatchObject({ amount: '2000' });
   });
 
   it('exports events with their data as JSON in one quoted field, and usage per period', async () => {

@@ -21,7 +21,11 @@ export interface TestApi {
    * otherwise), waits for Stripe's webhooks, and returns the tenant's token and subscription.
    */
   subscribe(tenantId: string, body?: Record<string, unknown>): Promise<{ token: string; subscription: { id: string; status: string } }>;
-  /** Moves the simulated clock and waits until every webhook due by then has landed. */
+  /**
+   * Moves the simulated clock and waits until every webhook due by then has landed. What was
+   * sent before (usage still on its queue, in the poller's batching window) lands first, at the
+   * time it was sent, as it would in the seconds after a request; the clock moves after that.
+   */
   advanceTo(at: Date | string): Promise<void>;
 }
 
@@ -34,6 +38,8 @@ export interface TestApiOptions {
   readonly wrapUsageConsumer?: LocalStackOptions['wrapUsageConsumer'];
   readonly usageConsumers?: number;
   readonly allowLocalWebhookTargets?: boolean;
+  /** The local Stripe endpoint answers this much later (a slow machine or network). */
+  readonly stripeLatencyMs?: number;
 }
 
 /** The local stack on free ports, over the run's DynamoDB Local, with its own table, keys and clock. */
@@ -50,6 +56,7 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     ...(options.wrapUsageConsumer ? { wrapUsageConsumer: options.wrapUsageConsumer } : {}),
     ...(options.usageConsumers ? { usageConsumers: options.usageConsumers } : {}),
     ...(options.allowLocalWebhookTargets ? { allowLocalWebhookTargets: true } : {}),
+    ...(options.stripeLatencyMs ? { stripeLatencyMs: options.stripeLatencyMs } : {}),
   });
   const stripeUrl = new URL(stack.stripeUrl);
   return {
@@ -69,6 +76,10 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
       return { token, subscription: (JSON.parse(text) as { subscription: { id: string; status: string } }).subscription };
     },
     advanceTo: async (at) => {
+      // The clock crosses a month in milliseconds while a queued record waits out its batching
+      // window (a second of wall time): without this it would be aggregated whenever the poller
+      // got to it, after period ends and renewal invoices it should have come before.
+      await stack.settle();
       await stack.clock.advanceTo(typeof at === 'string' ? new Date(at) : at);
       await stack.settle();
     },
