@@ -206,7 +206,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
           await stripe.idle();
         },
       });
-      await new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url }).syncCatalog();
+      const adapter = new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url });
+      await adapter.syncCatalog();
+      await adapter.syncCoupons();
       return stripe;
     };
     const startSqs = async () => {

@@ -37,6 +37,11 @@ const taxId = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
   });
 const taxIds = z.array(taxId).max(5);
+/** The code a customer types (letters, digits, - and _); compared without case. */
+const promotionCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/, 'a promotion code: letters, digits, - and _, at most 40 characters');
 
 const createBody = z.strictObject({
   plan_id: planId,
@@ -48,12 +53,14 @@ const createBody = z.strictObject({
   address: address.optional(),
   tax_ids: taxIds.optional(),
   payment_method: z.string().regex(/^pm_\w{1,200}$/, 'a Stripe payment method id (pm_...)').optional(),
+  promotion_code: promotionCode.optional(),
 });
 
 const updateBody = z.strictObject({
   plan_id: planId.optional(),
   billing_cycle: cycle.optional(),
   cancel_at_period_end: z.boolean().optional(),
+  promotion_code: promotionCode.optional(),
 });
 
 const cancelBody = z.strictObject({ immediately: z.boolean().optional() }).optional();

@@ -26,6 +26,13 @@ const walk = (node: unknown, segments: readonly string[], path: string, resolve:
     const found = resolve(head, value);
     if (found === null) throw invalidRequest(`This property cannot be expanded (${path}).`, { param: 'expand' });
     if (found !== undefined) node[head] = clone(found);
+  } else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) {
+    // A list of ids (`discounts`): each is expanded.
+    node[head] = value.map((id: string) => {
+      const found = resolve(head, id);
+      if (found === null) throw invalidRequest(`This property cannot be expanded (${path}).`, { param: 'expand' });
+      return found === undefined ? id : clone(found);
+    });
   } else if (value === undefined) {
     throw invalidRequest(`This property cannot be expanded (${path}).`, { param: 'expand' });
   }

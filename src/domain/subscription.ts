@@ -1,4 +1,5 @@
 import type { BillingCycle } from './catalog';
+import type { SubscriptionDiscount } from './coupons';
 import { divideRoundHalfUp, type Currency } from './money';
 
 /** Stripe's subscription states, mirrored (SPEC section 4). */
@@ -31,6 +32,8 @@ export interface Subscription {
   readonly canceled_at: string | null;
   readonly pending_change: PendingChange | null;
   readonly created_at: string;
+  /** The promotion code's discount running on it, if any (absent on copies stored before discounts). */
+  readonly discount?: SubscriptionDiscount | null;
 }
 
 export type ChangeKind = 'upgrade' | 'downgrade' | 'none';

@@ -14,6 +14,8 @@ export interface DiscountTerms {
   readonly amountOff: number | null;
   /** The currency of `amountOff`; an amount-off coupon in another currency takes nothing. */
   readonly currency: string | null;
+  /** `currency_options`: the amount off in the coupon's other currencies. */
+  readonly amountsOff?: Readonly<Record<string, number>>;
   /** `applies_to.products`: only lines of these products; null for every line. */
   readonly products: readonly string[] | null;
 }
@@ -46,6 +48,7 @@ export const allocateDiscount = (lines: readonly DiscountableLine[], terms: Disc
   let total = 0;
   if (terms.percentOff !== null) total = Math.min(base, percentOf(base, terms.percentOff));
   else if (terms.amountOff !== null && terms.currency === currency) total = Math.min(base, terms.amountOff);
+  else if (terms.amountsOff?.[currency] !== undefined) total = Math.min(base, terms.amountsOff[currency]);
   return allocate(total, lines.map((l, i) => (eligible[i] ? l.amount : 0)));
 };
 

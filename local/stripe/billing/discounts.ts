@@ -48,7 +48,7 @@ export const requireRedeemablePromotionCode = (
 export type DiscountChange = { coupon: Stripe.Coupon; promotionCode: Stripe.PromotionCode | null } | 'remove';
 
 /** Counts a redemption on the coupon (and promotion code). */
-const redeem = (ctx: BillingContext, change: { coupon: Stripe.Coupon; promotionCode: Stripe.PromotionCode | null }): void => {
+export const redeem = (ctx: BillingContext, change: { coupon: Stripe.Coupon; promotionCode: Stripe.PromotionCode | null }): void => {
   const now = ctx.now();
   change.coupon.times_redeemed += 1;
   refreshValidity(change.coupon, now);
@@ -56,7 +56,7 @@ const redeem = (ctx: BillingContext, change: { coupon: Stripe.Coupon; promotionC
 };
 
 /** The discount's end: `repeating` coupons last `duration_in_months` calendar months. */
-const endOf = (coupon: Stripe.Coupon, start: number): number | null =>
+export const endOf = (coupon: Stripe.Coupon, start: number): number | null =>
   coupon.duration === 'repeating' && coupon.duration_in_months !== null ? addMonths(start, coupon.duration_in_months) : null;
 
 /**
@@ -104,8 +104,19 @@ const termsOf = (ctx: BillingContext, discountId: string): DiscountTerms | null 
   if (!record || !coupon) return null;
   const c = typeof coupon === 'string' ? ctx.state.coupons.get(coupon) : coupon;
   if (!c) return null;
-  return { discount: discountId, percentOff: c.percent_off, amountOff: c.amount_off, currency: c.currency, products: c.applies_to?.products ?? null };
+  return {
+    discount: discountId,
+    percentOff: c.percent_off,
+    amountOff: c.amount_off,
+    currency: c.currency,
+    ...(c.currency_options ? { amountsOff: Object.fromEntries(Object.entries(c.currency_options).map(([cur, o]) => [cur, o.amount_off])) } : {}),
+    products: c.applies_to?.products ?? null,
+  };
 };
+
+/** Whether a coupon can discount in `currency`: a percentage anywhere, an amount where it names one. */
+export const couponUsableIn = (coupon: Stripe.Coupon, currency: string): boolean =>
+  coupon.percent_off !== null || coupon.currency === currency || coupon.currency_options?.[currency] !== undefined;
 
 /** The terms of the discounts an invoice carries, in order. */
 export const discountTermsOf = (ctx: BillingContext, invoice: Stripe.Invoice): DiscountTerms[] =>

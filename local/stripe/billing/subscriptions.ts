@@ -10,6 +10,7 @@ import { checkCharge, collect, voidInvoice } from './collection';
 import { type BillingContext, updateSubscription } from './context';
 import { endSubscription } from './ending';
 import { adoptCurrency, checkCurrency, createInvoice, pendingItems, periodLine, prorationDescription } from './invoicing';
+import { applySubscriptionDiscounts, redeemForNewSubscription, type Redemption } from './subscription-discounts';
 import { periodEndAfter, recurrenceOf, sameRecurrence } from './periods';
 import { prorate } from './proration';
 import { advanceFinalized, finalizeForCollection, invoiceTermsOf } from './send-invoice';
@@ -55,6 +56,8 @@ export interface NewSubscription {
   readonly daysUntilDue?: number | null;
   /** `automatic_tax[enabled]`: Stripe Tax computes the tax of every invoice it makes. */
   readonly automaticTax?: boolean;
+  /** `discounts`: coupons (or promotion codes) redeemed into the subscription's own discounts. */
+  readonly discounts?: readonly Redemption[];
 }
 
 export type MissingPaymentMethod = 'cancel' | 'pause' | 'create_invoice';
@@ -111,6 +114,7 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
   }
   ctx.state.subscriptions.set(id, sub);
   ctx.state.subscriptionMeta.set(id, { trialWillEndSentFor: null });
+  if (input.discounts && input.discounts.length > 0) redeemForNewSubscription(ctx, sub, input.discounts);
   ctx.events.emit('customer.subscription.created', sub);
 
   const invoice = createInvoice(ctx, {
@@ -128,6 +132,7 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
     sweep: pendingItems(ctx, customer.id, price.currency, { subscription: id, customerLevel: true }),
     lines: [periodLine(ctx, sub, now, periodEnd, { trial: trialing })],
   });
+  applySubscriptionDiscounts(ctx, sub, invoice);
   if (trialing || !invoiced) finalizeForCollection(ctx, invoice);
   if (!trialing && invoice.status === 'open') chargeOrAwaitConfirmation(ctx, invoice, input.paymentBehavior);
   if (trialing && sub.trial_end !== null && sub.trial_end - TRIAL_WILL_END_NOTICE <= now) notifyTrialWillEnd(ctx, sub);
@@ -253,6 +258,7 @@ const finalizedUpdateInvoice = (
     sweep: content.sweep,
     lines: content.lines,
   });
+  applySubscriptionDiscounts(ctx, sub, invoice);
   finalizeForCollection(ctx, invoice);
   return invoice;
 };
@@ -380,7 +386,7 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
     it.current_period_end = next;
     s.latest_invoice = invoiceId;
   });
-  createInvoice(ctx, {
+  const invoice = createInvoice(ctx, {
     id: invoiceId,
     customer,
     subscription: sub,
@@ -394,6 +400,7 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
     sweep,
     lines: [periodLine(ctx, sub, end, next)],
   });
+  applySubscriptionDiscounts(ctx, sub, invoice);
 };
 
 /**

@@ -75,6 +75,17 @@ export const presentInvoice = (invoice: Stripe.Invoice): Stripe.Invoice => {
   return out;
 };
 
+/**
+ * A discount as the API shows it: its record keeps the coupon it was made from (so a deleted
+ * coupon keeps applying); `source.coupon` is the coupon's id, expandable on its own.
+ */
+const publicDiscount = (s: ApiContext['state'], id: string): Stripe.Discount | undefined => {
+  const record = s.discounts.get(id);
+  if (!record) return undefined;
+  const coupon = record.source.coupon;
+  return { ...record, source: { coupon: coupon === null || typeof coupon === 'string' ? coupon : coupon.id, type: 'coupon' } };
+};
+
 const resolver =
   (ctx: ApiContext) =>
   (field: string, id: string): object | undefined | null => {
@@ -102,6 +113,13 @@ const resolver =
         return s.testClocks.get(id);
       case 'refund':
         return s.refunds.get(id);
+      case 'discounts':
+      case 'discount':
+        return publicDiscount(s, id);
+      case 'promotion_code':
+        return s.promotionCodes.get(id);
+      case 'coupon':
+        return s.coupons.get(id);
       default:
         return null;
     }

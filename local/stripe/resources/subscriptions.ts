@@ -24,6 +24,8 @@ import { must } from '../store';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 import { currencyParam } from './prices';
 import { automaticTaxParam } from './automatic-tax-param';
+import { discountsParam } from './discounts-param';
+import { replaceSubscriptionDiscounts } from '../billing/subscription-discounts';
 import { requireAttached } from './payment-methods';
 
 const PAYMENT_BEHAVIORS: readonly PaymentBehavior[] = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete'];
@@ -99,6 +101,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     'currency',
     'trial_settings',
     'automatic_tax',
+    'discounts',
     'expand',
   ]);
   // Every parameter is checked before any object is looked up, as Stripe does.
@@ -121,6 +124,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     throw invalidRequest(`The price ${price.id} is in ${price.currency}, not ${currency}.`, { param: 'currency' });
   const collection = collectionParams(p, null);
   p.enum('proration_behavior', PRORATION_BEHAVIORS);
+  const discounts = discountsParam(ctx, p, customer.id, price.currency);
 
   const now = ctx.now();
   const trialDays = p.int('trial_period_days', { min: 0, max: 730 });
@@ -148,6 +152,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
     cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? false,
     quantity: item.int('quantity', { min: 1 }) ?? 1,
     automaticTax: automaticTax ?? false,
+    ...(discounts && discounts !== 'remove' ? { discounts } : {}),
     ...(missingPaymentMethod ? { missingPaymentMethod } : {}),
     ...(collection ? { collectionMethod: collection.method, daysUntilDue: collection.daysUntilDue } : {}),
   });
@@ -178,6 +183,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     'days_until_due',
     'off_session',
     'automatic_tax',
+    'discounts',
     'expand',
   ]);
   const sub = must(ctx.state.subscriptions, pathParam(req, 'id'), 'subscription');
@@ -194,6 +200,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   const collection = collectionParams(p, { method: sub.collection_method, daysUntilDue: sub.days_until_due });
   const pm = p.string('default_payment_method');
   const defaultPaymentMethod = pm ? requireAttached(ctx, pm, customerIdOf(sub.customer), 'default_payment_method') : pm;
+  const discounts = discountsParam(ctx, p, customerIdOf(sub.customer), sub.currency);
 
   let price: Stripe.Price | undefined;
   if (item) {
@@ -213,7 +220,8 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
     pm === undefined &&
     !p.has('description') &&
     collection === undefined &&
-    automaticTax === undefined;
+    automaticTax === undefined &&
+    discounts === undefined;
   if (ended && !(onlyMetadata || details))
     throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
   if (sub.status === 'incomplete' && !(onlyMetadata || (pm !== undefined && !item && cancelAtPeriodEnd === undefined && trialEnd === undefined)))
@@ -251,6 +259,7 @@ const update = (ctx: ApiContext, req: ApiRequest): unknown => {
       s.days_until_due = collection.daysUntilDue;
     }
     if (automaticTax !== undefined) s.automatic_tax = subscriptionAutomaticTax(automaticTax);
+    if (discounts !== undefined) replaceSubscriptionDiscounts(ctx, s, discounts);
     if (details)
       s.cancellation_details = {
         comment: details.string('comment') ?? s.cancellation_details?.comment ?? null,

@@ -117,6 +117,10 @@ export const translateStripeError = (error: unknown, refusals: RefusalStyle = 't
   if (error.code === 'tax_id_invalid') {
     return Object.assign(new InvalidInput('Invalid tax ID', [{ field: 'tax_ids', message: error.message }]), { cause: error });
   }
+  // A promotion code Stripe will not redeem (used up, expired) between our check and the call.
+  if (error.param?.startsWith('discounts')) {
+    return Object.assign(new InvalidInput('This promotion code cannot be used', [{ field: 'promotion_code', message: error.message }]), { cause: error });
+  }
   if (error.code === 'resource_missing') return new NotFound(error.message, { cause: error });
   return new ProviderRefusal(error.message, { cause: error });
 };

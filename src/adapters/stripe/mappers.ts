@@ -6,6 +6,7 @@ import type {
   InvoiceLineKind,
   InvoiceStatus,
   PriceTarget,
+  ProviderDiscount,
   ProviderEvent,
   ProviderInvoice,
   ProviderInvoiceLine,
@@ -118,11 +119,18 @@ export const toTax = (tax: StripeTaxAmount, rates: ReadonlyMap<string, Stripe.Ta
  * @example
  * toInvoice(invoice, invoice.lines.data, new Map()).total // 4_500
  */
-export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.InvoiceLineItem[], rates: ReadonlyMap<string, Stripe.TaxRate>): ProviderInvoice => {
+export const toInvoice = (
+  invoice: Stripe.Invoice,
+  lines: readonly Stripe.InvoiceLineItem[],
+  rates: ReadonlyMap<string, Stripe.TaxRate>,
+  /** The name and code of each discount (by id) its `total_discount_amounts` name, read beforehand. */
+  discounts: ReadonlyMap<string, { name: string | null; code: string | null }> = new Map(),
+): ProviderInvoice => {
   if (!invoice.id) throw new Error('invoice preview has no id');
   if (!isCurrency(invoice.currency)) throw new Error(`invoice ${invoice.id} is in unsupported currency ${invoice.currency}`);
   const taxes = (invoice.total_taxes ?? []).map((t) => toTax(t, rates));
   const tax = taxes.reduce((sum, t) => sum + t.amount, 0);
+  const taken = (invoice.total_discount_amounts ?? []).filter((d) => d.amount > 0);
   return {
     id: invoice.id,
     customerId: idOf(invoice.customer) ?? '',
@@ -132,6 +140,11 @@ export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.Invoic
     billingReason: invoice.billing_reason,
     currency: invoice.currency,
     subtotal: invoice.subtotal,
+    totalDiscount: taken.reduce((sum, d) => sum + d.amount, 0),
+    discounts: taken.map((d) => {
+      const about = discounts.get(idOf(d.discount) ?? '');
+      return { name: about?.name ?? null, code: about?.code ?? null, amount: d.amount };
+    }),
     totalExcludingTax: invoice.total_excluding_tax ?? invoice.total - tax,
     tax,
     total: invoice.total,
@@ -155,6 +168,7 @@ export const toInvoice = (invoice: Stripe.Invoice, lines: readonly Stripe.Invoic
         periodStart: fromUnix(line.period.start),
         periodEnd: fromUnix(line.period.end),
         taxes: (line.taxes ?? []).map((t) => toTax(t, rates)),
+        discountAmount: (line.discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0),
       }),
     ),
   };
@@ -174,7 +188,12 @@ export interface SubscriptionPrices {
  * @example
  * toSubscription(sub, { current: { target, unitAmount: 2_900 }, pending: null }, null).planId // 'pro'
  */
-export const toSubscription = (sub: Stripe.Subscription, prices: SubscriptionPrices, latestInvoice: ProviderInvoice | null): ProviderSubscription => {
+export const toSubscription = (
+  sub: Stripe.Subscription,
+  prices: SubscriptionPrices,
+  latestInvoice: ProviderInvoice | null,
+  discount: ProviderDiscount | null = null,
+): ProviderSubscription => {
   const item = firstItem(sub);
   const { target, unitAmount } = prices.current;
   return {
@@ -200,6 +219,7 @@ export const toSubscription = (sub: Stripe.Subscription, prices: SubscriptionPri
     pendingChange: prices.pending
       ? { planId: prices.pending.target.planId, cycle: prices.pending.target.cycle, effectiveAt: prices.pending.effectiveAt }
       : null,
+    discount,
     latestInvoice,
   };
 };

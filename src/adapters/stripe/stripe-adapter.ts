@@ -12,10 +12,13 @@ import type {
   PaymentProvider,
   PriceTarget,
   ProviderEvent,
+  ProviderDiscount,
   ProviderInvoice,
+  ProviderPromotionCode,
   ProviderSubscription,
 } from '../../app/ports/payments';
 import { StripeCatalog } from './catalog-sync';
+import { StripeCoupons, type CouponSyncResult } from './coupon-sync';
 import { createStripeClient, type CallOptions, type RetryPolicy, type StripeClient } from './client';
 import { expandedInvoice, firstItem, idOf, lineKind, scheduledPriceChange, toBillingDetails, toEvent, toInvoice, toSubscription } from './mappers';
 
@@ -41,6 +44,9 @@ const callKey = (what: string): string => `${what}:${randomUUID()}`;
 const OVERAGE: CallOptions = { refusals: 'refusal' };
 
 const unixSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
+
+/** What every subscription call expands: the invoice it made, its schedule (a pending change) and its discounts. */
+const SUBSCRIPTION_EXPAND = ['latest_invoice', 'schedule', 'discounts'] as const;
 
 /** Stripe Tax computes the tax of every subscription and invoice we make (SPEC section 4a). */
 const AUTOMATIC_TAX = { enabled: true } as const;
@@ -84,7 +90,9 @@ export interface StripeAdapterOptions {
  */
 export class StripeAdapter implements PaymentProvider, CardCollection {
   private readonly catalog: StripeCatalog;
+  private readonly coupons: StripeCoupons;
   private readonly taxRates = new Map<string, Stripe.TaxRate>();
+  private readonly promotionCodes = new Map<string, string>();
 
   constructor(
     private readonly options: StripeAdapterOptions,
@@ -92,10 +100,27 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
   ) {
     if (options.testClockFor && !options.secretKey.startsWith('sk_test_')) throw new Error('Stripe test clocks need a test-mode key (sk_test_...)');
     this.catalog = new StripeCatalog(client, options.catalog);
+    this.coupons = new StripeCoupons(client);
   }
 
   syncCatalog(): Promise<CatalogSyncResult> {
     return this.catalog.sync();
+  }
+
+  /** Creates the discount catalog's coupons and promotion codes once; a re-run creates nothing. */
+  syncCoupons(): Promise<CouponSyncResult> {
+    return this.coupons.sync();
+  }
+
+  findPromotionCode(code: string): Promise<ProviderPromotionCode | null> {
+    return this.coupons.findPromotionCode(code);
+  }
+
+  async applyPromotionCode(subscriptionId: string, promotionCodeId: string, idempotencyKey: string): Promise<ProviderSubscription> {
+    const sub = await this.client.write(idempotencyKey, (stripe, request) =>
+      stripe.subscriptions.update(subscriptionId, { discounts: [{ promotion_code: promotionCodeId }], proration_behavior: 'none', expand: [...SUBSCRIPTION_EXPAND] }, request),
+    );
+    return this.toSubscription(sub, false);
   }
 
   async createCustomer(input: { tenantId: string; idempotencyKey: string }): Promise<string> {
@@ -242,8 +267,9 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
           ...(input.trialDays > 0 ? { trial_period_days: input.trialDays, trial_settings: { end_behavior: { missing_payment_method: 'cancel' as const } } } : {}),
           payment_behavior: 'allow_incomplete',
           automatic_tax: AUTOMATIC_TAX,
+          ...(input.promotionCodeId ? { discounts: [{ promotion_code: input.promotionCodeId }] } : {}),
           metadata: { tenant_id: input.tenantId },
-          expand: ['latest_invoice', 'schedule'],
+          expand: [...SUBSCRIPTION_EXPAND],
         },
         request,
       ),
@@ -264,7 +290,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
           proration_behavior: 'always_invoice',
           proration_date: unixSeconds(prorationDate),
           automatic_tax: AUTOMATIC_TAX,
-          expand: ['latest_invoice', 'schedule'],
+          expand: [...SUBSCRIPTION_EXPAND],
         },
         request,
       ),
@@ -335,7 +361,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
   async setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<ProviderSubscription> {
     await this.clearSchedule(await this.retrieve(subscriptionId));
     const sub = await this.client.write(callKey(`cancel-at-period-end:${subscriptionId}`), (stripe, request) =>
-      stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: cancel, expand: ['latest_invoice', 'schedule'] }, request),
+      stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: cancel, expand: [...SUBSCRIPTION_EXPAND] }, request),
     );
     return this.toSubscription(sub, false);
   }
@@ -344,7 +370,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     await this.clearSchedule(await this.retrieve(subscriptionId));
     // No refund (no proration credit); the final invoice (`invoice_now`) takes the pending overage items.
     const sub = await this.client.remove((stripe) =>
-      stripe.subscriptions.cancel(subscriptionId, { invoice_now: true, prorate: false, expand: ['latest_invoice', 'schedule'] }),
+      stripe.subscriptions.cancel(subscriptionId, { invoice_now: true, prorate: false, expand: [...SUBSCRIPTION_EXPAND] }),
     );
     return this.toSubscription(sub, false);
   }
@@ -383,7 +409,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const sub = await this.client.write(idempotencyKey, (stripe, request) =>
       stripe.subscriptions.update(
         subscriptionId,
-        { trial_end: unixSeconds(trialEnd), proration_behavior: 'none', expand: ['latest_invoice', 'schedule'] },
+        { trial_end: unixSeconds(trialEnd), proration_behavior: 'none', expand: [...SUBSCRIPTION_EXPAND] },
         request,
       ),
     );
@@ -483,7 +509,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
   }
 
   private retrieve(subscriptionId: string): Promise<Stripe.Subscription> {
-    return this.client.read((stripe) => stripe.subscriptions.retrieve(subscriptionId, { expand: ['latest_invoice', 'schedule'] }));
+    return this.client.read((stripe) => stripe.subscriptions.retrieve(subscriptionId, { expand: [...SUBSCRIPTION_EXPAND] }));
   }
 
   /** Releases the subscription's schedule (its pending period-end change), if it has one. */
@@ -512,7 +538,56 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const change = scheduledPriceChange(sub);
     const pending = change ? { target: (await this.catalog.price(change.priceId)).target, effectiveAt: change.effectiveAt } : null;
     const invoice = withInvoice ? expandedInvoice(sub) : null;
-    return toSubscription(sub, { current, pending }, invoice ? await this.toInvoice(invoice) : null);
+    return toSubscription(sub, { current, pending }, invoice ? await this.toInvoice(invoice) : null, await this.discountOf(sub, current.target.currency));
+  }
+
+  /** The subscription's discount (its first; we apply one at a time) in the subscription's currency. */
+  private async discountOf(sub: Stripe.Subscription, currency: PriceTarget['currency']): Promise<ProviderDiscount | null> {
+    const discount = sub.discounts.find((d): d is Stripe.Discount => typeof d !== 'string');
+    const couponId = discount ? idOf(discount.source.coupon) : null;
+    if (!discount || !couponId) return null;
+    const terms = await this.coupons.termsIn(couponId, currency);
+    return {
+      couponId,
+      name: terms.coupon.name,
+      code: await this.promotionCodeOf(discount),
+      percentOff: terms.percentOff,
+      amountOff: terms.amountOff,
+      duration: terms.coupon.duration === 'once' ? 'once' : terms.coupon.duration === 'repeating' ? 'repeating' : 'forever',
+      endsAt: discount.end === null ? null : new Date(discount.end * 1000),
+    };
+  }
+
+  /** The code a discount was redeemed with, read once per container (a code never changes). */
+  private async promotionCodeOf(discount: Stripe.Discount): Promise<string | null> {
+    const ref = discount.promotion_code;
+    if (!ref) return null;
+    if (typeof ref !== 'string') return ref.code;
+    const known = this.promotionCodes.get(ref);
+    if (known) return known;
+    const promo = await this.client.read((stripe) => stripe.promotionCodes.retrieve(ref));
+    this.promotionCodes.set(ref, promo.code);
+    return promo.code;
+  }
+
+  /** Names and codes of what an invoice's discounts took off, by discount id. */
+  private async invoiceDiscounts(invoice: Stripe.Invoice, options: CallOptions): Promise<Map<string, { name: string | null; code: string | null }>> {
+    const out = new Map<string, { name: string | null; code: string | null }>();
+    const taken = (invoice.total_discount_amounts ?? []).filter((d) => d.amount > 0);
+    if (taken.length === 0 || !invoice.id) return out;
+    const invoiceId = invoice.id;
+    let discounts = invoice.discounts.filter((d): d is Stripe.Discount => typeof d !== 'string');
+    const named = (d: Stripe.Invoice.TotalDiscountAmount) => idOf(d.discount);
+    if (taken.some((d) => !discounts.some((x) => x.id === named(d)))) {
+      // Stripe has no endpoint for a discount: the invoice is read again with them expanded.
+      const again = await this.client.read((stripe) => stripe.invoices.retrieve(invoiceId, { expand: ['discounts'] }), options);
+      discounts = again.discounts.filter((d): d is Stripe.Discount => typeof d !== 'string');
+    }
+    for (const d of discounts) {
+      const couponId = idOf(d.source.coupon);
+      out.set(d.id, { name: couponId ? (await this.coupons.coupon(couponId)).name : null, code: await this.promotionCodeOf(d) });
+    }
+    return out;
   }
 
   /** An invoice in the port's words, with all its lines and the tax rates its taxes name. */
@@ -521,7 +596,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const ids = new Set([...(invoice.total_taxes ?? []), ...lines.flatMap((l) => l.taxes ?? [])].flatMap((t) => (t.tax_rate_details ? [t.tax_rate_details.tax_rate] : [])));
     const rates = new Map<string, Stripe.TaxRate>();
     for (const id of ids) rates.set(id, await this.taxRate(id, options));
-    return toInvoice(invoice, lines, rates);
+    return toInvoice(invoice, lines, rates, await this.invoiceDiscounts(invoice, options));
   }
 
   /** A tax rate, read once per container: Stripe Tax's rates do not change once made. */

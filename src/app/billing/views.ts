@@ -1,5 +1,6 @@
 import type { Subscription } from '../../domain/subscription';
-import type { ProviderInvoice, ProviderSubscription, ProviderTax } from '../ports/payments';
+import type { SubscriptionDiscount } from '../../domain/coupons';
+import type { ProviderDiscount, ProviderInvoice, ProviderSubscription, ProviderTax } from '../ports/payments';
 import type { Invoice, InvoiceTax } from '../ports/invoices';
 import type { StoredSubscription } from '../ports/subscriptions';
 
@@ -27,7 +28,22 @@ export const storedSubscription = (sub: ProviderSubscription, tenantId: string):
   unit_amount: sub.unitAmount,
   billing_cycle_anchor: sub.billingCycleAnchor.toISOString(),
   ended_at: iso(sub.endedAt),
+  discount: discountView(sub.discount),
 });
+
+/** A provider discount in the API's words: the coupon id is the catalog's (`securenet_` dropped). */
+const discountView = (d: ProviderDiscount | null): SubscriptionDiscount | null =>
+  d === null
+    ? null
+    : {
+        code: d.code,
+        coupon_id: d.couponId.replace(/^securenet_/, ''),
+        name: d.name,
+        ...(d.percentOff !== null ? { percent_off: d.percentOff } : {}),
+        ...(d.amountOff !== null ? { amount_off: d.amountOff } : {}),
+        duration: d.duration,
+        ends_at: iso(d.endsAt),
+      };
 
 /** The SPEC section 8 subscription shape (no Stripe ids beyond our own `id`). */
 export const subscriptionView = (sub: StoredSubscription): Subscription => ({
@@ -44,6 +60,7 @@ export const subscriptionView = (sub: StoredSubscription): Subscription => ({
   canceled_at: sub.canceled_at,
   pending_change: sub.pending_change,
   created_at: sub.created_at,
+  discount: sub.discount ?? null,
 });
 
 export const storedInvoice = (invoice: ProviderInvoice, tenantId: string): Invoice => ({
@@ -55,6 +72,8 @@ export const storedInvoice = (invoice: ProviderInvoice, tenantId: string): Invoi
   billing_reason: invoice.billingReason,
   currency: invoice.currency,
   subtotal: invoice.subtotal,
+  total_discount: invoice.totalDiscount,
+  discounts: invoice.discounts.map((d) => ({ name: d.name, code: d.code, amount: d.amount })),
   total_excluding_tax: invoice.totalExcludingTax,
   tax: invoice.tax,
   total: invoice.total,
@@ -77,6 +96,7 @@ export const storedInvoice = (invoice: ProviderInvoice, tenantId: string): Invoi
     period_start: l.periodStart.toISOString(),
     period_end: l.periodEnd.toISOString(),
     taxes: l.taxes.map(taxView),
+    discount_amount: l.discountAmount,
   })),
 });
 
@@ -90,13 +110,15 @@ const taxView = (t: ProviderTax): InvoiceTax => ({
   reverse_charge: t.reverseCharge,
 });
 
-/** A mirror written before invoices carried tax (an older local `.data/`) reads as untaxed. */
+/** A mirror written before invoices carried tax or discounts (an older local `.data/`) reads as untaxed and undiscounted. */
 const withTaxFields = (invoice: Invoice): Invoice => ({
   ...invoice,
   total_excluding_tax: invoice.total_excluding_tax ?? invoice.total - invoice.tax,
   taxes: invoice.taxes ?? [],
   reverse_charge: invoice.reverse_charge ?? false,
-  lines: invoice.lines.map((l) => ({ ...l, taxes: l.taxes ?? [] })),
+  total_discount: invoice.total_discount ?? 0,
+  discounts: invoice.discounts ?? [],
+  lines: invoice.lines.map((l) => ({ ...l, taxes: l.taxes ?? [], discount_amount: l.discount_amount ?? 0 })),
 });
 
 /** The list view leaves the lines out. */

@@ -22,6 +22,15 @@ export interface InvoiceLine {
   readonly period_start: string;
   readonly period_end: string;
   readonly taxes: readonly InvoiceTax[];
+  /** What the invoice's discounts took off this line (minor units); absent on mirrors written before discounts. */
+  readonly discount_amount?: number;
+}
+
+/** What one discount took off an invoice: the coupon's name, the code redeemed, the amount (minor units). */
+export interface InvoiceDiscount {
+  readonly name: string | null;
+  readonly code: string | null;
+  readonly amount: number;
 }
 
 /** The SPEC section 8 invoice shape, with its lines. */
@@ -34,6 +43,9 @@ export interface Invoice {
   readonly billing_reason: string | null;
   readonly currency: Currency;
   readonly subtotal: number;
+  /** The sum of what the discounts took off (Stripe's `total_discount_amounts`); absent on mirrors written before discounts. */
+  readonly total_discount?: number;
+  readonly discounts?: readonly InvoiceDiscount[];
   /** After discounts, before tax. */
   readonly total_excluding_tax: number;
   readonly tax: number;

@@ -30,8 +30,53 @@ export interface ProviderSubscription {
   readonly createdAt: Date;
   readonly scheduleId: string | null;
   readonly pendingChange: { planId: string; cycle: BillingCycle; effectiveAt: Date } | null;
+  /** The subscription's own discount (a redeemed promotion code), if it has one running. */
+  readonly discount: ProviderDiscount | null;
   /** Set when the call that returned this subscription produced an invoice (create, upgrade). */
   readonly latestInvoice: ProviderInvoice | null;
+}
+
+export type DiscountDuration = 'once' | 'repeating' | 'forever';
+
+/** A discount applied to a subscription: its coupon's terms (the amount in the subscription's currency) and the code redeemed. */
+export interface ProviderDiscount {
+  readonly couponId: string;
+  readonly name: string | null;
+  /** The promotion code the customer typed; null for a coupon applied without one. */
+  readonly code: string | null;
+  readonly percentOff: number | null;
+  /** Minor units, in the subscription's currency. */
+  readonly amountOff: number | null;
+  readonly duration: DiscountDuration;
+  /** When a `repeating` discount stops; null for `once` and `forever`. */
+  readonly endsAt: Date | null;
+}
+
+/** A promotion code as the provider has it now, with its coupon: what a redemption is checked against. */
+export interface ProviderPromotionCode {
+  readonly id: string;
+  readonly code: string;
+  readonly active: boolean;
+  readonly expiresAt: Date | null;
+  readonly maxRedemptions: number | null;
+  readonly timesRedeemed: number;
+  readonly coupon: {
+    readonly id: string;
+    readonly name: string | null;
+    /** False once the coupon is past its redeem-by date or used up. */
+    readonly valid: boolean;
+    readonly percentOff: number | null;
+    /** An amount-off coupon's amount per currency it can be used in (minor units). */
+    readonly amountsOff: Partial<Record<Currency, number>>;
+    readonly duration: DiscountDuration;
+  };
+}
+
+/** What an invoice's discounts took off, one entry per discount (minor units, before tax). */
+export interface ProviderInvoiceDiscount {
+  readonly name: string | null;
+  readonly code: string | null;
+  readonly amount: number;
 }
 
 export type InvoiceLineKind = 'subscription' | 'proration' | 'overage' | 'other';
@@ -59,6 +104,8 @@ export interface ProviderInvoiceLine {
   readonly periodStart: Date;
   readonly periodEnd: Date;
   readonly taxes: readonly ProviderTax[];
+  /** What the invoice's discounts took off this line (minor units). */
+  readonly discountAmount: number;
 }
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
@@ -72,6 +119,9 @@ export interface ProviderInvoice {
   readonly billingReason: string | null;
   readonly currency: Currency;
   readonly subtotal: number;
+  /** The sum of what the discounts took off (Stripe's `total_discount_amounts`). */
+  readonly totalDiscount: number;
+  readonly discounts: readonly ProviderInvoiceDiscount[];
   /** After discounts, before tax. */
   readonly totalExcludingTax: number;
   readonly tax: number;
@@ -112,6 +162,8 @@ export interface CreateSubscriptionInput {
   readonly cycle: BillingCycle;
   readonly currency: Currency;
   readonly trialDays: number;
+  /** A promotion code (its provider id) redeemed into the subscription's discount. */
+  readonly promotionCodeId?: string;
   readonly idempotencyKey: string;
 }
 
@@ -146,6 +198,13 @@ export interface PaymentProvider extends OverageBilling {
    */
   attachPaymentMethod(customerId: string, paymentMethod: string, idempotencyKey: string): Promise<string>;
   createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription>;
+  /** The promotion code customers type as `code` (without case), if the provider has one; the active one first. */
+  findPromotionCode(code: string): Promise<ProviderPromotionCode | null>;
+  /**
+   * Redeems a promotion code into the subscription's discount, replacing the one it had; applies
+   * from the next invoice (no proration).
+   */
+  applyPromotionCode(subscriptionId: string, promotionCodeId: string, idempotencyKey: string): Promise<ProviderSubscription>;
   /**
    * Switches price now and invoices the proration at once (upgrade): the difference is charged
    * now, prorated as of `prorationDate` (the instant the usage side cut the period), and

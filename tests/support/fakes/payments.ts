@@ -10,6 +10,7 @@ import type {
   ProviderEvent,
   ProviderInvoice,
   ProviderInvoiceLine,
+  ProviderPromotionCode,
   ProviderSubscription,
 } from '../../../src/app/ports/payments';
 import { catalog, findPlan, planPrice, type BillingCycle } from '../../../src/domain/catalog';
@@ -79,6 +80,7 @@ export const providerSubscription = (overrides: Partial<ProviderSubscription> = 
   createdAt: EPOCH,
   scheduleId: null,
   pendingChange: null,
+  discount: null,
   latestInvoice: null,
   ...overrides,
 });
@@ -88,7 +90,7 @@ export const providerInvoice = (overrides: Partial<ProviderInvoice> = {}): Provi
   const periodStart = overrides.periodStart ?? EPOCH;
   const periodEnd = overrides.periodEnd ?? addMonthsUtc(periodStart, 1);
   const lines = overrides.lines ?? [
-    { id: 'il_1', description: 'Starter (monthly)', amount: 9900, quantity: 1, kind: 'subscription' as const, periodStart, periodEnd, taxes: [] },
+    { id: 'il_1', description: 'Starter (monthly)', amount: 9900, quantity: 1, kind: 'subscription' as const, periodStart, periodEnd, taxes: [], discountAmount: 0 },
   ];
   const total = lines.reduce((sum, l) => sum + l.amount, 0);
   return {
@@ -100,6 +102,8 @@ export const providerInvoice = (overrides: Partial<ProviderInvoice> = {}): Provi
     billingReason: 'subscription_cycle',
     currency: 'usd',
     subtotal: total,
+    totalDiscount: 0,
+    discounts: [],
     totalExcludingTax: total,
     tax: 0,
     total,
@@ -132,6 +136,8 @@ export class ScriptedPaymentProvider implements PaymentProvider {
   readonly subscriptions = new Map<string, ProviderSubscription>();
   readonly invoices = new Map<string, ProviderInvoice>();
   readonly invoiceItems = new Map<string, FakeInvoiceItem>();
+  /** Promotion codes the fake knows, by code (upper-case); add them with `addPromotionCode`. */
+  readonly promotionCodes = new Map<string, ProviderPromotionCode>();
   /** The lines the next `changePriceNow` invoices; amounts are the test's, not computed. */
   upgradeLines: ScriptedLine[] = [];
   /** What `previewPriceChange` answers. */
@@ -258,6 +264,44 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     );
   }
 
+  /** Puts a promotion code into the provider's state; returns it. */
+  addPromotionCode(promo: ProviderPromotionCode): ProviderPromotionCode {
+    this.promotionCodes.set(promo.code.toUpperCase(), promo);
+    return promo;
+  }
+
+  async findPromotionCode(code: string): Promise<ProviderPromotionCode | null> {
+    return this.run('findPromotionCode', [code], async () => this.promotionCodes.get(code.toUpperCase()) ?? null);
+  }
+
+  async applyPromotionCode(subscriptionId: string, promotionCodeId: string, idempotencyKey: string): Promise<ProviderSubscription> {
+    return this.run('applyPromotionCode', [subscriptionId, promotionCodeId, idempotencyKey], async () =>
+      this.remember(idempotencyKey, () => {
+        const current = this.subscription(subscriptionId);
+        const next = { ...current, discount: this.discountFor(promotionCodeId, current.currency), latestInvoice: null };
+        this.subscriptions.set(subscriptionId, next);
+        return next;
+      }),
+    );
+  }
+
+  /** The discount a promotion code makes (no end date: the fake does not model repeating months). */
+  private discountFor(promotionCodeId: string, currency: Currency): ProviderSubscription['discount'] {
+    const promo = [...this.promotionCodes.values()].find((p) => p.id === promotionCodeId);
+    if (!promo) throw new ProviderRefusal(`No such promotion code: ${promotionCodeId}`);
+    this.promotionCodes.set(promo.code.toUpperCase(), { ...promo, timesRedeemed: promo.timesRedeemed + 1 });
+    const { coupon } = promo;
+    return {
+      couponId: coupon.id,
+      name: coupon.name,
+      code: promo.code,
+      percentOff: coupon.percentOff,
+      amountOff: coupon.percentOff === null ? (coupon.amountsOff[currency] ?? null) : null,
+      duration: coupon.duration,
+      endsAt: null,
+    };
+  }
+
   async createSubscription(input: CreateSubscriptionInput): Promise<ProviderSubscription> {
     return this.run('createSubscription', [input], async () =>
       this.remember(input.idempotencyKey, () => {
@@ -293,6 +337,7 @@ export class ScriptedPaymentProvider implements PaymentProvider {
           periodEnd,
           billingCycleAnchor: trialEnd ?? now,
           createdAt: now,
+          discount: input.promotionCodeId ? this.discountFor(input.promotionCodeId, input.currency) : null,
         });
         this.subscriptions.set(id, sub);
         return { ...sub, latestInvoice: invoice };
@@ -540,6 +585,7 @@ export class ScriptedPaymentProvider implements PaymentProvider {
       periodStart,
       periodEnd,
       taxes: [],
+      discountAmount: 0,
     };
   }
 

@@ -1,13 +1,16 @@
-import type { Subscription } from '../../../domain/subscription';
+import type { ChangeKind, Subscription } from '../../../domain/subscription';
 import { Conflict, InvalidInput } from '../../errors';
 import type { Actor } from '../../ports/billing-events';
 import type { PriceTarget } from '../../ports/payments';
 import type { StoredSubscription } from '../../ports/subscriptions';
 import { subscriptionView } from '../views';
+import { redeemablePromotionCode } from './promotion';
 import { findLive, mirrorSubscription, orResync, planChange, record, type Change, type PlanChangeInput, type SubscriptionDeps } from './steps';
 
 export interface ChangeSubscriptionInput extends PlanChangeInput {
   readonly cancel_at_period_end?: boolean;
+  /** A promotion code the customer typed: its discount replaces the subscription's from the next invoice. */
+  readonly promotion_code?: string;
 }
 
 export interface ChangeSubscriptionResult {
@@ -39,15 +42,51 @@ export class ChangeSubscription {
         { field: 'cancel_at_period_end', message: 'not allowed together with plan_id or billing_cycle' },
       ]);
     }
-    if (!wantsPlanChange && input.cancel_at_period_end === undefined) {
-      throw new InvalidInput('Nothing to change', [{ field: 'body', message: 'give plan_id, billing_cycle or cancel_at_period_end' }]);
+    if (input.promotion_code !== undefined && input.cancel_at_period_end !== undefined) {
+      throw new InvalidInput('Apply a promotion code and change the cancellation in separate requests', [
+        { field: 'promotion_code', message: 'not allowed together with cancel_at_period_end' },
+      ]);
+    }
+    if (!wantsPlanChange && input.cancel_at_period_end === undefined && input.promotion_code === undefined) {
+      throw new InvalidInput('Nothing to change', [{ field: 'body', message: 'give plan_id, billing_cycle, cancel_at_period_end or promotion_code' }]);
     }
     if (input.cancel_at_period_end !== undefined) return this.cancelAtPeriodEnd(tenantId, actor, current, input.cancel_at_period_end);
 
+    // The plan change is checked (and the code with it) before the code is redeemed.
     const { target, kind } = planChange(current, input);
+    const withCode = input.promotion_code === undefined ? current : await this.applyCode(tenantId, actor, current, input.promotion_code);
+    if (!wantsPlanChange) return { subscription: subscriptionView(withCode), change: { kind: 'none', effective_at: null, proration_amount: 0, tax_amount: 0 } };
+    return this.changePlan(tenantId, actor, withCode, target, kind);
+  }
+
+  private changePlan(tenantId: string, actor: Actor, current: StoredSubscription, target: PriceTarget, kind: ChangeKind): Promise<ChangeSubscriptionResult> {
     if (kind === 'none') return this.keep(tenantId, actor, current);
     if (kind === 'upgrade') return this.upgrade(tenantId, actor, current, target);
     return this.downgrade(tenantId, actor, current, target);
+  }
+
+  /**
+   * Redeems a promotion code into the subscription's discount (from the next invoice, no
+   * proration). The code already running is left as it is. The Stripe key names the discount it
+   * replaces, so a retry after a crash replays the same redemption instead of making a second.
+   */
+  private async applyCode(tenantId: string, actor: Actor, current: StoredSubscription, typed: string): Promise<StoredSubscription> {
+    if (current.status !== 'active' && current.status !== 'trialing') {
+      throw new Conflict(`A promotion code cannot be applied to a ${current.status} subscription; settle the open invoice first`);
+    }
+    const promo = await redeemablePromotionCode(this.deps.provider, typed, current.currency, this.deps.clock.now());
+    if (current.discount?.code === promo.code) return current;
+    const readAt = new Date();
+    const replaces = current.discount ? `${current.discount.coupon_id}:${current.discount.code ?? ''}` : 'none';
+    const sub = await this.deps.provider.applyPromotionCode(current.id, promo.id, `promotion:${current.id}:${promo.id}:replacing:${replaces}`);
+    const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt);
+    await record(this.deps, tenantId, actor, 'subscription.discount_applied', {
+      subscription_id: sub.id,
+      promotion_code: promo.code,
+      coupon_id: promo.coupon.id,
+      replaced: current.discount?.code ?? null,
+    });
+    return stored;
   }
 
   private async cancelAtPeriodEnd(tenantId: string, actor: Actor, current: StoredSubscription, cancel: boolean): Promise<ChangeSubscriptionResult> {

@@ -5,6 +5,7 @@ import { Conflict, InvalidInput } from '../../errors';
 import { saveBillingDetails, type BillingDetailsInput } from '../customer';
 import type { Actor } from '../../ports/billing-events';
 import { subscriptionView } from '../views';
+import { redeemablePromotionCode } from './promotion';
 import { mirrorSubscription, record, type SubscriptionDeps } from './steps';
 
 export const DEFAULT_TRIAL_DAYS = 14;
@@ -19,6 +20,8 @@ export interface CreateSubscriptionInput {
   readonly address?: BillingDetailsInput['address'];
   readonly tax_ids?: BillingDetailsInput['tax_ids'];
   readonly payment_method?: string;
+  /** A promotion code the customer typed; its discount applies from the first invoice. */
+  readonly promotion_code?: string;
 }
 
 export type CreateSubscriptionDeps = Pick<SubscriptionDeps, 'provider' | 'tenants' | 'subscriptions' | 'mirror' | 'publisher' | 'entitlements' | 'clock'>;
@@ -61,6 +64,9 @@ export class CreateSubscription {
       });
     }
 
+    // A code that cannot be used is refused before anything is made.
+    const promo = input.promotion_code ? await redeemablePromotionCode(provider, input.promotion_code, currency, this.deps.clock.now()) : null;
+
     // Tax is computed from the billing address, so it is needed before anything is made.
     const { email, name, address, tax_ids } = input;
     const detailsInput = { ...(email ? { email } : {}), ...(name ? { name } : {}), ...(address ? { address } : {}), ...(tax_ids ? { tax_ids } : {}) };
@@ -80,7 +86,9 @@ export class CreateSubscription {
       cycle: input.billing_cycle,
       currency,
       trialDays,
-      idempotencyKey: `subscription:${tenantId}:${n}`,
+      ...(promo ? { promotionCodeId: promo.id } : {}),
+      // A create with a code has a key of its own: a retry with another code (or none) is another request.
+      idempotencyKey: promo ? `subscription:${tenantId}:${n}:${promo.id}` : `subscription:${tenantId}:${n}`,
     });
     const stored = await mirrorSubscription(this.deps, tenantId, sub, readAt);
     await subscriptions.recordCreated(stored, { expectedCount: n, trialUsed: profile.trial_used || trialDays > 0 });
@@ -89,7 +97,15 @@ export class CreateSubscription {
       tenantId,
       actor,
       'subscription.created',
-      { subscription_id: sub.id, plan_id: plan.id, billing_cycle: input.billing_cycle, currency, trial_days: trialDays, status: sub.status },
+      {
+        subscription_id: sub.id,
+        plan_id: plan.id,
+        billing_cycle: input.billing_cycle,
+        currency,
+        trial_days: trialDays,
+        status: sub.status,
+        ...(promo ? { promotion_code: promo.code, coupon_id: promo.coupon.id } : {}),
+      },
       { id: `subscription.created:${sub.id}`, at: sub.createdAt },
     );
     return subscriptionView(stored);

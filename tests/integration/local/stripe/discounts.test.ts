@@ -83,6 +83,73 @@ describe('local Stripe discounts on invoices', () => {
     await expect(customerWithDiscount({ promotion_code: promo.id })).rejects.toMatchObject({ statusCode: 400, param: 'promotion_code' });
   });
 
+  describe('subscription discounts (`discounts` on create and update)', () => {
+    const promo = async (coupon: Stripe.CouponCreateParams, code: string, extra: Partial<Stripe.PromotionCodeCreateParams> = {}) => {
+      const c = await h.stripe.coupons.create(coupon);
+      return h.stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: c.id }, code, ...extra });
+    };
+
+    it('redeems a promotion code on create: the subscription carries the discount and its invoices take it off', async () => {
+      const code = await promo({ percent_off: 20, duration: 'repeating', duration_in_months: 2, name: 'Twenty' }, 'TWENTY');
+      const customer = await customerWith(h.stripe);
+      const sub = await h.stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: prices.starterMonthly.id }],
+        discounts: [{ promotion_code: code.id }],
+        expand: ['discounts', 'discounts.promotion_code', 'discounts.source.coupon'],
+      });
+      const [discount] = sub.discounts as Stripe.Discount[];
+      expect(discount).toMatchObject({ object: 'discount', subscription: sub.id, customer: customer.id, promotion_code: { code: 'TWENTY' }, source: { coupon: { name: 'Twenty' } } });
+      const first = await h.stripe.invoices.retrieve(idOf(sub.latest_invoice), { expand: ['total_discount_amounts.discount'] });
+      // 9,900 x 20% = 1,980 off.
+      expect(first).toMatchObject({ subtotal: 9_900, total: 7_920, discounts: [discount?.id] });
+      expect(first.total_discount_amounts?.[0]).toMatchObject({ amount: 1_980, discount: { id: discount?.id, promotion_code: code.id } });
+      expect((await h.stripe.promotionCodes.retrieve(code.id)).times_redeemed).toBe(1);
+      // Two months: the first and second invoices; the third is full price and the discount is gone.
+      for (let i = 0; i < 2; i += 1) await h.advance(31 * DAY);
+      const totals = (await h.stripe.invoices.list({ subscription: sub.id })).data.map((i) => i.total).reverse();
+      expect(totals).toEqual([7_920, 7_920, 9_900]);
+      expect((await h.stripe.subscriptions.retrieve(sub.id)).discounts).toEqual([]);
+    });
+
+    it('takes an amount in the subscription currency from currency_options, and refuses a currency the coupon lacks', async () => {
+      const coupon = await h.stripe.coupons.create({ amount_off: 5_000, currency: 'eur', currency_options: { usd: { amount_off: 4_000 } }, duration: 'once' });
+      expect(coupon.currency_options).toBeUndefined();
+      expect((await h.stripe.coupons.retrieve(coupon.id, { expand: ['currency_options'] })).currency_options).toEqual({ usd: { amount_off: 4_000 } });
+      const customer = await customerWith(h.stripe);
+      const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }], discounts: [{ coupon: coupon.id }] });
+      expect(await h.stripe.invoices.retrieve(idOf(sub.latest_invoice))).toMatchObject({ subtotal: 9_900, total: 5_900 });
+      // Used up by the first invoice: the renewal is in full.
+      expect((await h.stripe.subscriptions.retrieve(sub.id)).discounts).toEqual([]);
+
+      const gbpOnly = await h.stripe.coupons.create({ amount_off: 1_000, currency: 'gbp', duration: 'once' });
+      const other = await customerWith(h.stripe);
+      await expect(
+        h.stripe.subscriptions.create({ customer: other.id, items: [{ price: prices.starterMonthly.id }], discounts: [{ coupon: gbpOnly.id }] }),
+      ).rejects.toMatchObject({ statusCode: 400, param: 'discounts[0][coupon]' });
+      expect((await h.stripe.subscriptions.list({ customer: other.id })).data).toEqual([]);
+    });
+
+    it('sets discounts on update (replacing the customer discount on later invoices) and clears them with discounts=""', async () => {
+      const code = await promo({ percent_off: 50, duration: 'forever' }, 'HALF', { max_redemptions: 1 });
+      const customer = await customerWith(h.stripe);
+      const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices.starterMonthly.id }] });
+      const updated = await h.stripe.subscriptions.update(sub.id, { discounts: [{ promotion_code: code.id }] });
+      expect(updated.discounts).toHaveLength(1);
+      await h.advance(31 * DAY);
+      expect((await h.stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({ billing_reason: 'subscription_cycle', total: 4_950 });
+      // Used up: a second redemption is refused and changes nothing.
+      await expect(h.stripe.subscriptions.update(sub.id, { discounts: [{ promotion_code: code.id }] })).rejects.toMatchObject({
+        statusCode: 400,
+        param: 'discounts[0][promotion_code]',
+      });
+      const cleared = await h.stripe.subscriptions.update(sub.id, { discounts: '' });
+      expect(cleared.discounts).toEqual([]);
+      await h.local.idle();
+      expect(h.receiver.types()).toEqual(expect.arrayContaining(['customer.discount.created', 'customer.discount.deleted']));
+    });
+  });
+
   it('replaces a discount with customer.discount.updated and removes it with coupon=""', async () => {
     const a = await h.stripe.coupons.create({ percent_off: 20 });
     const b = await h.stripe.coupons.create({ percent_off: 30 });
