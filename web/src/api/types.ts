@@ -89,6 +89,9 @@ export interface InvoiceSummary {
   readonly status: InvoiceStatus;
   readonly currency: Currency;
   readonly subtotal: number;
+  /** What the discounts (promotion codes) took off, before tax. */
+  readonly total_discount?: number;
+  readonly discounts?: readonly InvoiceDiscount[];
   /** After discounts, before tax. */
   readonly total_excluding_tax: number;
   readonly tax: number;
@@ -114,6 +117,8 @@ export interface InvoiceLine {
   readonly period_start: string;
   readonly period_end: string;
   readonly taxes: readonly InvoiceTax[];
+  /** What the invoice's discounts took off this line. */
+  readonly discount_amount?: number;
 }
 
 export interface InvoiceDetail extends InvoiceSummary {
@@ -352,3 +357,53 @@ export interface RetryInput {
 export interface RetryAnswer {
   readonly invoice: { readonly id: string; readonly status: InvoiceStatus; readonly amount_paid: number; readonly amount_due: number };
 }
+
+/** One month of one currency in the revenue report; every amount is integer minor units of `currency`. */
+export interface RevenueReportMonth {
+  /** `YYYY-MM` (UTC). */
+  readonly month: string;
+  readonly currency: string;
+  /** MRR movements: ending = starting + new + expansion + reactivation - contraction - churn (contraction and churn are positive amounts). */
+  readonly mrr: {
+    readonly starting: number;
+    readonly new: number;
+    readonly expansion: number;
+    readonly contraction: number;
+    readonly churn: number;
+    readonly reactivation: number;
+    readonly ending: number;
+  };
+  /** Invoices finalized in the month (voided ones taken off): total = subscription + proration + usage + other - discount + tax. */
+  readonly invoiced: {
+    readonly invoices: number;
+    readonly subscription: number;
+    readonly proration: number;
+    /** Overage. */
+    readonly usage: number;
+    readonly other: number;
+    readonly discount: number;
+    readonly tax: number;
+    readonly total: number;
+  };
+  readonly credits: number;
+  readonly refunds: number;
+}
+
+/** `GET /admin/reports/revenue?from&to&currency`: one row per month per currency, `from`..`to` inclusive. */
+export interface RevenueReport {
+  readonly from: string;
+  readonly to: string;
+  /** The currency asked for; null for all of them. */
+  readonly currency: string | null;
+  readonly months: readonly RevenueReportMonth[];
+}
+
+/** What one discount (a promotion code's coupon) took off an invoice, before tax. */
+export interface InvoiceDiscount {
+  readonly name: string | null;
+  readonly code: string | null;
+  readonly amount: number;
+}
+
+/** The discount a subscription carries (`subscription.discount`). */
+export type { SubscriptionDiscount } from '../../../src/domain/coupons';

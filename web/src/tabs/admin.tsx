@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import type { AdminOverview } from '../api/types';
 import { ExportsCard } from '../components/admin-exports';
+import { RevenueCard } from '../components/admin-revenue';
 import { TenantSearchCard } from '../components/admin-search';
 import { TenantPage } from '../components/admin-tenant';
 import { ErrorNotice, Loading, statusLabel } from '../components/status';
@@ -49,9 +50,10 @@ const Counts = ({ title, counts, label }: { title: string; counts: Record<string
 };
 
 /**
- * The Admin tab (admin tokens only; the API enforces it): the tenant search and the overview
- * figures, or one tenant's page. The search stays mounted (hidden) while a tenant is open, so
- * "Back to tenants" finds it as it was, focused on the tenant just seen.
+ * The Admin tab (admin tokens only; the API enforces it): the tenant search, the overview
+ * figures, the revenue report and the exports, or one tenant's page. The search stays mounted
+ * (hidden) while a tenant is open, so "Back to tenants" finds it as it was, focused on the
+ * tenant just seen.
  */
 export const AdminTab = () => {
   const [opened, setOpened] = useState<string | null>(null);
@@ -73,6 +75,7 @@ export const AdminTab = () => {
       <div className="stack" hidden={opened !== null}>
         <TenantSearchCard onOpen={(t) => open(t.tenant_id)} />
         <Overview onOpen={open} />
+        <RevenueCard />
         <ExportsCard />
       </div>
       {opened ? <TenantPage key={opened} tenantId={opened} onBack={back} /> : null}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { InvoiceDetail, InvoiceLine, InvoiceSummary, InvoiceTax } from '../api/types';
+import type { InvoiceDetail, InvoiceDiscount, InvoiceLine, InvoiceSummary, InvoiceTax } from '../api/types';
 import { Empty, ErrorNotice, Loading, StatusBadge } from '../components/status';
 import { useApp } from '../context';
 import { formatDate, formatMoney, formatNumber, formatPeriod } from '../format';
@@ -214,19 +214,29 @@ const InvoiceLines = ({ id }: { id: string }) => {
 
 interface TotalRow {
   readonly key: string;
-  readonly kind: 'subtotal' | 'excluding-tax' | 'tax' | 'total';
+  readonly kind: 'subtotal' | 'discount' | 'excluding-tax' | 'tax' | 'total';
   readonly label: string;
   readonly amount: number;
 }
 
 const taxRow = (tax: InvoiceTax, i: number): TotalRow => ({ key: `tax-${i}`, kind: 'tax', label: taxLabel(tax), amount: tax.amount });
 
+/** "Welcome: 20% off for 3 months (WELCOME20)", shown as a negative amount. */
+const discountRow = (d: InvoiceDiscount, i: number): TotalRow => ({
+  key: `discount-${i}`,
+  kind: 'discount',
+  label: `${d.name ?? 'Discount'}${d.code ? ` (${d.code})` : ''}`,
+  amount: -d.amount,
+});
+
 /**
- * The foot of an invoice: subtotal, the total before tax when a discount makes it differ, one
- * row per tax rate ("VAT 20% (United Kingdom)", the reverse charge statement), and the total.
+ * The foot of an invoice: subtotal, one row per discount (the promotion code's offer), the total
+ * before tax when a discount makes it differ, one row per tax rate ("VAT 20% (United Kingdom)",
+ * the reverse charge statement), and the total.
  */
 const totalRows = (invoice: InvoiceDetail): TotalRow[] => [
   { key: 'subtotal', kind: 'subtotal', label: 'Subtotal', amount: invoice.subtotal },
+  ...(invoice.discounts ?? []).map(discountRow),
   ...(invoice.total_excluding_tax !== invoice.subtotal
     ? [{ key: 'excluding-tax', kind: 'excluding-tax', label: 'Total excluding tax', amount: invoice.total_excluding_tax } as const]
     : []),

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { RESOURCES } from '../../../src/domain/resources';
 import { fieldIssuesOf } from '../api/client';
-import type { BillingCycle, Currency, Customer, Plan, Subscription, SubscriptionChange } from '../api/types';
+import type { BillingCycle, Currency, Customer, Plan, Subscription, SubscriptionChange, SubscriptionDiscount } from '../api/types';
 import { annualSaving, previewChange } from '../billing';
 import { BillingDetailsCard } from '../components/billing-details';
 import { CountrySelect, Field, focusFirstError } from '../components/form';
@@ -22,6 +22,13 @@ type Action =
   | { kind: 'change'; plan: Plan; cycle: BillingCycle }
   | { kind: 'cancel' }
   | { kind: 'undo-cancel' };
+
+/** "WELCOME20: 20% off until 1 Apr 2027", from the subscription's discount. */
+const discountText = (d: SubscriptionDiscount, currency: Currency): string => {
+  const off = d.percent_off !== undefined ? `${d.percent_off}% off` : `${formatMoney(d.amount_off ?? 0, currency)} off`;
+  const until = d.duration === 'once' ? ' the next invoice' : d.duration === 'forever' ? ' every invoice' : d.ends_at ? ` until ${formatDate(d.ends_at)}` : '';
+  return `Discount${d.code ? ` ${d.code}` : ''}: ${d.name ? `${d.name}, ` : ''}${off}${until}.`;
+};
 
 const perCycle = (cycle: BillingCycle) => (cycle === 'annual' ? 'year' : 'month');
 
@@ -73,6 +80,9 @@ export const SubscriptionTab = () => {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Error | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // A promotion code typed in the subscribe or change step; the API says why one is refused.
+  const [promoCode, setPromoCode] = useState('');
+  const [promoError, setPromoError] = useState<string | undefined>(undefined);
   const confirmHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -96,6 +106,8 @@ export const SubscriptionTab = () => {
     setDone(null);
     setLocationErrors({});
     setLocationRefused(false);
+    setPromoCode('');
+    setPromoError(undefined);
     setLocation({ country: customer.address?.country ?? '', postal_code: customer.address?.postal_code ?? '' });
     attempt.current = null;
     setAction({ action: next });
@@ -127,6 +139,8 @@ export const SubscriptionTab = () => {
     if (located === null) return;
     setBusy(true);
     setFailure(null);
+    setPromoError(undefined);
+    const promo = promoCode.trim() ? { promotion_code: promoCode.trim() } : {};
     try {
       if (a.kind === 'subscribe') {
         const body = {
@@ -135,12 +149,13 @@ export const SubscriptionTab = () => {
           currency: shownCurrency,
           ...(trialAvailable ? { trial_days: trial ? TRIAL_DAYS : 0 } : {}),
           ...located,
+          ...promo,
         };
         await api.post<{ subscription: Subscription }>('/subscriptions/create', body, { idempotencyKey: keyFor(body) });
         setSavedCustomer(null);
         setDone(`Subscribed to ${a.plan.name} (${a.cycle}).${payment.card ? '' : trialAvailable && trial ? ' Add a card before the trial ends.' : ' Add a card to pay the first invoice.'}`);
       } else if (a.kind === 'change') {
-        const body = { plan_id: a.plan.id, billing_cycle: a.cycle };
+        const body = { plan_id: a.plan.id, billing_cycle: a.cycle, ...promo };
         const { change } = await api.post<{ subscription: Subscription; change: SubscriptionChange }>('/subscriptions/update', body, {
           idempotencyKey: keyFor(body),
         });
@@ -163,6 +178,8 @@ export const SubscriptionTab = () => {
       reload();
     } catch (error) {
       setFailure(error instanceof Error ? error : new Error(String(error)));
+      const codeIssue = fieldIssuesOf(error).find((issue) => issue.field === 'promotion_code');
+      if (codeIssue) setPromoError(codeIssue.message);
       if (a.kind === 'subscribe') {
         // Stripe Tax could not place the tenant with what it has: the fields say why.
         const found = fieldErrors(fieldIssuesOf(error));
@@ -196,6 +213,7 @@ export const SubscriptionTab = () => {
               ? `Changes to ${planById(plans, live.pending_change.plan_id)?.name ?? live.pending_change.plan_id} (${live.pending_change.billing_cycle}) on ${formatDate(live.pending_change.effective_at)}.`
               : ''}
           </p>
+          {live.discount ? <p data-testid="subscription-discount">{discountText(live.discount, live.currency)}</p> : null}
           <div className="actions">
             {live.cancel_at_period_end ? (
               <button type="button" onClick={() => open({ kind: 'undo-cancel' })}>
@@ -224,6 +242,21 @@ export const SubscriptionTab = () => {
           <ConfirmText action={action.action} subscription={live} currentPlan={currentPlan} currency={shownCurrency} trial={trialAvailable && trial} hasCard={payment.card !== null} />
           {action.action.kind === 'subscribe' && askLocation ? (
             <TaxLocationFields value={location} errors={locationErrors} onChange={setLocation} />
+          ) : null}
+          {action.action.kind === 'subscribe' || action.action.kind === 'change' ? (
+            <Field id="sub-promotion-code" label="Promotion code (optional)" hint="Applies from the next invoice." error={promoError}>
+              {(control) => (
+                <input
+                  {...control}
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  maxLength={40}
+                  value={promoCode}
+                  onChange={(e) => setPromoCode(e.target.value.toUpperCase())}
+                />
+              )}
+            </Field>
           ) : null}
           {failure ? <ErrorNotice error={failure} title="Not done" /> : null}
           <div className="actions">
