@@ -6,7 +6,7 @@
  */
 import { BillingModel, billableOf, overageLine, scaleAmount, type ExpectedBilling, type ExpectedInvoice, type ExpectedOverageLine, type ExpectedTenant, type StepExpectation } from '../model/billing-model';
 import type { Timeline } from '../model/timeline';
-import { isGauge, PLANS, RESOURCES, type Resource } from '../model/catalog';
+import { isGauge, PLANS, priceMinor, RESOURCES, type Resource } from '../model/catalog';
 import { DAY, HOUR } from '../model/calendar';
 import { lineTax, type TaxRule } from '../model/tax';
 import type { Observed, ObservedAccess, ObservedInvoice, ObservedItem, ObservedLine, ObservedTenant } from './driver';
@@ -86,6 +86,7 @@ export const compareTimeline = (timeline: Timeline, observed: Observed, options:
     compareOverage(exp, obs, add);
     compareHistory(exp, obs, add);
     compareEntitlements(exp, obs, add, observed.at);
+    compareRevenue(exp, obs, add);
   }
 
   // Entitlements right after each step, against the model at that instant. One problem per tenant
@@ -111,6 +112,53 @@ export const compareTimeline = (timeline: Timeline, observed: Observed, options:
 };
 
 type Add = (tenant: string | null, kind: string, message: string) => void;
+
+/** SPEC section 7: a tenant's MRR contribution, from the model: its plan's price while active or past due, annual / 12 rounded half up. */
+const modelMrr = (exp: ExpectedTenant): number => {
+  if ((exp.status !== 'active' && exp.status !== 'past_due') || !exp.plan) return 0;
+  const price = priceMinor(exp.plan.plan_id, exp.currency, exp.plan.billing_cycle);
+  return exp.plan.billing_cycle === 'annual' ? Math.floor((price * 2 + 12) / 24) : price;
+};
+
+const FINALIZED = new Set(['open', 'paid', 'uncollectible', 'void']);
+
+/**
+ * The revenue report's facts for one tenant: its `mrr.changed` events chain (each starts where
+ * the last ended, from 0) and end at the model's MRR; every finalized invoice is one
+ * `revenue.invoiced` event with its total and overage, and nothing else is.
+ */
+const compareRevenue = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
+  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  const changes = obs.revenueEvents.filter((e) => e.type === 'mrr.changed');
+  let level = 0;
+  for (const e of changes) {
+    const from = num(e.data.from);
+    const to = num(e.data.to);
+    if (from !== level || from === to) {
+      add(exp.id, 'mrr-chain', `mrr.changed at ${e.occurred_at} goes ${from} -> ${to} after ${level}: ${fmt(changes.map((c) => [c.occurred_at, c.data.from, c.data.to]))}`);
+      break;
+    }
+    level = to;
+  }
+  const want = modelMrr(exp);
+  const sum = changes.reduce((s, e) => s + num(e.data.to) - num(e.data.from), 0);
+  if (sum !== want) add(exp.id, 'mrr', `mrr.changed events add up to ${sum}, the model's MRR is ${want} (${exp.status} on ${exp.plan?.plan_id}/${exp.plan?.billing_cycle})`);
+
+  const invoiced = obs.revenueEvents.filter((e) => e.type === 'revenue.invoiced');
+  const finalized = obs.invoices.filter((i) => FINALIZED.has(i.status));
+  for (const inv of finalized) {
+    const events = invoiced.filter((e) => e.data.invoice_id === inv.id);
+    const usage = inv.lines.filter((l) => l.kind === 'overage').reduce((s, l) => s + l.amount, 0);
+    if (events.length !== 1) add(exp.id, 'revenue-invoice', `${inv.id} (${inv.status}, ${inv.total}) has ${events.length} revenue.invoiced events`);
+    else if (num(events[0]?.data.total) !== inv.total || num(events[0]?.data.usage) !== usage) {
+      add(exp.id, 'revenue-invoice', `${inv.id}: revenue.invoiced says total ${fmt(events[0]?.data.total)} usage ${fmt(events[0]?.data.usage)}, the invoice ${inv.total} and ${usage}`);
+    }
+    const voided = obs.revenueEvents.filter((e) => e.type === 'revenue.voided' && e.data.invoice_id === inv.id).length;
+    if (voided !== (inv.status === 'void' ? 1 : 0)) add(exp.id, 'revenue-invoice', `${inv.id} (${inv.status}) has ${voided} revenue.voided events`);
+  }
+  const known = new Set(finalized.map((i) => i.id));
+  for (const e of invoiced) if (!known.has(String(e.data.invoice_id))) add(exp.id, 'revenue-invoice', `revenue.invoiced for ${fmt(e.data.invoice_id)}, which is not a finalized invoice of the tenant`);
+};
 
 const compareSubscription = (exp: ExpectedTenant, obs: ObservedTenant, add: Add) => {
   const sub = obs.subscription;

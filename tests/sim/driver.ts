@@ -115,6 +115,8 @@ export interface ObservedTenant extends ObservedAccess {
   readonly overageItems: readonly ObservedItem[];
   readonly history: readonly { resource_type: string; start: string; end: string; quantity: number }[];
   readonly historyError: string | null;
+  /** The tenant's revenue events (`mrr.changed`, `revenue.invoiced`, `revenue.voided`), oldest first. */
+  readonly revenueEvents: readonly { type: string; occurred_at: string; data: Record<string, unknown> }[];
 }
 
 export interface Observed {
@@ -338,9 +340,19 @@ export const observeTenant = async (api: TestApi, tenantId: string, from: Date, 
     if (!hCursor) break;
   }
 
+  const revenueEvents: ObservedTenant['revenueEvents'][number][] = [];
+  for (const type of ['mrr.changed', 'revenue.invoiced', 'revenue.voided']) {
+    const res = await get(`/events?type=${type}&limit=100`);
+    if (res.status !== 200) {
+      errors.push(`GET /events?type=${type} for ${tenantId} answered ${res.status}`);
+      continue;
+    }
+    revenueEvents.push(...(res.body as { events: ObservedTenant['revenueEvents'][number][] }).events.reverse());
+  }
+
   // At the same (frozen) instant as everything above.
   const access = await observeAccess(api, tenantId, token, errors);
-  return { ...access, subscription, invoices, stripeInvoices, overageItems, history, historyError };
+  return { ...access, subscription, invoices, stripeInvoices, overageItems, history, historyError, revenueEvents };
 };
 
 /** Runs every step, then observes every tenant. */
