@@ -3,17 +3,15 @@
  * sequential requests over loopback HTTP after a warm-up, and the same routes with the handler
  * export called directly (no HTTP server, no JWT check), to separate handler time from the rest.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { API_PREFIX, functionGroups, routes, routeKey, type Route } from '../../contracts/routes';
+import { join } from 'node:path';
+import { API_PREFIX, type Route } from '../../contracts/routes';
 import { SimulatedClock } from '../../local/clock';
-import { issueToken, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../local/jwt';
+import { issueToken } from '../../local/jwt';
 import { localContext } from '../../local/lambda';
-import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { gatewayEvent, loadGroupHandler, routeFor, tenantClaims } from './support/gateway';
 
 export interface WarmConfig {
   readonly warmUp: number;
@@ -83,52 +81,7 @@ const dropWrites = (stream: NodeJS.WriteStream, drop: (text: string) => boolean)
   };
 };
 
-type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const routeOf = (call: HotCall): Route => {
-  const route = routes.find((r) => r.method === call.method && r.path === call.path);
-  if (!route) throw new Error(`${call.method} ${call.path} is not in contracts/routes.ts`);
-  return route;
-};
-
-/** The module the local HTTP API loaded for the group (same URL, so the same instance and clients). */
-const loadGroupHandler = async (group: string): Promise<Handler> => {
-  const fn = (functionGroups as Readonly<Record<string, { entry: string }>>)[group];
-  if (!fn) throw new Error(`no function group ${group}`);
-  const module = (await import(pathToFileURL(resolve(REPO_ROOT, fn.entry)).href)) as { handler: Handler };
-  return module.handler;
-};
-
-/** An API Gateway HTTP API v2 event as the JWT authorizer hands it over: claims as strings. */
-const gatewayEvent = (route: Route, body: unknown, claims: Record<string, string> | null): APIGatewayProxyEventV2WithJWTAuthorizer => {
-  const path = `${API_PREFIX}${route.path}`;
-  const now = new Date();
-  const raw = body === undefined ? undefined : JSON.stringify(body);
-  const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
-    version: '2.0',
-    routeKey: routeKey(route),
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'localhost', 'user-agent': 'bench-cold', ...(raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(raw)) }) },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method: route.method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench-cold' },
-      requestId: randomUUID(),
-      routeKey: routeKey(route),
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
-    },
-    isBase64Encoded: false,
-    ...(raw === undefined ? {} : { body: raw }),
-  };
-  if (!claims) delete (event.requestContext as Partial<typeof event.requestContext>).authorizer;
-  return event;
-};
+const routeOf = (call: HotCall): Route => routeFor(call.method, call.path);
 
 const timed = async (times: number, warmUp: number, once: () => Promise<void>): Promise<number[]> => {
   for (let i = 0; i < warmUp; i += 1) await once();
@@ -156,14 +109,7 @@ const measureRoutes = async (stack: LocalStack, config: WarmConfig, progress: (l
   const invoices = (await (await call('GET', '/invoices', undefined)).json()) as { invoices?: unknown[] };
   if (!invoices.invoices?.length) throw new Error('the subscription produced no invoice: GET /invoices would measure an empty list');
 
-  // Claims as API Gateway passes them for this token (lists would be `[a b]`; none here).
-  const claims: Record<string, string> = {
-    sub: `user-${TENANT}`,
-    'custom:tenant_id': TENANT,
-    token_use: 'id',
-    iss: LOCAL_ISSUER,
-    aud: LOCAL_AUDIENCE,
-  };
+  const claims = tenantClaims(TENANT);
   const results: WarmResult[] = [];
   for (const hot of HOT_CALLS) {
     const route = routeOf(hot);

@@ -3,7 +3,9 @@
  * what we deploy) against the SDK taken from the Lambda runtime, and what the hot routes cost
  * once warm. Every Lambda of contracts/routes.ts and contracts/queues.ts is bundled twice with the CDK
  * construct's esbuild options, imported in fresh Node processes, then the hot routes are timed
- * on the local stack. Every figure printed is measured in the run.
+ * on the local stack. Every figure printed is measured in the run. Ends with a summary of the
+ * goals (issue 20: module init under 100 ms median per function, as deployed) and a last line
+ * `RESULT {json}` with them, the raw and gzip bundle sizes and the init and warm figures.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { measureImport, median, minimum, writeRunner, type InitSample } from './
 import { measureWarm, type DroppedOutput, type WarmResult } from './cold-warm';
 import { inPool } from './support/pool';
 import { machine, percentile, table } from './support/report';
+import { below, figure, goalsTable, resultLine, type Goals } from './support/result';
 
 const CONFIG = {
   /** Timed imports per bundle and variant, after one untimed import that warms the page cache. */
@@ -24,9 +27,12 @@ const CONFIG = {
   clockStart: new Date('2027-03-17T12:00:00.000Z'),
   /** Differences of init medians below this are called noise in the recommendation. */
   noiseMs: 5,
-  /** The whole run stops (and fails) after this. */
-  runLimitMs: 5 * 60_000,
+  /** The whole run stops (and fails) after this (5 minutes was too short on this shared 2-core machine under load). */
+  runLimitMs: 10 * 60_000,
 } as const;
+
+/** Issue 20: module init median of every function, as deployed (SDK bundled, source maps on), below this. */
+const INIT_GOAL_MS = 100;
 
 /** BillingFunction sets NODE_OPTIONS=--enable-source-maps on every function: imports run with it. */
 const DEPLOYED_NODE_OPTIONS = ['--enable-source-maps'] as const;
@@ -227,6 +233,42 @@ const printReport = (results: readonly FunctionResult[], warm: readonly WarmResu
   );
 };
 
+/** The goals (one per function) and the figures of the RESULT line. */
+const summary = (results: readonly FunctionResult[], warm: readonly WarmResult[], dropped: DroppedOutput): { goals: Goals; figures: Record<string, unknown> } => {
+  const goals: Goals = Object.fromEntries(
+    results.map((r) => [`cold_init_median_ms.${r.fn.name}`, below(median(importMs(r.init.bundled)), INIT_GOAL_MS, 'SDK bundled, --enable-source-maps, as deployed')]),
+  );
+  const bundle = (b: BundleResult) => ({ raw_bytes: b.jsBytes, gzip_bytes: b.gzipBytes, map_bytes: b.mapBytes, map_gzip_bytes: b.mapGzipBytes });
+  return {
+    goals,
+    figures: {
+      bench: 'cold',
+      machine: machine(),
+      node: process.version,
+      init_runs: CONFIG.initRuns,
+      functions: Object.fromEntries(
+        results.map((r) => [
+          r.fn.name,
+          {
+            kind: r.fn.kind,
+            bundle_sdk_bundled: bundle(r.bundles.bundled),
+            bundle_sdk_external: bundle(r.bundles.runtime),
+            init_median_ms: {
+              sdk_bundled: figure(median(importMs(r.init.bundled)), 1),
+              sdk_from_runtime: figure(median(importMs(r.init.runtime)), 1),
+              sdk_bundled_no_source_maps: figure(median(importMs(r.init.bundledNoMaps)), 1),
+            },
+            init_min_ms_sdk_bundled: figure(minimum(importMs(r.init.bundled)), 1),
+          },
+        ]),
+      ),
+      init_median_ms_worst: figure(Math.max(...results.map((r) => median(importMs(r.init.bundled)))), 1),
+      warm_p50_ms: Object.fromEntries(warm.map((w) => [w.label.replace(/\s+/g, ' '), { http: figure(percentile(w.http, 50)), handler: figure(percentile(w.handler, 50)) }])),
+      dropped_output: { emf_lines: dropped.emfLines, empty_metric_warnings: dropped.emptyMetricWarnings },
+    },
+  };
+};
+
 const main = async (): Promise<void> => {
   mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
   // Inside the repository (git-ignored .data/) so that ESM resolution of the external SDK walks up to node_modules.
@@ -254,6 +296,11 @@ const main = async (): Promise<void> => {
     });
     stopStack = undefined;
     printReport(results, warm, dropped);
+    const { goals, figures } = summary(results, warm, dropped);
+    log();
+    log(`Goals (issue 20): module init median below ${INIT_GOAL_MS} ms for every function, as deployed:`);
+    log(goalsTable(goals));
+    log(resultLine(figures, goals));
   } finally {
     clearTimeout(watchdog);
     cleanUp();

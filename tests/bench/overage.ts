@@ -1,11 +1,13 @@
 /**
- * `npm run bench:overage`: one scheduled overage run (SPEC section 5) over 10,000 tenants on the
- * local stack: the planner enqueues every closed period through the sparse index, the overage
+ * `npm run bench:overage [-- --tenants N]`: one scheduled overage run (SPEC section 5) over 10,000
+ * tenants (or N) on the local stack: the planner enqueues every closed period through the sparse index, the overage
  * worker poller bills them into the local Stripe endpoint, and this measures the wall time from
  * planning to a drained queue, the Stripe calls (at a counting proxy) and the DynamoDB requests
  * and capacity units (SDK middleware on the workers' own client). It checks that Stripe saw one
  * call per non-zero overage line and that a second run bills nothing; exits non-zero otherwise.
+ * Ends with a summary of the goals (issue 20) and a last line `RESULT {json}`.
  */
+import './support/quiet-metrics';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +28,33 @@ import { deadLetterQueueName } from '../../local/sqs/definitions';
 import { startStripeCounter, type StripeCounter, type StripeCounts } from './overage-meters';
 import { DynamoMeter, type DynamoUsage } from './support/dynamodb-meter';
 import { buildWorkload, seedDynamo, seedStripe, stripeSubscriptions, type BenchTenant, type StripeIds } from './overage-seed';
+import { atMost, below, figure, goalsTable, parseSizeFlag, resultLine, UsageError, type Goals } from './support/result';
 
 const PERIOD_START = new Date('2027-10-01T00:30:00.000Z');
 const PERIOD_END = new Date('2027-11-01T00:30:00.000Z');
 
+/** `--tenants N`: the run's size (the goals speak of 10,000 locally and 100,000 projected). */
+const SIZE = { name: 'tenants', defaultValue: 10_000, min: 100, max: 100_000 } as const;
+/** Limits below scale with the size from this one (a bigger run may take proportionally longer). */
+const LIMITS_AT = 10_000;
+
+const parseTenants = (): number => {
+  try {
+    return parseSizeFlag(process.argv.slice(2), SIZE);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`[bench:overage] ${error.message}`);
+    process.exit(2);
+  }
+};
+const TENANTS = parseTenants();
+const limitScale = Math.max(1, TENANTS / LIMITS_AT);
+
+/** Issue 20's goals for the overage run. */
+const GOALS = { floorRatioAtMost: 1.2, localTenants: 10_000, localWallBelowS: 60 } as const;
+
 const CONFIG = {
-  tenants: 10_000,
+  tenants: TENANTS,
   overShare: 0.1,
   /** Days with usage per tenant: one bucket item each, read back by the biller's tally query. */
   bucketDays: 31,
@@ -44,10 +67,10 @@ const CONFIG = {
   liveStripeRps: 100,
   testStripeRps: 25,
   projectTo: 100_000,
-  /** Hard limit for the whole process. */
-  processLimitMs: 15 * 60_000,
-  /** Limit for draining one run's queue. */
-  drainLimitMs: 10 * 60_000,
+  /** Hard limit for the whole process (15 min at 10,000 tenants). */
+  processLimitMs: 15 * 60_000 * limitScale,
+  /** Limit for draining one run's queue (10 min at 10,000 tenants). */
+  drainLimitMs: 10 * 60_000 * limitScale,
 } as const;
 
 // Not covered by the variable the npm script sets (that one is for Node's own deprecation notices).
@@ -188,6 +211,9 @@ const main = async (): Promise<number> => {
   const meter = new DynamoMeter(stack.dynamoEndpoint, LOCAL_AWS_ENV.AWS_REGION);
   const checks: { name: string; ok: boolean; detail: string }[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  // Printed once the stack has stopped, so that the RESULT line is the last one.
+  let summary: { goals: Goals; figures: Record<string, unknown> } | undefined;
+  let code = 1;
   try {
     // Seeding writes what the webhooks would have written; no webhook traffic during the bench.
     stack.stripe.setWebhook(null);
@@ -346,13 +372,70 @@ const main = async (): Promise<number> => {
     for (const c of checks) log(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
     const failed = checks.filter((c) => !c.ok).length;
     log(`${failed === 0 ? 'PASS' : `FAIL (${failed} check(s))`} (whole bench ${seconds(performance.now() - benchStarted)}, seeding and verification included)`);
-    return failed === 0 ? 0 : 1;
+    code = failed === 0 ? 0 : 1;
+
+    // The local goal is for 10,000 tenants: another size is projected to it linearly, as above.
+    const wallAt10kS = wallS * (GOALS.localTenants / n);
+    const goals: Goals = {
+      overage_100k_projected_over_stripe_floor: atMost(
+        projectedDeployedS / stripeBoundS,
+        GOALS.floorRatioAtMost,
+        `${fmt(CONFIG.projectTo)} tenants projected from ${fmt(n)}, ${workers} deployed workers, floor ${fmt(stripeBoundS, 1)} s at ${CONFIG.liveStripeRps} req/s`,
+      ),
+      overage_10k_local_wall_s: below(wallAt10kS, GOALS.localWallBelowS, n === GOALS.localTenants ? undefined : `projected linearly from ${fmt(n)} tenants`),
+    };
+    const d = first.dynamo;
+    summary = {
+      goals,
+      figures: {
+        bench: 'overage',
+        machine: machine().join('; '),
+        load_average_at_start: figure(loadAtStart),
+        tenants: n,
+        tenants_over_quota: overTenants,
+        tenants_with_overage: billed.length,
+        non_zero_lines: expectedLines,
+        periods_enqueued: first.enqueued,
+        wall_s: figure(wallS),
+        plan_s: figure(first.planMs / 1000),
+        tenants_per_s: figure(n / wallS, 1),
+        stripe_calls: first.stripe.total,
+        stripe_calls_per_s: figure(first.stripe.total / wallS, 1),
+        stripe_peak_rps: first.peakStripeRps,
+        dynamo_per_tenant: {
+          read_requests: figure(d.readRequests / n, 3),
+          write_requests: figure(d.writeRequests / n, 3),
+          rcu_billed: figure(d.billedReadUnits / n, 3),
+          wcu_billed: figure(d.writeUnits / n, 3),
+        },
+        projection: {
+          tenants: CONFIG.projectTo,
+          live_stripe_rps: CONFIG.liveStripeRps,
+          deployed_workers: workers,
+          stripe_floor_s: figure(stripeBoundS, 1),
+          compute_bound_one_worker_s: figure(computeBoundS, 1),
+          projected_deployed_s: figure(projectedDeployedS, 1),
+          over_floor: figure(projectedDeployedS / stripeBoundS, 3),
+        },
+        second_run: { enqueued: again.enqueued, stripe_calls: again.stripe.total },
+        duplicate_delivery: { messages: duplicate.enqueued, stripe_calls: duplicate.stripe.total, writes: duplicate.dynamo.writeRequests },
+        checks_failed: failed,
+        bench_s: figure((performance.now() - benchStarted) / 1000, 1),
+      },
+    };
   } finally {
     await counter.close();
     meter.destroy();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (summary) {
+    log();
+    log(`Goals (issue 20), ${fmt(CONFIG.tenants)} tenants:`);
+    log(goalsTable(summary.goals));
+    log(resultLine(summary.figures, summary.goals));
+  }
+  return code;
 };
 
 const watchdog = setTimeout(() => {

@@ -1,3 +1,6 @@
+import { catalog, type Plan } from '../../../src/domain/catalog';
+import { billableQuantity, thresholdsReached } from '../../../src/domain/metering';
+import { CURRENCIES, type Currency } from '../../../src/domain/money';
 import { isGauge, RESOURCES, type Resource } from '../../../src/domain/resources';
 
 /** A usage record as a client sends it to `POST /usage/track`. */
@@ -20,12 +23,27 @@ export const seededRandom = (seed: number): (() => number) => {
   };
 };
 
-interface Tenant {
+/** A tenant with a subscription: its plan, currency, and the share of its quota it ends the run at. */
+export interface TenantPlan {
+  readonly plan: Plan;
+  readonly currency: Currency;
+  /** Gauges sit at this share of the included quantity; counters sum to about it over the run. */
+  readonly quotaShare: number;
+}
+
+export interface Tenant {
   readonly id: string;
   readonly users: number;
   readonly devices: number;
   readonly storageGb: number;
   readonly apiCallsPerRecord: number;
+  /** Absent: no subscription (usage counted in calendar months, no plan read, no alerts). */
+  readonly plan?: TenantPlan;
+}
+
+export interface PlannedOptions {
+  /** Records the run will send each tenant (about): counters are sized from it to reach `quotaShare`. */
+  readonly recordsPerTenant: number;
 }
 
 /** How often each resource shows up in a client's records. */
@@ -38,29 +56,58 @@ const MIX: readonly (readonly [Resource, number])[] = [
 ];
 /** Records carry times from the last ten minutes, as a client flushing its buffer does. */
 const SPREAD_MS = 10 * 60_000;
+/**
+ * Tenants with a plan end the run at 120-180% of their quota: past both alert thresholds (80%,
+ * 100%) well inside the run, so alerts and the overage announcement fire in the measured phases.
+ */
+const QUOTA_SHARE = { min: 1.2, spread: 0.6 } as const;
 
 /**
  * The benchmark's tenants and their records: gauges (`users`, `devices`, `storage_gb`) report a
  * level that wobbles around the tenant's own, counters (`api_calls`, `alerts`) report increments.
- * Keeps what each tenant should end up with (counters summed, gauges at their peak).
+ * With `planned`, every second tenant has a plan (each plan of the catalog and each currency in
+ * turn) and usage sized to its quota. Keeps what each tenant should end up with (counters summed,
+ * gauges at their peak).
  */
 export class Workload {
   readonly tenants: readonly Tenant[];
   private readonly random: () => number;
   private readonly now: () => Date;
+  private readonly recordsPerTenant: number;
   private readonly expected = new Map<string, Record<Resource, number>>();
   private sent = 0;
 
-  constructor(options: { tenants: number; seed: number; now: () => Date }) {
+  constructor(options: { tenants: number; seed: number; now: () => Date; planned?: PlannedOptions }) {
     this.random = seededRandom(options.seed);
     this.now = options.now;
-    this.tenants = Array.from({ length: options.tenants }, (_, i) => ({
-      id: `tenant-${String(i + 1).padStart(4, '0')}`,
-      users: 5 + Math.floor(this.random() * 250),
-      devices: 10 + Math.floor(this.random() * 600),
-      storageGb: Math.round((5 + this.random() * 2_000) * 100) / 100,
-      apiCallsPerRecord: 20 + Math.floor(this.random() * 300),
-    }));
+    this.recordsPerTenant = Math.max(1, options.planned?.recordsPerTenant ?? 1);
+    // Plans draw from their own sequence, so the tenants' other figures stay those of a run without plans.
+    const planRandom = seededRandom(options.seed ^ 0x5eed);
+    let planned = 0;
+    this.tenants = Array.from({ length: options.tenants }, (_, i) => {
+      const tenant = {
+        id: `tenant-${String(i + 1).padStart(4, '0')}`,
+        users: 5 + Math.floor(this.random() * 250),
+        devices: 10 + Math.floor(this.random() * 600),
+        storageGb: Math.round((5 + this.random() * 2_000) * 100) / 100,
+        apiCallsPerRecord: 20 + Math.floor(this.random() * 300),
+      };
+      if (!options.planned || i % 2 === 0) return tenant;
+      // 5 plans and 3 currencies, coprime: any 15 tenants in a row cover every pair.
+      const plan = catalog.plans[planned % catalog.plans.length];
+      const currency = CURRENCIES[planned % CURRENCIES.length];
+      planned += 1;
+      if (!plan || !currency) throw new Error('the catalog has no plans');
+      return { ...tenant, plan: { plan, currency, quotaShare: QUOTA_SHARE.min + QUOTA_SHARE.spread * planRandom() } };
+    });
+  }
+
+  /** Threshold alerts (80%, 100% per resource) that what `tenant` sent should have fired; 0 without a plan. */
+  expectedAlerts(tenant: Tenant): number {
+    const plan = tenant.plan?.plan;
+    if (!plan) return 0;
+    const sent = this.expectedFor(tenant.id);
+    return RESOURCES.reduce((n, r) => n + thresholdsReached(billableQuantity(r, isGauge(r) ? sent[r] : BigInt(Math.round(sent[r]))), plan.limits[r]).length, 0);
   }
 
   get recordsSent(): number {
@@ -112,6 +159,7 @@ export class Workload {
 
   private amount(tenant: Tenant, resource: Resource): number {
     const wobble = 1 + (this.random() - 0.5) * 0.1;
+    if (tenant.plan) return this.plannedAmount(tenant.plan, resource, wobble);
     switch (resource) {
       case 'api_calls':
         return Math.max(1, Math.round(tenant.apiCallsPerRecord * (0.5 + this.random())));
@@ -126,6 +174,15 @@ export class Workload {
       case 'storage_gb':
         return Math.round(tenant.storageGb * (1 + (this.random() - 0.5) * 0.02) * 100) / 100;
     }
+  }
+
+  /** Gauges at `quotaShare` of the quota; counters such that the run's records sum to about it. */
+  private plannedAmount({ plan, quotaShare }: TenantPlan, resource: Resource, wobble: number): number {
+    const target = plan.limits[resource] * quotaShare;
+    if (resource === 'storage_gb') return Math.round(target * wobble * 100) / 100;
+    if (isGauge(resource)) return Math.max(1, Math.round(target * wobble));
+    const share = MIX.find(([r]) => r === resource)?.[1] ?? 1;
+    return Math.max(1, Math.round((target / (this.recordsPerTenant * share)) * (0.5 + this.random())));
   }
 
   private count(tenantId: string, resource: Resource, amount: number): void {
