@@ -227,6 +227,16 @@ export const revenueMonths = (entries: readonly RevenueEntry[], from: string, to
   return out;
 };
 
+/** One month of one currency in the revenue report (SPEC section 7): MRR movements, invoiced revenue, credits, refunds. */
+export interface RevenueReportMonth {
+  readonly month: string;
+  readonly currency: string;
+  readonly mrr: Omit<MrrMonth, 'month' | 'currency'>;
+  readonly invoiced: InvoiceRevenue & { readonly invoices: number };
+  readonly credits: number;
+  readonly refunds: number;
+}
+
 /** The months `from`..`to` as `YYYY-MM`. */
 export const monthsBetween = (from: string, to: string): string[] => {
   const out: string[] = [];

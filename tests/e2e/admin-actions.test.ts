@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as body } from '../support/http';
 
 /**
  * An operator's actions on a tenant (SPEC section 7): credit, refund, trial extension, payment
@@ -17,12 +18,6 @@ afterAll(async () => api.stack.stop());
 
 const act = (tenantId: string, action: string, json: unknown, key: string | null = randomUUID(), token = admin) =>
   api.call(`/admin/tenants/${tenantId}/${action}`, { method: 'POST', token, json, headers: key ? { 'idempotency-key': key } : {} });
-
-const body = async <T>(res: Response, status: number): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 
 const customerOf = async (tenantId: string) => {
   const customer = (await api.stripe.customers.list({ limit: 100 })).data.find((c) => c.metadata.tenant_id === tenantId);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as body } from '../support/http';
 
 /**
  * `GET /admin/reports/revenue` (SPEC section 7) over a scripted year of tenants that start,
@@ -40,12 +41,6 @@ interface InvoiceLine {
   kind: string;
   amount: number;
 }
-
-const body = async <T>(res: Response, status = 200): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 
 const report = (query: string) => api.call(`/admin/reports/revenue?${query}`, { token: admin });
 

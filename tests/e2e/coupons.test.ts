@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as json } from '../support/http';
 
 /**
  * Promotion codes end to end: HTTP API, the real Stripe SDK, the local Stripe endpoint (the
@@ -45,12 +46,6 @@ beforeAll(async () => {
   api = await startTestApi({ start: new Date('2027-01-01T00:00:00Z') });
 });
 afterAll(async () => api.stack.stop());
-
-const json = async <T>(res: Response, status: number): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 
 const US = { country: 'US', postal_code: '94107' };
 const GB = { country: 'GB', postal_code: 'SW1A 1AA' };

@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as json } from '../support/http';
 
 // Half past the hour: the hourly overage run after a period end falls inside the renewal's draft hour.
 const START = new Date('2027-03-01T00:30:00Z');
@@ -77,12 +78,6 @@ interface ChangeBody {
 
 const now = () => api.stack.clock.now();
 const at = (ms: number) => new Date(ms).toISOString();
-
-const json = async <T>(res: Response, status: number): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 
 /** Sends usage records (one batch) and waits until the aggregator has counted them. */
 const track = async (token: string, records: Record<string, unknown>[]) => {

@@ -1,19 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
-import { createTableRef } from '../../src/adapters/dynamodb/client';
-import { InvoiceRepository } from '../../src/adapters/dynamodb/invoices';
-import { OverageRepository } from '../../src/adapters/dynamodb/overages';
-import { PeriodRepository } from '../../src/adapters/dynamodb/periods';
-import { SubscriptionRepository } from '../../src/adapters/dynamodb/subscriptions';
-import { TenantRepository } from '../../src/adapters/dynamodb/tenants';
-import { TimelineRepository } from '../../src/adapters/dynamodb/timelines';
-import { UsageRepository } from '../../src/adapters/dynamodb/usage';
-import { StripeAdapter } from '../../src/adapters/stripe/stripe-adapter';
 import { OverageBiller } from '../../src/app/overage/biller';
-import { EventPublisher } from '../../src/app/events/publisher';
-import { LOCAL_STRIPE_KEY } from '../../local/stack';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { overageDepsOf } from '../support/overage';
 
 /**
  * Where a monthly period's overage lands, by the minute its period ends (SPEC section 5): the
@@ -65,21 +54,7 @@ const overageLines = async (api: TestApi, token: string) =>
   (await invoicesOf(api, token)).flatMap((invoice) => invoice.lines.filter((l) => l.kind === 'overage').map((line) => ({ invoice, line })));
 
 /** The overage worker's biller, over the stack's table and Stripe (as the worker builds it). */
-const billerOf = (api: TestApi): OverageBiller => {
-  const t = createTableRef({ TABLE_NAME: api.stack.tableName, AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.stack.dynamoEndpoint });
-  return new OverageBiller({
-    overages: new OverageRepository(t),
-    usage: new UsageRepository(t),
-    tenants: new TenantRepository(t),
-    subscriptions: new SubscriptionRepository(t),
-    invoices: new InvoiceRepository(t),
-    timelines: new TimelineRepository(t),
-    periods: new PeriodRepository(t),
-    publisher: new EventPublisher(new BillingEventsRepository(t), null),
-    provider: new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret: 'whsec_unused', apiBase: api.stack.stripeUrl }),
-    clock: api.stack.clock,
-  });
-};
+const billerOf = (api: TestApi): OverageBiller => new OverageBiller(overageDepsOf(api));
 
 const track = async (api: TestApi, token: string) => {
   // 2,000 API calls over the starter quota: $20.00. No settle: the clock moves right after.

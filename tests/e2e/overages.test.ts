@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_GRACE_MS, OverageBiller, type OverageDeps } from '../../src/app/overage/biller';
 import { StripeAdapter } from '../../src/adapters/stripe/stripe-adapter';
-import { EventPublisher } from '../../src/app/events/publisher';
 import { BillingEventsRepository } from '../../src/adapters/dynamodb/billing-events';
 import { createTableRef } from '../../src/adapters/dynamodb/client';
-import { InvoiceRepository } from '../../src/adapters/dynamodb/invoices';
 import { OverageRepository } from '../../src/adapters/dynamodb/overages';
-import { SubscriptionRepository } from '../../src/adapters/dynamodb/subscriptions';
-import { TenantRepository } from '../../src/adapters/dynamodb/tenants';
 import { UsageRepository } from '../../src/adapters/dynamodb/usage';
-import { PeriodRepository } from '../../src/adapters/dynamodb/periods';
-import { TimelineRepository } from '../../src/adapters/dynamodb/timelines';
-import { LOCAL_STRIPE_KEY } from '../../local/stack';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { overageDepsOf } from '../support/overage';
 
 // Half past the hour: the hourly run after a period end falls inside the renewal's draft hour.
 const START = new Date('2027-10-01T00:30:00Z');
@@ -142,20 +136,8 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
       // Just past the grace period, before the hourly run picks the period up.
       await api.stack.clock.advanceTo(new Date(Date.parse(period.end) + CLOSE_GRACE_MS + 1_000));
 
-      const t = tableRef();
-      const provider = new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret: 'whsec_unused', apiBase: api.stack.stripeUrl });
-      const deps: OverageDeps = {
-        overages: new OverageRepository(t),
-        usage: new UsageRepository(t),
-        tenants: new TenantRepository(t),
-        subscriptions: new SubscriptionRepository(t),
-        invoices: new InvoiceRepository(t),
-        timelines: new TimelineRepository(t),
-        periods: new PeriodRepository(t),
-        publisher: new EventPublisher(new BillingEventsRepository(t), null),
-        provider,
-        clock: api.stack.clock,
-      };
+      const deps = overageDepsOf(api);
+      const provider = deps.provider as StripeAdapter;
       const crash = () => {
         throw new Error(`killed ${step}`);
       };
@@ -181,7 +163,7 @@ describe('the overage run (local schedule, local Stripe, DynamoDB Local)', () =>
         ['devices', 2_500n],
       ]);
       expect((await stripeItems(tenantId)).map((i) => i.amount).sort()).toEqual([2_000, 2_500]);
-      expect((await new BillingEventsRepository(t).list(tenantId, { limit: 50, type: 'overage.billed' })).items).toHaveLength(2);
+      expect((await new BillingEventsRepository(tableRef()).list(tenantId, { limit: 50, type: 'overage.billed' })).items).toHaveLength(2);
       expect((await new OverageBiller(deps).billPeriod(tenantId, period.start)).outcome).toBe('already_billed');
     });
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prorationAmount } from '../../src/domain/subscription';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as json } from '../support/http';
 
 interface SubscriptionBody {
   id: string;
@@ -30,11 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => api.stack.stop());
 
-const json = async <T>(res: Response, status: number): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 const unix = (iso: string) => Date.parse(iso) / 1000;
 
 describe('subscription lifecycle (HTTP, real Stripe SDK, local Stripe endpoint, DynamoDB Local)', () => {

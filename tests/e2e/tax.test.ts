@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as body } from '../support/http';
 
 /**
  * Issue 17: billing details and Stripe Tax, end to end (HTTP API, the real `stripe` SDK, the local
@@ -46,12 +47,6 @@ interface Invoice {
 
 /** SPEC 4a's rounding, written here: a percentage of a line, half up, away from zero for credits. */
 const taxOf = (amount: number, percent: number): number => Math.sign(amount) * Math.floor((Math.abs(amount) * percent + 50) / 100);
-
-const body = async <T>(res: Response, status: number): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 
 const invoices = async (token: string): Promise<Invoice[]> => {
   const { invoices: list } = await body<{ invoices: { id: string }[] }>(await api.call('/invoices?limit=100', { token }), 200);

@@ -7,6 +7,7 @@ import { useWebhookResolver } from '../../src/composition/webhooks';
 import { verifySignature } from '../../src/app/webhooks/signature';
 import { systemResolver, type ResolvedAddress } from '../../src/adapters/webhooks/target-guard';
 import { startTestApi, type TestApi } from '../support/local-api';
+import { expectJson as json } from '../support/http';
 
 /** A real HTTP receiver on loopback: records every request; answers from a script per path. */
 interface Received {
@@ -93,12 +94,6 @@ afterAll(async () => {
   delete process.env.WEBHOOK_RETRY_BASE_SECONDS;
   delete process.env.WEBHOOK_RETRY_MAX_SECONDS;
 });
-
-const json = async <T>(res: Response, status: number): Promise<T> => {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-};
 
 const configure = (token: string, body: unknown) => api.call('/webhooks/configure', { method: 'POST', token, json: body });
 

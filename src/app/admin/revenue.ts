@@ -6,6 +6,7 @@ import {
   type InvoiceRevenue,
   type MrrChange,
   type RevenueEntry,
+  type RevenueReportMonth,
 } from '../../domain/revenue';
 import type { Clock } from '../../platform/clock';
 import type { BillingEvent, RevenueEventSource } from '../ports/billing-events';
@@ -15,16 +16,6 @@ export interface RevenueReportDeps {
   readonly stats: StatsStore;
   readonly events: RevenueEventSource;
   readonly clock: Clock;
-}
-
-/** One month of one currency in the report (SPEC section 7): MRR movements, invoiced revenue, credits, refunds. */
-export interface RevenueReportMonth {
-  readonly month: string;
-  readonly currency: string;
-  readonly mrr: { starting: number; new: number; expansion: number; contraction: number; churn: number; reactivation: number; ending: number };
-  readonly invoiced: InvoiceRevenue & { readonly invoices: number };
-  readonly credits: number;
-  readonly refunds: number;
 }
 
 /** Months read at once while assembling a report. */

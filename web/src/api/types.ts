@@ -3,13 +3,14 @@
  * `currency`; times are ISO 8601 UTC strings. Only the fields the page uses are listed.
  */
 import type { BillingDetails, PostalAddress, TaxId, TaxIdType } from '../../../src/domain/billing-details';
+import type { RevenueReportMonth } from '../../../src/domain/revenue';
 import type { Access, BillingCycle, Limits, plansView } from '../../../src/domain/catalog';
 import type { Currency } from '../../../src/domain/money';
 import type { Resource } from '../../../src/domain/resources';
 import type { ChangeKind, PendingChange, Subscription, SubscriptionStatus } from '../../../src/domain/subscription';
 
 // The contract types the backend itself uses, so the page and the API cannot drift apart.
-export type { Access, BillingCycle, BillingDetails, Currency, Limits, PendingChange, PostalAddress, Resource, Subscription, SubscriptionStatus, TaxId, TaxIdType };
+export type { Access, BillingCycle, BillingDetails, Currency, Limits, PendingChange, PostalAddress, Resource, RevenueReportMonth, Subscription, SubscriptionStatus, TaxId, TaxIdType };
 
 /** One entry of `GET /plans`. */
 export type Plan = ReturnType<typeof plansView>['plans'][number];
@@ -356,37 +357,6 @@ export interface RetryInput {
 }
 export interface RetryAnswer {
   readonly invoice: { readonly id: string; readonly status: InvoiceStatus; readonly amount_paid: number; readonly amount_due: number };
-}
-
-/** One month of one currency in the revenue report; every amount is integer minor units of `currency`. */
-export interface RevenueReportMonth {
-  /** `YYYY-MM` (UTC). */
-  readonly month: string;
-  readonly currency: string;
-  /** MRR movements: ending = starting + new + expansion + reactivation - contraction - churn (contraction and churn are positive amounts). */
-  readonly mrr: {
-    readonly starting: number;
-    readonly new: number;
-    readonly expansion: number;
-    readonly contraction: number;
-    readonly churn: number;
-    readonly reactivation: number;
-    readonly ending: number;
-  };
-  /** Invoices finalized in the month (voided ones taken off): total = subscription + proration + usage + other - discount + tax. */
-  readonly invoiced: {
-    readonly invoices: number;
-    readonly subscription: number;
-    readonly proration: number;
-    /** Overage. */
-    readonly usage: number;
-    readonly other: number;
-    readonly discount: number;
-    readonly tax: number;
-    readonly total: number;
-  };
-  readonly credits: number;
-  readonly refunds: number;
 }
 
 /** `GET /admin/reports/revenue?from&to&currency`: one row per month per currency, `from`..`to` inclusive. */
