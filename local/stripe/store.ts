@@ -7,6 +7,12 @@ import { resourceMissing } from './errors';
 export interface SubscriptionMeta {
   /** The trial end for which `customer.subscription.trial_will_end` was sent. */
   trialWillEndSentFor: number | null;
+  /**
+   * A schedule phase entered with `discounts=''` ("avoid inheriting any discounts"): the
+   * customer's discount stays off the subscription's invoices until its discounts are set again.
+   * Absent in files written before it was kept.
+   */
+  customerDiscountWithheld?: boolean;
 }
 
 /** A Checkout Session's line items and `payment_intent_data`, used when it completes. */
@@ -94,6 +100,11 @@ export interface StripeState {
   readonly invoiceItemTaxBehavior: Map<string, InvoiceItemTaxBehavior>;
   /** The customers' invoice balance ledgers (`cbtxn_...`), by id, in creation order. */
   readonly customerBalanceTransactions: Map<string, Stripe.CustomerBalanceTransaction>;
+  /**
+   * By schedule id, the start dates of its phases given `discounts=''`: the phase object shows
+   * `discounts: []` as for a phase given none, but such a phase does not inherit the customer's.
+   */
+  readonly phasesWithoutDiscounts: Map<string, number[]>;
 }
 
 /** How an invoice item's amount relates to tax (Stripe's `tax_behavior`). */
@@ -133,6 +144,7 @@ export const emptyState = (): StripeState => ({
   taxIds: new Map(),
   invoiceItemTaxBehavior: new Map(),
   customerBalanceTransactions: new Map(),
+  phasesWithoutDiscounts: new Map(),
 });
 
 /** Looks an id up or throws Stripe's 404 `No such <noun>: '<id>'`. */
@@ -181,6 +193,7 @@ interface PersistedState {
   taxIds?: Stripe.TaxId[];
   invoiceItemTaxBehavior?: Array<[string, InvoiceItemTaxBehavior]>;
   customerBalanceTransactions?: Stripe.CustomerBalanceTransaction[];
+  phasesWithoutDiscounts?: Array<[string, number[]]>;
 }
 
 const byId = <T extends { id: string }>(items: T[]): Map<string, T> => new Map(items.map((x) => [x.id, x]));
@@ -220,6 +233,7 @@ const toPersisted = (s: StripeState): PersistedState => ({
   taxIds: [...s.taxIds.values()],
   invoiceItemTaxBehavior: [...s.invoiceItemTaxBehavior.entries()],
   customerBalanceTransactions: [...s.customerBalanceTransactions.values()],
+  phasesWithoutDiscounts: [...s.phasesWithoutDiscounts.entries()],
 });
 
 // Decimal fields (`unit_amount_decimal`, `quantity_decimal`, `amount_decimal`) are strings on
@@ -261,6 +275,7 @@ const fromPersisted = (p: PersistedState): StripeState => ({
   taxIds: byId(p.taxIds ?? []),
   invoiceItemTaxBehavior: new Map(p.invoiceItemTaxBehavior ?? []),
   customerBalanceTransactions: byId(p.customerBalanceTransactions ?? []),
+  phasesWithoutDiscounts: new Map(p.phasesWithoutDiscounts ?? []),
 });
 
 /**

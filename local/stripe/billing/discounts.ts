@@ -2,10 +2,10 @@ import type Stripe from 'stripe';
 import { clone } from '../clone';
 import { invalidRequest, resourceMissing } from '../errors';
 import { newId } from '../ids';
-import { couponIdOf, newDiscount } from '../objects/discount';
+import { newDiscount } from '../objects/discount';
 import type { BillingContext } from './context';
-import { updateCustomer } from './context';
-import type { DiscountTerms } from './discount-math';
+import { updateCustomer, updateSubscription } from './context';
+import { allocateDiscount, type DiscountTerms } from './discount-math';
 import { addMonths } from './periods';
 
 /** A coupon can still be redeemed: not past `redeem_by`, not used up. */
@@ -125,11 +125,66 @@ export const discountTermsOf = (ctx: BillingContext, invoice: Stripe.Invoice): D
     return terms ? [terms] : [];
   });
 
+const idOf = (ref: string | { id: string }): string => (typeof ref === 'string' ? ref : ref.id);
+
+/** A discount as the API shows it (`source.coupon` as the coupon's id), from its record. */
+const publicDiscount = (ctx: BillingContext, id: string): Stripe.Discount | undefined => {
+  const record = ctx.state.discounts.get(id);
+  if (!record) return undefined;
+  const coupon = record.source.coupon;
+  return { ...clone(record), source: { coupon: coupon === null ? null : idOf(coupon), type: 'coupon' } };
+};
+
+/** `customer.discount.deleted` for each of a subscription's discounts it no longer has. */
+export const emitDiscountsDeleted = (ctx: BillingContext, ids: readonly string[]): void => {
+  for (const id of ids) {
+    const discount = publicDiscount(ctx, id);
+    if (discount) ctx.events.emit('customer.discount.deleted', discount);
+  }
+};
+
+const durationOf = (ctx: BillingContext, id: string): Stripe.Coupon.Duration | undefined => {
+  const coupon = ctx.state.discounts.get(id)?.source.coupon;
+  return coupon && typeof coupon !== 'string' ? coupon.duration : coupon ? ctx.state.coupons.get(coupon)?.duration : undefined;
+};
+
+/** Drops discounts from the subscription (they ended or were used up), announcing each. */
+const dropSubscriptionDiscounts = (ctx: BillingContext, sub: Stripe.Subscription, ids: readonly string[]): void => {
+  if (ids.length === 0) return;
+  updateSubscription(ctx, sub, (s) => {
+    s.discounts = s.discounts.filter((d) => !ids.includes(idOf(d)));
+  });
+  emitDiscountsDeleted(ctx, ids);
+};
+
+/** The subscription's discounts still running now; a `repeating` one whose months have passed is removed here. */
+const runningSubscriptionDiscounts = (ctx: BillingContext, sub: Stripe.Subscription): string[] => {
+  const ids = sub.discounts.map(idOf);
+  const ended = ids.filter((id) => {
+    const end = ctx.state.discounts.get(id)?.end ?? null;
+    return end !== null && end <= ctx.now();
+  });
+  dropSubscriptionDiscounts(ctx, sub, ended);
+  return ids.filter((id) => !ended.includes(id));
+};
+
+/** A schedule phase entered with `discounts=''` keeps the customer's discount off the subscription's invoices. */
+export const customerDiscountWithheld = (ctx: BillingContext, sub: Stripe.Subscription): boolean =>
+  ctx.state.subscriptionMeta.get(sub.id)?.customerDiscountWithheld ?? false;
+
 /**
- * The discounts a new invoice for this customer takes: the customer's, unless its time is over
- * (a `repeating` discount whose months have passed is removed from the customer here).
+ * The discounts a new invoice takes. An invoice the subscription makes takes the subscription's
+ * own discounts when it has any running (instead of the customer's, as Stripe's "if not
+ * specified or empty, inherits the discount from the subscription's customer" says); else the
+ * customer's, unless a phase withheld it, or its time is over (a `repeating` discount whose
+ * months have passed is removed from its owner here).
  */
-export const discountsForNewInvoice = (ctx: BillingContext, customer: Stripe.Customer): string[] => {
+export const discountsForNewInvoice = (ctx: BillingContext, customer: Stripe.Customer, subscription: Stripe.Subscription | null): string[] => {
+  if (subscription) {
+    const own = runningSubscriptionDiscounts(ctx, subscription);
+    if (own.length > 0) return own;
+    if (customerDiscountWithheld(ctx, subscription)) return [];
+  }
   const discount = customer.discount ?? null;
   if (!discount) return [];
   if (discount.end !== null && discount.end <= ctx.now()) {
@@ -139,12 +194,49 @@ export const discountsForNewInvoice = (ctx: BillingContext, customer: Stripe.Cus
   return [discount.id];
 };
 
-/** A `once` discount is used up by the first invoice it takes something off. */
-export const consumeOnceDiscounts = (ctx: BillingContext, customer: Stripe.Customer, invoice: Stripe.Invoice): void => {
-  const discount = customer.discount ?? null;
-  if (!discount) return;
-  const coupon = ctx.state.discounts.get(discount.id)?.source.coupon;
-  const duration = coupon && typeof coupon !== 'string' ? coupon.duration : ctx.state.coupons.get(couponIdOf(discount) ?? '')?.duration;
-  const used = invoice.total_discount_amounts?.some((d) => (typeof d.discount === 'string' ? d.discount : d.discount.id) === discount.id && d.amount > 0);
-  if (duration === 'once' && used) updateCustomer(ctx, customer, (c) => changeCustomerDiscount(ctx, c, 'remove'));
+/**
+ * A `once` discount is used up by the first invoice it takes something off: removed from the
+ * subscription (its own) or from the customer.
+ */
+export const consumeOnceDiscounts = (
+  ctx: BillingContext,
+  customer: Stripe.Customer,
+  subscription: Stripe.Subscription | null,
+  invoice: Stripe.Invoice,
+): void => {
+  const used = (invoice.total_discount_amounts ?? []).filter((d) => d.amount > 0).map((d) => idOf(d.discount));
+  const usedOnce = used.filter((id) => durationOf(ctx, id) === 'once');
+  if (usedOnce.length === 0) return;
+  if (subscription) dropSubscriptionDiscounts(ctx, subscription, subscription.discounts.map(idOf).filter((id) => usedOnce.includes(id)));
+  const own = customer.discount ?? null;
+  if (own && usedOnce.includes(own.id)) updateCustomer(ctx, customer, (c) => changeCustomerDiscount(ctx, c, 'remove'));
+};
+
+/**
+ * `amount` of a period of the subscription net of the discounts its invoices take now (its own
+ * running ones, else the customer's unless withheld), ending none of them. Flexible billing mode
+ * with `proration_discounts: included` shows a proration's amount with the discount in it (and
+ * no `discount_amounts`), so a "Remaining time" charge is prorated from this, as the credit is
+ * from what the period's line debited net of its discounts. `once` discounts are for one invoice
+ * and stay out of prorations (our choice; Stripe does not document it).
+ */
+export const netOfDiscountsInEffect = (
+  ctx: BillingContext,
+  customer: Stripe.Customer,
+  sub: Stripe.Subscription,
+  line: { amount: number; currency: string; product: string },
+): number => {
+  const notEnded = (id: string): boolean => {
+    const end = ctx.state.discounts.get(id)?.end ?? null;
+    return end === null || end > ctx.now();
+  };
+  const own = sub.discounts.map(idOf).filter(notEnded);
+  const inherited = !customerDiscountWithheld(ctx, sub) && customer.discount && notEnded(customer.discount.id) ? [customer.discount.id] : [];
+  const ids = (own.length > 0 ? own : inherited).filter((id) => durationOf(ctx, id) !== 'once');
+  return ids.reduce((amount, id) => {
+    const terms = termsOf(ctx, id);
+    if (!terms) return amount;
+    const [off = 0] = allocateDiscount([{ amount, discountable: true, product: line.product }], terms, line.currency);
+    return amount - off;
+  }, line.amount);
 };

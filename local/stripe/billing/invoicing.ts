@@ -145,11 +145,15 @@ export const createInvoice = (ctx: BillingContext, spec: InvoiceSpec): Stripe.In
     invoice.lines.data.push(lineFromInvoiceItem(ii, id));
   }
   for (const line of spec.lines) invoice.lines.data.push({ ...line, invoice: id });
-  invoice.discounts = discountsForNewInvoice(ctx, spec.customer);
+  // What the subscription bills takes its discounts; an invoice made with `invoices.create` the
+  // customer's ("if not specified, inherits the discount from the invoice's customer").
+  const discountOwner = spec.billingReason === 'manual' ? null : spec.subscription;
+  invoice.discounts = discountsForNewInvoice(ctx, spec.customer, discountOwner);
   recalculate(ctx, invoice);
   ctx.state.invoices.set(id, invoice);
+  // Created already discounted, as Stripe does: `invoice.created` shows the totals it will bill.
   ctx.events.emit('invoice.created', invoice);
-  consumeOnceDiscounts(ctx, spec.customer, invoice);
+  consumeOnceDiscounts(ctx, spec.customer, discountOwner, invoice);
   return invoice;
 };
 

@@ -36,8 +36,13 @@ export const previewInvoice = (ctx: BillingContext, sub: Stripe.Subscription, ch
   if (customer) state.customers.set(customerId, clone(customer));
   const copy = clone(sub);
   state.subscriptions.set(copy.id, copy);
+  // Whether a schedule phase keeps the customer's discount off, as the real invoice would.
+  const meta = ctx.state.subscriptionMeta.get(sub.id);
+  if (meta) state.subscriptionMeta.set(sub.id, { ...meta });
   // The customer's invoices and items too: a flexible-mode credit is priced from what the
-  // period's invoices debited, and its discount applies to the previewed invoice.
+  // period's invoices debited; and its discounts (the customer's, the subscription's own, whose
+  // records name the customer too) apply to the previewed invoice and its prorations, as Stripe's
+  // preview "inherits the discount from the subscription or customer".
   for (const [id, ii] of ctx.state.invoiceItems) if (ii.customer === customerId) state.invoiceItems.set(id, clone(ii));
   for (const [id, invoice] of ctx.state.invoices) if (idOf(invoice.customer) === customerId) state.invoices.set(id, clone(invoice));
   for (const [id, coupon] of ctx.state.coupons) state.coupons.set(id, clone(coupon));

@@ -9,6 +9,7 @@ import { type BillingContext, testClockOfCustomer, updateSubscription } from './
 import { endSubscription } from './ending';
 import { boundary, type Recurrence, recurrenceOf } from './periods';
 import { changePrice, createSubscription, switchPriceAtBoundary, type ProrationBehavior } from './subscriptions';
+import { enterPhaseDiscounts, type Redemption, redemptionOfPhaseEntry } from './subscription-discounts';
 import { subscriptionAutomaticTax } from './tax';
 
 const idOf = (ref: string | { id: string } | null): string | null => (ref === null ? null : typeof ref === 'string' ? ref : ref.id);
@@ -45,6 +46,8 @@ export const createScheduleFromSubscription = (
         prorationBehavior: 'create_prorations',
         metadata: {},
         automaticTax: sub.automatic_tax.enabled,
+        // The phase carries the subscription's discounts on, as Stripe's from_subscription does.
+        discounts: sub.discounts.map((d) => ({ coupon: null, discount: typeof d === 'string' ? d : d.id, promotion_code: null })),
       }),
     ],
     defaultPaymentMethod: null,
@@ -74,6 +77,11 @@ export interface PhaseSpec {
   readonly trialEnd?: number | 'now' | undefined;
   /** `phases[i][automatic_tax][enabled]`; without it, the schedule's default settings decide. */
   readonly automaticTax?: boolean | undefined;
+  /**
+   * `phases[i][discounts]`, checked: what the subscription's discounts become in the phase;
+   * `'none'` for `''` (not even the customer's); undefined when not given (the customer's).
+   */
+  readonly discounts?: readonly Stripe.SubscriptionSchedule.Phase.Discount[] | 'none' | undefined;
 }
 
 const resolveTime = (v: number | 'now' | undefined, now: number): number | undefined => (v === 'now' ? now : v);
@@ -99,6 +107,29 @@ const phaseOf = (
     quantity: spec.quantity ?? 1,
     trialEnd: resolveTime(spec.trialEnd, now) ?? null,
     automaticTax: spec.automaticTax ?? defaultAutomaticTax,
+    discounts: spec.discounts === 'none' ? [] : (spec.discounts ?? []),
+  });
+
+/** Keeps which phases were given `discounts=''`: their object does not show it. */
+const recordPhasesWithoutDiscounts = (
+  ctx: BillingContext,
+  scheduleId: string,
+  specs: readonly PhaseSpec[],
+  phases: readonly Stripe.SubscriptionSchedule.Phase[],
+): void => {
+  const starts = phases.filter((_, i) => specs[i]?.discounts === 'none').map((p) => p.start_date);
+  if (starts.length > 0) ctx.state.phasesWithoutDiscounts.set(scheduleId, starts);
+  else ctx.state.phasesWithoutDiscounts.delete(scheduleId);
+};
+
+const withoutDiscounts = (ctx: BillingContext, schedule: Stripe.SubscriptionSchedule, phase: Stripe.SubscriptionSchedule.Phase): boolean =>
+  ctx.state.phasesWithoutDiscounts.get(schedule.id)?.includes(phase.start_date) ?? false;
+
+/** A phase's coupons and promotion codes as redemptions (a new subscription has no discount to reuse). */
+const redemptionsOf = (ctx: BillingContext, phase: Stripe.SubscriptionSchedule.Phase): Redemption[] =>
+  phase.discounts.flatMap((entry) => {
+    const r = redemptionOfPhaseEntry(ctx, entry);
+    return r ? [r] : [];
   });
 
 export interface NewSchedule {
@@ -153,6 +184,7 @@ export const createScheduleFromPhases = (ctx: BillingContext, input: NewSchedule
     automaticTax: input.automaticTax ?? false,
   });
   ctx.state.schedules.set(schedule.id, schedule);
+  recordPhasesWithoutDiscounts(ctx, schedule.id, input.phases, phases);
   ctx.events.emit('subscription_schedule.created', schedule);
   if (start <= now) startSchedule(ctx, schedule);
   return schedule;
@@ -185,6 +217,8 @@ export const startSchedule = (ctx: BillingContext, schedule: Stripe.Subscription
     cancelAtPeriodEnd: false,
     schedule: schedule.id,
     automaticTax: phaseAutomaticTaxOf(first),
+    discounts: redemptionsOf(ctx, first),
+    customerDiscountWithheld: withoutDiscounts(ctx, schedule, first),
   });
   schedule.status = 'active';
   schedule.subscription = sub.id;
@@ -252,13 +286,17 @@ export const setPhases = (
   });
   const before = clone(schedule);
   schedule.phases = phases;
+  recordPhasesWithoutDiscounts(ctx, schedule.id, specs, phases);
   schedule.current_phase = currentPhaseOf(phases, now);
   if (options.endBehavior) schedule.end_behavior = options.endBehavior;
   if (options.automaticTax !== undefined)
     schedule.default_settings.automatic_tax = { disabled_reason: null, enabled: options.automaticTax, liability: options.automaticTax ? { type: 'self' } : null };
   ctx.events.emit('subscription_schedule.updated', schedule, before);
   const running = phases.find((p) => p.start_date <= now && now < p.end_date);
-  if (running) applyPhaseTax(ctx, sub, running);
+  if (running) {
+    applyPhaseTax(ctx, sub, running);
+    enterPhaseDiscounts(ctx, sub, running, withoutDiscounts(ctx, schedule, running));
+  }
   const runningPrice = running ? phasePriceOf(running) : null;
   if (running && runningPrice && runningPrice !== itemOf(sub).price.id) {
     const price = ctx.state.prices.get(runningPrice);
@@ -306,6 +344,7 @@ export const advanceSchedule = (ctx: BillingContext, schedule: Stripe.Subscripti
   if (running) {
     if (schedule.current_phase?.start_date === running.start_date) return;
     applyPhaseTax(ctx, sub, running);
+    enterPhaseDiscounts(ctx, sub, running, withoutDiscounts(ctx, schedule, running));
     const priceId = phasePriceOf(running);
     const price = priceId ? ctx.state.prices.get(priceId) : undefined;
     if (price) {

@@ -3,16 +3,15 @@ import { clone } from '../clone';
 import { newId } from '../ids';
 import { newDiscount } from '../objects/discount';
 import { customerIdOf } from '../objects/subscription';
-import { type BillingContext, updateInvoice, updateSubscription } from './context';
-import { endOf, redeem } from './discounts';
-import { recalculate } from './invoicing';
+import { type BillingContext, updateSubscription } from './context';
+import { emitDiscountsDeleted, endOf, redeem } from './discounts';
 
 /**
  * A subscription's own discounts (`discounts` on subscription create and update). Stripe applies
  * them to the subscription's invoices instead of the customer's discount ("if not specified or
  * empty, inherits the discount from the subscription's customer"); a `repeating` one ends
  * `duration_in_months` after it was applied, a `once` one is used up by the first invoice it
- * reduces.
+ * reduces (both in `discounts.ts`, when an invoice is created). A schedule phase sets them too.
  */
 
 /** One entry of the `discounts` parameter, checked: the coupon it redeems, via a promotion code or not. */
@@ -43,20 +42,6 @@ const redeemAll = (ctx: BillingContext, sub: Stripe.Subscription, redemptions: r
     return discount.id;
   });
 
-const publicDiscount = (ctx: BillingContext, id: string): Stripe.Discount | undefined => {
-  const record = ctx.state.discounts.get(id);
-  if (!record) return undefined;
-  const coupon = record.source.coupon;
-  return { ...clone(record), source: { coupon: coupon === null ? null : idOf(coupon), type: 'coupon' } };
-};
-
-const emitDeleted = (ctx: BillingContext, ids: readonly string[]): void => {
-  for (const id of ids) {
-    const discount = publicDiscount(ctx, id);
-    if (discount) ctx.events.emit('customer.discount.deleted', discount);
-  }
-};
-
 /** Sets a new subscription's discounts (before `customer.subscription.created` is emitted). */
 export const redeemForNewSubscription = (ctx: BillingContext, sub: Stripe.Subscription, redemptions: readonly Redemption[]): void => {
   sub.discounts = redeemAll(ctx, sub, redemptions);
@@ -69,48 +54,55 @@ export const redeemForNewSubscription = (ctx: BillingContext, sub: Stripe.Subscr
 export const replaceSubscriptionDiscounts = (ctx: BillingContext, sub: Stripe.Subscription, change: readonly Redemption[] | 'remove'): void => {
   const before = sub.discounts.map(idOf);
   sub.discounts = change === 'remove' ? [] : redeemAll(ctx, sub, change);
-  emitDeleted(ctx, before);
+  const meta = ctx.state.subscriptionMeta.get(sub.id);
+  if (meta?.customerDiscountWithheld) ctx.state.subscriptionMeta.set(sub.id, { ...meta, customerDiscountWithheld: false });
+  emitDiscountsDeleted(ctx, before);
 };
 
-const durationOf = (ctx: BillingContext, id: string): Stripe.Coupon.Duration | undefined => {
-  const coupon = ctx.state.discounts.get(id)?.source.coupon;
-  return coupon && typeof coupon !== 'string' ? coupon.duration : undefined;
-};
-
-/** The subscription's discounts still running now; a `repeating` one whose months have passed is removed here. */
-const runningDiscounts = (ctx: BillingContext, sub: Stripe.Subscription): string[] => {
-  const ids = sub.discounts.map(idOf);
-  const ended = ids.filter((id) => {
-    const end = ctx.state.discounts.get(id)?.end ?? null;
-    return end !== null && end <= ctx.now();
+/** Whether the subscription already holds a discount from this coupon (through this promotion code). */
+const heldDiscount = (ctx: BillingContext, sub: Stripe.Subscription, r: Redemption): string | undefined =>
+  sub.discounts.map(idOf).find((id) => {
+    const record = ctx.state.discounts.get(id);
+    const coupon = record?.source.coupon;
+    return coupon !== undefined && coupon !== null && idOf(coupon) === r.coupon.id && (record?.promotion_code ?? null) === (r.promotionCode?.id ?? null);
   });
-  if (ended.length > 0) {
-    updateSubscription(ctx, sub, (s) => {
-      s.discounts = s.discounts.filter((d) => !ended.includes(idOf(d)));
-    });
-    emitDeleted(ctx, ended);
-  }
-  return ids.filter((id) => !ended.includes(id));
+
+/** A phase's `discounts` entry of a coupon or promotion code as a redemption, when they still exist. */
+export const redemptionOfPhaseEntry = (ctx: BillingContext, entry: Stripe.SubscriptionSchedule.Phase.Discount): Redemption | undefined => {
+  const code = entry.promotion_code === null ? null : ctx.state.promotionCodes.get(idOf(entry.promotion_code));
+  const couponRef = code ? code.promotion.coupon : entry.coupon;
+  const coupon = couponRef === null ? undefined : ctx.state.coupons.get(idOf(couponRef));
+  if (!coupon || code === undefined) return undefined;
+  return { coupon, promotionCode: code };
 };
 
 /**
- * Gives a new invoice of the subscription the subscription's discounts, when it has any (they
- * take the place of the customer's), and uses up the `once` ones it reduced.
+ * Entering a schedule phase (or updating the phase running now): the subscription's discounts
+ * become the phase's. An entry naming a `discount` keeps that discount (with its own end); a
+ * `coupon` or `promotion_code` is redeemed into a new discount, unless the subscription already
+ * holds one from it. A phase that names none leaves the subscription none of its own, so the
+ * customer's discount applies (Stripe: "if not specified, inherits the discount from the
+ * subscription's customer"); `withheld` (the phase was given `discounts=''`) keeps that off too.
  */
-export const applySubscriptionDiscounts = (ctx: BillingContext, sub: Stripe.Subscription, invoice: Stripe.Invoice): void => {
-  if (sub.discounts.length === 0 || invoice.status !== 'draft') return;
-  const ids = runningDiscounts(ctx, sub);
-  if (ids.length === 0) return;
-  updateInvoice(ctx, invoice, (inv) => {
-    inv.discounts = ids;
-    recalculate(ctx, inv);
+export const enterPhaseDiscounts = (ctx: BillingContext, sub: Stripe.Subscription, phase: Stripe.SubscriptionSchedule.Phase, withheld: boolean): void => {
+  const meta = ctx.state.subscriptionMeta.get(sub.id) ?? { trialWillEndSentFor: null };
+  ctx.state.subscriptionMeta.set(sub.id, { ...meta, customerDiscountWithheld: withheld });
+  const before = sub.discounts.map(idOf);
+  const fresh: Redemption[] = [];
+  const target = phase.discounts.flatMap((entry): (string | Redemption)[] => {
+    if (entry.discount !== null) return ctx.state.discounts.has(idOf(entry.discount)) ? [idOf(entry.discount)] : [];
+    const r = redemptionOfPhaseEntry(ctx, entry);
+    if (!r) return [];
+    const held = heldDiscount(ctx, sub, r);
+    if (held) return [held];
+    fresh.push(r);
+    return [r];
   });
-  const used = ids.filter(
-    (id) => durationOf(ctx, id) === 'once' && invoice.total_discount_amounts?.some((d) => idOf(d.discount) === id && d.amount > 0),
-  );
-  if (used.length === 0) return;
+  const kept = target.filter((t): t is string => typeof t === 'string');
+  if (fresh.length === 0 && kept.length === before.length && kept.every((id, i) => id === before[i])) return;
   updateSubscription(ctx, sub, (s) => {
-    s.discounts = s.discounts.filter((d) => !used.includes(idOf(d)));
+    const redeemed = redeemAll(ctx, s, fresh);
+    s.discounts = target.map((t) => (typeof t === 'string' ? t : (redeemed[fresh.indexOf(t)] ?? ''))).filter((id) => id !== '');
   });
-  emitDeleted(ctx, used);
+  emitDiscountsDeleted(ctx, before.filter((id) => !kept.includes(id)));
 };

@@ -9,8 +9,9 @@ import { customerIdOf, itemOf, newSubscription, newSubscriptionItem } from '../o
 import { checkCharge, collect, voidInvoice } from './collection';
 import { type BillingContext, updateSubscription } from './context';
 import { endSubscription } from './ending';
+import { netOfDiscountsInEffect } from './discounts';
 import { adoptCurrency, checkCurrency, createInvoice, pendingItems, periodLine, prorationDescription } from './invoicing';
-import { applySubscriptionDiscounts, redeemForNewSubscription, type Redemption } from './subscription-discounts';
+import { redeemForNewSubscription, type Redemption } from './subscription-discounts';
 import { periodEndAfter, recurrenceOf, sameRecurrence } from './periods';
 import { prorate } from './proration';
 import { advanceFinalized, finalizeForCollection, invoiceTermsOf } from './send-invoice';
@@ -58,6 +59,8 @@ export interface NewSubscription {
   readonly automaticTax?: boolean;
   /** `discounts`: coupons (or promotion codes) redeemed into the subscription's own discounts. */
   readonly discounts?: readonly Redemption[];
+  /** Its schedule's first phase was given `discounts=''`: the customer's discount stays off too. */
+  readonly customerDiscountWithheld?: boolean;
 }
 
 export type MissingPaymentMethod = 'cancel' | 'pause' | 'create_invoice';
@@ -113,7 +116,7 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
     sub.days_until_due = input.daysUntilDue ?? null;
   }
   ctx.state.subscriptions.set(id, sub);
-  ctx.state.subscriptionMeta.set(id, { trialWillEndSentFor: null });
+  ctx.state.subscriptionMeta.set(id, { trialWillEndSentFor: null, ...(input.customerDiscountWithheld ? { customerDiscountWithheld: true } : {}) });
   if (input.discounts && input.discounts.length > 0) redeemForNewSubscription(ctx, sub, input.discounts);
   ctx.events.emit('customer.subscription.created', sub);
 
@@ -132,7 +135,6 @@ export const createSubscription = (ctx: BillingContext, input: NewSubscription):
     sweep: pendingItems(ctx, customer.id, price.currency, { subscription: id, customerLevel: true }),
     lines: [periodLine(ctx, sub, now, periodEnd, { trial: trialing })],
   });
-  applySubscriptionDiscounts(ctx, sub, invoice);
   if (trialing || !invoiced) finalizeForCollection(ctx, invoice);
   if (!trialing && invoice.status === 'open') chargeOrAwaitConfirmation(ctx, invoice, input.paymentBehavior);
   if (trialing && sub.trial_end !== null && sub.trial_end - TRIAL_WILL_END_NOTICE <= now) notifyTrialWillEnd(ctx, sub);
@@ -258,7 +260,6 @@ const finalizedUpdateInvoice = (
     sweep: content.sweep,
     lines: content.lines,
   });
-  applySubscriptionDiscounts(ctx, sub, invoice);
   finalizeForCollection(ctx, invoice);
   return invoice;
 };
@@ -329,8 +330,14 @@ export const changePrice = (ctx: BillingContext, sub: Stripe.Subscription, price
 
   if (!trialing && change.prorationBehavior !== 'none') {
     prorationItem(ctx, sub, old, unusedCredit(ctx, sub, at), at, end, prorationDescription(ctx, 'Unused', old, at));
-    if (!cycleReset)
-      prorationItem(ctx, sub, price, prorate((price.unit_amount ?? 0) * (item.quantity ?? 1), at, start, end), at, end, prorationDescription(ctx, 'Remaining', price, at));
+    if (!cycleReset) {
+      const period = netOfDiscountsInEffect(ctx, customerOf(ctx, sub), sub, {
+        amount: (price.unit_amount ?? 0) * (item.quantity ?? 1),
+        currency: price.currency,
+        product: productIdOf(price),
+      });
+      prorationItem(ctx, sub, price, prorate(period, at, start, end), at, end, prorationDescription(ctx, 'Remaining', price, at));
+    }
   }
   const invoiceId = newId('in');
   const newEnd = periodEndAfter(now, recurrenceOf(price), now);
@@ -386,7 +393,7 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
     it.current_period_end = next;
     s.latest_invoice = invoiceId;
   });
-  const invoice = createInvoice(ctx, {
+  createInvoice(ctx, {
     id: invoiceId,
     customer,
     subscription: sub,
@@ -400,7 +407,6 @@ export const renew = (ctx: BillingContext, sub: Stripe.Subscription): void => {
     sweep,
     lines: [periodLine(ctx, sub, end, next)],
   });
-  applySubscriptionDiscounts(ctx, sub, invoice);
 };
 
 /**

@@ -10,6 +10,8 @@ export interface PhaseInput {
   readonly trialEnd?: number | null;
   /** Stripe Tax computes the tax of the invoices made during the phase. */
   readonly automaticTax?: boolean;
+  /** `phases[i][discounts]`: what the subscription's discounts become in the phase. */
+  readonly discounts?: readonly Stripe.SubscriptionSchedule.Phase.Discount[];
 }
 
 /** `automatic_tax` of a phase or of a schedule's default settings. */
@@ -30,7 +32,7 @@ export const newPhase = (input: PhaseInput): Stripe.SubscriptionSchedule.Phase =
   default_payment_method: null,
   default_tax_rates: [],
   description: null,
-  discounts: [],
+  discounts: [...(input.discounts ?? [])],
   end_date: input.endDate,
   invoice_settings: null,
   items: [{ billing_thresholds: null, discounts: [], metadata: {}, plan: input.price.id, price: input.price.id, quantity: input.quantity ?? 1, tax_rates: [] }],

@@ -8,6 +8,7 @@ import {
   type PhaseSpec,
   releaseSchedule,
   setPhases,
+  subscriptionOfSchedule,
 } from '../billing/schedules';
 import type { ProrationBehavior } from '../billing/subscriptions';
 import { invalidRequest, parameterInvalid, parameterMissing } from '../errors';
@@ -16,6 +17,7 @@ import { LIST_PARAMS, newestFirst, toList } from '../lists';
 import { must } from '../store';
 import { requireTaxLocation } from '../billing/tax';
 import { automaticTaxParam } from './automatic-tax-param';
+import { phaseDiscountsParam } from './discounts-param';
 import { type ApiContext, type ApiRequest, expandOf, Params, pathParam, render, type Route } from './context';
 
 const PRORATION: readonly ProrationBehavior[] = ['create_prorations', 'always_invoice', 'none'];
@@ -27,7 +29,7 @@ const create = (ctx: ApiContext, req: ApiRequest): unknown => {
   const metadata = mergeMetadata(null, p.metadata());
   if (!from) {
     const customer = must(ctx.state.customers, p.requiredString('customer'), 'customer', 'customer');
-    const phases = phaseSpecs(ctx, p);
+    const phases = phaseSpecs(ctx, p, { customer: customer.id, reusable: customer.discount ? [customer.discount.id] : [] });
     if (!phases) throw parameterMissing('phases');
     const settings = p.object('default_settings', ['default_payment_method', 'automatic_tax']);
     const pm = settings?.nonEmptyString('default_payment_method');
@@ -63,9 +65,15 @@ const retrieve = (ctx: ApiContext, req: ApiRequest): unknown => {
   return render(ctx, must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule'), expandOf(p));
 };
 
-const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration', 'iterations', 'trial_end', 'automatic_tax'] as const;
+const PHASE_FIELDS = ['items', 'start_date', 'end_date', 'proration_behavior', 'metadata', 'duration', 'iterations', 'trial_end', 'automatic_tax', 'discounts'] as const;
 
-const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
+/** Whose discounts a schedule's phases may name: the customer, and the discounts they may reuse. */
+interface DiscountScope {
+  readonly customer: string;
+  readonly reusable: readonly string[];
+}
+
+const phaseSpecs = (ctx: ApiContext, p: Params, scope: DiscountScope): PhaseSpec[] | undefined =>
   p.objectList('phases', PHASE_FIELDS)?.map((phase) => {
     const items = phase.objectList('items', ['price', 'quantity', 'metadata']);
     if (!items || items.length === 0) throw parameterMissing(phase.name('items'));
@@ -99,20 +107,23 @@ const phaseSpecs = (ctx: ApiContext, p: Params): PhaseSpec[] | undefined =>
       quantity,
       trialEnd: phase.timestampOrNow('trial_end'),
       automaticTax: automaticTaxParam(phase),
+      discounts: phaseDiscountsParam(ctx, phase, scope.customer, price.currency, scope.reusable),
     };
   });
 
 const update = (ctx: ApiContext, req: ApiRequest): unknown => {
   const p = Params.strict(req.params, ['phases', 'end_behavior', 'proration_behavior', 'default_settings', 'metadata', 'expand']);
   const schedule = must(ctx.state.schedules, pathParam(req, 'id'), 'subscription schedule');
-  const specs = phaseSpecs(ctx, p);
+  const customer = ctx.state.customers.get(typeof schedule.customer === 'string' ? schedule.customer : schedule.customer.id);
+  const sub = subscriptionOfSchedule(ctx, schedule);
+  const reusable = [...(sub?.discounts ?? []).map((d) => (typeof d === 'string' ? d : d.id)), ...(customer?.discount ? [customer.discount.id] : [])];
+  const specs = phaseSpecs(ctx, p, { customer: customer?.id ?? '', reusable });
   const endBehavior = p.enum('end_behavior', END_BEHAVIORS);
   const prorationBehavior = p.enum('proration_behavior', PRORATION);
   const settings = p.object('default_settings', ['automatic_tax']);
   const automaticTax = settings ? automaticTaxParam(settings) : undefined;
   if (settings && !specs) throw parameterInvalid('default_settings', 'The local Stripe endpoint models default_settings on update together with phases only.');
   const metadata = p.metadata();
-  const customer = ctx.state.customers.get(typeof schedule.customer === 'string' ? schedule.customer : schedule.customer.id);
   if (customer && specs?.some((spec) => spec.automaticTax ?? automaticTax ?? schedule.default_settings.automatic_tax?.enabled ?? false))
     requireTaxLocation(customer);
   if (specs)

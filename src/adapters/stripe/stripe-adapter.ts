@@ -51,6 +51,16 @@ const SUBSCRIPTION_EXPAND = ['latest_invoice', 'schedule', 'discounts'] as const
 /** Stripe Tax computes the tax of every subscription and invoice we make (SPEC section 4a). */
 const AUTOMATIC_TAX = { enabled: true } as const;
 
+/**
+ * A schedule phase's `discounts` that carry the subscription's own discounts on (Stripe: "if not
+ * specified, inherits the discount from the subscription's customer"); none to carry, nothing
+ * said, so the customer's discount applies as it does now.
+ */
+const keepDiscounts = (sub: Stripe.Subscription): { discounts?: { discount: string }[] } => {
+  const ids = sub.discounts.map((d) => (typeof d === 'string' ? d : d.id));
+  return ids.length > 0 ? { discounts: ids.map((discount) => ({ discount })) } : {};
+};
+
 const addressParam = (address: PostalAddress): Stripe.AddressParam => ({
   country: address.country,
   ...(address.line1 ? { line1: address.line1 } : {}),
@@ -120,7 +130,37 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const sub = await this.client.write(idempotencyKey, (stripe, request) =>
       stripe.subscriptions.update(subscriptionId, { discounts: [{ promotion_code: promotionCodeId }], proration_behavior: 'none', expand: [...SUBSCRIPTION_EXPAND] }, request),
     );
+    await this.carryDiscountsIntoSchedule(sub);
     return this.toSubscription(sub, false);
+  }
+
+  /**
+   * A pending period-end change keeps the subscription's discounts: its schedule's phases name
+   * the discounts they had when it was made, and entering the next phase would put those back
+   * (or none), dropping a code applied since. The phases are written again as they are, with
+   * the subscription's discounts now.
+   */
+  private async carryDiscountsIntoSchedule(sub: Stripe.Subscription): Promise<void> {
+    const scheduleId = idOf(sub.schedule);
+    if (!scheduleId) return;
+    const schedule = await this.client.read((stripe) => stripe.subscriptionSchedules.retrieve(scheduleId));
+    const discounts = keepDiscounts(sub);
+    await this.client.write(callKey(`schedule-discounts:${scheduleId}`), (stripe, request) =>
+      stripe.subscriptionSchedules.update(
+        scheduleId,
+        {
+          phases: schedule.phases.map((phase) => ({
+            items: phase.items.map((i) => ({ price: idOf(i.price) ?? '', ...(i.quantity === undefined ? {} : { quantity: i.quantity }) })),
+            start_date: phase.start_date,
+            end_date: phase.end_date,
+            proration_behavior: phase.proration_behavior,
+            automatic_tax: AUTOMATIC_TAX,
+            ...discounts,
+          })),
+        },
+        request,
+      ),
+    );
   }
 
   async createCustomer(input: { tenantId: string; idempotencyKey: string }): Promise<string> {
@@ -333,16 +373,28 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     const schedule = await this.client.read((stripe) => stripe.subscriptionSchedules.retrieve(scheduleId));
     const start = schedule.current_phase?.start_date ?? item.current_period_start;
     const next = await this.catalog.priceId(target);
+    // A phase that names no discounts takes the customer's, not the subscription's: without this
+    // a promotion code on the subscription would be lost at the switch. Reusing each discount
+    // keeps a repeating one's own end and a forever one going.
+    const discounts = keepDiscounts(sub);
     await this.client.write(callKey(`schedule-phases:${scheduleId}`), (stripe, request) =>
       stripe.subscriptionSchedules.update(
         scheduleId,
         {
           end_behavior: 'release',
           phases: [
-            { items: [{ price: item.price.id }], start_date: start, end_date: item.current_period_end, proration_behavior: 'none', automatic_tax: AUTOMATIC_TAX },
+            {
+              items: [{ price: item.price.id }],
+              start_date: start,
+              end_date: item.current_period_end,
+              proration_behavior: 'none',
+              automatic_tax: AUTOMATIC_TAX,
+              ...discounts,
+            },
             {
               items: [{ price: next }],
               automatic_tax: AUTOMATIC_TAX,
+              ...discounts,
               duration: { interval: target.cycle === 'annual' ? 'year' : 'month', interval_count: 1 },
               proration_behavior: 'none',
             },
