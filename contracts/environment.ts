@@ -22,6 +22,8 @@ export interface FunctionNeeds {
   readonly webhookSecrets?: true;
   /** Sends people to Stripe's hosted pages and back: knows the billing page's origins. */
   readonly redirects?: true;
+  /** Creates and deletes machine credentials (Cognito app clients of the user pool). */
+  readonly apiClients?: true;
 }
 
 /** The variable names, one place; `src/platform/config.ts` reads them, the stack sets them. */
@@ -34,6 +36,10 @@ export const ENV = {
   tenantClaim: 'TENANT_CLAIM',
   groupsClaim: 'GROUPS_CLAIM',
   adminGroup: 'ADMIN_GROUP',
+  /** Who issues machine credentials: `cognito` (the stack's user pool), `local` (the local token endpoint), `none`. */
+  apiClientIssuer: 'API_CLIENT_ISSUER',
+  /** The user pool whose app clients are the machine credentials (with `cognito`). */
+  apiClientUserPoolId: 'API_CLIENT_USER_POOL_ID',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   nodeOptions: 'NODE_OPTIONS',
 } as const;
@@ -58,5 +64,6 @@ export const variablesFor = (needs: FunctionNeeds): string[] => [
   ...(needs.stripe ? [ENV.stripeSecretArn] : []),
   ...(needs.webhookSecrets ? [ENV.webhookSecretsKeyArn] : []),
   ...(needs.redirects ? [ENV.webOrigins] : []),
+  ...(needs.apiClients ? [ENV.apiClientIssuer, ENV.apiClientUserPoolId] : []),
   ...queuesSentTo(needs).map(queueUrlVariable),
 ];

@@ -5,6 +5,7 @@
  * so Lambda bundles and the local runner can load it.
  */
 import type { FunctionNeeds } from './environment';
+import type { ApiScope } from './scopes';
 
 export type { TableAccess } from './environment';
 
@@ -78,6 +79,12 @@ export const functionGroups = {
     stripe: true,
     publishes: true,
   },
+  'api-clients': {
+    entry: 'functions/api-clients/handler.ts',
+    description: 'Machine credentials: create, list and revoke a tenant\'s API clients (Cognito app clients)',
+    table: 'readwrite',
+    apiClients: true,
+  },
   webhooks: {
     entry: 'functions/webhooks/handler.ts',
     description: 'Tenant webhook endpoints: configure, rotate secrets, list deliveries',
@@ -96,6 +103,12 @@ export interface Route<G extends string = string> {
   /** The operation the group's handler runs for this route. */
   readonly operation: string;
   readonly auth: RouteAuth;
+  /**
+   * The scopes a machine credential (an API client's token) needs here: at least one of them.
+   * None (the default) means people only: a machine token gets 403. Machine tokens are never
+   * taken on `admin` routes, whatever this says.
+   */
+  readonly scopes?: readonly ApiScope[];
 }
 
 export const routes = [
@@ -103,19 +116,19 @@ export const routes = [
   { method: 'POST', path: '/subscriptions/create', group: 'subscriptions', operation: 'createSubscription', auth: 'tenant' },
   { method: 'POST', path: '/subscriptions/update', group: 'subscriptions', operation: 'updateSubscription', auth: 'tenant' },
   { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant' },
-  { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant' },
+  { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant', scopes: ['billing/subscriptions.read'] },
   { method: 'POST', path: '/subscriptions/preview', group: 'subscriptions', operation: 'previewSubscriptionChange', auth: 'tenant' },
   { method: 'POST', path: '/payment-methods/setup', group: 'subscriptions', operation: 'setupPaymentMethod', auth: 'tenant' },
   { method: 'GET', path: '/payment-methods', group: 'subscriptions', operation: 'listPaymentMethods', auth: 'tenant' },
   { method: 'POST', path: '/billing-portal', group: 'subscriptions', operation: 'openBillingPortal', auth: 'tenant' },
   { method: 'GET', path: '/customer', group: 'subscriptions', operation: 'getBillingDetails', auth: 'tenant' },
   { method: 'POST', path: '/customer', group: 'subscriptions', operation: 'saveBillingDetails', auth: 'tenant' },
-  { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant' },
-  { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant' },
-  { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant' },
-  { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant' },
-  { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant' },
-  { method: 'GET', path: '/entitlements', group: 'entitlements', operation: 'getEntitlements', auth: 'tenant' },
+  { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant', scopes: ['billing/invoices.read'] },
+  { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant', scopes: ['billing/invoices.read'] },
+  { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant', scopes: ['billing/usage.write'] },
+  { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant', scopes: ['billing/usage.read'] },
+  { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant', scopes: ['billing/usage.read'] },
+  { method: 'GET', path: '/entitlements', group: 'entitlements', operation: 'getEntitlements', auth: 'tenant', scopes: ['billing/subscriptions.read'] },
   { method: 'POST', path: '/spend-cap', group: 'entitlements', operation: 'setSpendCap', auth: 'tenant' },
   { method: 'GET', path: '/admin/tenants/{id}/entitlements', group: 'entitlements', operation: 'adminEntitlements', auth: 'admin' },
   { method: 'GET', path: '/admin/overview', group: 'admin', operation: 'overview', auth: 'admin' },
@@ -136,6 +149,12 @@ export const routes = [
   { method: 'GET', path: '/webhooks/deliveries', group: 'webhooks', operation: 'listWebhookDeliveries', auth: 'tenant' },
   { method: 'POST', path: '/webhooks/{id}/rotate-secret', group: 'webhooks', operation: 'rotateWebhookSecret', auth: 'tenant' },
   { method: 'DELETE', path: '/webhooks/{id}', group: 'webhooks', operation: 'deleteWebhook', auth: 'tenant' },
+  { method: 'POST', path: '/api-clients', group: 'api-clients', operation: 'createApiClient', auth: 'tenant' },
+  { method: 'GET', path: '/api-clients', group: 'api-clients', operation: 'listApiClients', auth: 'tenant' },
+  { method: 'DELETE', path: '/api-clients/{id}', group: 'api-clients', operation: 'revokeApiClient', auth: 'tenant' },
+  { method: 'POST', path: '/admin/tenants/{id}/api-clients', group: 'api-clients', operation: 'adminCreateApiClient', auth: 'admin' },
+  { method: 'GET', path: '/admin/tenants/{id}/api-clients', group: 'api-clients', operation: 'adminListApiClients', auth: 'admin' },
+  { method: 'DELETE', path: '/admin/tenants/{id}/api-clients/{client}', group: 'api-clients', operation: 'adminRevokeApiClient', auth: 'admin' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
 
 /** A route table: what the stack deploys and the local runner serves. */

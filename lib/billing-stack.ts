@@ -124,6 +124,7 @@ export class BillingStack extends Stack {
       if (needs.stripe) fn.bindSecretRead(this.stripeSecret, ENV.stripeSecretArn);
       if (needs.webhookSecrets) fn.bindSecretRead(this.webhookSecretsKey, ENV.webhookSecretsKeyArn);
       for (const queue of queuesSentTo(needs)) fn.bindQueueSend(sendable[queue], queueUrlVariable(queue));
+      if (needs.apiClients) fn.bindApiClients(this.identity.userPool);
     };
     grant(this.webhooks.consumer, queues.webhooks.consumer.needs);
     grant(this.usage.consumer, queues.usage.consumer.needs);
@@ -248,6 +249,10 @@ export class BillingStack extends Stack {
     }
     if (this.identity.userPoolDomain) {
       new CfnOutput(this, 'SignInBaseUrl', { value: this.identity.userPoolDomain.baseUrl() });
+      new CfnOutput(this, 'TokenEndpoint', {
+        value: `${this.identity.userPoolDomain.baseUrl()}/oauth2/token`,
+        description: 'Where API clients (machine credentials) get their tokens: client_credentials grant',
+      });
     }
   }
 }

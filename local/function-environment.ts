@@ -19,7 +19,7 @@ export interface LocalResources {
  * Knobs the code reads with defaults and the stack leaves unset (log level, rate limits, webhook
  * retry timing, claim names): a developer or a test may set them for the whole local stack.
  */
-const TUNING = /^(AWS_|POWERTOOLS_|RATE_LIMIT_|WEBHOOK_RETRY_|WEBHOOK_TIMEOUT_MS$|TENANT_CLAIM$|GROUPS_CLAIM$|ADMIN_GROUP$)/;
+const TUNING = /^(AWS_|POWERTOOLS_|RATE_LIMIT_|WEBHOOK_RETRY_|WEBHOOK_TIMEOUT_MS$|TENANT_CLAIM$|GROUPS_CLAIM$|ADMIN_GROUP$|API_CLIENT_CACHE_SECONDS$)/;
 
 /**
  * The environment one function gets locally: what the CDK stack gives it for its declared needs
@@ -42,6 +42,8 @@ export const localEnvironment = (needs: FunctionNeeds, local: LocalResources, tu
       ? { WEBHOOK_SECRETS_KEY: local.webhookSecretsKey, WEBHOOK_ALLOW_LOCAL_TARGETS: local.allowLocalWebhookTargets ? 'true' : 'false' }
       : {}),
     ...(needs.redirects ? { [ENV.webOrigins]: local.webOrigins.join(',') } : {}),
+    // The local token endpoint (local/oauth-token.ts) checks the secrets itself, from their hashes.
+    ...(needs.apiClients ? { [ENV.apiClientIssuer]: 'local' } : {}),
     ...(sends.length === 0 ? {} : { SQS_ENDPOINT: local.sqsEndpoint }),
     ...Object.fromEntries(sends.map((queue) => [queueUrlVariable(queue), local.queueUrls[queue]])),
   };

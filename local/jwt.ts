@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MACHINE_TOKEN_MINUTES } from '../contracts/scopes';
 import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 
 /** The local identity provider's settings, mirroring a Cognito user pool's ID tokens. */
@@ -55,10 +56,37 @@ export const issueToken = async (keys: LocalKeys, request: TokenRequest): Promis
   return jwt.sign(keys.privateKey);
 };
 
+export interface MachineTokenRequest {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  /** A jose time span; 15 minutes by default, as the Cognito app clients are configured. */
+  readonly expiresIn?: string;
+}
+
 /**
- * Verifies a bearer token as API Gateway's JWT authorizer does: signature, issuer, audience,
- * `exp` present and in the future, `nbf` and `iat` (when present) not in the future. Returns
- * the claims, or null for any failure (the caller answers 401).
+ * Signs an access token like Cognito's for the client-credentials grant: `sub` and `client_id`
+ * the client, `token_use` `access`, `scope` space-separated, no `aud` and no user.
+ */
+export const issueMachineToken = async (keys: LocalKeys, request: MachineTokenRequest): Promise<string> =>
+  new SignJWT({ token_use: 'access', client_id: request.clientId, scope: request.scopes.join(' ') })
+    .setProtectedHeader({ alg: ALG })
+    .setSubject(request.clientId)
+    .setIssuer(LOCAL_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(request.expiresIn ?? `${MACHINE_TOKEN_MINUTES}m`)
+    .sign(keys.privateKey);
+
+/** Client-credentials tokens carry `client_id` instead of `aud`; any of our clients is an audience (its mapping decides in the handler). */
+const audienceOk = (payload: JWTPayload): boolean => {
+  if (payload.aud !== undefined) return (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).includes(LOCAL_AUDIENCE);
+  return payload.token_use === 'access' && typeof payload.client_id === 'string' && payload.client_id.length > 0;
+};
+
+/**
+ * Verifies a bearer token as the deployed authorizers do: signature, issuer, audience (`aud`,
+ * or for an access token without one its `client_id`), `exp` present and in the future, `nbf`
+ * and `iat` (when present) not in the future. Returns the claims, or null for any failure (the
+ * caller answers 401).
  */
 export const verifyBearer = async (keys: LocalKeys, authorization: string | undefined): Promise<JWTPayload | null> => {
   if (!authorization) return null;
@@ -68,7 +96,6 @@ export const verifyBearer = async (keys: LocalKeys, authorization: string | unde
   try {
     ({ payload } = await jwtVerify(token, keys.publicKey, {
       issuer: LOCAL_ISSUER,
-      audience: LOCAL_AUDIENCE,
       algorithms: [ALG],
       requiredClaims: ['exp'],
     }));
@@ -77,6 +104,7 @@ export const verifyBearer = async (keys: LocalKeys, authorization: string | unde
     if (error instanceof joseErrors.JOSEError) return null;
     throw error;
   }
+  if (!audienceOk(payload)) return null;
   if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000)) return null;
   return payload;
 };

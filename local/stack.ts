@@ -23,6 +23,9 @@ import { hourlySchedule, loadHandler, localContext } from './lambda';
 import { CLOSE_GRACE_MS } from '../src/app/overage/biller';
 import { createTableRef } from '../src/adapters/dynamodb/client';
 import { OverageRepository } from '../src/adapters/dynamodb/overages';
+import { ApiClientRepository } from '../src/adapters/dynamodb/api-clients';
+import { MAX_API_CLIENTS_PER_TENANT } from '../src/app/api-clients/clients';
+import { tokenRoute } from './oauth-token';
 import { createLocalSqsClient, createQueuesFromDefinitions, startEventSourcePoller, startLocalSqs, type LocalSqs, type SqsConsumer } from './sqs';
 import { authConfig } from '../src/platform/config';
 import { principalFromClaims } from '../src/http/principal';
@@ -313,6 +316,12 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     });
     clock.register(schedule);
 
+    // The token endpoint reads the client-id mappings the api-clients function writes.
+    const apiClientStore = new ApiClientRepository(
+      createTableRef({ TABLE_NAME: tableName, AWS_REGION: LOCAL_AWS_ENV.AWS_REGION, DYNAMODB_ENDPOINT: endpoint }),
+      { clientLimit: MAX_API_CLIENTS_PER_TENANT },
+    );
+
     const served = options.routeTable ?? routeTable;
     const api: RunningHttpApi = await startHttpApi({
       port: apiPort,
@@ -327,6 +336,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       localRoutes: firstMatch(
         // The clock saves itself (SimulatedClock.load): the target before an advance, each step, the end.
         clockRoute(clock, () => stripe.idle()),
+        tokenRoute({ keys, lookup: (clientId) => apiClientStore.lookup(clientId) }),
         webRoute({ distDir: join(REPO_ROOT, WEB_DIST_DIR) }),
       ),
       ...(log ? { onAnswered: logAnswered(log, callerOf) } : {}),

@@ -2,6 +2,7 @@ import { ENV } from '../../contracts/environment';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -123,6 +124,20 @@ export class BillingFunction extends Construct {
   bindQueueSend(queue: IQueue, variable: string): void {
     queue.grantSendMessages(this.handler);
     this.setEnvironment(variable, queue.queueUrl);
+  }
+
+  /**
+   * Lets the function create and delete app clients of `userPool` (machine credentials), and
+   * nothing else there; tells the code the pool. Without a pool (an external issuer) it says `none`.
+   */
+  bindApiClients(userPool: IUserPool | undefined): void {
+    if (!userPool) {
+      this.setEnvironment(ENV.apiClientIssuer, 'none');
+      return;
+    }
+    userPool.grant(this.handler, 'cognito-idp:CreateUserPoolClient', 'cognito-idp:DeleteUserPoolClient');
+    this.setEnvironment(ENV.apiClientIssuer, 'cognito');
+    this.setEnvironment(ENV.apiClientUserPoolId, userPool.userPoolId);
   }
 
   /** Adds a variable; setting a key twice is a wiring mistake, so it fails synthesis. */

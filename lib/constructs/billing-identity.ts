@@ -7,12 +7,15 @@ import {
   FeaturePlan,
   Mfa,
   OAuthScope,
+  ResourceServerScope,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   type UserPoolClient,
   type UserPoolDomain,
+  type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
+import { API_SCOPES, RESOURCE_SERVER_ID, SCOPE_DESCRIPTIONS, scopeName } from '../../contracts/scopes';
 import { Construct } from 'constructs';
 
 /** Where the verified JWT carries the tenant and the caller's groups; the Lambdas read these. */
@@ -63,6 +66,8 @@ export class BillingIdentity extends Construct {
   readonly userPool?: UserPool;
   readonly userPoolClient?: UserPoolClient;
   readonly userPoolDomain?: UserPoolDomain;
+  /** `billing` and its scopes (contracts/scopes.ts): what API clients' app clients are granted. */
+  readonly resourceServer?: UserPoolResourceServer;
 
   constructor(scope: Construct, id: string, props: BillingIdentityProps) {
     super(scope, id);
@@ -125,6 +130,15 @@ export class BillingIdentity extends Construct {
       // never write it: a user who could set it could bill another tenant.
       readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true }).withCustomAttributes(tenantAttribute),
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
+
+    // Machine credentials: each API client is an app client of this pool with the
+    // client_credentials grant and some of these scopes (created at run time by the api-clients
+    // function, src/adapters/identity/cognito-app-clients.ts).
+    this.resourceServer = userPool.addResourceServer('BillingResourceServer', {
+      identifier: RESOURCE_SERVER_ID,
+      userPoolResourceServerName: 'SecureNet Billing API',
+      scopes: API_SCOPES.map((scope) => new ResourceServerScope({ scopeName: scopeName(scope), scopeDescription: SCOPE_DESCRIPTIONS[scope] })),
     });
 
     this.userPool = userPool;

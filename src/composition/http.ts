@@ -1,10 +1,13 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ATTR, IDEMPOTENCY_PK } from '../adapters/dynamodb/keys';
+import { ApiClientRepository } from '../adapters/dynamodb/api-clients';
 import { RateLimiter, type RateLimit } from '../adapters/dynamodb/rate-limits';
+import { MAX_API_CLIENTS_PER_TENANT } from '../app/api-clients/clients';
+import { cachedClientLookup } from '../http/client-lookup';
 import { createApiHandler, type Operation } from '../http/api';
 import { createOnceForKey } from '../http/idempotency';
 import type { ApiDependencies, RateLimitPort } from '../http/types';
-import { authConfig, rateLimitConfig } from '../platform/config';
+import { authConfig, clientLookupConfig, rateLimitConfig } from '../platform/config';
 import { currentEnvironment, perEnvironment } from '../platform/environment';
 import { root } from './root';
 
@@ -62,12 +65,19 @@ const onceForKey = perEnvironment(() => {
   });
 });
 
+/** Machine tokens' mappings, read from the table and remembered briefly in this container. */
+const clientLookup = perEnvironment(() => {
+  const repository = new ApiClientRepository(root().table(), { clientLimit: MAX_API_CLIENTS_PER_TENANT });
+  return cachedClientLookup((clientId) => repository.lookup(clientId), { ttlMs: clientLookupConfig().API_CLIENT_CACHE_SECONDS * 1000 });
+});
+
 /** What the kernel gets in production (and in tests that mount a fixture route table on the local stack). */
 export const apiDependencies: ApiDependencies = {
   auth: authConfig,
   requestLimiter: () => requestLimiter,
   requestLimit,
   onceForKey,
+  clientLookup,
 };
 
 /**

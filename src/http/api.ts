@@ -123,7 +123,11 @@ export const createApiHandler = (
     .use(publishMetrics())
     .use(securityHeaders())
     .use(errorResponder({ logger }))
-    .use(perEnvironmentMiddleware(() => authorizeRoute({ routes: table, auth: dependencies.auth(), logger })))
+    .use(
+      perEnvironmentMiddleware(() =>
+        authorizeRoute({ routes: table, auth: dependencies.auth(), logger, clients: (clientId) => dependencies.clientLookup()(clientId) }),
+      ),
+    )
     .use(perEnvironmentMiddleware(() => tenantRateLimit({ limiter: dependencies.requestLimiter(), limit: dependencies.requestLimit() })))
     .use(jsonBody())
     .handler(async (event, context) => {

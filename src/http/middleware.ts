@@ -3,9 +3,11 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AuthConfig } from '../platform/config';
 import type { RateLimit } from '../adapters/dynamodb/rate-limits';
 import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedMediaType } from '../app/errors';
-import { findRouteByKey, type RouteTable } from '../../contracts/routes';
+import { findRouteByKey, type Route, type RouteTable } from '../../contracts/routes';
 import { errorResponse } from './error-response';
-import { principalFromClaims } from './principal';
+import type { ClientLookup } from './client-lookup';
+import { principalFromClaims, type Principal } from './principal';
+import { machineMayCall } from './scopes';
 import type { ApiEvent, ApiMiddleware, RateLimitPort } from './types';
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -62,27 +64,57 @@ export interface AuthorizeRouteOptions {
   readonly auth: AuthConfig;
   /** Gets the caller's tenant and user ids as keys for the rest of the invocation. */
   readonly logger: Pick<Logger, 'appendKeys'>;
+  /** What a machine token's client id maps to (its tenant, or revoked); asked only for machine tokens. */
+  readonly clients: ClientLookup;
 }
 
 /**
- * Finds the route from the table by API Gateway's route key and enforces its `auth`. Tenant id
- * and admin role come from the verified JWT claims only.
- * @example
- * middy(handler).use(authorizeRoute({ routes: routeTable, auth: authConfig(), logger }));
+ * A machine principal with its tenant from its client's mapping, or the refusal: machine tokens
+ * never reach admin routes, need one of the route's declared scopes (also granted to the client
+ * as stored), and stop working once the mapping says revoked.
  */
-export const authorizeRoute = ({ routes, auth, logger }: AuthorizeRouteOptions): ApiMiddleware => ({
-  before: (request) => {
+const machineOnRoute = async (principal: Principal, route: Route, clients: ClientLookup): Promise<Principal> => {
+  const machine = principal.machine;
+  if (!machine) return principal;
+  if (route.auth !== 'tenant') throw new Forbidden('API client tokens cannot call this route');
+  const mapping = await clients(machine.clientId);
+  if (!mapping || mapping.status !== 'active') throw new Unauthenticated('This API client is unknown or revoked');
+  const granted = machine.scopes.filter((scope) => mapping.scopes.includes(scope as (typeof mapping.scopes)[number]));
+  if (!machineMayCall(route, granted)) {
+    const needed = route.scopes ?? [];
+    throw new Forbidden(
+      needed.length === 0 ? 'API client tokens cannot call this route' : `This route needs one of the scopes ${needed.join(', ')}`,
+    );
+  }
+  return { ...principal, tenantId: mapping.tenant_id };
+};
+
+/**
+ * Finds the route from the table by API Gateway's route key and enforces its `auth`. Tenant id
+ * and admin role come from the verified JWT claims only; a machine token's tenant from its
+ * client's stored mapping, and only on routes whose declared scopes it has.
+ * @example
+ * middy(handler).use(authorizeRoute({ routes: routeTable, auth: authConfig(), logger, clients: lookup }));
+ */
+export const authorizeRoute = ({ routes, auth, logger, clients }: AuthorizeRouteOptions): ApiMiddleware => ({
+  before: async (request) => {
     const route = findRouteByKey(routes, request.event.routeKey);
     if (!route) throw new Error(`route ${request.event.routeKey} is not in the route table`);
     request.context.route = route;
     const claims = 'authorizer' in request.event.requestContext ? request.event.requestContext.authorizer?.jwt?.claims : undefined;
-    const principal = principalFromClaims(claims, auth);
-    request.context.principal = principal;
+    const claimed = principalFromClaims(claims, auth);
+    request.context.principal = claimed;
     if (route.auth === 'public' || route.auth === 'stripe') return;
-    if (!principal) throw new Unauthenticated('A valid bearer token is required');
+    if (!claimed) throw new Unauthenticated('A valid bearer token is required');
+    const principal = await machineOnRoute(claimed, route, clients);
+    request.context.principal = principal;
     if (route.auth === 'admin' && !principal.admin) throw new Forbidden('This route needs the admin role');
     if (route.auth === 'tenant' && !principal.tenantId) throw new Forbidden('The token carries no tenant');
-    logger.appendKeys({ tenant_id: principal.tenantId ?? undefined, user_id: principal.userId });
+    logger.appendKeys({
+      tenant_id: principal.tenantId ?? undefined,
+      user_id: principal.userId,
+      ...(principal.machine ? { api_client: principal.machine.clientId } : {}),
+    });
   },
 });
 

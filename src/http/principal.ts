@@ -1,10 +1,22 @@
 import type { AuthConfig } from '../platform/config';
 
-/** Who is calling, as the verified JWT says. The tenant id never comes from anywhere else. */
+/** A service calling with an API client's token (OAuth client credentials). */
+export interface MachineIdentity {
+  readonly clientId: string;
+  /** The token's `scope` claim. */
+  readonly scopes: readonly string[];
+}
+
+/**
+ * Who is calling, as the verified JWT says. The tenant id never comes from anywhere else: for a
+ * person from the tenant claim; for a machine (`machine` set) from its client's stored mapping,
+ * filled in by `authorizeRoute` (null until then).
+ */
 export interface Principal {
   readonly userId: string;
   readonly tenantId: string | null;
   readonly admin: boolean;
+  readonly machine?: MachineIdentity;
 }
 
 type ClaimValue = string | number | boolean | string[];
@@ -30,6 +42,17 @@ export const claimList = (value: ClaimValue | undefined): string[] => {
   return [value];
 };
 
+/**
+ * A client-credentials access token: Cognito's (and the local issuer's) carry `token_use`
+ * `access`, a `client_id` and no user name; a person's access token names its user.
+ */
+const isMachineToken = (claims: Record<string, ClaimValue>): boolean =>
+  claims.token_use === 'access' && typeof claims.client_id === 'string' && claims.client_id.length > 0 && claims.username === undefined;
+
+/** The `scope` claim: space-separated (RFC 6749), or a list. */
+export const scopeList = (value: ClaimValue | undefined): string[] =>
+  Array.isArray(value) ? [...value] : typeof value === 'string' ? value.split(' ').filter((s) => s.length > 0) : [];
+
 export const principalFromClaims = (
   claims: Record<string, ClaimValue> | undefined,
   cfg: AuthConfig,
@@ -37,6 +60,10 @@ export const principalFromClaims = (
   if (!claims) return null;
   const sub = claims.sub;
   if (sub === undefined || String(sub).length === 0) return null;
+  if (isMachineToken(claims)) {
+    // Neither a tenant nor a group a machine token might carry counts: its mapping decides.
+    return { userId: String(claims.client_id), tenantId: null, admin: false, machine: { clientId: String(claims.client_id), scopes: scopeList(claims.scope) } };
+  }
   const tenant = claims[cfg.TENANT_CLAIM];
   const tenantId = tenant === undefined || String(tenant).length === 0 ? null : String(tenant);
   return {

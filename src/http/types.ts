@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, A
 import type { RateLimit } from '../adapters/dynamodb/rate-limits';
 import type { Route } from '../../contracts/routes';
 import type { AuthConfig } from '../platform/config';
+import type { ClientLookup } from './client-lookup';
 import type { OnceForKey } from './idempotency';
 import type { Principal } from './principal';
 
@@ -29,6 +30,8 @@ export interface ApiDependencies {
   readonly requestLimiter: () => RateLimitPort;
   readonly requestLimit: () => RateLimit;
   readonly onceForKey: () => OnceForKey;
+  /** Machine tokens' client-id mappings (asked only when a machine token arrives). */
+  readonly clientLookup: () => ClientLookup;
 }
 
 /** A middleware of the API's stack (`createApiHandler`). */

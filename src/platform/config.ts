@@ -62,6 +62,24 @@ const webSchema = z.object({
     .pipe(z.array(z.url()).min(1)),
 });
 
+/** Machine credentials: who issues them (the stack or the local runner says), and how long a client mapping is remembered. */
+const apiClientSchema = z
+  .object({
+    /** `cognito`: app clients of the stack's user pool; `local`: the local token endpoint; `none`: not offered (an external issuer). */
+    API_CLIENT_ISSUER: z.enum(['cognito', 'local', 'none']).default('none'),
+    API_CLIENT_USER_POOL_ID: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+  })
+  .refine((c) => c.API_CLIENT_ISSUER !== 'cognito' || c.API_CLIENT_USER_POOL_ID !== undefined, {
+    message: 'set API_CLIENT_USER_POOL_ID when API_CLIENT_ISSUER is cognito',
+    path: ['API_CLIENT_USER_POOL_ID'],
+  });
+
+const clientLookupSchema = z.object({
+  /** How long a container trusts an active client mapping: a revoked client is refused everywhere within this. */
+  API_CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+});
+
 export type AuthConfig = z.infer<typeof authSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type StripeConfig = z.infer<typeof stripeSchema>;
@@ -86,3 +104,5 @@ export const stripeConfig = configSection(stripeSchema);
 export const queueConfig = configSection(queueSchema);
 export const rateLimitConfig = configSection(rateLimitSchema);
 export const webConfig = configSection(webSchema);
+export const apiClientConfig = configSection(apiClientSchema);
+export const clientLookupConfig = configSection(clientLookupSchema);

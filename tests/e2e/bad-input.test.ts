@@ -5,10 +5,20 @@ import { startTestApi, type TestApi } from '../support/local-api';
 let api: TestApi;
 let token: string;
 let admin: string;
+/** A machine credential of the same tenant (billing/usage.write), from the local token endpoint. */
+let machine: string;
 beforeAll(async () => {
   api = await startTestApi({ start: new Date('2028-03-01T00:00:00Z') });
   token = await api.token({ tenantId: 'org-fuzz' });
   admin = await api.token({ admin: true });
+  const created = await api.call('/api-clients', { method: 'POST', token, json: { name: 'fuzz agent', scopes: ['billing/usage.write', 'billing/usage.read'] } });
+  const client = (await created.json()) as { client_id: string; client_secret: string };
+  const issued = await fetch(`${api.stack.apiUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString(),
+  });
+  machine = ((await issued.json()) as { access_token: string }).access_token;
 });
 afterAll(async () => api.stack.stop());
 
@@ -28,6 +38,7 @@ const valid = {
   '/usage/track': { resource_type: 'api_calls', usage_amount: 1 },
   '/admin/usage/process-overages': { dry_run: true },
   '/webhooks/configure': { url: 'https://hooks.example.com/billing', events: ['invoice.paid'] },
+  '/api-clients': { name: 'agent', scopes: ['billing/usage.write'] },
 } as const;
 
 const cases = (path: keyof typeof valid): Case[] => {
@@ -61,6 +72,33 @@ describe('bad input never gives a 500 and writes nothing', () => {
       const error = ((await res.json()) as { error: { code: string; message: string } }).error;
       expect(error.code).toEqual(expect.any(String));
       expect(error.message).toEqual(expect.any(String));
+    });
+  });
+
+  describe('POST /usage/track through a machine credential', () => {
+    it.each(cases('/usage/track'))('answers $status for $name', async ({ body, contentType, status }) => {
+      const res = await api.call('/usage/track', { method: 'POST', token: machine, headers: { 'content-type': contentType ?? 'application/json' }, body });
+      expect(res.status).toBe(status);
+    });
+
+    it.each([
+      [{ resource_type: 'api_calls', usage_amount: 1, tenant_id: 'org-other' }],
+      [{ records: [{ resource_type: 'api_calls', usage_amount: 1, tenant_id: 'org-other' }] }],
+      [{ records: [{ resource_type: 'api_calls', usage_amount: 1 }], tenant: 'org-other' }],
+    ])('answers 400 for a body naming a tenant: %j', async (body) => {
+      const res = await api.call('/usage/track', { method: 'POST', token: machine, json: body });
+      expect(res.status).toBe(400);
+    });
+
+    const broken: Record<string, () => string> = {
+      'no token': () => 'Bearer',
+      'a tampered signature': () => `Bearer ${machine.slice(0, -2)}${machine.endsWith('AA') ? 'BB' : 'AA'}`,
+      'the client credentials instead of a token': () => `Basic ${Buffer.from('a:b').toString('base64')}`,
+    };
+    it.each(Object.keys(broken))('answers 401 for %s', async (name) => {
+      const authorization = broken[name]?.() ?? '';
+      const res = await api.call('/usage/track', { method: 'POST', headers: { authorization }, json: { resource_type: 'api_calls', usage_amount: 1 } });
+      expect(res.status).toBe(401);
     });
   });
 

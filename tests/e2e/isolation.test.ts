@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes, type RouteAuth } from '../../contracts/routes';
+import { routes, type Route, type RouteAuth } from '../../contracts/routes';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 /**
@@ -36,6 +36,9 @@ const ofA = {
   webhookId: '',
   webhookUrl: '',
   deliveriesCursor: '',
+  apiClientId: '',
+  clientId: '',
+  clientSecret: '',
 };
 let aBefore: unknown;
 /** A's billing details: a name and a VAT number that no answer to B may carry. */
@@ -58,6 +61,7 @@ const snapshotOfA = async () => ({
   deliveries: await read('/webhooks/deliveries?limit=100', a),
   customer: await read('/customer', a),
   entitlements: await read('/entitlements', a),
+  apiClients: await read('/api-clients', a),
 });
 
 /** A answers exactly as before B's calls. */
@@ -68,7 +72,7 @@ const aUnchanged = async () => {
 
 /** An answer that names none of A's ids or data (`asked`: the id B put in the request itself). */
 const nothingOfA = (text: string, asked?: string) => {
-  const marks = [ofA.subscriptionId, ofA.customerId, ofA.webhookId, ofA.webhookUrl, ...ofA.invoiceIds, A, A_NAME, A_VAT, 'Alphastrasse'].filter((m) => m && m !== asked);
+  const marks = [ofA.subscriptionId, ofA.customerId, ofA.webhookId, ofA.webhookUrl, ofA.apiClientId, ofA.clientId, ofA.clientSecret, ...ofA.invoiceIds, A, A_NAME, A_VAT, 'Alphastrasse'].filter((m) => m && m !== asked);
   for (const mark of marks) expect(text, `an answer to B names ${mark}`).not.toContain(mark);
 };
 
@@ -90,6 +94,17 @@ const own = async <T>(path: string): Promise<T> => {
   return JSON.parse(text) as T;
 };
 
+/** An API client's token from the local token endpoint. */
+const machineToken = async (clientId: string, secret: string): Promise<string> => {
+  const res = await fetch(`${api.stack.apiUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }).toString(),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+};
+
 const badCursor = async (path: string) => {
   const text = await refused(400, path);
   expect((JSON.parse(text) as { error: { details: { field: string }[] } }).error.details[0]?.field).toBe('cursor');
@@ -106,6 +121,10 @@ beforeAll(async () => {
   api = await startTestApi({ start: new Date('2028-02-01T00:00:00Z'), allowLocalWebhookTargets: true });
   a = await api.token({ tenantId: A });
   b = await api.token({ tenantId: B });
+
+  const apiClient = await api.call('/api-clients', { method: 'POST', token: a, json: { name: 'alpha agents', scopes: ['billing/usage.write', 'billing/usage.read', 'billing/invoices.read'] } });
+  expect(apiClient.status).toBe(201);
+  ({ id: ofA.apiClientId, client_id: ofA.clientId, client_secret: ofA.clientSecret } = (await apiClient.json()) as { id: string; client_id: string; client_secret: string });
 
   ofA.webhookUrl = `http://127.0.0.1:${receiverPort}/alpha-hook`;
   const configured = await api.call('/webhooks/configure', {
@@ -291,6 +310,50 @@ const probes: Record<string, { readonly claim: string; readonly run: () => Promi
       await aUnchanged();
     },
   },
+  'POST /api-clients': {
+    claim: "B's client acts for B only: its token reads B's usage, gets 404 for A's invoice, and cannot name A in a usage body",
+    run: async () => {
+      const res = await api.call('/api-clients', { method: 'POST', token: b, json: { name: 'beta agents', scopes: ['billing/usage.write', 'billing/usage.read', 'billing/invoices.read'] } });
+      const text = await res.text();
+      expect(res.status, text).toBe(201);
+      nothingOfA(text);
+      const client = JSON.parse(text) as { client_id: string; client_secret: string };
+      const machine = await machineToken(client.client_id, client.client_secret);
+      const usage = await api.call('/usage/current', { token: machine });
+      const usageText = await usage.text();
+      expect(usage.status).toBe(200);
+      nothingOfA(usageText);
+      expect((JSON.parse(usageText) as { usage: { api_calls: { quantity: number } } }).usage.api_calls.quantity).toBe(0);
+      for (const id of ofA.invoiceIds) {
+        const res404 = await api.call(`/invoices/${id}`, { token: machine });
+        expect(res404.status).toBe(404);
+        nothingOfA(await res404.text(), id);
+      }
+      const track = await api.call('/usage/track', { method: 'POST', token: machine, json: { resource_type: 'api_calls', usage_amount: 1, tenant_id: A } });
+      expect(track.status).toBe(400);
+      // B's own person token with A's client credentials in the token endpoint gets nothing either.
+      expect((await fetch(`${api.stack.apiUrl}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: ofA.clientId, client_secret: client.client_secret }).toString() })).status).toBe(401);
+      await aUnchanged();
+    },
+  },
+  'GET /api-clients': {
+    claim: "B's own clients, never A's, whatever tenant the query names",
+    run: async () => {
+      for (const path of ['/api-clients', `/api-clients?tenant_id=${A}`]) {
+        const listed = await own<{ api_clients: { name: string }[] }>(path);
+        expect(listed.api_clients.map((c) => c.name)).not.toContain('alpha agents');
+      }
+    },
+  },
+  'DELETE /api-clients/{id}': {
+    claim: "404 for A's client id; A's machine token keeps working",
+    run: async () => {
+      await refused(404, `/api-clients/${ofA.apiClientId}`, { method: 'DELETE' }, ofA.apiClientId);
+      const token = await machineToken(ofA.clientId, ofA.clientSecret);
+      expect((await api.call('/usage/current', { token })).status).toBe(200);
+      await aUnchanged();
+    },
+  },
   'DELETE /webhooks/{id}': {
     claim: "404 for A's endpoint id, which stays",
     run: async () => {
@@ -407,5 +470,19 @@ describe('tenant isolation: tenant B never sees or changes tenant A', () => {
       const res = await api.call(route.path, { method: route.method, token: b, ...(route.method === 'POST' ? { json: {} } : {}) });
       expect(res.status, route.path).toBe(403);
     }
+  });
+
+  it('answers 403 on every admin route, and on every tenant route it has no scope for, to a machine token with every scope', async () => {
+    const created = await api.call('/api-clients', { method: 'POST', token: b, json: { name: 'beta all scopes', scopes: ['billing/usage.write', 'billing/usage.read', 'billing/invoices.read', 'billing/subscriptions.read'] } });
+    expect(created.status).toBe(201);
+    const client = (await created.json()) as { client_id: string; client_secret: string };
+    const machine = await machineToken(client.client_id, client.client_secret);
+    for (const route of (routes as readonly Route[]).filter((r) => r.auth === 'admin' || (r.auth === 'tenant' && (r.scopes ?? []).length === 0))) {
+      const path = route.path.replace('{id}', ofA.apiClientId).replace('{client}', ofA.apiClientId).replace('{file}', 'invoices.csv');
+      const res = await api.call(path, { method: route.method, token: machine, ...(route.method === 'POST' ? { json: {} } : {}) });
+      expect(res.status, `${route.method} ${route.path}`).toBe(403);
+      nothingOfA(await res.text(), ofA.apiClientId);
+    }
+    await aUnchanged();
   });
 });

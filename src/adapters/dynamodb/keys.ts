@@ -323,3 +323,19 @@ export const DIRECTORY = {
 
 /** One directory entry of a tenant: `DIR#<what>` (`ALL`, `STATUS`, `PLAN`, `TERM#id`, `TERM#email`, `TERM#name`). */
 export const directoryEntryKey = (tenantId: string, what: string): ItemKey => ({ PK: tenantPk(tenantId), SK: `DIR#${what}` });
+
+/** Machine credentials (`dynamodb/api-clients.ts`): a tenant's clients, their count, and the client-id mapping. */
+const API_CLIENT_PREFIX = { client: 'APICLIENT#', mapping: 'OAUTHCLIENT#' } as const;
+
+/** One API client of a tenant: `APICLIENT#<id>` (another tenant's id is simply not there). */
+export const apiClientKey = (tenantId: string, id: string): ItemKey => ({ PK: tenantPk(tenantId), SK: `${API_CLIENT_PREFIX.client}${id}` });
+export const apiClientPrefix = (): string => API_CLIENT_PREFIX.client;
+
+/** The tenant's API-client count, kept in the same transactions as creates and revocations (the cap). */
+export const apiClientCountKey = (tenantId: string): ItemKey => ({ PK: tenantPk(tenantId), SK: 'APICLIENT_COUNT' });
+
+/** What an OAuth client id maps to (tenant, scopes, active or revoked): read on every machine request. */
+export const clientMappingKey = (clientId: string): ItemKey => ({ PK: `${API_CLIENT_PREFIX.mapping}${clientId}`, SK: MARKER });
+
+/** Attribute names of API-client items that conditions and updates name. */
+export const API_CLIENT_FIELD = { count: 'client_count', status: 'status', revokedAt: 'revoked_at' } as const;

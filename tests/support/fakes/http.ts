@@ -8,6 +8,7 @@ import { RateLimited } from '../../../src/app/errors';
 import type { RateLimit } from '../../../src/adapters/dynamodb/rate-limits';
 import { createOnceForKey } from '../../../src/http/idempotency';
 import type { ApiDependencies, RateLimitPort } from '../../../src/http/types';
+import type { ClientMapping } from '../../../src/app/ports/api-clients';
 
 /**
  * Idempotency records in memory, with the DynamoDB layer's put condition: a key is taken unless
@@ -61,13 +62,14 @@ export class MemoryRateLimiter implements RateLimitPort {
   }
 }
 
-/** The HTTP kernel's dependencies in memory: default claim names, generous limits. */
-export const inMemoryApiDependencies = (limiter: RateLimitPort = new MemoryRateLimiter()): ApiDependencies => {
+/** The HTTP kernel's dependencies in memory: default claim names, generous limits, the API clients of `clients`. */
+export const inMemoryApiDependencies = (limiter: RateLimitPort = new MemoryRateLimiter(), clients: readonly ClientMapping[] = []): ApiDependencies => {
   const onceForKey = createOnceForKey({ persistenceStore: new MemoryPersistence() });
   return {
     auth: () => ({ TENANT_CLAIM: 'custom:tenant_id', GROUPS_CLAIM: 'cognito:groups', ADMIN_GROUP: 'billing-admin' }),
     requestLimiter: () => limiter,
     requestLimit: () => ({ what: 'requests', limit: 1_000, windowSeconds: 60, description: '1000 requests per minute' }),
     onceForKey: () => onceForKey,
+    clientLookup: () => async (clientId) => clients.find((c) => c.client_id === clientId) ?? null,
   };
 };

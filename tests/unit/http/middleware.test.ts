@@ -83,7 +83,7 @@ const apiStack = (
   const middlewares: ApiMiddleware[] = [
     securityHeaders(),
     errorResponder({ logger }),
-    authorizeRoute({ routes: ROUTES, auth: AUTH, logger }),
+    authorizeRoute({ routes: ROUTES, auth: AUTH, logger, clients: async () => null }),
     ...(options.limiter ? [tenantRateLimit({ limiter: options.limiter, limit: REQUESTS })] : []),
     jsonBody(),
   ];
@@ -195,7 +195,7 @@ describe('authorizeRoute', () => {
   it('reads the tenant and groups from the claims the configuration names', async () => {
     const handler = middy<ApiEvent, APIGatewayProxyStructuredResultV2, Error, ApiContext>()
       .use(errorResponder({ logger: fakeLogger() }))
-      .use(authorizeRoute({ routes: ROUTES, auth: { TENANT_CLAIM: 'org', GROUPS_CLAIM: 'roles', ADMIN_GROUP: 'root' }, logger: fakeLogger() }))
+      .use(authorizeRoute({ routes: ROUTES, auth: { TENANT_CLAIM: 'org', GROUPS_CLAIM: 'roles', ADMIN_GROUP: 'root' }, logger: fakeLogger(), clients: async () => null }))
       .handler(async (_event, ctx) => ({ statusCode: 200, body: JSON.stringify(ctx.principal) }));
 
     const res = await handler(request('GET /api/billing/admin/things', { claims: { sub: 'u', org: 'org-9', roles: ['root'] } }), context());
