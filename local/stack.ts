@@ -209,7 +209,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
           await stripe.idle();
         },
       });
-      const adapter = new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url });
+      const adapter = new StripeAdapter({ secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: stripe.url, now: () => clock.now() });
       await adapter.syncCatalog();
       await adapter.syncCoupons();
       return stripe;

@@ -91,6 +91,8 @@ export interface StripeAdapterOptions {
    * so a rehearsal moves one tenant's time without touching the others. Refused with a live key.
    */
   readonly testClockFor?: (tenantId: string) => string | undefined;
+  /** Stripe's time, where it is not the wall clock (the local endpoint's simulated clock): what the coupon sync judges expiry by. */
+  readonly now?: () => Date;
 }
 
 /**
@@ -110,7 +112,7 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
   ) {
     if (options.testClockFor && !options.secretKey.startsWith('sk_test_')) throw new Error('Stripe test clocks need a test-mode key (sk_test_...)');
     this.catalog = new StripeCatalog(client, options.catalog);
-    this.coupons = new StripeCoupons(client);
+    this.coupons = new StripeCoupons(client, undefined, options.now);
   }
 
   syncCatalog(): Promise<CatalogSyncResult> {
