@@ -30,7 +30,8 @@ export type ApiClientView = ReturnType<typeof apiClientView>;
 /**
  * A tenant's machine credentials: create (the secret is answered once), list, revoke. The
  * tenant is the caller's (or the admin's path's), never the body's; revoking marks the client-id
- * mapping revoked, which every request with its tokens reads (src/http/machine-principal.ts).
+ * mapping revoked, which every request with its tokens reads (src/http/client-lookup.ts, cached
+ * at most 5 s per container while active).
  */
 export class ApiClients {
   constructor(private readonly deps: ApiClientDeps) {}
@@ -60,7 +61,7 @@ export class ApiClients {
     return (await this.deps.store.list(tenantId)).map(apiClientView);
   }
 
-  /** Revokes at once for every token (the mapping says revoked), then deletes the credential so no new token is issued. */
+  /** Marks the mapping revoked (its tokens stop within the lookup cache's 5 s), then deletes the credential so no new token is issued. */
   async revoke(tenantId: string, id: string): Promise<void> {
     if (!API_CLIENT_ID.test(id)) throw new NotFound('No such API client');
     const client = await this.deps.store.get(tenantId, id);
