@@ -2,13 +2,12 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiClient, ApiClientStore, ClientMapping } from '../../app/ports/api-clients';
 import type { TableRef } from './client';
 import { API_CLIENT_FIELD, apiClientCountKey, apiClientKey, apiClientPrefix, ATTR, clientMappingKey, tenantPk } from './keys';
-import { CANCELLATION, cancellationCodes, ifAbsent } from './conditions';
+import { firstItemFailed, putCounted } from './conditions';
 import { queryAll } from './query';
 
 /** A revoked mapping stays this long (far beyond a token's 15 minutes), then expires by TTL. */
 const REVOKED_MAPPING_TTL_SECONDS = 24 * 3600;
 
-const firstItemFailed = (error: unknown): boolean => cancellationCodes(error)?.[0] === CANCELLATION.conditionFailed;
 
 const withoutKeys = (item: Record<string, unknown>): Record<string, unknown> => {
   const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.ttl]: _ttl, ...rest } = item;
@@ -34,30 +33,10 @@ export class ApiClientRepository implements ApiClientStore {
       status: 'active',
       ...(secretHash ? { secret_hash: secretHash } : {}),
     };
-    try {
-      await this.table.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table.tableName,
-                Key: apiClientCountKey(client.tenant_id),
-                UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one',
-                ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-                ExpressionAttributeNames: { '#count': API_CLIENT_FIELD.count },
-                ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': this.options.clientLimit },
-              },
-            },
-            { Put: { TableName: this.table.tableName, Item: { ...apiClientKey(client.tenant_id, client.id), ...client }, ...ifAbsent() } },
-            { Put: { TableName: this.table.tableName, Item: { ...clientMappingKey(client.client_id), ...mapping }, ...ifAbsent() } },
-          ],
-        }),
-      );
-      return 'created';
-    } catch (error) {
-      if (firstItemFailed(error)) return 'limit_reached';
-      throw error;
-    }
+    return putCounted(this.table, { key: apiClientCountKey(client.tenant_id), attribute: API_CLIENT_FIELD.count, limit: this.options.clientLimit }, [
+      { ...apiClientKey(client.tenant_id, client.id), ...client },
+      { ...clientMappingKey(client.client_id), ...mapping },
+    ]);
   }
 
   async count(tenantId: string): Promise<number> {

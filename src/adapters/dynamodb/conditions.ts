@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand, type PutCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand, type PutCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TableRef } from './client';
-import { ATTR } from './keys';
+import { ATTR, type ItemKey } from './keys';
 
 /** DynamoDB's reason codes for the items of a cancelled transaction. */
 export const CANCELLATION = {
@@ -93,6 +93,44 @@ export const putIfAbsent = async (table: TableRef, item: Record<string, unknown>
     return true;
   } catch (error) {
     if (error instanceof ConditionFailed) return false;
+    throw error;
+  }
+};
+
+/** Whether a transaction was cancelled by the condition of its first item. */
+export const firstItemFailed = (error: unknown): boolean => cancellationCodes(error)?.[0] === CANCELLATION.conditionFailed;
+
+/**
+ * Puts new items (each only if absent) and adds one to a count in the same transaction, unless
+ * the count is at `limit` already: then nothing is written ('limit_reached'). A per-tenant cap
+ * that racing creates cannot overrun (webhook endpoints, API clients).
+ */
+export const putCounted = async (
+  table: TableRef,
+  counter: { readonly key: ItemKey; readonly attribute: string; readonly limit: number },
+  items: readonly Record<string, unknown>[],
+): Promise<'created' | 'limit_reached'> => {
+  try {
+    await table.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.tableName,
+              Key: counter.key,
+              UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one',
+              ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+              ExpressionAttributeNames: { '#count': counter.attribute },
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': counter.limit },
+            },
+          },
+          ...items.map((Item) => ({ Put: { TableName: table.tableName, Item, ...ifAbsent() } })),
+        ],
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    if (firstItemFailed(error)) return 'limit_reached';
     throw error;
   }
 };

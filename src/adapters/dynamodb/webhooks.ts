@@ -13,7 +13,7 @@ import {
   webhookEndpointKey,
   webhookEndpointPrefix,
 } from './keys';
-import { CANCELLATION, cancellationCodes, ConditionFailed, conditionalWrite, ifAbsent, isConditionFailure } from './conditions';
+import { ConditionFailed, conditionalWrite, firstItemFailed, isConditionFailure, putCounted } from './conditions';
 import { queryAll, queryPage } from './query';
 
 /** Attempts stay listed for 30 days; delivery state outlives the queue's 4-day retention. */
@@ -21,7 +21,6 @@ const ATTEMPT_TTL_SECONDS = 30 * 24 * 3600;
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The first item of a transaction failed its condition (the others come after it). */
-const firstItemFailed = (error: unknown): boolean => cancellationCodes(error)?.[0] === CANCELLATION.conditionFailed;
 
 const endpointOf = (item: Record<string, unknown>): WebhookEndpoint => {
   const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, ...endpoint } = item;
@@ -46,35 +45,9 @@ export class WebhookRepository implements WebhookStore {
 
   /** Creates an endpoint unless the tenant already has `endpointLimit` (checked in the same transaction). */
   async create(endpoint: WebhookEndpoint): Promise<'created' | 'limit_reached'> {
-    try {
-      await this.table.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table.tableName,
-                Key: webhookCountKey(endpoint.tenant_id),
-                UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one',
-                ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-                ExpressionAttributeNames: { '#count': WEBHOOK_FIELD.count },
-                ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': this.options.endpointLimit },
-              },
-            },
-            {
-              Put: {
-                TableName: this.table.tableName,
-                Item: { ...webhookEndpointKey(endpoint.tenant_id, endpoint.id), ...endpoint },
-                ...ifAbsent(),
-              },
-            },
-          ],
-        }),
-      );
-      return 'created';
-    } catch (error) {
-      if (firstItemFailed(error)) return 'limit_reached';
-      throw error;
-    }
+    return putCounted(this.table, { key: webhookCountKey(endpoint.tenant_id), attribute: WEBHOOK_FIELD.count, limit: this.options.endpointLimit }, [
+      { ...webhookEndpointKey(endpoint.tenant_id, endpoint.id), ...endpoint },
+    ]);
   }
 
   async get(tenantId: string, endpointId: string): Promise<WebhookEndpoint | null> {
