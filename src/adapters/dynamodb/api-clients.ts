@@ -1,8 +1,8 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiClient, ApiClientStore, ClientMapping } from '../../app/ports/api-clients';
 import type { TableRef } from './client';
 import { API_CLIENT_FIELD, apiClientCountKey, apiClientKey, apiClientPrefix, ATTR, clientMappingKey, tenantPk } from './keys';
-import { firstItemFailed, putCounted } from './conditions';
+import { deleteCounted, putCounted } from './conditions';
 import { queryAll } from './query';
 
 /** A revoked mapping stays this long (far beyond a token's 15 minutes), then expires by TTL. */
@@ -69,48 +69,21 @@ export class ApiClientRepository implements ApiClientStore {
   async revoke(tenantId: string, id: string, revokedAt: string): Promise<boolean> {
     const client = await this.get(tenantId, id);
     if (!client) return false;
-    try {
-      await this.table.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table.tableName,
-                Key: apiClientKey(tenantId, id),
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': ATTR.pk },
-              },
-            },
-            {
-              Update: {
-                TableName: this.table.tableName,
-                Key: apiClientCountKey(tenantId),
-                UpdateExpression: 'ADD #count :minus',
-                ExpressionAttributeNames: { '#count': API_CLIENT_FIELD.count },
-                ExpressionAttributeValues: { ':minus': -1 },
-              },
-            },
-            {
-              Update: {
-                TableName: this.table.tableName,
-                Key: clientMappingKey(client.client_id),
-                UpdateExpression: 'SET #status = :revoked, #revokedAt = :at, #ttl = :ttl',
-                ExpressionAttributeNames: { '#status': API_CLIENT_FIELD.status, '#revokedAt': API_CLIENT_FIELD.revokedAt, '#ttl': ATTR.ttl },
-                ExpressionAttributeValues: {
-                  ':revoked': 'revoked',
-                  ':at': revokedAt,
-                  ':ttl': Math.floor(Date.parse(revokedAt) / 1000) + REVOKED_MAPPING_TTL_SECONDS,
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (firstItemFailed(error)) return false;
-      throw error;
-    }
+    return deleteCounted(this.table, { key: apiClientCountKey(tenantId), attribute: API_CLIENT_FIELD.count }, apiClientKey(tenantId, id), [
+      {
+        Update: {
+          TableName: this.table.tableName,
+          Key: clientMappingKey(client.client_id),
+          UpdateExpression: 'SET #status = :revoked, #revokedAt = :at, #ttl = :ttl',
+          ExpressionAttributeNames: { '#status': API_CLIENT_FIELD.status, '#revokedAt': API_CLIENT_FIELD.revokedAt, '#ttl': ATTR.ttl },
+          ExpressionAttributeValues: {
+            ':revoked': 'revoked',
+            ':at': revokedAt,
+            ':ttl': Math.floor(Date.parse(revokedAt) / 1000) + REVOKED_MAPPING_TTL_SECONDS,
+          },
+        },
+      },
+    ]);
   }
 
   async lookup(clientId: string): Promise<ClientMapping | null> {

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand, UpdateCommand, type PutCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand, type PutCommandInput, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TableRef } from './client';
 import { ATTR, type ItemKey } from './keys';
@@ -131,6 +131,41 @@ export const putCounted = async (
     return 'created';
   } catch (error) {
     if (firstItemFailed(error)) return 'limit_reached';
+    throw error;
+  }
+};
+
+/**
+ * Deletes an item counted by `putCounted` and gives its place back, with `also` in the same
+ * transaction; false (nothing written) when the item was not there.
+ */
+export const deleteCounted = async (
+  table: TableRef,
+  counter: { readonly key: ItemKey; readonly attribute: string },
+  key: ItemKey,
+  also: NonNullable<TransactWriteCommandInput['TransactItems']> = [],
+): Promise<boolean> => {
+  try {
+    await table.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: table.tableName, Key: key, ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': ATTR.pk } } },
+          {
+            Update: {
+              TableName: table.tableName,
+              Key: counter.key,
+              UpdateExpression: 'ADD #count :minus',
+              ExpressionAttributeNames: { '#count': counter.attribute },
+              ExpressionAttributeValues: { ':minus': -1 },
+            },
+          },
+          ...also,
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (firstItemFailed(error)) return false;
     throw error;
   }
 };

@@ -13,7 +13,7 @@ import {
   webhookEndpointKey,
   webhookEndpointPrefix,
 } from './keys';
-import { ConditionFailed, conditionalWrite, firstItemFailed, isConditionFailure, putCounted } from './conditions';
+import { ConditionFailed, conditionalWrite, deleteCounted, isConditionFailure, putCounted } from './conditions';
 import { queryAll, queryPage } from './query';
 
 /** Attempts stay listed for 30 days; delivery state outlives the queue's 4-day retention. */
@@ -91,36 +91,8 @@ export class WebhookRepository implements WebhookStore {
   }
 
   /** Deletes an endpoint and frees its place under the cap; false when there was none. */
-  async remove(tenantId: string, endpointId: string): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table.tableName,
-                Key: webhookEndpointKey(tenantId, endpointId),
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': ATTR.pk },
-              },
-            },
-            {
-              Update: {
-                TableName: this.table.tableName,
-                Key: webhookCountKey(tenantId),
-                UpdateExpression: 'ADD #count :minus',
-                ExpressionAttributeNames: { '#count': WEBHOOK_FIELD.count },
-                ExpressionAttributeValues: { ':minus': -1 },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (firstItemFailed(error)) return false;
-      throw error;
-    }
+  remove(tenantId: string, endpointId: string): Promise<boolean> {
+    return deleteCounted(this.table, { key: webhookCountKey(tenantId), attribute: WEBHOOK_FIELD.count }, webhookEndpointKey(tenantId, endpointId));
   }
 
   /**
