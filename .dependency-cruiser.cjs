@@ -30,6 +30,13 @@ module.exports = {
       to: { pathNot: ['^src/domain/', '^node_modules/zod/'] },
     },
     {
+      name: 'api-contract-is-pure',
+      comment: 'The API contract (src/api) is zod schemas over the domain: the web page and the typed client import it, so no AWS, no Stripe, no Node I/O.',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { pathNot: ['^src/api/', '^src/domain/', '^contracts/', '^node_modules/zod/'] },
+    },
+    {
       name: 'app-depends-on-ports',
       comment: 'Use cases speak to ports (src/app/ports), never to adapters, kernels, wiring or configuration.',
       severity: 'error',

@@ -1,0 +1,53 @@
+/**
+ * The API contract's building block: one route's operation described by the zod schemas the
+ * handler validates with (body, query), the schemas of what it answers, and a valid example
+ * request. The OpenAPI document (`openapi.ts`), the typed client (`packages/client`) and the
+ * web page's types all come from these objects; the handlers validate with the same schemas.
+ * Pure: imports zod, the domain and `contracts/` only.
+ */
+import type * as z from 'zod';
+
+/** A response the operation documents: its description and, for JSON, the schema of its body. */
+export interface ResponseContract {
+  readonly description: string;
+  /** The JSON body; none for a body that is not JSON (`contentType` says what it is). */
+  readonly schema?: z.ZodType;
+  /** A body that is not JSON, e.g. `text/csv; charset=utf-8`. */
+  readonly contentType?: string;
+}
+
+/** A valid request for the document's examples and the contract test. `{id}` params are filled by the test. */
+export interface RequestExample {
+  readonly body?: unknown;
+  readonly query?: Readonly<Record<string, string>>;
+}
+
+export interface OperationContract {
+  readonly summary: string;
+  readonly description?: string;
+  /** The request body schema (JSON). None: the route takes no body (a body is a 400). */
+  readonly body?: z.ZodType;
+  /** The query string schema: an object of strings (coerced where numeric). */
+  readonly query?: z.ZodType;
+  /** Honour the `Idempotency-Key` header (writes that create money or subscriptions). */
+  readonly idempotent?: boolean;
+  /** Success responses by status (200, 201, 202, 204, 302). Errors are documented from the route's auth. */
+  readonly responses: Readonly<Record<number, ResponseContract>>;
+  readonly example?: RequestExample;
+}
+
+/** Declares one operation's contract, keeping its literal types (so `z.output` of each schema reaches the client). */
+export const contract = <const C extends OperationContract>(c: C): C => c;
+
+/** The success body type of an operation (its lowest 2xx status with a JSON schema). */
+export type SuccessBody<C extends OperationContract> = {
+  [S in keyof C['responses']]: S extends 200 | 201 | 202
+    ? C['responses'][S] extends { schema: infer T extends z.ZodType }
+      ? z.output<T>
+      : never
+    : never;
+}[keyof C['responses']];
+
+/** What a caller sends: the body's input type and the query's input type. */
+export type BodyOf<C extends OperationContract> = C['body'] extends z.ZodType ? z.input<C['body']> : undefined;
+export type QueryOf<C extends OperationContract> = C['query'] extends z.ZodType ? z.input<C['query']> : undefined;
