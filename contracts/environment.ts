@@ -40,6 +40,10 @@ export const ENV = {
   apiClientIssuer: 'API_CLIENT_ISSUER',
   /** The user pool whose app clients are the machine credentials (with `cognito`). */
   apiClientUserPoolId: 'API_CLIENT_USER_POOL_ID',
+  /** The Lambda authorizer (routes that take machine tokens): the user pool whose tokens it verifies... */
+  userPoolId: 'USER_POOL_ID',
+  /** ...and the app client a person's token must be issued to (the web page's). */
+  webClientId: 'WEB_CLIENT_ID',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   nodeOptions: 'NODE_OPTIONS',
 } as const;

@@ -113,6 +113,7 @@ export interface Route<G extends string = string> {
 
 export const routes = [
   { method: 'GET', path: '/plans', group: 'plans', operation: 'listPlans', auth: 'public' },
+  { method: 'GET', path: '/openapi.json', group: 'plans', operation: 'openApiDocument', auth: 'public' },
   { method: 'POST', path: '/subscriptions/create', group: 'subscriptions', operation: 'createSubscription', auth: 'tenant' },
   { method: 'POST', path: '/subscriptions/update', group: 'subscriptions', operation: 'updateSubscription', auth: 'tenant' },
   { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant' },
@@ -156,6 +157,17 @@ export const routes = [
   { method: 'GET', path: '/admin/tenants/{id}/api-clients', group: 'api-clients', operation: 'adminListApiClients', auth: 'admin' },
   { method: 'DELETE', path: '/admin/tenants/{id}/api-clients/{client}', group: 'api-clients', operation: 'adminRevokeApiClient', auth: 'admin' },
 ] as const satisfies readonly Route<FunctionGroupName>[];
+
+/**
+ * Whether a route takes machine tokens as well as people's: a tenant route that declares scopes.
+ * Deployed, those routes sit behind the token (Lambda) authorizer, since API Gateway's JWT
+ * authorizer cannot list one audience per API client; every other route with a token keeps the
+ * JWT authorizer, which refuses machine tokens itself (401). The stack, the local runner and
+ * the handlers read this one rule.
+ * @example takesMachineTokens({ auth: 'tenant', scopes: ['billing/usage.write'] }) // true
+ */
+export const takesMachineTokens = (route: Pick<Route, 'auth' | 'scopes'>): boolean =>
+  route.auth === 'tenant' && (route.scopes ?? []).length > 0;
 
 /** A route table: what the stack deploys and the local runner serves. */
 export interface RouteTable {

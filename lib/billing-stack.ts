@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { AlarmNotifications } from './constructs/alarm-notifications';
 import { BillingApi } from './constructs/billing-api';
 import { BillingFunction } from './constructs/billing-function';
-import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer } from './constructs/billing-identity';
+import { BillingIdentity, claimEnvironment, cognitoClaims, type ExternalIssuer, TokenAuthorizer } from './constructs/billing-identity';
 import { BillingTable } from './constructs/billing-table';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperationsKey } from './constructs/operations-key';
@@ -19,7 +19,7 @@ import { queues, schedules } from '../contracts/queues';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type RouteTable, routeTable as defaultRouteTable } from '../contracts/routes';
+import { type RouteTable, routeTable as defaultRouteTable, takesMachineTokens } from '../contracts/routes';
 import { readStackConfig, type StackConfig } from './stack-config';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -51,6 +51,11 @@ const externalIssuer = (config: StackConfig): ExternalIssuer | undefined =>
 export class BillingStack extends Stack {
   readonly table: BillingTable;
   readonly identity: BillingIdentity;
+  /**
+   * The Lambda authorizer of the routes that take machine tokens; none with an external issuer
+   * (no machine credentials) or when no route declares scopes.
+   */
+  readonly tokenAuthorizer?: TokenAuthorizer;
   /** By function group name, as in `functionGroups`. */
   readonly functions: ReadonlyMap<string, BillingFunction>;
   readonly api: BillingApi;
@@ -180,10 +185,15 @@ export class BillingStack extends Stack {
       appClient.callbackUrLs = [...config.authCallbackUrls, this.web.callbackUrl];
     }
 
+    const { userPool, userPoolClient } = this.identity;
+    if (userPool && userPoolClient && routeTable.routes.some(takesMachineTokens)) {
+      this.tokenAuthorizer = new TokenAuthorizer(this, 'TokenAuthorizer', { userPool, webClient: userPoolClient, claims: this.identity.claims, logKey });
+    }
     this.api = new BillingApi(this, 'Api', {
       routes: routeTable.routes,
       functions: new Map([...functions].map(([name, fn]) => [name, fn.handler])),
       authorizer: this.identity.authorizer,
+      ...(this.tokenAuthorizer ? { tokenAuthorizer: this.tokenAuthorizer.authorizer } : {}),
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
       corsOrigins: [...config.corsOrigins, this.web.url],
       logKey,
@@ -219,6 +229,8 @@ export class BillingStack extends Stack {
       ...this.overage.alarms,
       ...this.webhooks.alarms,
       this.overagePlanner.errorsAlarm,
+      // It fails only when it cannot verify at all (the pool's keys unreachable): every scoped route answers 500.
+      ...(this.tokenAuthorizer ? [this.tokenAuthorizer.function.errorsAlarm] : []),
     ];
     this.alarmNotifications = new AlarmNotifications(this, 'Alarms', {
       key: logKey,
@@ -234,6 +246,7 @@ export class BillingStack extends Stack {
         this.overage.consumer.handler,
         this.webhooks.consumer.handler,
         this.overagePlanner.handler,
+        ...(this.tokenAuthorizer ? [this.tokenAuthorizer.function.handler] : []),
       ],
       deadLetterQueues: [this.usage.deadLetterQueue, this.overage.deadLetterQueue, this.webhooks.deadLetterQueue],
     });

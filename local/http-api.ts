@@ -4,12 +4,18 @@ import { resolve } from 'node:path';
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayEventRequestContextJWTAuthorizer,
+  APIGatewayEventRequestContextLambdaAuthorizer,
+  APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { API_PREFIX, routeKey, type Route, type RouteTable } from '../contracts/routes';
+import { API_PREFIX, routeKey, takesMachineTokens, type Route, type RouteTable } from '../contracts/routes';
+import { authorizerResponse, decideToken, type AuthorizerContext, type AuthorizerDecision } from '../src/http/authorizer';
+import { claimsRead } from '../src/http/principal';
+import { authConfig } from '../src/platform/config';
+import { LOCAL_AUDIENCE, type Audience } from './jwt';
 import { localContext } from './lambda';
 import { listen } from './ports';
 
@@ -18,8 +24,18 @@ type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStru
 export interface HttpApiOptions {
   readonly port: number;
   readonly host?: string;
-  /** Verifies the Authorization header like the JWT authorizer; null means 401. */
-  readonly verify: (authorization: string | undefined) => Promise<JWTPayload | null>;
+  /**
+   * Verifies the Authorization header: like the JWT authorizer (`web-client`: the web app
+   * client's tokens only), or like the token authorizer's verifier (`pool`: any client of the
+   * user pool). Null means 401.
+   */
+  readonly verify: (authorization: string | undefined, audience: Audience) => Promise<JWTPayload | null>;
+  /**
+   * The token authorizer's decision, on the routes that take machine tokens. By default the
+   * deployed authorizer's own rules (`decideToken`) with `verify` as its verifier (the local keys
+   * instead of the user pool's JWKS) and the local issuer's audience as the web app client.
+   */
+  readonly authorizeToken?: (authorization: string) => Promise<AuthorizerDecision>;
   readonly repoRoot: string;
   /** What to serve; the real route table unless a test mounts a fixture table. */
   readonly table: RouteTable;
@@ -170,12 +186,20 @@ const send = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(body);
 };
 
+/** `decideToken` as the deployed token authorizer runs it, over a JWT-authorizer-style `verify`. */
+const localTokenAuthorizer =
+  (verify: HttpApiOptions['verify']) =>
+  (authorization: string): Promise<AuthorizerDecision> =>
+    decideToken((token) => verify(`Bearer ${token}`, 'pool'), { webClientId: LOCAL_AUDIENCE, claims: claimsRead(authConfig()) }, authorization);
+
 /**
- * A local stand-in for the HTTP API: it matches requests against the route table, runs the JWT
- * check the authorizer would run, builds API Gateway v2 events and calls the same handler
- * exports Lambda calls. Gateway-level refusals use API Gateway's own bodies (`{"message": ...}`).
+ * A local stand-in for the HTTP API: it matches requests against the route table, runs the
+ * check the route's authorizer would run (the JWT authorizer's, or on routes that take machine
+ * tokens the token authorizer's own code), builds API Gateway v2 events and calls the same
+ * handler exports Lambda calls. Gateway-level refusals use API Gateway's own bodies (`{"message": ...}`).
  */
 export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttpApi> => {
+  const authorizeToken = options.authorizeToken ?? localTokenAuthorizer(options.verify);
   // API Gateway picks the most specific match: more literal characters win over parameters.
   const compiled = options.table.routes.map(compile).sort((a, b) => b.literalLength - a.literalLength);
   const handlers = new Map<string, Promise<Handler>>();
@@ -218,8 +242,14 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
     }
     let claims: JWTPayload | null = null;
-    if (route.auth === 'tenant' || route.auth === 'admin') {
-      claims = await options.verify(headers.authorization);
+    let tokenContext: AuthorizerContext | null = null;
+    if (takesMachineTokens(route)) {
+      // The token authorizer: API Gateway runs it only when the identity source (the header) is
+      // there, and hands the handler its context, empty for a token it could not verify.
+      if (!headers.authorization) return answer(gatewayRefusal(401, 'Unauthorized'));
+      tokenContext = authorizerResponse(await authorizeToken(headers.authorization)).context;
+    } else if (route.auth === 'tenant' || route.auth === 'admin') {
+      claims = await options.verify(headers.authorization, 'web-client');
       if (!claims) return answer(gatewayRefusal(401, 'Unauthorized', { 'www-authenticate': 'Bearer' }));
     }
 
@@ -235,10 +265,17 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
     const isText = raw.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-    if (claims) seen.claims = gatewayClaims(claims);
+    const jwtClaims = claims ? gatewayClaims(claims) : null;
+    const authorizer: APIGatewayEventRequestContextJWTAuthorizer | APIGatewayEventRequestContextLambdaAuthorizer<AuthorizerContext> | null = jwtClaims
+      ? { principalId: '', integrationLatency: 0, jwt: { claims: jwtClaims, scopes: [] } }
+      : tokenContext
+        ? { lambda: tokenContext }
+        : null;
+    const verified = jwtClaims ?? tokenContext;
+    if (verified && Object.keys(verified).length > 0) seen.claims = verified;
     const requestId = randomUUID();
     const now = new Date();
-    const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+    const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: NonNullable<typeof authorizer> } } = {
       version: '2.0',
       routeKey: routeKey(route),
       rawPath: url.pathname,
@@ -265,12 +302,11 @@ export const startHttpApi = async (options: HttpApiOptions): Promise<RunningHttp
         stage: '$default',
         time: now.toISOString(),
         timeEpoch: now.getTime(),
-        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: seen.claims ?? {}, scopes: [] } },
+        ...(authorizer ? { authorizer } : {}),
       },
       isBase64Encoded: !isText,
       ...(raw.length ? { body: isText ? raw.toString('utf8') : raw.toString('base64') } : {}),
     };
-    if (!claims) delete (event.requestContext as Partial<typeof event.requestContext>).authorizer;
 
     const handler = await load(route.group);
     const run = () => handler(event, lambdaContext(route.group, requestId));

@@ -76,19 +76,29 @@ export const issueMachineToken = async (keys: LocalKeys, request: MachineTokenRe
     .setExpirationTime(request.expiresIn ?? `${MACHINE_TOKEN_MINUTES}m`)
     .sign(keys.privateKey);
 
-/** Client-credentials tokens carry `client_id` instead of `aud`; any of our clients is an audience (its mapping decides in the handler). */
-const audienceOk = (payload: JWTPayload): boolean => {
+/**
+ * Whose tokens a check takes. `web-client` is API Gateway's JWT authorizer: its audience list
+ * holds the web app client only, matched against `aud`, or for a token without one its
+ * `client_id`; so a machine token (its own app client, no `aud`) is refused there (401).
+ * `pool` is the token authorizer's verifier (the user pool's JWKS and issuer): any of the
+ * pool's clients; `decideToken` then judges the client, and the handler the API client's mapping.
+ */
+export type Audience = 'web-client' | 'pool';
+
+const audienceOk = (payload: JWTPayload, audience: Audience): boolean => {
+  if (audience === 'pool') return true;
   if (payload.aud !== undefined) return (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).includes(LOCAL_AUDIENCE);
-  return payload.token_use === 'access' && typeof payload.client_id === 'string' && payload.client_id.length > 0;
+  return payload.client_id === LOCAL_AUDIENCE;
 };
 
 /**
  * Verifies a bearer token as the deployed authorizers do: signature, issuer, audience (`aud`,
  * or for an access token without one its `client_id`), `exp` present and in the future, `nbf`
  * and `iat` (when present) not in the future. Returns the claims, or null for any failure (the
- * caller answers 401).
+ * caller answers 401). The local runner's JWT authorizer, and the verifier its token authorizer
+ * (`decideToken`) runs in place of the user pool's JWKS.
  */
-export const verifyBearer = async (keys: LocalKeys, authorization: string | undefined): Promise<JWTPayload | null> => {
+export const verifyBearer = async (keys: LocalKeys, authorization: string | undefined, audience: Audience = 'web-client'): Promise<JWTPayload | null> => {
   if (!authorization) return null;
   const token = authorization.replace(/^Bearer\s+/i, '').trim();
   if (token.length === 0) return null;
@@ -104,7 +114,7 @@ export const verifyBearer = async (keys: LocalKeys, authorization: string | unde
     if (error instanceof joseErrors.JOSEError) return null;
     throw error;
   }
-  if (!audienceOk(payload)) return null;
+  if (!audienceOk(payload, audience)) return null;
   if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000)) return null;
   return payload;
 };

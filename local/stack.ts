@@ -332,7 +332,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         if (!needs) throw new Error(`no function group ${group}`);
         return asFunction(needs, run);
       },
-      verify: (authorization) => verifyBearer(keys, authorization),
+      verify: (authorization, audience) => verifyBearer(keys, authorization, audience),
       localRoutes: firstMatch(
         // The clock saves itself (SimulatedClock.load): the target before an advance, each step, the end.
         clockRoute(clock, () => stripe.idle()),

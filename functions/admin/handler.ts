@@ -1,22 +1,12 @@
-import * as z from 'zod';
+import { adminApi, monthIndex } from '../../src/api/admin';
 import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { root } from '../../src/composition/root';
 import { overageRun } from '../../src/composition/overage';
 import { adminActions, adminExports, adminTenants, revenueReports } from '../../src/composition/admin';
 import { EXPORT_KINDS, type ExportKind } from '../../src/app/admin/exports';
-import { SUBSCRIPTION_STATUSES } from '../../src/domain/subscription';
 import { InvalidInput } from '../../src/app/errors';
 import type { ApiRequest } from '../../src/http/api';
-
-/** Why an operator acts: required on every action, kept in the tenant's audit trail. */
-const reason = z.string().trim().min(3, 'say why, in a few words').max(500);
-const minorAmount = z.number().int('integer minor units (cents)').positive('must be more than 0').max(100_000_000, 'at most 100000000 minor units');
-
-const creditBody = z.strictObject({ amount: minorAmount, currency: z.string().regex(/^[A-Za-z]{3}$/, 'a currency code: usd, eur or gbp'), reason });
-const refundBody = z.strictObject({ invoice_id: z.string().min(1).max(255), amount: minorAmount.optional(), reason });
-const trialBody = z.strictObject({ trial_end: z.iso.datetime({ offset: true }), reason });
-const retryBody = z.strictObject({ invoice_id: z.string().min(1).max(255), reason: reason.optional() });
 
 /**
  * The tenant named by the path, the admin from the token, and the request's `Idempotency-Key`,
@@ -31,34 +21,14 @@ const actionOf = (request: ApiRequest<{ reason?: string | undefined }, unknown>)
   };
 };
 
-const searchQuery = z.strictObject({
-  query: z.string().trim().min(1).max(200).optional(),
-  status: z.enum(SUBSCRIPTION_STATUSES).optional(),
-  plan_id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a plan id such as starter').max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(2048).optional(),
-});
-
 /** `GET /admin/tenants`: search by tenant id, email or name (prefix, any case), status, plan; through an index, never a scan. */
-export const searchTenants = operation({ query: searchQuery }, async ({ query }) => {
+export const searchTenants = operation(adminApi.searchTenants, async ({ query }) => {
   const { limit, cursor, ...criteria } = query;
   return { status: 200, body: await adminTenants().search(criteria, { limit, ...(cursor ? { cursor } : {}) }) };
 });
 
 /** `GET /admin/tenants/{id}`: the whole picture of one tenant; 404 for a tenant billing never saw. */
-export const getTenant = operation({}, async ({ params }) => ({ status: 200, body: await adminTenants().picture(params.id ?? '') }));
-
-const DAY_MS = 86_400_000;
-const exportQuery = z
-  .strictObject({
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
-    tenant_id: z.string().min(1).max(128).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().min(1).max(2048).optional(),
-  })
-  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be after from', path: ['to'] })
-  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * DAY_MS, { message: 'at most 400 days after from', path: ['to'] });
+export const getTenant = operation(adminApi.getTenant, async ({ params }) => ({ status: 200, body: await adminTenants().picture(params.id ?? '') }));
 
 const exportFile = (file: string | undefined): ExportKind => {
   const kind = EXPORT_KINDS.find((k) => `${k}.csv` === file);
@@ -70,7 +40,7 @@ const exportFile = (file: string | undefined): ExportKind => {
  * `GET /admin/exports/{kind}.csv?from&to[&tenant_id][&limit&cursor]`: RFC 4180 CSV with a header
  * row, `limit` tenants per page; `X-Next-Cursor` names the next page (absent on the last).
  */
-export const exportCsv = operation({ query: exportQuery }, async ({ params, query }) => {
+export const exportCsv = operation(adminApi.exportCsv, async ({ params, query }) => {
   const kind = exportFile(params.file);
   const page = await adminExports().page(
     kind,
@@ -89,39 +59,31 @@ export const exportCsv = operation({ query: exportQuery }, async ({ params, quer
 });
 
 /** `POST /admin/tenants/{id}/credit`: a customer balance credit, used by the next invoices. */
-export const creditTenant = operation({ body: creditBody, idempotent: true }, async (request) => {
+export const creditTenant = operation(adminApi.creditTenant, async (request) => {
   const { tenantId, ctx } = actionOf(request);
   return { status: 200, body: await (await adminActions()).credit(tenantId, ctx, request.body) };
 });
 
 /** `POST /admin/tenants/{id}/refund`: a credit note with a refund on a paid invoice, never more than paid. */
-export const refundTenant = operation({ body: refundBody, idempotent: true }, async (request) => {
+export const refundTenant = operation(adminApi.refundTenant, async (request) => {
   const { tenantId, ctx } = actionOf(request);
   return { status: 200, body: await (await adminActions()).refund(tenantId, ctx, request.body) };
 });
 
 /** `POST /admin/tenants/{id}/trial`: a later trial end, once a week at most. */
-export const extendTrial = operation({ body: trialBody, idempotent: true }, async (request) => {
+export const extendTrial = operation(adminApi.extendTrial, async (request) => {
   const { tenantId, ctx } = actionOf(request);
   return { status: 200, body: await (await adminActions()).extendTrial(tenantId, ctx, request.body) };
 });
 
 /** `POST /admin/tenants/{id}/retry-payment`: pay an open invoice now; a decline is a 402. */
-export const retryPayment = operation({ body: retryBody, idempotent: true }, async (request) => {
+export const retryPayment = operation(adminApi.retryPayment, async (request) => {
   const { tenantId, ctx } = actionOf(request);
   return { status: 200, body: await (await adminActions()).retryPayment(tenantId, ctx, request.body) };
 });
 
-const processBody = z
-  .strictObject({
-    tenant_id: z.string().min(1).max(128).optional(),
-    period: z.iso.datetime().optional(),
-    dry_run: z.boolean().optional(),
-  })
-  .optional();
-
 /** `POST /admin/usage/process-overages`: the scheduled run's code, for an admin, inline. */
-export const processOverages = operation({ body: processBody }, async ({ body }) => {
+export const processOverages = operation(adminApi.processOverages, async ({ body }) => {
   const run = await overageRun();
   const summary = await run.process({
     ...(body?.tenant_id ? { tenantId: body.tenant_id } : {}),
@@ -131,21 +93,10 @@ export const processOverages = operation({ body: processBody }, async ({ body })
   return { status: 200, body: { dry_run: body?.dry_run ?? false, ...summary } };
 });
 
-export const overview = operation({}, async () => ({
+export const overview = operation(adminApi.overview, async () => ({
   status: 200,
   body: await root().adminOverview(),
 }));
-
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
-const MAX_REPORT_MONTHS = 36;
-const monthIndex = (m: string): number => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
-const revenueQuery = z
-  .strictObject({ from: month.optional(), to: month.optional(), currency: z.enum(['usd', 'eur', 'gbp']).optional() })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] })
-  .refine((q) => !q.from || !q.to || monthIndex(q.to) - monthIndex(q.from) < MAX_REPORT_MONTHS, {
-    message: `at most ${MAX_REPORT_MONTHS} months after from`,
-    path: ['to'],
-  });
 
 const monthName = (index: number): string => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 
@@ -154,7 +105,7 @@ const monthName = (index: number): string => `${Math.floor(index / 12)}-${String
  * this one) and currency, MRR movements and ending MRR, invoiced revenue with usage apart, credits
  * and refunds.
  */
-export const revenueReport = operation({ query: revenueQuery }, async ({ query }) => {
+export const revenueReport = operation(adminApi.revenueReport, async ({ query }) => {
   const reports = revenueReports();
   const to = query.to ?? (query.from ? monthName(Math.min(monthIndex(query.from) + 11, monthIndex(reports.thisMonth()))) : reports.thisMonth());
   const from = query.from ?? monthName(monthIndex(to) - 11);

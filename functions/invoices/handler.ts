@@ -1,16 +1,11 @@
-import * as z from 'zod';
+import { invoicesApi } from '../../src/api/invoices';
 import { apiHandler } from '../../src/composition/http';
 import { root } from '../../src/composition/root';
 import { invoiceDetail, invoiceSummary } from '../../src/app/billing/views';
 import { NotFound } from '../../src/app/errors';
 import { operation, tenantOf } from '../../src/http/api';
 
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2048).optional(),
-});
-
-export const listInvoices = operation({ query: listQuery }, async ({ query, principal }) => {
+export const listInvoices = operation(invoicesApi.listInvoices, async ({ query, principal }) => {
   const page = await root().invoices().list(tenantOf(principal), {
     limit: query.limit,
     ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -18,7 +13,7 @@ export const listInvoices = operation({ query: listQuery }, async ({ query, prin
   return { status: 200, body: { invoices: page.items.map(invoiceSummary), next_cursor: page.nextCursor } };
 });
 
-export const getInvoice = operation({}, async ({ params, principal }) => {
+export const getInvoice = operation(invoicesApi.getInvoice, async ({ params, principal }) => {
   const id = params.id ?? '';
   const invoice = /^in_\w{1,200}$/.test(id) ? await root().invoices().get(tenantOf(principal), id) : null;
   if (!invoice) throw new NotFound('No such invoice');

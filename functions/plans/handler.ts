@@ -1,9 +1,21 @@
+import { plansApi } from '../../src/api/plans';
 import { plansView } from '../../src/domain/catalog';
 import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
+import { authConfig } from '../../src/platform/config';
 
 const view = plansView();
 
-export const listPlans = operation({}, async () => ({ status: 200, body: view }));
+export const listPlans = operation(plansApi.listPlans, async () => ({ status: 200, body: view }));
 
-export const handler = apiHandler('plans', { listPlans });
+/**
+ * `GET /openapi.json`: the API's OpenAPI document. Its builder (every group's contract and the
+ * JSON Schema generation) is imported at the first request, not at this function's cold start,
+ * and the document is built once per container.
+ */
+export const openApiDocument = operation(plansApi.openApiDocument, async () => {
+  const { openApiDocument: document } = await import('../../src/api/openapi');
+  return { status: 200, body: document({ adminGroup: authConfig().ADMIN_GROUP }), headers: { 'cache-control': 'public, max-age=300' } };
+});
+
+export const handler = apiHandler('plans', { listPlans, openApiDocument });

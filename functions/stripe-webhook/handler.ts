@@ -1,3 +1,4 @@
+import { stripeWebhookApi } from '../../src/api/stripe-webhook';
 import { stripeEventProcessor } from '../../src/composition/billing';
 import { paymentProvider } from '../../src/composition/payments';
 import { apiHandler } from '../../src/composition/http';
@@ -9,7 +10,7 @@ import { logger } from '../../src/platform/logger';
  * Stripe's webhook: no JWT; the signature over the raw body is the authentication (400 when
  * it does not verify or is older than 5 minutes). Duplicates answer 200 without acting again.
  */
-export const receiveStripeEvent = operation({}, async ({ event, headers }) => {
+export const receiveStripeEvent = operation(stripeWebhookApi.receiveStripeEvent, async ({ event, headers }) => {
   const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const now = clock().now();
   const parsed = (await paymentProvider()).parseWebhook(raw, headers['stripe-signature'], now);

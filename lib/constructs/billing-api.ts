@@ -17,15 +17,20 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeControl } from '../control-tower';
-import { API_PREFIX, type Route, type RouteAuth, routeKey } from '../../contracts/routes';
+import { API_PREFIX, type Route, type RouteAuth, routeKey, takesMachineTokens } from '../../contracts/routes';
 
 export interface BillingApiProps {
   /** `group` names a key of `functions`. */
   readonly routes: readonly Route[];
   /** The Lambda of each function group, by group name. */
   readonly functions: ReadonlyMap<string, IFunction>;
-  /** Verifies the JWT on `tenant` and `admin` routes. */
+  /** Verifies the JWT on `tenant` and `admin` routes... */
   readonly authorizer: IHttpRouteAuthorizer;
+  /**
+   * ...except on the routes that take machine tokens (`takesMachineTokens`), when given: the
+   * Lambda authorizer (`TokenAuthorizer`). Without it (an external issuer) they keep `authorizer`.
+   */
+  readonly tokenAuthorizer?: IHttpRouteAuthorizer;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Browser origins allowed to call the API; none means no CORS answer at all. */
   readonly corsOrigins: readonly string[];
@@ -59,13 +64,16 @@ const accessLogFormat = AccessLogFormat.custom(
     integrationError: '$context.integrationErrorMessage',
     authorizerError: '$context.authorizer.error',
     subject: '$context.authorizer.claims.sub',
+    // The token authorizer's routes: its context's `sub` (a person, or an API client's client id).
+    tokenSubject: '$context.authorizer.sub',
   }),
 );
 
 /**
  * The HTTP API, built from the route table: one route per entry, each to its group's Lambda,
- * with the JWT authorizer unless the route is `public` or `stripe`. The API's default
- * authorizer is the JWT one, so a route only goes without a token by saying so.
+ * with the JWT authorizer unless the route is `public` or `stripe`, or takes machine tokens (the
+ * token authorizer). The API's default authorizer is the JWT one, so a route only goes without a
+ * token by saying so.
  */
 export class BillingApi extends Construct {
   readonly httpApi: HttpApi;
@@ -126,7 +134,7 @@ export class BillingApi extends Construct {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(`${API_PREFIX}${route.path}`, HttpMethod[route.method]),
         integration: integrationFor(route.group),
-        authorizer: reason === null ? props.authorizer : none,
+        authorizer: reason !== null ? none : props.tokenAuthorizer && takesMachineTokens(route) ? props.tokenAuthorizer : props.authorizer,
       });
       if (reason !== null) {
         Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: `${routeKey(route)} is ${reason}` });
@@ -138,7 +146,7 @@ export class BillingApi extends Construct {
     acknowledgeControl(
       this,
       'CT.LAMBDA.PR.2',
-      "Each permission names the apigateway.amazonaws.com principal and a SourceArn of this API's own route (execute-api:<region>:<account>:<api-id>/*/*/<path>); the rule accepts only a literal or a plain Ref there, not the Fn::Join that names the account and the API id.",
+      "Each permission names the apigateway.amazonaws.com principal and a SourceArn of this API's own route (execute-api:<region>:<account>:<api-id>/*/*/<path>), or for the token authorizer this API's authorizer (<api-id>/authorizers/<id>); the rule accepts only a literal or a plain Ref there, not the Fn::Join that names the account and the API id.",
     );
   }
 

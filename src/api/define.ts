@@ -22,17 +22,52 @@ export interface RequestExample {
   readonly query?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A body the handler reads itself, as bytes, instead of the JSON the HTTP kernel parses (the
+ * Stripe webhook verifies a signature over the raw body). Documented, not validated by `operation()`.
+ */
+export interface RawBodyContract {
+  readonly contentType: string;
+  readonly description: string;
+  /** What the body holds once verified (documentation and the example's check). */
+  readonly schema?: z.ZodType;
+}
+
+/** A request header the operation reads (beyond `Authorization` and `Idempotency-Key`, which come from auth and `idempotent`). */
+export interface HeaderContract {
+  readonly description: string;
+  readonly required?: boolean;
+}
+
 export interface OperationContract {
   readonly summary: string;
   readonly description?: string;
   /** The request body schema (JSON). None: the route takes no body (a body is a 400). */
   readonly body?: z.ZodType;
+  /**
+   * What the document shows for `body` when `body` cannot show it itself: a body schema that
+   * picks between schemas in a transform (for errors that name the record and field) documents
+   * as the union of those schemas. Must accept exactly what `body` accepts (a unit test checks).
+   */
+  readonly documentedBody?: z.ZodType;
+  /** A body the handler reads raw (see `RawBodyContract`); exclusive with `body`. */
+  readonly rawBody?: RawBodyContract;
   /** The query string schema: an object of strings (coerced where numeric). */
   readonly query?: z.ZodType;
+  /** Path parameters (`{id}` in the route's path) and what each names; undescribed ones are plain strings. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Request headers the operation reads, by name as clients send it (`Stripe-Signature`). */
+  readonly headers?: Readonly<Record<string, HeaderContract>>;
   /** Honour the `Idempotency-Key` header (writes that create money or subscriptions). */
   readonly idempotent?: boolean;
   /** Success responses by status (200, 201, 202, 204, 302). Errors are documented from the route's auth. */
   readonly responses: Readonly<Record<number, ResponseContract>>;
+  /**
+   * Failures beyond those every route of its kind documents (400 for input, 401/403 by auth, 404
+   * on `{param}` paths, 413/415 for JSON bodies, 429, 500), each with when it happens: 402, 404,
+   * 409, 503. A status listed here also replaces the general description of a derived one.
+   */
+  readonly errors?: Readonly<Record<number, string>>;
   readonly example?: RequestExample;
 }
 
@@ -48,6 +83,10 @@ export type SuccessBody<C extends OperationContract> = {
     : never;
 }[keyof C['responses']];
 
-/** What a caller sends: the body's input type and the query's input type. */
-export type BodyOf<C extends OperationContract> = C['body'] extends z.ZodType ? z.input<C['body']> : undefined;
+/** What a caller sends: the body's input type (as documented) and the query's input type. */
+export type BodyOf<C extends OperationContract> = C['documentedBody'] extends z.ZodType
+  ? z.input<C['documentedBody']>
+  : C['body'] extends z.ZodType
+    ? z.input<C['body']>
+    : undefined;
 export type QueryOf<C extends OperationContract> = C['query'] extends z.ZodType ? z.input<C['query']> : undefined;

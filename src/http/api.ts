@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import type { OperationContract } from '../api/define';
 import { InvalidInput } from '../app/errors';
 import { logger } from '../platform/logger';
 import { publishMetrics } from '../platform/metrics';
@@ -52,14 +53,25 @@ const validate = <S extends z.ZodType>(schema: S, value: unknown, where: 'body' 
 };
 
 /**
- * Declares one route's operation: the zod schemas for its body and query, and the function
- * that calls the domain. Validation failures become 400s naming each field.
+ * An operation's contract (`src/api`), of which `operation()` uses the schemas it validates with
+ * and `idempotent`; tests may pass just those.
+ */
+export type OperationSchemas<B extends z.ZodType, Q extends z.ZodType> = Partial<Omit<OperationContract, 'body' | 'query'>> & {
+  readonly body?: B;
+  readonly query?: Q;
+};
+
+/**
+ * Declares one route's operation: its contract from `src/api` (whose body and query schemas it
+ * validates with, and whose `idempotent` says whether it honours `Idempotency-Key`), and the
+ * function that calls the domain. Validation failures become 400s naming each field; a body on
+ * an operation whose contract takes none is a 400 too.
  * @example
- * export const listPlans = operation({}, async () => ({ status: 200, body: plansView() }));
+ * export const listPlans = operation(plansApi.listPlans, async () => ({ status: 200, body: plansView() }));
  */
 export const operation =
   <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(
-    schemas: { body?: B; query?: Q; /** Honour the `Idempotency-Key` header (writes that create money or subscriptions). */ idempotent?: boolean },
+    schemas: OperationSchemas<B, Q>,
     run: (request: ApiRequest<z.infer<B>, z.infer<Q>>) => Promise<ApiResult>,
   ): Operation =>
   async (event, context) => {

@@ -6,7 +6,7 @@ import { Forbidden, InvalidInput, PayloadTooLarge, Unauthenticated, UnsupportedM
 import { findRouteByKey, type Route, type RouteTable } from '../../contracts/routes';
 import { errorResponse } from './error-response';
 import type { ClientLookup } from './client-lookup';
-import { principalFromClaims, type Principal } from './principal';
+import { claimsOf, principalFromClaims, type Principal } from './principal';
 import { machineMayCall } from './scopes';
 import type { ApiEvent, ApiMiddleware, RateLimitPort } from './types';
 
@@ -101,8 +101,7 @@ export const authorizeRoute = ({ routes, auth, logger, clients }: AuthorizeRoute
     const route = findRouteByKey(routes, request.event.routeKey);
     if (!route) throw new Error(`route ${request.event.routeKey} is not in the route table`);
     request.context.route = route;
-    const claims = 'authorizer' in request.event.requestContext ? request.event.requestContext.authorizer?.jwt?.claims : undefined;
-    const claimed = principalFromClaims(claims, auth);
+    const claimed = principalFromClaims(claimsOf(request.event.requestContext), auth);
     request.context.principal = claimed;
     if (route.auth === 'public' || route.auth === 'stripe') return;
     if (!claimed) throw new Unauthenticated('A valid bearer token is required');

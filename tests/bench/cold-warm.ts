@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_PREFIX, type Route } from '../../contracts/routes';
+import { createBillingClient } from '../../packages/client';
 import { SimulatedClock } from '../../local/clock';
 import { issueToken } from '../../local/jwt';
 import { localContext } from '../../local/lambda';
@@ -96,18 +97,15 @@ const timed = async (times: number, warmUp: number, once: () => Promise<void>): 
 
 const measureRoutes = async (stack: LocalStack, config: WarmConfig, progress: (line: string) => void): Promise<WarmResult[]> => {
   const token = await issueToken(stack.keys, { tenantId: TENANT });
-  const call = async (method: string, path: string, body: unknown): Promise<Response> =>
-    fetch(`${stack.apiUrl}${API_PREFIX}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  // The typed client's raw requests: the measured route, its status and body as they came (no retries).
+  const client = createBillingClient({ baseUrl: `${stack.apiUrl}${API_PREFIX}`, token: () => token });
 
-  const created = await call('POST', '/subscriptions/create', { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' });
-  if (created.status !== 201) throw new Error(`POST /subscriptions/create answered ${created.status}: ${(await created.text()).slice(0, 500)}`);
+  await client.call('createSubscription', {
+    body: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa' },
+  });
   await stack.settle();
-  const invoices = (await (await call('GET', '/invoices', undefined)).json()) as { invoices?: unknown[] };
-  if (!invoices.invoices?.length) throw new Error('the subscription produced no invoice: GET /invoices would measure an empty list');
+  const { invoices } = await client.call('listInvoices');
+  if (invoices.length === 0) throw new Error('the subscription produced no invoice: GET /invoices would measure an empty list');
 
   const claims = tenantClaims(TENANT);
   const results: WarmResult[] = [];
@@ -115,8 +113,8 @@ const measureRoutes = async (stack: LocalStack, config: WarmConfig, progress: (l
     const route = routeOf(hot);
     progress(`warm: ${hot.label}...`);
     const http = await timed(config.samples, config.warmUp, async () => {
-      const res = await call(hot.method, hot.path, hot.body);
-      const text = await res.text();
+      const res = await client.raw({ method: hot.method, path: hot.path, ...(hot.body === undefined ? {} : { json: hot.body }) });
+      const text = res.text;
       if (res.status !== hot.status) throw new Error(`${hot.label} answered ${res.status}, not ${hot.status}: ${text.slice(0, 300)}`);
     });
     await stack.settle();

@@ -12,11 +12,12 @@ import './support/quiet-metrics';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RESOURCES, type Resource } from '../../src/domain/resources';
+import { RESOURCES } from '../../src/domain/resources';
 import type { Currency } from '../../src/domain/money';
 import { observeTables } from '../../src/composition/root';
 import { queues } from '../../contracts/queues';
 import { API_PREFIX } from '../../contracts/routes';
+import { createBillingClient, type BillingClient } from '../../packages/client';
 import { SimulatedClock } from '../../local/clock';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local';
 import { issueToken } from '../../local/jwt';
@@ -143,7 +144,8 @@ const measure = async (stack: LocalStack, meter: DynamoMeter, probe: ConsumerPro
   const ours = new Workload({ tenants: CONFIG.tenants, seed: CONFIG.seed, now, planned: { recordsPerTenant } });
   const tokens = new Map<string, string>();
   for (const t of ours.tenants) tokens.set(t.id, await issueToken(stack.keys, { tenantId: t.id }));
-  const trackUrl = `${stack.apiUrl}${API_PREFIX}/usage/track`;
+  // One typed client per tenant; the workload says which requests carry an Idempotency-Key.
+  const clients = clientsFor(stack, tokens);
   const planned = ours.tenants.filter((t): t is Tenant & { plan: NonNullable<Tenant['plan']> } => t.plan !== undefined);
 
   const settle = async (): Promise<void> => {
@@ -159,19 +161,11 @@ const measure = async (stack: LocalStack, meter: DynamoMeter, probe: ConsumerPro
 
   const track = async (request: Request): Promise<number> => {
     const started = performance.now();
-    const res = await fetch(trackUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${tokens.get(request.tenantId) ?? ''}`,
-        'content-type': 'application/json',
-        ...(request.idempotencyKey ? { 'idempotency-key': request.idempotencyKey } : {}),
-      },
-      body: JSON.stringify(request.body),
+    const { accepted } = await clientOf(clients, request.tenantId).call('trackUsage', {
+      body: request.body,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
     });
-    const text = await res.text();
     const elapsed = performance.now() - started;
-    if (res.status !== 202) throw new Error(`POST /usage/track for ${request.tenantId} answered ${res.status}: ${text.slice(0, 500)}`);
-    const { accepted } = JSON.parse(text) as { accepted?: number };
     if (accepted !== request.records) throw new Error(`POST /usage/track accepted ${String(accepted)} of ${request.records} records`);
     return elapsed;
   };
@@ -216,19 +210,16 @@ const measure = async (stack: LocalStack, meter: DynamoMeter, probe: ConsumerPro
   progress(`subscribing ${planned.length} tenants to their plans (every plan of the catalog, usd/eur/gbp)...`);
   const subscribeStarted = performance.now();
   await inPool(planned, CONFIG.subscribeConcurrency, async (tenant) => {
-    const res = await fetch(`${stack.apiUrl}${API_PREFIX}/subscriptions/create`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.get(tenant.id) ?? ''}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
+    await clientOf(clients, tenant.id).call('createSubscription', {
+      body: {
         plan_id: tenant.plan.plan.id,
         billing_cycle: 'monthly',
         currency: tenant.plan.currency,
         trial_days: 0,
         payment_method: 'pm_card_visa',
         address: ADDRESS[tenant.plan.currency],
-      }),
+      },
     });
-    if (res.status !== 201) throw new Error(`POST /subscriptions/create for ${tenant.id} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
   });
   await settle();
   await stack.clock.advanceTo(CONFIG.clockStart);
@@ -282,7 +273,7 @@ const measure = async (stack: LocalStack, meter: DynamoMeter, probe: ConsumerPro
 
   progress('checking what the pipeline counted against what was sent...');
   const problems: string[] = [];
-  const alertsFired = await verifyOurs(stack, ours, tokens, problems);
+  const alertsFired = await verifyOurs(clients, ours, problems);
   const sentToAggregator = cpu.trackHundred.events + cpu.trackSingle.events;
   if (cpu.aggregator.records !== sentToAggregator) {
     problems.push(`CPU phase: the aggregator was handed ${cpu.aggregator.records} records, ${sentToAggregator} were sent (a redelivery would count twice)`);
@@ -334,34 +325,39 @@ const measure = async (stack: LocalStack, meter: DynamoMeter, probe: ConsumerPro
  * threshold (80%, 100%) and resource that what it sent reached. Pushes to `problems`; returns
  * the alerts found.
  */
-const verifyOurs = async (stack: LocalStack, workload: Workload, tokens: ReadonlyMap<string, string>, problems: string[]): Promise<number> => {
+const verifyOurs = async (clients: ReadonlyMap<string, BillingClient>, workload: Workload, problems: string[]): Promise<number> => {
   let alerts = 0;
   await inPool(workload.tenants, CONFIG.inFlight, async (tenant) => {
-    const headers = { authorization: `Bearer ${tokens.get(tenant.id) ?? ''}` };
-    const res = await fetch(`${stack.apiUrl}${API_PREFIX}/usage/current`, { headers });
-    if (res.status !== 200) {
-      problems.push(`GET /usage/current for ${tenant.id} answered ${res.status}`);
-      return;
-    }
-    const { usage } = (await res.json()) as { usage: Record<Resource, { quantity: number }> };
+    const client = clientOf(clients, tenant.id);
+    const { usage } = await client.call('currentUsage');
     const expected = workload.expectedFor(tenant.id);
     for (const r of RESOURCES) {
       const got = usage[r]?.quantity;
-      if (got === undefined || Math.abs(got - expected[r]) > 1e-9) problems.push(`${tenant.id} ${r}: counted ${String(got)}, sent ${expected[r]}`);
+      if (got === undefined || Math.abs(Number(got) - expected[r]) > 1e-9) problems.push(`${tenant.id} ${r}: counted ${String(got)}, sent ${expected[r]}`);
     }
     if (!tenant.plan) return;
     // At most 2 thresholds x 5 resources per period: one page.
-    const events = await fetch(`${stack.apiUrl}${API_PREFIX}/events?type=usage.threshold_reached&limit=100`, { headers });
-    if (events.status !== 200) {
-      problems.push(`GET /events for ${tenant.id} answered ${events.status}`);
-      return;
-    }
-    const fired = ((await events.json()) as { events: unknown[] }).events.length;
+    const fired = (await client.call('listEvents', { query: { type: 'usage.threshold_reached', limit: 100 } })).events.length;
     alerts += fired;
     const want = workload.expectedAlerts(tenant);
     if (fired !== want) problems.push(`${tenant.id} (${tenant.plan.plan.id}): ${fired} threshold alerts, ${want} expected from what it sent`);
   });
   return alerts;
+};
+
+/** A typed client per tenant, each with its own token, sending only the Idempotency-Keys the workload gives. */
+const clientsFor = (stack: LocalStack, tokens: ReadonlyMap<string, string>): Map<string, BillingClient> =>
+  new Map(
+    [...tokens].map(([tenantId, token]) => [
+      tenantId,
+      createBillingClient({ baseUrl: `${stack.apiUrl}${API_PREFIX}`, token: () => token, idempotencyKeys: 'given' }),
+    ]),
+  );
+
+const clientOf = (clients: ReadonlyMap<string, BillingClient>, tenantId: string): BillingClient => {
+  const client = clients.get(tenantId);
+  if (!client) throw new Error(`no client for ${tenantId}`);
+  return client;
 };
 
 const printReport = (

@@ -107,16 +107,17 @@ describe('machine credentials (API clients), end to end', () => {
     }
   });
 
-  it('refuses a machine token what its scopes do not cover (403), admin routes (403) and people-only routes (403)', async () => {
+  it('refuses a machine token what its scopes do not cover (403), and admin and people-only routes at the gateway (401)', async () => {
     const token = await machineToken(await newClient(person, ['billing/usage.write']));
     expect((await api.call('/invoices', { token })).status).toBe(403);
     expect((await api.call('/usage/current', { token })).status).toBe(403);
     expect((await api.call('/subscriptions/current', { token })).status).toBe(403);
-    expect((await api.call('/admin/overview', { token })).status).toBe(403);
-    expect((await api.call('/admin/tenants', { token })).status).toBe(403);
+    // Routes without scopes sit behind the JWT authorizer, whose audience is the web client only.
+    expect((await api.call('/admin/overview', { token })).status).toBe(401);
+    expect((await api.call('/admin/tenants', { token })).status).toBe(401);
     // A machine cannot make more machines, nor change the subscription.
-    expect((await createClient(token, { name: 'spawn', scopes: ['billing/usage.write'] })).status).toBe(403);
-    expect((await api.call('/subscriptions/cancel', { method: 'POST', token, json: { immediately: true } })).status).toBe(403);
+    expect((await createClient(token, { name: 'spawn', scopes: ['billing/usage.write'] })).status).toBe(401);
+    expect((await api.call('/subscriptions/cancel', { method: 'POST', token, json: { immediately: true } })).status).toBe(401);
     const body = (await (await api.call('/invoices', { token })).json()) as { error: { code: string; message: string } };
     expect(body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('billing/invoices.read') });
   });

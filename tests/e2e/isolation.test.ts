@@ -472,7 +472,7 @@ describe('tenant isolation: tenant B never sees or changes tenant A', () => {
     }
   });
 
-  it('answers 403 on every admin route, and on every tenant route it has no scope for, to a machine token with every scope', async () => {
+  it('refuses a machine token with every scope on every admin route and every people-only route (401 at the JWT authorizer)', async () => {
     const created = await api.call('/api-clients', { method: 'POST', token: b, json: { name: 'beta all scopes', scopes: ['billing/usage.write', 'billing/usage.read', 'billing/invoices.read', 'billing/subscriptions.read'] } });
     expect(created.status).toBe(201);
     const client = (await created.json()) as { client_id: string; client_secret: string };
@@ -480,7 +480,7 @@ describe('tenant isolation: tenant B never sees or changes tenant A', () => {
     for (const route of (routes as readonly Route[]).filter((r) => r.auth === 'admin' || (r.auth === 'tenant' && (r.scopes ?? []).length === 0))) {
       const path = route.path.replace('{id}', ofA.apiClientId).replace('{client}', ofA.apiClientId).replace('{file}', 'invoices.csv');
       const res = await api.call(path, { method: route.method, token: machine, ...(route.method === 'POST' ? { json: {} } : {}) });
-      expect(res.status, `${route.method} ${route.path}`).toBe(403);
+      expect(res.status, `${route.method} ${route.path}`).toBe(401);
       nothingOfA(await res.text(), ofA.apiClientId);
     }
     await aUnchanged();

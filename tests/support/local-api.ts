@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { inject } from 'vitest';
 import { API_PREFIX, type RouteTable } from '../../contracts/routes';
+import { createBillingClient, type BillingClient } from '../../packages/client';
 import { SimulatedClock } from '../../local/clock';
 import { issueToken, type TokenRequest } from '../../local/jwt';
 import { LOCAL_STRIPE_KEY, startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
@@ -13,8 +14,13 @@ export interface TestApi {
   readonly stack: LocalStack;
   /** The real Stripe SDK pointed at the local Stripe endpoint, to look at what our code did. */
   readonly stripe: Stripe;
-  /** Calls `${API_PREFIX}${path}` on the local HTTP API. */
+  /**
+   * Calls `${API_PREFIX}${path}` on the local HTTP API through the typed client's raw request
+   * (no retries, every answer as it came): for requests the contract would not let `client` send.
+   */
   call(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  /** The typed client (`packages/client`) with this token: operations by name, retries on 429/503, Idempotency-Keys. */
+  client(token: string | null): BillingClient;
   token(request: TokenRequest): Promise<string>;
   /**
    * Subscribes a tenant (starter, monthly, no trial, `pm_card_visa` unless `body` says
@@ -65,15 +71,16 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     token: (request) => issueToken(stack.keys, request),
     subscribe: async (tenantId, body = {}) => {
       const token = await issueToken(stack.keys, { tenantId });
-      const res = await fetch(`${stack.apiUrl}${API_PREFIX}/subscriptions/create`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa', ...body }),
-      });
-      const text = await res.text();
-      if (res.status !== 201) throw new Error(`subscribing ${tenantId} answered ${res.status}: ${text}`);
+      const client = clientFor(stack, token);
+      const created = await client
+        .call('createSubscription', {
+          body: { address: { country: 'US', postal_code: '94107' }, plan_id: 'starter', billing_cycle: 'monthly', trial_days: 0, payment_method: 'pm_card_visa', ...body } as never,
+        })
+        .catch((error: unknown) => {
+          throw new Error(`subscribing ${tenantId} failed: ${String(error)}`, { cause: error });
+        });
       await stack.settle();
-      return { token, subscription: (JSON.parse(text) as { subscription: { id: string; status: string } }).subscription };
+      return { token, subscription: created.subscription };
     },
     advanceTo: async (at) => {
       // The clock crosses a month in milliseconds while a queued record waits out its batching
@@ -83,17 +90,22 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
       await stack.clock.advanceTo(typeof at === 'string' ? new Date(at) : at);
       await stack.settle();
     },
-    call: (path, init = {}) => {
-      const { token, json, headers, ...rest } = init;
-      return fetch(`${stack.apiUrl}${API_PREFIX}${path}`, {
-        ...rest,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(headers as Record<string, string> | undefined),
-        },
-        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    client: (token) => clientFor(stack, token),
+    call: async (path, init = {}) => {
+      const { token, json, headers, method, body } = init;
+      const answer = await clientFor(stack, token ?? null).raw({
+        method: method ?? 'GET',
+        path,
+        ...(json === undefined ? {} : { json }),
+        ...(typeof body === 'string' ? { text: body } : {}),
+        headers: { accept: '*/*', ...(headers as Record<string, string> | undefined) },
       });
+      // The answer as a fetch Response, so tests read it as they would any other.
+      const bodyless = [101, 204, 205, 304].includes(answer.status);
+      return new Response(bodyless ? null : answer.text, { status: answer.status, headers: answer.headers });
     },
   };
 };
+
+const clientFor = (stack: LocalStack, token: string | null): BillingClient =>
+  createBillingClient({ baseUrl: `${stack.apiUrl}${API_PREFIX}`, token: () => token });

@@ -128,6 +128,7 @@ describe('startLocalStack({ log })', () => {
     // Act
     const printed = await printedBy(async () => {
       await call(`${API_PREFIX}/admin/overview`, { token: adminToken });
+      await call(`${API_PREFIX}/customer`, { token: 'not-a-jwt' });
       await call(`${API_PREFIX}/subscriptions/current`, { token: 'not-a-jwt' });
       await call(`${API_PREFIX}/no-such-route`);
     });
@@ -135,7 +136,8 @@ describe('startLocalStack({ log })', () => {
     // Assess
     expect(printed).toEqual([
       expect.stringMatching(/^GET \/api\/billing\/admin\/overview 200 \d+ ms admin$/),
-      expect.stringMatching(/^GET \/api\/billing\/subscriptions\/current 401 \d+ ms \(Unauthorized\)$/),
+      expect.stringMatching(/^GET \/api\/billing\/customer 401 \d+ ms \(Unauthorized\)$/),
+      expect.stringMatching(/^GET \/api\/billing\/subscriptions\/current 401 \d+ ms \(unauthenticated: A valid bearer token is required\)$/),
       expect.stringMatching(/^GET \/api\/billing\/no-such-route 404 \d+ ms \(Not Found\)$/),
     ]);
   });

@@ -36,7 +36,10 @@ const resourceIdMatching = (template: Template, type: string, pattern: RegExp): 
 const sendsTo = (template: Template, description: string, queueId: string): boolean =>
   statementsOf(template, description).some((s) => s.Action.includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(`"${queueId}"`));
 
-const functionCount = Object.keys(routeTable.functionGroups).length + Object.keys(queues).length + Object.keys(schedules).length;
+/** The functions contracts/ declares (route groups, queue consumers, schedules)... */
+const declaredFunctionCount = Object.keys(routeTable.functionGroups).length + Object.keys(queues).length + Object.keys(schedules).length;
+/** ...and the token authorizer of the routes that take machine tokens (token-authorizer.test.ts). */
+const functionCount = declaredFunctionCount + 1;
 
 // Synthesis takes about a second: each describe synthesizes once and its tests share the result.
 
@@ -86,7 +89,7 @@ describe('BillingStack', () => {
       template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     });
 
-    it('creates one nodejs22.x arm64 Lambda per function group and per queue consumer, traced by X-Ray', () => {
+    it('creates one nodejs22.x arm64 Lambda per function group and per queue consumer, and the token authorizer, traced by X-Ray', () => {
       // Ours, plus CDK's copy function of the web site deployment.
       expect(lambdas(template)).toHaveLength(functionCount);
       template.resourceCountIs('AWS::Lambda::Function', functionCount + 1);
@@ -111,11 +114,12 @@ describe('BillingStack', () => {
       }
     });
 
-    it('creates one route per route table entry, JWT-protected for tenant and admin routes only', () => {
+    it('creates one route per route table entry: the token authorizer on tenant routes with scopes, the JWT one on other tenant and admin routes, none on the rest', () => {
       template.resourceCountIs('AWS::ApiGatewayV2::Route', routeTable.routes.length);
       for (const route of routeTable.routes) {
-        const needsJwt = route.auth === 'tenant' || route.auth === 'admin';
-        expect(routeByKey(template, routeKey(route)).AuthorizationType, routeKey(route)).toBe(needsJwt ? 'JWT' : 'NONE');
+        const needsToken = route.auth === 'tenant' || route.auth === 'admin';
+        const takesMachines = route.auth === 'tenant' && (route.scopes ?? []).length > 0;
+        expect(routeByKey(template, routeKey(route)).AuthorizationType, routeKey(route)).toBe(takesMachines ? 'CUSTOM' : needsToken ? 'JWT' : 'NONE');
       }
     });
 
@@ -258,12 +262,12 @@ describe('BillingStack', () => {
     it('names its route in the SourceArn of every API invoke permission (what CT.LAMBDA.PR.2 cannot read)', () => {
       const apiId = resourceIdMatching(template, 'AWS::ApiGatewayV2::Api', /HttpApi/);
       const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'apigateway.amazonaws.com' } }));
-      expect(permissions).toHaveLength(routeTable.routes.length);
-      for (const permission of permissions) {
-        const sourceArn = JSON.stringify((permission as { Properties: { SourceArn: unknown } }).Properties.SourceArn);
-        expect(sourceArn).toContain(`{"Ref":"${apiId}"}`);
-        expect(sourceArn).toMatch(/\/\*\/\*\/api\/billing\//);
-      }
+      // One per route, and the token authorizer's, which names the API's authorizer instead.
+      expect(permissions).toHaveLength(routeTable.routes.length + 1);
+      const sourceArns = permissions.map((permission) => JSON.stringify((permission as { Properties: { SourceArn: unknown } }).Properties.SourceArn));
+      for (const sourceArn of sourceArns) expect(sourceArn).toContain(`{"Ref":"${apiId}"}`);
+      expect(sourceArns.filter((arn) => /\/\*\/\*\/api\/billing\//.test(arn))).toHaveLength(routeTable.routes.length);
+      expect(sourceArns.filter((arn) => /\/authorizers\//.test(arn))).toHaveLength(1);
     });
 
     it('lets exactly the function groups that need Stripe read the Stripe secret, and tells them its ARN', () => {
@@ -286,7 +290,7 @@ describe('BillingStack', () => {
         ...Object.values(queues).map((q) => ({ description: q.consumer.description, needs: q.consumer.needs })),
         ...Object.values(schedules).map((s) => ({ description: s.description, needs: s.needs })),
       ];
-      expect(declared).toHaveLength(functionCount);
+      expect(declared).toHaveLength(declaredFunctionCount);
       for (const { description, needs } of declared) {
         const env = lambdaOf(template, description).props.Environment.Variables;
         expect(Object.keys(env).sort(), description).toEqual(variablesFor(needs).sort());
