@@ -24,6 +24,8 @@ export interface FunctionNeeds {
   readonly redirects?: true;
   /** Creates and deletes machine credentials (Cognito app clients of the user pool). */
   readonly apiClients?: true;
+  /** Serves the OpenAPI document: knows where machine credentials get their tokens. */
+  readonly documentsApi?: true;
 }
 
 /** The variable names, one place; `src/platform/config.ts` reads them, the stack sets them. */
@@ -44,6 +46,8 @@ export const ENV = {
   userPoolId: 'USER_POOL_ID',
   /** ...and the app client a person's token must be issued to (the web page's). */
   webClientId: 'WEB_CLIENT_ID',
+  /** The OAuth token endpoint machine credentials trade their secret at (the user pool domain's); empty when there is none. */
+  oauthTokenUrl: 'OAUTH_TOKEN_URL',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   nodeOptions: 'NODE_OPTIONS',
 } as const;
@@ -69,5 +73,6 @@ export const variablesFor = (needs: FunctionNeeds): string[] => [
   ...(needs.webhookSecrets ? [ENV.webhookSecretsKeyArn] : []),
   ...(needs.redirects ? [ENV.webOrigins] : []),
   ...(needs.apiClients ? [ENV.apiClientIssuer, ENV.apiClientUserPoolId] : []),
+  ...(needs.documentsApi ? [ENV.oauthTokenUrl] : []),
   ...queuesSentTo(needs).map(queueUrlVariable),
 ];

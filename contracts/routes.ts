@@ -32,8 +32,9 @@ export interface FunctionGroup extends FunctionNeeds {
 export const functionGroups = {
   plans: {
     entry: 'functions/plans/handler.ts',
-    description: 'Plan catalog (public)',
+    description: 'Plan catalog and the OpenAPI document (public)',
     table: 'none',
+    documentsApi: true,
   },
   subscriptions: {
     entry: 'functions/subscriptions/handler.ts',
@@ -109,28 +110,35 @@ export interface Route<G extends string = string> {
    * taken on `admin` routes, whatever this says.
    */
   readonly scopes?: readonly ApiScope[];
+  /**
+   * The route honours an `Idempotency-Key` header (writes that create money, subscriptions or
+   * credentials): a retry with the same key and body gets the first answer, never a second
+   * effect. `required`: a request without one is a 400 (the admin money actions). The handlers,
+   * the OpenAPI document and the typed client (which retries a 503 only where this is set) read it.
+   */
+  readonly idempotency?: 'optional' | 'required';
 }
 
 export const routes = [
   { method: 'GET', path: '/plans', group: 'plans', operation: 'listPlans', auth: 'public' },
   { method: 'GET', path: '/openapi.json', group: 'plans', operation: 'openApiDocument', auth: 'public' },
-  { method: 'POST', path: '/subscriptions/create', group: 'subscriptions', operation: 'createSubscription', auth: 'tenant' },
-  { method: 'POST', path: '/subscriptions/update', group: 'subscriptions', operation: 'updateSubscription', auth: 'tenant' },
-  { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant' },
+  { method: 'POST', path: '/subscriptions/create', group: 'subscriptions', operation: 'createSubscription', auth: 'tenant', idempotency: 'optional' },
+  { method: 'POST', path: '/subscriptions/update', group: 'subscriptions', operation: 'updateSubscription', auth: 'tenant', idempotency: 'optional' },
+  { method: 'POST', path: '/subscriptions/cancel', group: 'subscriptions', operation: 'cancelSubscription', auth: 'tenant', idempotency: 'optional' },
   { method: 'GET', path: '/subscriptions/current', group: 'subscriptions', operation: 'currentSubscription', auth: 'tenant', scopes: ['billing/subscriptions.read'] },
   { method: 'POST', path: '/subscriptions/preview', group: 'subscriptions', operation: 'previewSubscriptionChange', auth: 'tenant' },
   { method: 'POST', path: '/payment-methods/setup', group: 'subscriptions', operation: 'setupPaymentMethod', auth: 'tenant' },
   { method: 'GET', path: '/payment-methods', group: 'subscriptions', operation: 'listPaymentMethods', auth: 'tenant' },
   { method: 'POST', path: '/billing-portal', group: 'subscriptions', operation: 'openBillingPortal', auth: 'tenant' },
   { method: 'GET', path: '/customer', group: 'subscriptions', operation: 'getBillingDetails', auth: 'tenant' },
-  { method: 'POST', path: '/customer', group: 'subscriptions', operation: 'saveBillingDetails', auth: 'tenant' },
+  { method: 'POST', path: '/customer', group: 'subscriptions', operation: 'saveBillingDetails', auth: 'tenant', idempotency: 'optional' },
   { method: 'GET', path: '/invoices', group: 'invoices', operation: 'listInvoices', auth: 'tenant', scopes: ['billing/invoices.read'] },
   { method: 'GET', path: '/invoices/{id}', group: 'invoices', operation: 'getInvoice', auth: 'tenant', scopes: ['billing/invoices.read'] },
-  { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant', scopes: ['billing/usage.write'] },
+  { method: 'POST', path: '/usage/track', group: 'usage', operation: 'trackUsage', auth: 'tenant', scopes: ['billing/usage.write'], idempotency: 'optional' },
   { method: 'GET', path: '/usage/current', group: 'usage', operation: 'currentUsage', auth: 'tenant', scopes: ['billing/usage.read'] },
   { method: 'GET', path: '/usage/history', group: 'usage', operation: 'usageHistory', auth: 'tenant', scopes: ['billing/usage.read'] },
   { method: 'GET', path: '/entitlements', group: 'entitlements', operation: 'getEntitlements', auth: 'tenant', scopes: ['billing/subscriptions.read'] },
-  { method: 'POST', path: '/spend-cap', group: 'entitlements', operation: 'setSpendCap', auth: 'tenant' },
+  { method: 'POST', path: '/spend-cap', group: 'entitlements', operation: 'setSpendCap', auth: 'tenant', idempotency: 'optional' },
   { method: 'GET', path: '/admin/tenants/{id}/entitlements', group: 'entitlements', operation: 'adminEntitlements', auth: 'admin' },
   { method: 'GET', path: '/admin/overview', group: 'admin', operation: 'overview', auth: 'admin' },
   { method: 'POST', path: '/admin/usage/process-overages', group: 'admin', operation: 'processOverages', auth: 'admin' },
@@ -139,10 +147,10 @@ export const routes = [
   { method: 'GET', path: '/admin/exports/{file}', group: 'admin', operation: 'exportCsv', auth: 'admin' },
   { method: 'GET', path: '/admin/reports/revenue', group: 'admin', operation: 'revenueReport', auth: 'admin' },
   { method: 'GET', path: '/admin/tenants/{id}', group: 'admin', operation: 'getTenant', auth: 'admin' },
-  { method: 'POST', path: '/admin/tenants/{id}/credit', group: 'admin', operation: 'creditTenant', auth: 'admin' },
-  { method: 'POST', path: '/admin/tenants/{id}/refund', group: 'admin', operation: 'refundTenant', auth: 'admin' },
-  { method: 'POST', path: '/admin/tenants/{id}/trial', group: 'admin', operation: 'extendTrial', auth: 'admin' },
-  { method: 'POST', path: '/admin/tenants/{id}/retry-payment', group: 'admin', operation: 'retryPayment', auth: 'admin' },
+  { method: 'POST', path: '/admin/tenants/{id}/credit', group: 'admin', operation: 'creditTenant', auth: 'admin', idempotency: 'required' },
+  { method: 'POST', path: '/admin/tenants/{id}/refund', group: 'admin', operation: 'refundTenant', auth: 'admin', idempotency: 'required' },
+  { method: 'POST', path: '/admin/tenants/{id}/trial', group: 'admin', operation: 'extendTrial', auth: 'admin', idempotency: 'required' },
+  { method: 'POST', path: '/admin/tenants/{id}/retry-payment', group: 'admin', operation: 'retryPayment', auth: 'admin', idempotency: 'required' },
   { method: 'GET', path: '/events', group: 'events', operation: 'listEvents', auth: 'tenant' },
   { method: 'POST', path: '/webhooks/stripe', group: 'stripe-webhook', operation: 'receiveStripeEvent', auth: 'stripe' },
   { method: 'POST', path: '/webhooks/configure', group: 'webhooks', operation: 'configureWebhook', auth: 'tenant' },
@@ -150,10 +158,10 @@ export const routes = [
   { method: 'GET', path: '/webhooks/deliveries', group: 'webhooks', operation: 'listWebhookDeliveries', auth: 'tenant' },
   { method: 'POST', path: '/webhooks/{id}/rotate-secret', group: 'webhooks', operation: 'rotateWebhookSecret', auth: 'tenant' },
   { method: 'DELETE', path: '/webhooks/{id}', group: 'webhooks', operation: 'deleteWebhook', auth: 'tenant' },
-  { method: 'POST', path: '/api-clients', group: 'api-clients', operation: 'createApiClient', auth: 'tenant' },
+  { method: 'POST', path: '/api-clients', group: 'api-clients', operation: 'createApiClient', auth: 'tenant', idempotency: 'optional' },
   { method: 'GET', path: '/api-clients', group: 'api-clients', operation: 'listApiClients', auth: 'tenant' },
   { method: 'DELETE', path: '/api-clients/{id}', group: 'api-clients', operation: 'revokeApiClient', auth: 'tenant' },
-  { method: 'POST', path: '/admin/tenants/{id}/api-clients', group: 'api-clients', operation: 'adminCreateApiClient', auth: 'admin' },
+  { method: 'POST', path: '/admin/tenants/{id}/api-clients', group: 'api-clients', operation: 'adminCreateApiClient', auth: 'admin', idempotency: 'optional' },
   { method: 'GET', path: '/admin/tenants/{id}/api-clients', group: 'api-clients', operation: 'adminListApiClients', auth: 'admin' },
   { method: 'DELETE', path: '/admin/tenants/{id}/api-clients/{client}', group: 'api-clients', operation: 'adminRevokeApiClient', auth: 'admin' },
 ] as const satisfies readonly Route<FunctionGroupName>[];

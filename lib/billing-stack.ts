@@ -130,6 +130,7 @@ export class BillingStack extends Stack {
       if (needs.webhookSecrets) fn.bindSecretRead(this.webhookSecretsKey, ENV.webhookSecretsKeyArn);
       for (const queue of queuesSentTo(needs)) fn.bindQueueSend(sendable[queue], queueUrlVariable(queue));
       if (needs.apiClients) fn.bindApiClients(this.identity.userPool);
+      if (needs.documentsApi) fn.bindTokenEndpoint(this.identity.userPoolDomain ? `${this.identity.userPoolDomain.baseUrl()}/oauth2/token` : undefined);
     };
     grant(this.webhooks.consumer, queues.webhooks.consumer.needs);
     grant(this.usage.consumer, queues.usage.consumer.needs);
@@ -203,6 +204,7 @@ export class BillingStack extends Stack {
       ...(this.identity.userPoolDomain && this.identity.userPoolClient
         ? { userPoolDomain: this.identity.userPoolDomain.baseUrl(), clientId: this.identity.userPoolClient.userPoolClientId }
         : {}),
+      ...(this.identity.userPoolDomain ? { tokenUrl: `${this.identity.userPoolDomain.baseUrl()}/oauth2/token` } : {}),
     });
 
 

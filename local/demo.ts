@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { queues } from '../contracts/queues';
 import { API_PREFIX } from '../contracts/routes';
-import { WEBHOOK_EVENTS } from '../src/app/events/publisher';
+import { WEBHOOK_EVENTS } from '../src/domain/webhooks/events';
 import { CLOCK_PATH } from './clock-route';
 import type { TokenRequest } from './jwt';
 

@@ -44,6 +44,8 @@ export const localEnvironment = (needs: FunctionNeeds, local: LocalResources, tu
     ...(needs.redirects ? { [ENV.webOrigins]: local.webOrigins.join(',') } : {}),
     // The local token endpoint (local/oauth-token.ts) checks the secrets itself, from their hashes.
     ...(needs.apiClients ? { [ENV.apiClientIssuer]: 'local' } : {}),
+    // The local token endpoint is on the API's own host: the document's relative default.
+    ...(needs.documentsApi ? { [ENV.oauthTokenUrl]: '/oauth2/token' } : {}),
     ...(sends.length === 0 ? {} : { SQS_ENDPOINT: local.sqsEndpoint }),
     ...Object.fromEntries(sends.map((queue) => [queueUrlVariable(queue), local.queueUrls[queue]])),
   };

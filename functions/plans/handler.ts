@@ -2,7 +2,7 @@ import { plansApi } from '../../src/api/plans';
 import { plansView } from '../../src/domain/catalog';
 import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
-import { authConfig } from '../../src/platform/config';
+import { authConfig, documentConfig } from '../../src/platform/config';
 
 const view = plansView();
 
@@ -15,7 +15,12 @@ export const listPlans = operation(plansApi.listPlans, async () => ({ status: 20
  */
 export const openApiDocument = operation(plansApi.openApiDocument, async () => {
   const { openApiDocument: document } = await import('../../src/api/openapi');
-  return { status: 200, body: document({ adminGroup: authConfig().ADMIN_GROUP }), headers: { 'cache-control': 'public, max-age=300' } };
+  const tokenUrl = documentConfig().OAUTH_TOKEN_URL;
+  return {
+    status: 200,
+    body: document({ adminGroup: authConfig().ADMIN_GROUP, ...(tokenUrl ? { tokenUrl } : {}) }),
+    headers: { 'cache-control': 'public, max-age=300' },
+  };
 });
 
 export const handler = apiHandler('plans', { listPlans, openApiDocument });

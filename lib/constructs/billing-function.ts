@@ -140,6 +140,15 @@ export class BillingFunction extends Construct {
     this.setEnvironment(ENV.apiClientUserPoolId, userPool.userPoolId);
   }
 
+  /**
+   * Tells the code where machine credentials get their tokens (the OpenAPI document names it):
+   * the user pool domain's `/oauth2/token`, or empty without a domain (no client-credentials
+   * token endpoint exists then).
+   */
+  bindTokenEndpoint(tokenUrl: string | undefined): void {
+    this.setEnvironment(ENV.oauthTokenUrl, tokenUrl ?? '');
+  }
+
   /** Adds a variable; setting a key twice is a wiring mistake, so it fails synthesis. */
   private setEnvironment(key: string, value: string): void {
     if (this.environment.has(key)) {

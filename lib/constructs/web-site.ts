@@ -34,6 +34,14 @@ export interface WebConfig {
   readonly clientId?: string;
 }
 
+/** Where `openapi.json`, deployed next to the page, sends its readers. */
+export interface ApiDocumentTargets {
+  /** The API's base URL (the document's server). */
+  readonly apiUrl: string;
+  /** The token endpoint of machine credentials (the user pool domain's `/oauth2/token`). */
+  readonly tokenUrl?: string;
+}
+
 /** A domain of the operator's own for the page, with its ACM certificate (in us-east-1). */
 export interface WebDomain {
   readonly domainName: string;
@@ -69,6 +77,48 @@ const buildPage = (sourceDir: string, outputDir: string): void => {
   } catch (error) {
     throw new Error(`building the billing page from ${sourceDir} failed (run \`npm run build:web\` to see why)`, { cause: error });
   }
+};
+
+let builtDocument: Record<string, unknown> | undefined;
+
+/**
+ * The API's OpenAPI document as `npm run openapi` writes it, built once per synthesis by running
+ * that script (the stack never imports application code; see .dependency-cruiser.cjs).
+ */
+const apiDocument = (): Record<string, unknown> => {
+  if (builtDocument) return builtDocument;
+  const require = createRequire(import.meta.url);
+  const tsx = join(dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
+  const script = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', 'bin', 'openapi.ts');
+  try {
+    builtDocument = JSON.parse(execFileSync(process.execPath, [tsx, script], { encoding: 'utf8', stdio: ['ignore', 'pipe', process.stderr] })) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error('building the API document failed (run `npm run openapi` to see why)', { cause: error });
+  }
+  return builtDocument;
+};
+
+/**
+ * The document with this deployment's addresses: its server is the API (a relative URL would
+ * point at the page's own host), and machine credentials get tokens at the user pool domain.
+ * Both may be deploy-time values (`Source.jsonData` resolves them).
+ */
+export const deployedApiDocument = (targets: ApiDocumentTargets): Record<string, unknown> => {
+  const document = apiDocument();
+  const components = document.components as { securitySchemes?: Record<string, { flows?: { clientCredentials?: Record<string, unknown> } }> } | undefined;
+  const schemes = Object.fromEntries(
+    Object.entries(components?.securitySchemes ?? {}).map(([name, scheme]) => [
+      name,
+      scheme.flows?.clientCredentials && targets.tokenUrl
+        ? { ...scheme, flows: { ...scheme.flows, clientCredentials: { ...scheme.flows.clientCredentials, tokenUrl: targets.tokenUrl } } }
+        : scheme,
+    ]),
+  );
+  return {
+    ...document,
+    servers: [{ url: targets.apiUrl, description: 'The billing API' }],
+    components: { ...components, securitySchemes: schemes },
+  };
 };
 
 /**
@@ -249,8 +299,8 @@ export class WebSite extends Construct {
     return `${this.url}${CALLBACK_PATH}`;
   }
 
-  /** Uploads the page and its `config.json`; call once the API and identity exist. */
-  deploy(config: WebConfig): BucketDeployment {
+  /** Uploads the page, its `config.json` and the API's `openapi.json`; call once the API and identity exist. */
+  deploy(config: WebConfig & Pick<ApiDocumentTargets, 'tokenUrl'>): BucketDeployment {
     const page: ISource = Source.asset(this.sourceDir, {
       // Hash what is deployed, not the sources: the page also compiles code from functions/.
       assetHashType: AssetHashType.OUTPUT,
@@ -271,6 +321,7 @@ export class WebSite extends Construct {
       apiUrl: config.apiUrl,
       ...(oidc ? { userPoolDomain: config.userPoolDomain, clientId: config.clientId, redirectUri: this.callbackUrl } : {}),
     });
+    const document = Source.jsonData('openapi.json', deployedApiDocument({ apiUrl: config.apiUrl, ...(config.tokenUrl ? { tokenUrl: config.tokenUrl } : {}) }));
 
     // Its own role and log group: no AWS managed policy, logs kept a month like the functions'.
     const role = new Role(this, 'DeploymentRole', {
@@ -281,7 +332,7 @@ export class WebSite extends Construct {
     acknowledgeControl(logGroup, 'CT.CLOUDWATCH.PR.2', 'It logs only the copy function, which runs at deploy time; a month covers looking into a failed deploy.');
     logGroup.grantWrite(role);
     const deployment = new BucketDeployment(this, 'Deployment', {
-      sources: [page, settings],
+      sources: [page, settings, document],
       destinationBucket: this.bucket,
       role,
       logGroup,

@@ -6,11 +6,11 @@
  * end-to-end tests.
  *
  * - Writes (POST, DELETE) carry an `Idempotency-Key`: the one given, or one made per call and
- *   reused by every retry of that call, so a retry never acts twice (operations that do not
- *   honour the key ignore it).
+ *   reused by every retry of that call, so a retry never acts twice (routes that do not honour
+ *   the key ignore it; the route table's `idempotency` says which do).
  * - 429 and 503 are retried after `Retry-After` (seconds or an HTTP date; an exponential
- *   backoff when absent), a bounded number of times. A 503 on a write is retried only when the
- *   operation honours the key; a 429 always (the API refused it before doing anything).
+ *   backoff when absent), a bounded number of times. A 503 on a write is retried only when its
+ *   route honours the key; a 429 always (the API refused it before doing anything).
  * - A failure is a `BillingApiError` with the API's `error.code`, `message` and `details`.
  *
  * @example
@@ -20,7 +20,7 @@
  */
 import type { ApiContract, OperationName } from '../../src/api';
 import type { BodyOf, QueryOf, SuccessBody } from '../../src/api/define';
-import { routes } from '../../contracts/routes';
+import { routes, type Route } from '../../contracts/routes';
 
 type RouteOf<N extends OperationName> = Extract<(typeof routes)[number], { operation: N }>;
 
@@ -158,8 +158,8 @@ export const errorOf = (status: number, text: string): BillingApiError => {
   return new BillingApiError(status, `The billing API answered ${status}`);
 };
 
-const routeOf = (operation: string) => {
-  const route = routes.find((r) => r.operation === operation);
+const routeOf = (operation: string): Route => {
+  const route: Route | undefined = routes.find((r) => r.operation === operation);
   if (!route) throw new Error(`no route for operation ${operation}`);
   return route;
 };
@@ -231,7 +231,7 @@ export const createBillingClient = (options: BillingClientOptions): BillingClien
       ...(input?.body === undefined ? {} : { json: input.body }),
       headers: { accept, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}), ...input?.headers },
       retry: true,
-      repeatable: !write,
+      repeatable: !write || route.idempotency !== undefined,
     });
     if (answer.status >= 400) throw errorOf(answer.status, answer.text);
     return answer;

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { ACCESS_LEVELS, BILLING_CYCLES } from '../domain/catalog';
 import { TAX_ID_TYPES } from '../domain/billing-details';
+import { EXPORT_KINDS } from '../domain/exports';
 import { RESOURCES } from '../domain/resources';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription';
 import { contract, type OperationContract } from './define';
@@ -57,8 +58,8 @@ const exportQuery = z
   .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be after from', path: ['to'] })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * DAY_MS, { message: 'at most 400 days after from', path: ['to'] });
 
-/** The `{file}` of `GET /admin/exports/{file}`: one per export kind (`EXPORT_KINDS` in src/app/admin/exports.ts). */
-export const EXPORT_FILES = ['invoices.csv', 'invoice-lines.csv', 'usage.csv', 'events.csv'] as const;
+/** The `{file}` of `GET /admin/exports/{file}`: one per export kind. */
+export const EXPORT_FILES = EXPORT_KINDS.map((kind) => `${kind}.csv` as const);
 
 const processBody = z
   .strictObject({
@@ -274,7 +275,6 @@ export const adminApi = {
     description: `A Stripe customer balance credit in the tenant's currency, used by its next invoices; recorded naming the admin and the reason. ${actionHeader}`,
     params: tenantParam,
     body: creditBody,
-    idempotent: true,
     responses: {
       200: {
         description: 'The credit; `ending_balance` is the customer balance after it (negative: credit).',
@@ -291,7 +291,6 @@ export const adminApi = {
     description: `A credit note with a refund, never more than was paid (all of it without \`amount\`). ${actionHeader}`,
     params: tenantParam,
     body: refundBody,
-    idempotent: true,
     responses: {
       200: {
         description: 'The refund.',
@@ -308,7 +307,6 @@ export const adminApi = {
     description: `A later trial end, at most 30 days from now. ${actionHeader}`,
     params: tenantParam,
     body: trialBody,
-    idempotent: true,
     responses: {
       200: {
         description: 'The subscription and its new trial end.',
@@ -327,7 +325,6 @@ export const adminApi = {
     description: `Pays an open invoice with the payment method on file. ${actionHeader}`,
     params: tenantParam,
     body: retryBody,
-    idempotent: true,
     responses: {
       200: {
         description: 'The invoice, paid.',

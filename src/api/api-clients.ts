@@ -34,7 +34,6 @@ export const apiClientsApi = {
       "A machine credential of the caller's tenant (OAuth client credentials) with the scopes given; its `client_secret` is " +
       'answered this once. At most 20 per tenant (409 beyond).',
     body: createBody,
-    idempotent: true,
     responses: { 201: { description: 'The client and its secret (shown once).', schema: created } },
     errors: { 409: full },
     example,
@@ -56,7 +55,6 @@ export const apiClientsApi = {
     description: 'As `POST /api-clients`, for the tenant the path names; its `client_secret` is answered this once.',
     params: { id: 'The tenant id' },
     body: createBody,
-    idempotent: true,
     responses: { 201: { description: 'The client and its secret (shown once).', schema: created } },
     errors: { 409: full },
     example,

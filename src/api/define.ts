@@ -33,7 +33,7 @@ export interface RawBodyContract {
   readonly schema?: z.ZodType;
 }
 
-/** A request header the operation reads (beyond `Authorization` and `Idempotency-Key`, which come from auth and `idempotent`). */
+/** A request header the operation reads (beyond `Authorization` and `Idempotency-Key`, which come from the route's auth and `idempotency`). */
 export interface HeaderContract {
   readonly description: string;
   readonly required?: boolean;
@@ -58,8 +58,6 @@ export interface OperationContract {
   readonly params?: Readonly<Record<string, string>>;
   /** Request headers the operation reads, by name as clients send it (`Stripe-Signature`). */
   readonly headers?: Readonly<Record<string, HeaderContract>>;
-  /** Honour the `Idempotency-Key` header (writes that create money or subscriptions). */
-  readonly idempotent?: boolean;
   /** Success responses by status (200, 201, 202, 204, 302). Errors are documented from the route's auth. */
   readonly responses: Readonly<Record<number, ResponseContract>>;
   /**

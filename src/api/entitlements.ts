@@ -87,7 +87,6 @@ export const entitlementsApi = {
     summary: 'Set the spend cap',
     description: 'The most overage a period may bill, in minor units of the billing currency; `{"amount": null}` removes it.',
     body: spendCapBody,
-    idempotent: true,
     responses: {
       200: { description: 'The cap and the entitlements with it.', schema: z.strictObject({ spend_cap: spendCapSchema.nullable(), entitlements: entitlementsSchema }) },
     },

@@ -82,7 +82,7 @@ const errorStatuses = (route: Route, op: OperationContract): ErrorStatus[] => {
   if (route.path.includes('{')) statuses.add(404);
   if (op.body) [413, 415].forEach((s) => statuses.add(s));
   if (op.rawBody) statuses.add(413);
-  if (op.idempotent) statuses.add(409);
+  if (route.idempotency) statuses.add(409);
   for (const status of Object.keys(op.errors ?? {})) statuses.add(Number(status));
   const unknown = [...statuses].filter((s) => !(s in ERRORS));
   if (unknown.length > 0) throw new Error(`${route.operation} names error statuses the document does not know: ${unknown.join(', ')}`);
@@ -168,7 +168,11 @@ const parameters = (schemas: SchemaSet, route: Route, op: OperationContract): Js
     description: h.description,
     schema: { type: 'string' },
   })),
-  ...(op.idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+  ...(route.idempotency === 'required'
+    ? [{ $ref: '#/components/parameters/IdempotencyKeyRequired' }]
+    : route.idempotency === 'optional'
+      ? [{ $ref: '#/components/parameters/IdempotencyKey' }]
+      : []),
 ];
 
 const requestBody = (schemas: SchemaSet, op: OperationContract, name: string): Json | undefined => {
@@ -282,6 +286,13 @@ export const buildOpenApiDocument = (options: OpenApiOptions = {}): OpenApiDocum
           in: 'header',
           required: false,
           description: 'Makes a retry safe: the same key with the same body answers what the first request answered, once.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+        IdempotencyKeyRequired: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: true,
+          description: 'Required: one key per action, reused only to resend that same action; the same key with the same body answers what the first request answered, once.',
           schema: { type: 'string', minLength: 1, maxLength: 255 },
         },
       },

@@ -166,7 +166,6 @@ export const subscriptionsApi = {
       'needed. `trial_days` defaults to 14 for a first subscription; a tenant gets one trial. `currency` defaults to usd and cannot ' +
       'change once the tenant was billed.',
     body: createBody,
-    idempotent: true,
     responses: { 201: { description: 'The new subscription.', schema: withSubscription } },
     errors: { ...STRIPE_ERRORS, 409: 'The tenant already has a live subscription, another currency, or had its trial; or ' + KEY_REUSED },
     example: {
@@ -188,7 +187,6 @@ export const subscriptionsApi = {
       'An upgrade takes effect now and invoices the proration (and the usage period it closes); a downgrade waits for the end of ' +
       'the period; the current plan drops a pending downgrade. `cancel_at_period_end` cannot be combined with a plan change.',
     body: updateBody,
-    idempotent: true,
     responses: { 200: { description: 'The subscription and what the change did.', schema: z.strictObject({ subscription: subscriptionSchema, change: changeSchema }) } },
     errors: { ...STRIPE_ERRORS, 404: NO_LIVE, 409: 'A past-due or unpaid subscription cannot be upgraded; or ' + KEY_REUSED },
     example: { body: { plan_id: 'professional' } },
@@ -197,7 +195,6 @@ export const subscriptionsApi = {
     summary: 'Cancel the subscription',
     description: 'At the end of the period, or with `immediately` now (the usage so far is billed).',
     body: cancelBody,
-    idempotent: true,
     responses: { 200: { description: 'The subscription, canceled or ending.', schema: withSubscription } },
     errors: { ...STRIPE_ERRORS, 404: NO_LIVE, 409: KEY_REUSED },
     example: { body: { immediately: false } },
@@ -249,7 +246,6 @@ export const subscriptionsApi = {
     summary: "Change the tenant's billing details",
     description: 'Each field given replaces the stored one (`tax_ids` is the whole list). A new address must be one Stripe Tax can place.',
     body: customerBody,
-    idempotent: true,
     responses: { 200: { description: 'The details as saved.', schema: customerAnswer } },
     errors: { 409: KEY_REUSED, 503: STRIPE_ERRORS[503] },
     example: {

@@ -120,7 +120,6 @@ export const usageApi = {
       'aggregated within seconds; limited per tenant in records per second (429 with `Retry-After`).',
     body: trackUsageBody(),
     documentedBody: documentedTrackBody,
-    idempotent: true,
     responses: { 202: { description: 'Accepted for aggregation.', schema: z.strictObject({ accepted: z.int().nonnegative() }) } },
     errors: {
       409: 'The Idempotency-Key was used with another body, or its first request is still running.',

@@ -2,29 +2,10 @@
 import * as z from 'zod';
 import { contract, type OperationContract } from './define';
 import { instant, nextCursor } from './fields';
+import { WEBHOOK_EVENTS } from '../domain/webhooks/events';
 
-/**
- * The event types a tenant can subscribe to, in the order `WEBHOOK_EVENTS` (src/app/events/publisher.ts)
- * lists them; the publisher maps audit-trail types onto these. A unit test keeps the two equal.
- */
-export const WEBHOOK_EVENT_NAMES = [
-  'subscription.created',
-  'subscription.updated',
-  'subscription.canceled',
-  'invoice.finalized',
-  'invoice.paid',
-  'payment.succeeded',
-  'payment.failed',
-  'payment.action_required',
-  'subscription.trial_will_end',
-  'payment_method.updated',
-  'usage.threshold_reached',
-  'overage.billed',
-  'entitlements.updated',
-  'spend_cap.threshold_reached',
-] as const;
-
-const eventType = z.enum(WEBHOOK_EVENT_NAMES);
+/** The event types a tenant can subscribe to (the publisher maps audit-trail types onto these). */
+const eventType = z.enum(WEBHOOK_EVENTS);
 const events = z.array(eventType).min(1).max(50);
 const url = z.string().trim().min(1).max(2048);
 

@@ -53,8 +53,8 @@ const validate = <S extends z.ZodType>(schema: S, value: unknown, where: 'body' 
 };
 
 /**
- * An operation's contract (`src/api`), of which `operation()` uses the schemas it validates with
- * and `idempotent`; tests may pass just those.
+ * An operation's contract (`src/api`), of which `operation()` uses the schemas it validates
+ * with; tests may pass just those.
  */
 export type OperationSchemas<B extends z.ZodType, Q extends z.ZodType> = Partial<Omit<OperationContract, 'body' | 'query'>> & {
   readonly body?: B;
@@ -63,8 +63,9 @@ export type OperationSchemas<B extends z.ZodType, Q extends z.ZodType> = Partial
 
 /**
  * Declares one route's operation: its contract from `src/api` (whose body and query schemas it
- * validates with, and whose `idempotent` says whether it honours `Idempotency-Key`), and the
- * function that calls the domain. Validation failures become 400s naming each field; a body on
+ * validates with) and the function that calls the domain. Where the route table says the route
+ * honours an `Idempotency-Key` (`idempotency`), a retry with the same key answers once; where it
+ * says `required`, a request without one is a 400 naming the header. Validation failures become 400s naming each field; a body on
  * an operation whose contract takes none is a 400 too.
  * @example
  * export const listPlans = operation(plansApi.listPlans, async () => ({ status: 200, body: plansView() }));
@@ -91,7 +92,11 @@ export const operation =
       event,
     };
     const key = event.headers['idempotency-key'];
-    if (schemas.idempotent && key !== undefined) {
+    const idempotency = context.route?.idempotency;
+    if (idempotency === 'required' && !key) {
+      throw new InvalidInput('An Idempotency-Key header is required', [{ field: 'Idempotency-Key', message: 'required on this route' }]);
+    }
+    if (idempotency !== undefined && key !== undefined) {
       if (!context.onceForKey) throw new Error('an idempotent operation ran without an Idempotency-Key store');
       // An admin acts on the tenant its path names: the same key for two tenants is two requests.
       const scope = { route: event.routeKey, tenant: context.principal?.tenantId ?? event.pathParameters?.id ?? '', key };

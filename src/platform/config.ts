@@ -75,6 +75,12 @@ const apiClientSchema = z
     path: ['API_CLIENT_USER_POOL_ID'],
   });
 
+/** What the OpenAPI document says about the deployment. */
+const documentSchema = z.object({
+  /** Where machine credentials get their tokens; empty or unset: the document's relative `/oauth2/token`. */
+  OAUTH_TOKEN_URL: z.union([z.literal(''), z.url(), z.string().startsWith('/')]).optional(),
+});
+
 const clientLookupSchema = z.object({
   /** How long a container trusts an active client mapping: a revoked client is refused everywhere within this. */
   API_CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
@@ -99,6 +105,7 @@ export const parseEnv = <S extends z.ZodType>(schema: S, env: Environment = curr
 export const configSection = <S extends z.ZodType>(schema: S): (() => z.infer<S>) => perEnvironment((env) => parseEnv(schema, env));
 
 export const authConfig = configSection(authSchema);
+export const documentConfig = configSection(documentSchema);
 export const storeConfig = configSection(storeSchema);
 export const stripeConfig = configSection(stripeSchema);
 export const queueConfig = configSection(queueSchema);

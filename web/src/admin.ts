@@ -83,17 +83,23 @@ export type ActionField = 'amount' | 'currency' | 'invoice_id' | 'trial_end' | '
 /** Errors beside the fields they name, and `form` for what names none (a 402, a 409, a field the form does not have). */
 export type ActionErrors = Readonly<Partial<Record<ActionField | 'form', string>>>;
 
+/**
+ * An invoice as the actions read it: what the list of `GET /invoices` and the tenant's picture
+ * (whose stored copies may lack the discount fields) both give.
+ */
+export type ActionInvoice = Pick<InvoiceSummary, 'id' | 'number' | 'status' | 'currency' | 'amount_paid' | 'amount_due'>;
+
 /** A confirmed action, ready to send. */
 export type ActionRequest =
   | { readonly kind: 'credit'; readonly body: CreditInput }
-  | { readonly kind: 'refund'; readonly body: RefundInput; readonly invoice: InvoiceSummary }
+  | { readonly kind: 'refund'; readonly body: RefundInput; readonly invoice: ActionInvoice }
   | { readonly kind: 'trial'; readonly body: TrialInput; readonly from: string }
-  | { readonly kind: 'retry'; readonly body: RetryInput; readonly invoice: InvoiceSummary };
+  | { readonly kind: 'retry'; readonly body: RetryInput; readonly invoice: ActionInvoice };
 
 export interface ActionContext {
   readonly tenant: TenantSummary;
   readonly subscription: Subscription | null;
-  readonly invoices: readonly InvoiceSummary[];
+  readonly invoices: readonly ActionInvoice[];
   /** The browser's decimal separator. */
   readonly decimal?: '.' | ',';
 }
@@ -114,10 +120,10 @@ export const reasonProblem = (reason: string, required = true): string | null =>
 };
 
 /** The invoices a refund can be made on: paid, with something paid. */
-export const refundableInvoices = (invoices: readonly InvoiceSummary[]): InvoiceSummary[] => invoices.filter((i) => i.status === 'paid' && i.amount_paid > 0);
+export const refundableInvoices = <T extends ActionInvoice>(invoices: readonly T[]): T[] => invoices.filter((i) => i.status === 'paid' && i.amount_paid > 0);
 
 /** The invoices a payment can be retried on. */
-export const openInvoices = (invoices: readonly InvoiceSummary[]): InvoiceSummary[] => invoices.filter((i) => i.status === 'open');
+export const openInvoices = <T extends ActionInvoice>(invoices: readonly T[]): T[] => invoices.filter((i) => i.status === 'open');
 
 /** What an open invoice still asks. */
 export const leftToPay = (invoice: Pick<InvoiceSummary, 'amount_due' | 'amount_paid'>): number => Math.max(0, invoice.amount_due - invoice.amount_paid);
@@ -330,8 +336,7 @@ export const keepKeyAfter = (error: unknown): boolean => {
 // ---------------------------------------------------------------------------------------------
 // What happened: actors, events, payments
 
-export const actorLabel = (actor: EventActor | undefined): string => {
-  if (!actor) return '';
+export const actorLabel = (actor: EventActor): string => {
   if (actor.type === 'user') return actor.id;
   return actor.type === 'stripe' ? 'Stripe' : 'System';
 };

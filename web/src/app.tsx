@@ -1,6 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
 import { createApiClient } from './api/client';
-import type { Plan } from './api/types';
 import type { Session } from './auth/session';
 import { Tabs, type TabDefinition } from './components/tabs';
 import { ErrorNotice, Loading } from './components/status';
@@ -48,7 +47,7 @@ export const App = ({ config, session, onSignOut }: { config: PageConfig; sessio
     setTab(id);
     setVisit((v) => v + 1);
   }, []);
-  const plans = useResource(() => api.get<{ plans: Plan[] }>('/plans'));
+  const plans = useResource(() => api.call('listPlans'));
   const [cardAdded, setCardAdded] = useState(cardAddedOnLoad);
 
   return (

@@ -23,7 +23,7 @@ export const useApp = (): AppContextValue => {
 /** The tenant's latest subscription, or null before the first one (the API answers 404). */
 export const fetchSubscription = async (api: ApiClient): Promise<Subscription | null> => {
   try {
-    return (await api.get<{ subscription: Subscription }>('/subscriptions/current')).subscription;
+    return (await api.call('currentSubscription')).subscription;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return null;
     throw error;

@@ -52,9 +52,9 @@ export const awaitingConfirmation = (events: readonly BillingEvent[], invoices: 
 
 const load = async (api: ApiClient): Promise<PaymentState> => {
   const [methods, events, invoices] = await Promise.all([
-    api.get<PaymentMethods>('/payment-methods'),
-    api.get<{ events: BillingEvent[] }>('/events', { type: ACTION_REQUIRED, limit: 10 }),
-    api.get<{ invoices: InvoiceSummary[] }>('/invoices', { limit: 50 }),
+    api.call('listPaymentMethods'),
+    api.call('listEvents', { query: { type: ACTION_REQUIRED, limit: 10 } }),
+    api.call('listInvoices', { query: { limit: 50 } }),
   ]);
   return { card: defaultCard(methods), awaiting: awaitingConfirmation(events.events, invoices.invoices) };
 };
@@ -79,16 +79,15 @@ export const fetchPaymentState = async (api: ApiClient, { expectCard = false }: 
 /** Opens Stripe Checkout (setup mode); it sends the browser back to this origin with `?card=added`. */
 export const startCardSetup = async (api: ApiClient): Promise<void> => {
   const home = `${window.location.origin}/`;
-  const { url } = await api.post<{ url: string; id: string }>('/payment-methods/setup', {
-    success_url: `${home}?${CARD_ADDED_PARAM}=added`,
-    cancel_url: home,
+  const { url } = await api.call('setupPaymentMethod', {
+    body: { success_url: `${home}?${CARD_ADDED_PARAM}=added`, cancel_url: home },
   });
   window.location.assign(url);
 };
 
 /** Opens Stripe's billing portal (cards, invoices, billing details), which links back here. */
 export const openBillingPortal = async (api: ApiClient): Promise<void> => {
-  const { url } = await api.post<{ url: string }>('/billing-portal', { return_url: `${window.location.origin}/` });
+  const { url } = await api.call('openBillingPortal', { body: { return_url: `${window.location.origin}/` } });
   window.location.assign(url);
 };
 

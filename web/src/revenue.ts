@@ -54,8 +54,8 @@ export const currenciesWithData = (months: readonly RevenueReportMonth[]): strin
 /** The currency shown until one is chosen: the first with data, else USD. */
 export const defaultCurrency = (months: readonly RevenueReportMonth[]): string => currenciesWithData(months)[0] ?? CURRENCIES[0];
 
-/** The currencies the select offers: the catalog's, then any other the report has. */
-export const currencyChoices = (months: readonly RevenueReportMonth[]): string[] =>
+/** The currencies the select offers: the catalog's, then any other the rows have (the API's enum may grow before the page does). */
+export const currencyChoices = (months: readonly { readonly currency: string }[]): string[] =>
   [...new Set([...CURRENCIES, ...months.map((r) => r.currency)])].sort((a, b) => currencyOrder(a) - currencyOrder(b) || a.localeCompare(b));
 
 /** The rows of one currency, month by month. */

@@ -4,9 +4,8 @@ import type { BillingEvent } from '../ports/billing-events';
 import type { TenantDirectory } from '../ports/directory';
 import type { Invoice } from '../ports/invoices';
 import type { HistoryItem } from '../usage/reports';
+import type { ExportKind } from '../../domain/exports';
 
-export const EXPORT_KINDS = ['invoices', 'invoice-lines', 'usage', 'events'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 const HEADERS: Record<ExportKind, readonly string[]> = {
   invoices: [

@@ -1,4 +1,4 @@
-import type { WebhookEventType } from '../events/publisher';
+import type { WebhookEventType } from '../../domain/webhooks/events';
 
 /** A tenant's webhook endpoint as stored. The signing secrets are sealed (`webhooks/secret-box.ts`). */
 export interface WebhookEndpoint {

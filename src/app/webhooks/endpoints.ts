@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock';
 import { Conflict, InvalidInput, NotFound } from '../errors';
 import { logger } from '../../platform/logger';
-import type { WebhookEventType } from '../events/publisher';
+import type { WebhookEventType } from '../../domain/webhooks/events';
 import type { DeliveryAttempt, WebhookEndpoint, WebhookStore } from '../ports/webhooks';
 import type { SecretBox } from './secret-box';
 import { newSigningSecret } from './signature';

@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { parseJson, toJson } from '../../platform/json';
-import { WEBHOOK_EVENTS, type TenantEventMessage, type WebhookEventType } from '../events/publisher';
+import type { TenantEventMessage } from '../events/publisher';
+import { WEBHOOK_EVENTS } from '../../domain/webhooks/events';
 
-const eventType = z.enum(WEBHOOK_EVENTS as [WebhookEventType, ...WebhookEventType[]]);
+const eventType = z.enum(WEBHOOK_EVENTS);
 
 const tenantEvent = z.object({
   id: z.string().min(1).max(200),

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { routes } from '../../../contracts/routes';
-import { adminApi, EXPORT_FILES } from '../../../src/api/admin';
+import { adminApi } from '../../../src/api/admin';
 import { apiClientsApi, apiClientSchema } from '../../../src/api/api-clients';
 import type { OperationContract } from '../../../src/api/define';
-import { deliveryAttemptSchema, WEBHOOK_EVENT_NAMES, webhookSchema, webhooksApi } from '../../../src/api/webhooks';
+import { deliveryAttemptSchema, webhookSchema, webhooksApi } from '../../../src/api/webhooks';
 import { apiClientView } from '../../../src/app/api-clients/clients';
-import { EXPORT_KINDS } from '../../../src/app/admin/exports';
-import { WEBHOOK_EVENTS } from '../../../src/app/events/publisher';
 import type { DeliveryAttempt, WebhookEndpoint } from '../../../src/app/ports/webhooks';
 import { deliveryAttemptView, webhookView } from '../../../src/app/webhooks/views';
 
@@ -56,10 +54,6 @@ describe.each(Object.entries(groups))('the %s contract', (group, api) => {
 });
 
 describe('webhooksApi', () => {
-  it('offers exactly the event types the publisher sends, in its order', () => {
-    expect([...WEBHOOK_EVENT_NAMES]).toEqual([...WEBHOOK_EVENTS]);
-  });
-
   it('describes an endpoint as the view shows it, and refuses one that shows a secret', () => {
     expect(webhookSchema.parse(webhookView(endpoint))).toEqual(webhookView(endpoint));
     expect(webhookSchema.safeParse({ ...webhookView(endpoint), secret_sealed: 'sealed' }).success).toBe(false);
@@ -117,9 +111,6 @@ describe('apiClientsApi', () => {
 });
 
 describe('adminApi', () => {
-  it('names one export file per export kind', () => {
-    expect([...EXPORT_FILES]).toEqual(EXPORT_KINDS.map((k) => `${k}.csv`));
-  });
 
   it('refuses a credit in fractions, below 1 or without a reason, with the words an operator reads', () => {
     const body = adminApi.creditTenant.body;

@@ -131,7 +131,7 @@ describe('buildOpenApiDocument', () => {
       expect(documented.includes(401)).toBe(authenticated);
       expect(documented.includes(403)).toBe(authenticated);
       if (route.path.includes('{')) expect(documented).toContain(404);
-      if (contractOf(route).idempotent) expect(documented).toContain(409);
+      if (route.idempotency) expect(documented).toContain(409);
       for (const status of Object.keys(contractOf(route).errors ?? {})) expect(documented).toContain(Number(status));
     });
 
@@ -156,9 +156,10 @@ describe('buildOpenApiDocument', () => {
       expect(inPath).toEqual([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
     });
 
-    it.each(covered.map((r) => [r.operation, r] as const))('%s takes Idempotency-Key exactly when its contract honours it', (_, route) => {
+    it.each(covered.map((r) => [r.operation, r] as const))('%s takes Idempotency-Key exactly when its route honours it, required where the route requires it', (_, route) => {
       const params = operationOf(route).parameters ?? [];
-      expect(params.some((p) => p.$ref === '#/components/parameters/IdempotencyKey')).toBe(contractOf(route).idempotent === true);
+      expect(params.some((p) => p.$ref === '#/components/parameters/IdempotencyKey')).toBe(route.idempotency === 'optional');
+      expect(params.some((p) => p.$ref === '#/components/parameters/IdempotencyKeyRequired')).toBe(route.idempotency === 'required');
     });
 
     it.each(covered.map((r) => [r.operation, r] as const))("%s: the document's schemas accept the example", (_, route) => {

@@ -106,11 +106,20 @@ describe('the typed billing client', () => {
     expect(waits).toEqual([5000]);
   });
 
-  it('does not retry a 503 on a write whose operation does not honour the key', async () => {
+  it('does not retry a 503 on a write whose route does not honour the key', async () => {
     const { sent, fetchFake } = scripted([{ status: 503, body: { error: { code: 'service_unavailable', message: 'busy' } } }]);
     const { client } = clientWith(fetchFake);
-    await expect(client.call('setSpendCap', { body: { amount: null } })).rejects.toMatchObject({ status: 503 });
+    await expect(client.call('rotateWebhookSecret', { params: { id: 'we_1' }, body: { keep_previous_hours: 24 } })).rejects.toMatchObject({ status: 503 });
     expect(sent).toHaveLength(1);
+  });
+
+  it('retries a 503 on a write whose route honours the Idempotency-Key, with the same key', async () => {
+    const busy = { status: 503, body: { error: { code: 'service_unavailable', message: 'busy' } }, headers: { 'retry-after': '1' } };
+    const { sent, fetchFake } = scripted([busy, { status: 201, body: { subscription: { id: 'sub_1' } } }]);
+    const { client, waits } = clientWith(fetchFake);
+    await client.call('createSubscription', { body: { plan_id: 'starter', billing_cycle: 'monthly' } });
+    expect(sent.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1']);
+    expect(waits).toEqual([1000]);
   });
 
   it('names the fields of a 400, tells the page about a 401, and reports an unreachable API as status 0', async () => {

@@ -59,6 +59,12 @@ const invoice = (over: Partial<InvoiceSummary> = {}): InvoiceSummary => ({
   hosted_invoice_url: null,
   invoice_pdf: null,
   created_at: '2027-10-01T00:00:00.000Z',
+  subscription_id: 'sub_1',
+  billing_reason: 'subscription_cycle',
+  total_discount: 0,
+  discounts: [],
+  attempt_count: 1,
+  next_payment_attempt: null,
   ...over,
 });
 const paid = invoice();
@@ -88,7 +94,9 @@ const ctx = { tenant: tenant(), subscription: null, invoices: [paid, open] };
 
 const event = (type: string, data: Record<string, unknown>, over: Partial<AuditEvent> = {}): AuditEvent => ({
   id: `${type}:1`,
+  tenant_id: 'org-acme',
   type,
+  actor: { type: 'system' },
   occurred_at: '2027-10-02T10:00:00.000Z',
   data,
   ...over,

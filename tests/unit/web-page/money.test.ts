@@ -33,12 +33,14 @@ const subscription = (over: Partial<Subscription> = {}): Subscription => ({
   canceled_at: null,
   pending_change: null,
   created_at: '2027-10-01T00:00:00.000Z',
+  discount: null,
   ...over,
 });
 
 const usage = (overage: Partial<Record<keyof typeof limits, number>>, trial = false): CurrentUsage => ({
   period: { start: '2027-10-01T00:00:00.000Z', end: '2027-10-31T00:00:00.000Z' },
   trial,
+  plan_id: 'starter',
   currency: 'usd',
   usage: Object.fromEntries(
     Object.keys(limits).map((r) => [r, { quantity: 0, included: 0, overage: 0, overage_amount: overage[r as keyof typeof limits] ?? 0, percent_used: 0 }]),

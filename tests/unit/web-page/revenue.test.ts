@@ -31,7 +31,7 @@ const ZERO_INVOICED = { invoices: 0, subscription: 0, proration: 0, usage: 0, ot
 
 const row = (
   month: string,
-  currency: string,
+  currency: RevenueReportMonth['currency'],
   over: { mrr?: Partial<RevenueReportMonth['mrr']>; invoiced?: Partial<RevenueReportMonth['invoiced']>; credits?: number; refunds?: number } = {},
 ): RevenueReportMonth => ({
   month,
@@ -95,7 +95,7 @@ describe('the currency shown', () => {
 
   it('is chosen among the catalog’s currencies and any other the report has', () => {
     expect(currencyChoices([])).toEqual(['usd', 'eur', 'gbp']);
-    expect(currencyChoices([row('2027-01', 'chf')])).toEqual(['usd', 'eur', 'gbp', 'chf']);
+    expect(currencyChoices([{ ...row('2027-01', 'usd'), currency: 'chf' }])).toEqual(['usd', 'eur', 'gbp', 'chf']);
   });
 
   it('has its rows month by month, the other currencies’ left out', () => {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiError, creditTenant, extendTrial, fieldIssuesOf, refundTenant, retryPayment, type ApiClient } from '../api/client';
+import { ApiError, fieldIssuesOf, type ApiClient } from '../api/client';
 import type { TenantPicture } from '../api/types';
 import {
   ACTION_FIELDS,
@@ -63,23 +63,28 @@ const initialForm = (kind: ActionKind, picture: TenantPicture): ActionForm => {
   };
 };
 
-/** Sends a confirmed action; the success message says what the API did. */
+/**
+ * Sends a confirmed action with its `Idempotency-Key` (one per confirmed action, reused only to
+ * resend the same one); the success message says what the API did.
+ */
 const send = async (api: ApiClient, tenantId: string, request: ActionRequest, key: string, name: string): Promise<string> => {
+  const params = { id: tenantId };
   switch (request.kind) {
     case 'credit': {
-      const { credit } = await creditTenant(api, tenantId, request.body, key);
+      const { credit } = await api.call('creditTenant', { params, body: request.body, idempotencyKey: key });
       return `Credited ${formatMoney(credit.amount, credit.currency)} to ${name}. Customer balance: ${balanceText(credit.ending_balance, credit.currency)}.`;
     }
     case 'refund': {
-      const { refund } = await refundTenant(api, tenantId, request.body, key);
+      const { refund } = await api.call('refundTenant', { params, body: request.body, idempotencyKey: key });
       return `Refunded ${formatMoney(refund.amount, refund.currency)} of invoice ${invoiceLabel(request.invoice)} (credit note ${refund.credit_note_id}).`;
     }
     case 'trial': {
-      const answer = await extendTrial(api, tenantId, request.body, key);
-      return `Trial extended: it now ends on ${formatDate(answer.trial_end)}.`;
+      const answer = await api.call('extendTrial', { params, body: request.body, idempotencyKey: key });
+      // The contract allows a null trial end; the one asked for is what the API accepted.
+      return `Trial extended: it now ends on ${formatDate(answer.trial_end ?? request.body.trial_end)}.`;
     }
     case 'retry': {
-      const { invoice } = await retryPayment(api, tenantId, request.body, key);
+      const { invoice } = await api.call('retryPayment', { params, body: request.body, idempotencyKey: key });
       return invoice.status === 'paid' ? `Invoice ${invoiceLabel(request.invoice)} is paid.` : `Invoice ${invoiceLabel(request.invoice)} is ${invoice.status}.`;
     }
   }

@@ -51,7 +51,7 @@ export const ExportsCard = () => {
     try {
       do {
         setProgress({ kind, page: pages.length + 1 });
-        const answer = await api.getText(`/admin/exports/${kind}.csv`, { from, to, limit: EXPORT_PAGE, cursor }, { accept: 'text/csv, application/json' });
+        const answer = await api.callText('exportCsv', { params: { file: `${kind}.csv` }, query: { from, to, limit: EXPORT_PAGE, cursor } });
         pages.push(answer.text);
         cursor = answer.headers.get('x-next-cursor') ?? undefined;
       } while (cursor);

@@ -41,7 +41,7 @@ export const RevenueCard = () => {
   const [query, setQuery] = useState<{ from?: string; to?: string }>({});
   const [chosen, setChosen] = useState<string | null>(null);
   const [problems, setProblems] = useState<{ from?: string; to?: string }>({});
-  const { state, reload, refreshing } = useResource(() => api.get<RevenueReport>('/admin/reports/revenue', query));
+  const { state, reload, refreshing } = useResource(() => api.call('revenueReport', { query }));
 
   const report = state.status === 'ready' ? state.data : null;
   useEffect(() => {

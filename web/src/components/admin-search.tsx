@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { searchTenants } from '../api/client';
 import type { TenantSearch, TenantSummary } from '../api/types';
 import { EMPTY_SEARCH, searchCriteria, type SearchForm } from '../admin';
 import { planById, useApp } from '../context';
@@ -46,7 +45,7 @@ export const TenantSearchCard = ({ onOpen }: { onOpen: (tenant: TenantSummary) =
       setSearching(true);
       setMoreError(null);
       try {
-        const page = await searchTenants(api, criteria, { limit: PAGE });
+        const page = await api.call('searchTenants', { query: { ...criteria, limit: PAGE } });
         if (mine === generation.current) setResults({ status: 'ready', data: { criteria, tenants: page.tenants, next: page.next_cursor } });
       } catch (error) {
         if (mine === generation.current) setResults({ status: 'error', error: error instanceof Error ? error : new Error(String(error)) });
@@ -85,7 +84,7 @@ export const TenantSearchCard = ({ onOpen }: { onOpen: (tenant: TenantSummary) =
     setLoadingMore(true);
     setMoreError(null);
     try {
-      const page = await searchTenants(api, criteria, { limit: PAGE, cursor: next });
+      const page = await api.call('searchTenants', { query: { ...criteria, limit: PAGE, cursor: next } });
       if (mine !== generation.current) return;
       // A tenant whose entries changed between two pages may come twice: once is enough.
       const seen = new Set(tenants.map((t) => t.tenant_id));

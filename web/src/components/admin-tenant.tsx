@@ -1,5 +1,5 @@
 import { useEffect, useRef, type RefObject } from 'react';
-import { ApiError, getTenantPicture } from '../api/client';
+import { ApiError } from '../api/client';
 import type { TenantPicture } from '../api/types';
 import { actorLabel, eventLabel, eventSummary, invoiceLabel, leftToPay, paymentRow, tenantName } from '../admin';
 import { planById, useApp } from '../context';
@@ -21,7 +21,7 @@ const accessTones = { good: 'good', warn: 'warn', bad: 'bad' } as const;
  */
 export const TenantPage = ({ tenantId, onBack }: { tenantId: string; onBack: () => void }) => {
   const { api } = useApp();
-  const { state, reload, refreshing } = useResource(() => getTenantPicture(api, tenantId));
+  const { state, reload, refreshing } = useResource(() => api.call('getTenant', { params: { id: tenantId } }));
   const heading = useRef<HTMLHeadingElement>(null);
   const ready = state.status === 'ready';
 

@@ -82,7 +82,7 @@ export const BillingDetailsCard = ({ customer, onSaved }: { customer: Customer; 
     setErrors({});
     setFailure(null);
     try {
-      const answer = await api.post<{ customer: Customer }>('/customer', body, { idempotencyKey: attempt.current.key });
+      const answer = await api.call('saveBillingDetails', { body, idempotencyKey: attempt.current.key });
       attempt.current = null;
       onSaved(answer.customer);
       setSaved(true);

@@ -1,5 +1,5 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { fieldIssuesOf, setSpendCap } from '../api/client';
+import { fieldIssuesOf } from '../api/client';
 import type { Currency, Entitlements, SpendCapInput } from '../api/types';
 import { useApp } from '../context';
 import { parseMajorUnits, spendCapErrors, spendTone, type SpendCapErrors } from '../entitlements';
@@ -59,7 +59,7 @@ export const SpendCapCard = ({
     setErrors({});
     setFailure(null);
     try {
-      const answer = await setSpendCap(api, body, { idempotencyKey: attempt.current.key });
+      const answer = await api.call('setSpendCap', { body, idempotencyKey: attempt.current.key });
       attempt.current = null;
       onSaved(answer.entitlements);
       setDone(answer.spend_cap ? `Spend cap set to ${formatMoney(answer.spend_cap.amount, answer.spend_cap.currency)}.` : 'Spend cap removed.');

@@ -1,5 +1,4 @@
 import { useCallback, useRef, useState } from 'react';
-import type { AdminOverview } from '../api/types';
 import { ExportsCard } from '../components/admin-exports';
 import { RevenueCard } from '../components/admin-revenue';
 import { TenantSearchCard } from '../components/admin-search';
@@ -93,7 +92,7 @@ const TenantLink = ({ tenantId, onOpen }: { tenantId: string; onOpen: (tenantId:
 /** `GET /admin/overview`: revenue, subscriptions, trials ending and tenants past due. */
 const Overview = ({ onOpen }: { onOpen: (tenantId: string) => void }) => {
   const { api, plans } = useApp();
-  const { state, reload, refreshing } = useResource(() => api.get<AdminOverview>('/admin/overview'));
+  const { state, reload, refreshing } = useResource(() => api.call('overview'));
   if (state.status === 'loading') return <Loading label="Loading the overview…" />;
   if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
   const o = state.data;
@@ -102,7 +101,9 @@ const Overview = ({ onOpen }: { onOpen: (tenantId: string) => void }) => {
   return (
     <div className="stack">
       <div className="card-head">
-        <h2>Overview{o.as_of ? <span className="muted small"> as of {formatDateTime(o.as_of)}</span> : null}</h2>
+        <h2>
+          Overview<span className="muted small"> as of {formatDateTime(o.as_of)}</span>
+        </h2>
         <button type="button" className="button-secondary" onClick={reload} disabled={refreshing}>
           {refreshing ? 'Refreshing…' : 'Refresh'}
         </button>

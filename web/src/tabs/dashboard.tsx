@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { RESOURCES } from '../../../src/domain/resources';
-import { getEntitlements } from '../api/client';
-import type { CurrentUsage, Entitlements, InvoiceSummary } from '../api/types';
+import type { Entitlements, InvoiceSummary } from '../api/types';
 import { estimateBill, estimateTax, lastTaxedInvoice, planPrice, type TaxEstimate } from '../billing';
 import { AccessCard } from '../components/access';
 import { PaymentBanners, PaymentMethodCard } from '../components/payment';
@@ -17,10 +16,10 @@ export const Dashboard = ({ onNavigate }: { onNavigate: (tab: TabId) => void }) 
   const { state, reload } = useResource(async () => {
     const [subscription, usage, invoices, payment, entitlements] = await Promise.all([
       fetchSubscription(api),
-      api.get<CurrentUsage>('/usage/current'),
-      api.get<{ invoices: InvoiceSummary[] }>('/invoices', { limit: 5 }),
+      api.call('currentUsage'),
+      api.call('listInvoices', { query: { limit: 5 } }),
       fetchPaymentState(api, { expectCard: cardAdded }),
-      getEntitlements(api),
+      api.call('getEntitlements'),
     ]);
     return { subscription, usage, invoices: invoices.invoices, payment, entitlements };
   });

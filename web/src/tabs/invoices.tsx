@@ -23,7 +23,7 @@ interface Page {
 
 export const InvoicesTab = () => {
   const { api } = useApp();
-  const first = useResource(() => api.get<Page>('/invoices', { limit: PAGE }));
+  const first = useResource(() => api.call('listInvoices', { query: { limit: PAGE } }));
   const [more, setMore] = useState<Page | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<Error | null>(null);
@@ -39,7 +39,7 @@ export const InvoicesTab = () => {
     setLoadingMore(true);
     setMoreError(null);
     try {
-      const page = await api.get<Page>('/invoices', { limit: PAGE, cursor: next });
+      const page = await api.call('listInvoices', { query: { limit: PAGE, cursor: next } });
       setMore({ invoices: [...(more?.invoices ?? []), ...page.invoices], next_cursor: page.next_cursor });
     } catch (error) {
       setMoreError(error instanceof Error ? error : new Error(String(error)));
@@ -154,7 +154,7 @@ export const InvoicesTab = () => {
 
 const InvoiceLines = ({ id }: { id: string }) => {
   const { api } = useApp();
-  const { state, reload } = useResource(() => api.get<{ invoice: InvoiceDetail }>(`/invoices/${encodeURIComponent(id)}`));
+  const { state, reload } = useResource(() => api.call('getInvoice', { params: { id } }));
   if (state.status === 'loading') return <Loading label="Loading invoice lines…" />;
   if (state.status === 'error') return <ErrorNotice error={state.error} onRetry={reload} />;
   const { invoice } = state.data;
@@ -185,11 +185,11 @@ const InvoiceLines = ({ id }: { id: string }) => {
             <tbody>
               {invoice.lines.map((line, i) => (
                 <tr key={i} data-kind={line.kind}>
-                  <td>{line.description ?? kindLabels[line.kind]}</td>
+                  <td>{line.description}</td>
                   <td>
                     <span className={`badge badge-kind-${line.kind}`}>{kindLabels[line.kind]}</span>
                   </td>
-                  <td className="num">{line.quantity === null ? '' : formatNumber(line.quantity)}</td>
+                  <td className="num">{formatNumber(line.quantity)}</td>
                   <td>{formatPeriod(line.period_start, line.period_end)}</td>
                   <td className="num">{formatMoney(line.amount, invoice.currency)}</td>
                 </tr>
@@ -236,7 +236,7 @@ const discountRow = (d: InvoiceDiscount, i: number): TotalRow => ({
  */
 const totalRows = (invoice: InvoiceDetail): TotalRow[] => [
   { key: 'subtotal', kind: 'subtotal', label: 'Subtotal', amount: invoice.subtotal },
-  ...(invoice.discounts ?? []).map(discountRow),
+  ...invoice.discounts.map(discountRow),
   ...(invoice.total_excluding_tax !== invoice.subtotal
     ? [{ key: 'excluding-tax', kind: 'excluding-tax', label: 'Total excluding tax', amount: invoice.total_excluding_tax } as const]
     : []),

@@ -46,11 +46,12 @@ const LOCATION_FIELDS: readonly (readonly [key: string, id: string])[] = [
 /** "Upgraded ... Charged now: ..." from the API's answer: the plan change, overage so far, and the tax on both. */
 const upgradeCharged = (change: SubscriptionChange, currency: Currency): string => {
   const overage = change.overage_amount ?? 0;
-  const total = change.proration_amount + overage + change.tax_amount;
+  const tax = change.tax_amount ?? 0;
+  const total = change.proration_amount + overage + tax;
   const parts = [
     `${formatMoney(change.proration_amount, currency)} for the plan change`,
     ...(overage > 0 ? [`${formatMoney(overage, currency)} overage so far`] : []),
-    `${formatMoney(change.tax_amount, currency)} tax`,
+    `${formatMoney(tax, currency)} tax`,
   ];
   return `Charged now: ${formatMoney(total, currency)} (${parts.join(', ')}).`;
 };
@@ -61,7 +62,7 @@ export const SubscriptionTab = () => {
     const [subscription, payment, customer] = await Promise.all([
       fetchSubscription(api),
       fetchPaymentState(api, { expectCard: cardAdded }),
-      api.get<{ customer: Customer }>('/customer'),
+      api.call('getBillingDetails'),
     ]);
     return { subscription, payment, customer: customer.customer };
   });
@@ -151,14 +152,12 @@ export const SubscriptionTab = () => {
           ...located,
           ...promo,
         };
-        await api.post<{ subscription: Subscription }>('/subscriptions/create', body, { idempotencyKey: keyFor(body) });
+        await api.call('createSubscription', { body, idempotencyKey: keyFor(body) });
         setSavedCustomer(null);
         setDone(`Subscribed to ${a.plan.name} (${a.cycle}).${payment.card ? '' : trialAvailable && trial ? ' Add a card before the trial ends.' : ' Add a card to pay the first invoice.'}`);
       } else if (a.kind === 'change') {
         const body = { plan_id: a.plan.id, billing_cycle: a.cycle, ...promo };
-        const { change } = await api.post<{ subscription: Subscription; change: SubscriptionChange }>('/subscriptions/update', body, {
-          idempotencyKey: keyFor(body),
-        });
+        const { change } = await api.call('updateSubscription', { body, idempotencyKey: keyFor(body) });
         setDone(
           change.kind === 'upgrade'
             ? `Upgraded to ${a.plan.name}. ${upgradeCharged(change, shownCurrency)}`
@@ -167,11 +166,11 @@ export const SubscriptionTab = () => {
               : `You stay on ${a.plan.name}; no change is scheduled.`,
         );
       } else if (a.kind === 'cancel') {
-        const { subscription } = await api.post<{ subscription: Subscription }>('/subscriptions/cancel', {}, { idempotencyKey: keyFor({}) });
+        const { subscription } = await api.call('cancelSubscription', { body: {}, idempotencyKey: keyFor({}) });
         setDone(`Canceled. Access continues until ${formatDate(subscription.current_period_end)}.`);
       } else {
         const body = { cancel_at_period_end: false };
-        await api.post('/subscriptions/update', body, { idempotencyKey: keyFor(body) });
+        await api.call('updateSubscription', { body, idempotencyKey: keyFor(body) });
         setDone('Your subscription continues; nothing was canceled.');
       }
       setAction(null);
@@ -510,7 +509,7 @@ const ChargeNow = ({
   useEffect(() => {
     let current = true;
     api
-      .post<{ change: SubscriptionChange }>('/subscriptions/preview', { plan_id: plan.id, billing_cycle: cycle })
+      .call('previewSubscriptionChange', { body: { plan_id: plan.id, billing_cycle: cycle } })
       .then(({ change }) => {
         if (current) setExact(change);
       })
@@ -520,6 +519,7 @@ const ChargeNow = ({
     };
   }, [api, plan.id, cycle]);
   if (exact !== null) {
+    const tax = exact.tax_amount ?? 0;
     return (
       <>
         <p>
@@ -531,11 +531,11 @@ const ChargeNow = ({
           <dd className="num">{formatMoney(exact.proration_amount, currency)}</dd>
           <dt>Tax</dt>
           <dd className="num" data-testid="proration-tax">
-            {formatMoney(exact.tax_amount, currency)}
+            {formatMoney(tax, currency)}
           </dd>
           <dt>Total now</dt>
           <dd className="num" data-testid="proration-total">
-            <strong>{formatMoney(exact.proration_amount + exact.tax_amount, currency)}</strong>
+            <strong>{formatMoney(exact.proration_amount + tax, currency)}</strong>
           </dd>
         </dl>
         <p className="muted small">Usage over the plan's quotas so far is billed on the same invoice, with its tax.</p>

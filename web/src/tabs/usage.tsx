@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { isGauge, RESOURCES } from '../../../src/domain/resources';
-import { getEntitlements, type ApiClient } from '../api/client';
+import type { ApiClient } from '../api/client';
 import type { CurrentUsage, HistoryItem, Resource } from '../api/types';
 import { ErrorNotice, Loading } from '../components/status';
 import { UsageBar } from '../components/usage-bar';
@@ -15,13 +15,8 @@ const dailyHistory = async (api: ApiClient, resource: Resource, period: { start:
   const items: HistoryItem[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10; page += 1) {
-    const answer = await api.get<{ items: HistoryItem[]; next_cursor: string | null }>('/usage/history', {
-      granularity: 'day',
-      resource_type: resource,
-      from: period.start,
-      to: period.end,
-      limit: 500,
-      cursor,
+    const answer = await api.call('usageHistory', {
+      query: { granularity: 'day', resource_type: resource, from: period.start, to: period.end, limit: 500, cursor },
     });
     items.push(...answer.items);
     if (!answer.next_cursor) break;
@@ -33,9 +28,9 @@ const dailyHistory = async (api: ApiClient, resource: Resource, period: { start:
 export const UsageTab = () => {
   const { api } = useApp();
   const [resource, setResource] = useState<Resource>('api_calls');
-  const current = useResource(() => api.get<CurrentUsage>('/usage/current'));
+  const current = useResource(() => api.call('currentUsage'));
   // Headroom per resource; the usage shows without it should this call fail.
-  const entitlements = useResource(() => getEntitlements(api));
+  const entitlements = useResource(() => api.call('getEntitlements'));
   const [round, setRound] = useState(0);
   const refresh = () => {
     current.reload();

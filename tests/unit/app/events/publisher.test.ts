@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventPublisher, WEBHOOK_EVENTS } from '../../../../src/app/events/publisher';
+import { EventPublisher } from '../../../../src/app/events/publisher';
+import { WEBHOOK_EVENTS } from '../../../../src/domain/webhooks/events';
 import { InMemoryBillingEventStore, InMemoryMessageQueue } from '../../../support/fakes';
 
 const OCCURRED = new Date('2027-02-01T00:00:00.000Z');
