@@ -153,12 +153,6 @@ const billingDetails = z.strictObject({
  * An invoice as the mirror keeps it, without its lines: the list's shape with its `tenant_id`, read as stored (mirrors written
  * before discounts lack `total_discount` and `discounts`).
  */
-const storedInvoice = invoiceSummarySchema.extend({
-  tenant_id: z.string(),
-  total_discount: invoiceSummarySchema.shape.total_discount.optional(),
-  discounts: invoiceSummarySchema.shape.discounts.optional(),
-});
-
 const picture = z.strictObject({
   tenant: tenantSummary,
   billing_details: billingDetails,
@@ -166,7 +160,7 @@ const picture = z.strictObject({
   subscription: subscriptionSchema.nullable(),
   entitlements: entitlementsSchema,
   usage: usageApi.currentUsage.responses[200].schema,
-  invoices: z.array(storedInvoice).meta({ description: 'The 20 latest, without their lines' }),
+  invoices: z.array(invoiceSummarySchema).meta({ description: 'The 20 latest, as GET /invoices lists them' }),
   payments: z.array(billingEventSchema).meta({ description: 'Payments and attempts at them, among the 100 latest events' }),
   events: z.array(billingEventSchema).meta({ description: 'The 20 latest' }),
   webhooks: z.array(webhookSchema),

@@ -9,6 +9,7 @@ import type { BillingEvent } from '../ports/billing-events';
 import type { TenantDirectory } from '../ports/directory';
 import type { EntitlementStore, StoredEntitlements } from '../ports/entitlements';
 import type { Invoice } from '../ports/invoices';
+import { invoiceSummary } from '../billing/views';
 import type { SubscriptionStore } from '../ports/subscriptions';
 import type { TenantProfile, TenantStore } from '../ports/tenants';
 import type { UsageReports } from '../usage/reports';
@@ -97,7 +98,7 @@ export class AdminTenants {
       subscription: sub ? subscriptionView(sub) : null,
       entitlements,
       usage,
-      invoices: invoices.items.map(({ lines: _lines, ...invoice }) => invoice),
+      invoices: invoices.items.map(invoiceSummary),
       payments: events.items.filter((e) => PAYMENT_EVENTS.has(e.type)),
       events: events.items.slice(0, 20),
       webhooks,
