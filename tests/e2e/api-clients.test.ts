@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallOutput } from '../../packages/client';
+import type { ApiScope } from '../../contracts/scopes';
 import { startTestApi, type TestApi } from '../support/local-api';
 
 /**
@@ -11,14 +13,8 @@ let person: string;
 let other: string;
 let admin: string;
 
-interface Created {
-  id: string;
-  client_id: string;
-  client_secret: string;
-  name: string;
-  scopes: string[];
-  created_at: string;
-}
+/** What `POST /api-clients` answers, as the contract types it. */
+type Created = CallOutput<'createApiClient'>;
 
 beforeAll(async () => {
   api = await startTestApi({ start: new Date('2028-05-01T00:00:00Z') });
@@ -49,17 +45,14 @@ const machineToken = async (client: Created, scope?: string): Promise<string> =>
   return body.access_token;
 };
 
-const newClient = async (token: string, scopes: string[], name = 'device agents'): Promise<Created> => {
-  const res = await createClient(token, { name, scopes });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Created;
-};
+/** Creates a client through the typed client (which throws on anything but its 201). */
+const newClient = async (token: string, scopes: ApiScope[], name = 'device agents'): Promise<Created> =>
+  api.client(token).call('createApiClient', { body: { name, scopes } });
 
+/** The tenant's API calls this period, as `token` reads them. */
 const apiCalls = async (token: string): Promise<number> => {
   await api.stack.settle();
-  const res = await api.call('/usage/current', { token: person });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { usage: { api_calls: { quantity: number } } }).usage.api_calls.quantity;
+  return Number((await api.client(token).call('currentUsage')).usage.api_calls?.quantity);
 };
 
 describe('machine credentials (API clients), end to end', () => {
@@ -71,13 +64,10 @@ describe('machine credentials (API clients), end to end', () => {
 
     const before = await apiCalls(person);
     const token = await machineToken(client);
-    const res = await api.call('/usage/track', { method: 'POST', token, json: { resource_type: 'api_calls', usage_amount: 321 } });
-    expect(res.status).toBe(202);
+    expect(await api.client(token).call('trackUsage', { body: { resource_type: 'api_calls', usage_amount: 321 } })).toEqual({ accepted: 1 });
     expect(await apiCalls(person)).toBe(before + 321);
     // Its own read scope shows the same figures.
-    const mine = await api.call('/usage/current', { token });
-    expect(mine.status).toBe(200);
-    expect(((await mine.json()) as { usage: { api_calls: { quantity: number } } }).usage.api_calls.quantity).toBe(before + 321);
+    expect(await apiCalls(token)).toBe(before + 321);
   });
 
   it('takes the credentials as form fields too, and a narrower scope than the client has', async () => {
