@@ -120,6 +120,18 @@ describe('GET /admin/tenants/{id}', () => {
     expect(text).not.toContain('org-beta');
   });
 
+  it('shows a tenant that has only saved its billing details: found by the search, its picture without a subscription', async () => {
+    const token = await api.token({ tenantId: 'prospect-1' });
+    const saved = await api.call('/customer', { method: 'POST', token, json: { name: 'Prospect Ltd', address: { country: 'GB', postal_code: 'SW1A 1AA' } } });
+    expect(saved.status, await saved.text()).toBe(200);
+    expect(ids(await search('?query=prospect'))).toEqual(['prospect-1']);
+    const res = await api.call('/admin/tenants/prospect-1', { token: admin });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const picture = JSON.parse(text) as { subscription: unknown; billing_details: { name: string }; invoices: unknown[]; entitlements: { status: string | null } };
+    expect(picture).toMatchObject({ subscription: null, billing_details: { name: 'Prospect Ltd' }, invoices: [] });
+  });
+
   it('answers 404 for a tenant billing never saw, 403 to a tenant', async () => {
     expect((await api.call('/admin/tenants/org-nobody', { token: admin })).status).toBe(404);
     expect((await api.call('/admin/tenants/org-acme-1', { token: await api.token({ tenantId: 'org-beta' }) })).status).toBe(403);

@@ -81,7 +81,9 @@ export class AdminTenants {
     const [profile, stored] = await Promise.all([this.deps.tenants.get(tenantId), this.deps.entitlementStore.get(tenantId)]);
     const now = this.deps.clock.now();
     const answer = entitlementsAt(stored.facts, now);
-    if (!stored.exists || (!profile.stripe_customer_id && !answer.status)) throw new NotFound(`No tenant ${tenantId}`);
+    // Billing knows a tenant once it has a Stripe customer (billing details saved) or entitlements:
+    // whoever the search lists has a picture, if only "no subscription yet".
+    if (!stored.exists && !profile.stripe_customer_id) throw new NotFound(`No tenant ${tenantId}`);
     const entitlements: EntitlementsView = { tenant_id: tenantId, ...answer, evaluated_at: now.toISOString() };
     const sub = profile.current_subscription_id ? await this.deps.subscriptions.get(tenantId, profile.current_subscription_id) : null;
     const [usage, invoices, events, webhooks, deliveries] = await Promise.all([
