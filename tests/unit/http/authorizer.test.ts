@@ -1,11 +1,11 @@
-import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { FetchError } from 'aws-jwt-verify/error';
 import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { findRouteByKey, routeKey, routeTable } from '../../../contracts/routes';
 import type { ClientMapping } from '../../../src/app/ports/api-clients';
 import { createApiHandler, operation } from '../../../src/http/api';
+import { routeEvent } from '../../support/route-event';
 import {
   authorizerResponse,
   bearerToken,
@@ -280,25 +280,6 @@ describe('the token authorizer in front of a handler', () => {
   const ACTIVE: ClientMapping = { client_id: API_CLIENT, tenant_id: 'org-7', id: 'ac_1', scopes: ['billing/usage.read'], status: 'active' };
   const lambdaContext = { awsRequestId: 'r', functionName: 'usage', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
-  /** What API Gateway hands the integration after the token authorizer answered `context`. */
-  const integrationEvent = (key: string, context: AuthorizerContext): APIGatewayProxyEventV2 => {
-    const route = findRouteByKey(routeTable, key);
-    if (!route) throw new Error(key);
-    return {
-      version: '2.0',
-      routeKey: routeKey(route),
-      rawPath: '/',
-      rawQueryString: '',
-      headers: {},
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: '1', apiId: 'a', domainName: 'd', domainPrefix: 'd', requestId: 'r', routeKey: routeKey(route), stage: '$default', time: '', timeEpoch: 0,
-        http: { method: route.method, path: '/', protocol: 'HTTP/1.1', sourceIp: '1.1.1.1', userAgent: 'test' },
-        authorizer: { lambda: context },
-      } as APIGatewayProxyEventV2['requestContext'],
-    };
-  };
-
   const usageHandler = () => {
     const seen = operation({}, async (request) => ({ status: 200, body: request.principal }));
     return createApiHandler('usage', { trackUsage: seen, currentUsage: seen, usageHistory: seen }, inMemoryApiDependencies(undefined, [ACTIVE]));
@@ -306,7 +287,7 @@ describe('the token authorizer in front of a handler', () => {
 
   const through = async (authorization: string, key = 'GET /api/billing/usage/current') => {
     const { context } = await lambdaAuthorizer({ verifier: () => verify, rules: () => RULES, logger: { info: vi.fn() } })(authorizerEvent(authorization));
-    const res = await usageHandler()(integrationEvent(key, context), lambdaContext);
+    const res = await usageHandler()(routeEvent(key, { lambda: context }), lambdaContext);
     return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as unknown };
   };
 

@@ -1,9 +1,10 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiHandler, operation } from '../../../src/http/api';
 import type { ClientMapping } from '../../../src/app/ports/api-clients';
 import { cachedClientLookup } from '../../../src/http/client-lookup';
-import { routeTable, routeKey, findRouteByKey } from '../../../contracts/routes';
+import { routeTable } from '../../../contracts/routes';
+import { routeEvent } from '../../support/route-event';
 import { inMemoryApiDependencies } from '../../support/fakes/http';
 
 const ACTIVE: ClientMapping = { client_id: 'svc-1', tenant_id: 'org-1', id: 'ac_1', scopes: ['billing/usage.write'], status: 'active' };
@@ -11,23 +12,7 @@ const REVOKED: ClientMapping = { ...ACTIVE, client_id: 'svc-2', status: 'revoked
 
 const machineClaims = (clientId: string, scope: string) => ({ sub: clientId, client_id: clientId, token_use: 'access', scope, iss: 'x', exp: '9999999999' });
 
-const event = (key: string, claims: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer => {
-  const route = findRouteByKey(routeTable, key);
-  if (!route) throw new Error(key);
-  return {
-    version: '2.0',
-    routeKey: routeKey(route),
-    rawPath: '/',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '1', apiId: 'a', domainName: 'd', domainPrefix: 'd', requestId: 'r', routeKey: routeKey(route), stage: '$default', time: '', timeEpoch: 0,
-      http: { method: route.method, path: '/', protocol: 'HTTP/1.1', sourceIp: '1.1.1.1', userAgent: 'test' },
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
-    },
-  };
-};
+const event = (key: string, claims: Record<string, string>) => routeEvent(key, { jwt: { claims } });
 
 const context = { awsRequestId: 'r', functionName: 'f', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
