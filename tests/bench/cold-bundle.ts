@@ -9,22 +9,28 @@ import { gzipSync } from 'node:zlib';
 import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { functionGroups } from '../../contracts/routes';
 import { queues, schedules } from '../../contracts/queues';
+import { TOKEN_AUTHORIZER_ENTRY } from '../../lib/constructs/billing-identity';
 
 export { esbuildVersion };
 
 /** One Lambda of the stack and where it comes from. */
 export interface LambdaEntry {
   readonly name: string;
-  readonly kind: 'api' | 'queue' | 'schedule';
+  readonly kind: 'api' | 'queue' | 'schedule' | 'authorizer';
   /** Source file, relative to the repository root. */
   readonly entry: string;
 }
 
-/** Every Lambda the CDK stack builds: route function groups, queue consumers, scheduled functions. */
+/**
+ * Every Lambda the CDK stack builds: route function groups, queue consumers, scheduled functions,
+ * and the token authorizer (in front of the routes that take machine tokens, so its cold start
+ * adds to theirs).
+ */
 export const lambdaEntries = (): LambdaEntry[] => [
   ...Object.entries(functionGroups).map(([name, g]): LambdaEntry => ({ name, kind: 'api', entry: g.entry })),
   ...Object.entries(queues).map(([name, q]): LambdaEntry => ({ name: `${name}-consumer`, kind: 'queue', entry: q.consumer.entry })),
   ...Object.entries(schedules).map(([name, s]): LambdaEntry => ({ name, kind: 'schedule', entry: s.entry })),
+  { name: 'token-authorizer', kind: 'authorizer', entry: TOKEN_AUTHORIZER_ENTRY },
 ];
 
 /** `bundled`: the AWS SDK inside the bundle (what we deploy); `runtime`: the SDK left to the Lambda runtime. */
