@@ -87,7 +87,7 @@ console.log(`
 SecureNet Billing is running locally. Started in ${startedIn} s.
   Billing page:    ${pageUrl}#token=${tenantToken}
                    (signed in as org-demo; the token moves to session storage and leaves the address bar)
-  API:             ${api}
+  API:             ${api} (described by ${api}/openapi.json)
   DynamoDB Local:  ${stack.dynamoEndpoint} (table ${stack.tableName}, data in ${dataDir})
   Stripe (local):  ${stack.stripeUrl} (any sk_test_ key; /v1/customers, /v1/subscriptions, /v1/invoices, /v1/events)
   SQS (local):     ${stack.sqsEndpoint} (usage queue ${stack.usageQueueUrl})
