@@ -93,6 +93,7 @@ export const startTestApi = async (options: TestApiOptions = {}): Promise<TestAp
     client: (token) => clientFor(stack, token),
     call: async (path, init = {}) => {
       const { token, json, headers, method, body } = init;
+      if (body !== undefined && body !== null && typeof body !== 'string') throw new Error('api.call sends a string body or `json`; use fetch for anything else');
       const answer = await clientFor(stack, token ?? null).raw({
         method: method ?? 'GET',
         path,
