@@ -47,6 +47,15 @@ export const computeOverages = (tally: Tally, plan: Plan, currency: Currency, ca
   });
 
 /**
+ * Whether a period's usage so far bills anything on a plan: some resource past its quota (as
+ * `computeOverages` bills it: storage per started GB). Usage only grows, so once true it stays
+ * true; the aggregator then puts the period on the overage run's index.
+ * @example mayBill({ counters: { api_calls: 10_001n }, peaks: {}, late: {} }, starter) // true
+ */
+export const mayBill = (tally: Tally, plan: Plan): boolean =>
+  RESOURCES.some((resource) => billableQuantity(resource, quantityOf(tally, resource)) > BigInt(plan.limits[resource]));
+
+/**
  * The largest amount of one Stripe invoice item, in minor units: Stripe's documented technical
  * limit is 8 digits (99,999,999).
  */

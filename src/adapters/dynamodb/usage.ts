@@ -22,7 +22,8 @@ import {
   usageMessageKey,
   usageRecordKey,
 } from './keys';
-import { CANCELLATION, cancellationCodes, ConditionFailed, conditionalWrite, ifAbsent } from './conditions';
+import { CANCELLATION, cancellationCodes, ConditionFailed, conditionalWrite, ifAbsent, isConditionFailure } from './conditions';
+import { storedPeriodOf } from './periods';
 import { exactInteger, exactNumber } from './exact-numbers';
 import { getAllExact, queryAll, queryPages } from './query';
 
@@ -70,26 +71,53 @@ export class UsageRepository implements UsageStore {
     const { Item } = await this.table.client.send(
       new GetCommand({ TableName: this.table.tableName, Key: periodKey(tenantId, start), ConsistentRead: true }),
     );
-    return Item ? (Item as unknown as StoredPeriod) : null;
+    return Item ? storedPeriodOf(Item) : null;
   }
 
-  /** Creates the period record once (open); billable periods join the planner's index. */
+  /**
+   * Creates the period record once, open and off the overage run's index: a period joins it
+   * only when its usage may bill (`markMayBill`), so the run never visits the many periods
+   * with nothing to bill (they stay open; records for them close by time, SPEC section 3).
+   */
   async ensurePeriod(period: Omit<StoredPeriod, 'status'>): Promise<StoredPeriod> {
     const item = { ...period, status: 'open' as const };
-    const billable = !period.trial && period.plan_id !== null;
     try {
-      await conditionalWrite(this.table, {
-        Put: {
-          Item: { ...periodKey(period.tenant_id, period.start), ...item, ...(billable ? unbilledPeriodIndex(period.tenant_id, period.end) : {}) },
-          ...ifAbsent(),
-        },
-      });
-      return item;
+      await conditionalWrite(this.table, { Put: { Item: { ...periodKey(period.tenant_id, period.start), ...item }, ...ifAbsent() } });
+      return { ...item, may_bill: false };
     } catch (error) {
       // Created before (a retry, a racing consumer): the stored one stands.
-      if (error instanceof ConditionFailed && error.item) return error.item as unknown as StoredPeriod;
+      if (error instanceof ConditionFailed && error.item) return storedPeriodOf(error.item);
       throw error;
     }
+  }
+
+  /**
+   * Puts an open period on the overage run's index at the end it has now. Conditional on that
+   * end (a boundary Stripe moved meanwhile is read again) and on it being open and not there yet;
+   * a period closing or billed is already the run's.
+   */
+  async markMayBill(tenantId: string, start: string): Promise<void> {
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const period = await this.getPeriod(tenantId, start);
+      if (!period || period.status !== 'open' || period.may_bill) return;
+      const index = unbilledPeriodIndex(tenantId, period.end);
+      try {
+        await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: periodKey(tenantId, start),
+            UpdateExpression: 'SET #g2pk = :g2pk, #g2sk = :g2sk',
+            ConditionExpression: '#s = :open AND #end = :end AND attribute_not_exists(#g2pk)',
+            ExpressionAttributeNames: { '#g2pk': ATTR.gsi2pk, '#g2sk': ATTR.gsi2sk, '#s': PERIOD_FIELD.status, '#end': PERIOD_FIELD.end },
+            ExpressionAttributeValues: { ':g2pk': index.GSI2PK, ':g2sk': index.GSI2SK, ':open': 'open', ':end': period.end },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new Error(`could not put usage period ${start} of ${tenantId} on the overage run's index`);
   }
 
   /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock';
 import { findPlan } from '../../domain/catalog';
-import { computeOverages, overageDescription, stripeItemParts, type OverageLine } from '../../domain/overage';
+import { computeOverages, mayBill, overageDescription, stripeItemParts, type OverageLine } from '../../domain/overage';
 import { isLive } from '../../domain/subscription';
 import { emptyTally } from '../../domain/metering';
 import { utcDate } from '../../domain/periods';
@@ -292,7 +292,11 @@ export class OverageBiller implements ChangeBilling {
         buckets: [{ periodStart: target.start, date, delta: { ...emptyTally(), peaks }, storedPeaks: stored?.peaks ?? {}, levels, storedLevels: stored?.levels ?? {} }],
         openPeriods: [],
       });
-      if (result.kind !== 'retry') return;
+      if (result.kind === 'retry') continue;
+      // Carried levels alone can be over the quota (a cycle change keeps the plan): the period may bill.
+      const plan = to.segment ? findPlan(to.segment.plan_id) : undefined;
+      if (plan && isBillable(to) && mayBill((await usage.periodTally(tenantId, target.start)).total, plan)) await usage.markMayBill(tenantId, target.start);
+      return;
     }
     throw new Error(`could not carry gauge levels into ${target.start} for ${tenantId}`);
   }

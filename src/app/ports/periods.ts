@@ -9,6 +9,11 @@ export interface StoredPeriod {
   readonly status: PeriodStatus;
   readonly plan_id: string | null;
   readonly currency: string | null;
+  /**
+   * On the overage run's index: its usage may bill (the aggregator found it over a quota), or a
+   * change closed it early. A period never put there has nothing to bill and stays `open`.
+   */
+  readonly may_bill?: boolean;
 }
 
 /** Usage periods whose end moves before it comes (an upgrade, an immediate cancel, an early end by Stripe). */

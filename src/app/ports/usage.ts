@@ -34,8 +34,13 @@ export const MAX_TRANSACTION_ITEMS = 100;
 /** Usage buckets, periods, dedup markers and alert markers; `commit` is the exactly-once write. */
 export interface UsageStore {
   getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null>;
-  /** Creates the period record once (open); returns it as stored. */
+  /** Creates the period record once (open, off the overage run's index); returns it as stored. */
   ensurePeriod(period: Omit<StoredPeriod, 'status'>): Promise<StoredPeriod>;
+  /**
+   * Puts an open period on the overage run's index at its current end (its usage may bill),
+   * once; a period closing or billed is left as it is.
+   */
+  markMayBill(tenantId: string, start: string): Promise<void>;
   /** Consistent reads of buckets (for the gauge guards), keyed by `<period start>#<date>`. */
   readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>>;
   /** One all-or-nothing write of message markers, record markers and bucket deltas; says why it did not commit. */

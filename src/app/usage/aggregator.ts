@@ -2,7 +2,8 @@ import type { Clock } from '../../platform/clock';
 import { findPlan } from '../../domain/catalog';
 import { addToTally, billableQuantity, emptyTally, latestLevels, quantityOf, thresholdsReached, type GaugeLevels, type Tally } from '../../domain/metering';
 import { utcDate } from '../../domain/periods';
-import { PERIOD_CLOSE_GRACE_MS, usagePeriodAt, type Timeline } from '../../domain/timeline';
+import { isBillable, PERIOD_CLOSE_GRACE_MS, usagePeriodAt, type Timeline } from '../../domain/timeline';
+import { mayBill } from '../../domain/overage';
 import { isGauge, type Resource } from '../../domain/resources';
 import { logger } from '../../platform/logger';
 import type { EventPublisher } from '../events/publisher';
@@ -72,6 +73,11 @@ const MAX_ATTEMPTS = 6;
  * sends its records to the next open period, marked late. Poison messages (unparseable) fail
  * their item, so SQS moves them to the DLQ after maxReceiveCount; the reason is logged.
  * Write units therefore grow with messages and buckets, not with records.
+ *
+ * After the commit (and again when a redelivery finds its messages counted), a billable period
+ * whose usage may now bill joins the overage run's index: the run visits only those, and the
+ * many periods with nothing to bill are never claimed (they stay open; a record for one closes
+ * by time, received after its end and the grace, and goes to the next period, marked late).
  */
 export class UsageAggregator {
   constructor(private readonly deps: AggregatorDeps) {}
@@ -212,16 +218,16 @@ export class UsageAggregator {
       openPeriods: [...new Set(ended)],
     });
     if (result.kind === 'committed') {
-      const overQuota = await this.announceThresholds(tenantId, tenant, deltas);
-      // Announcing is state-based (the next call catches up), so a failure here must not send
-      // counted usage back to the queue.
-      if (overQuota) await this.deps.entitlements.announce(tenantId).catch((error: unknown) => logger.error('entitlements announcement failed after a usage commit', { tenant_id: tenantId, error }));
+      await this.afterCommit(tenantId, tenant, deltas, periods);
       return [];
     }
     if (result.kind === 'duplicates') {
       const dup = new Set(result.dedupIds);
       for (const k of result.recordKeys) counted.add(k);
       logger.info('usage already counted', { tenant_id: tenantId, messages: result.dedupIds.length, records: result.recordKeys.length });
+      // Counted before, maybe by an invocation that died right after its commit: what follows a
+      // commit (the overage index, alerts) is done again, and does nothing twice.
+      await this.afterCommit(tenantId, tenant, deltas, periods);
       return units.filter((u) => !dup.has(u.dedupId));
     }
     logger.info('usage commit raced; reading again', { tenant_id: tenantId, reason: result.reason, attempt });
@@ -275,11 +281,28 @@ export class UsageAggregator {
     throw new Error(`no open usage period after ${at.toISOString()} for ${tenantId}`);
   }
 
+  /** What follows a commit: the periods' place on the overage run's index, alerts, entitlements. */
+  private async afterCommit(tenantId: string, tenant: TenantBasis, deltas: readonly BucketDelta[], periods: ReadonlyMap<string, StoredPeriod | null>): Promise<void> {
+    const overQuota = await this.announceThresholds(tenantId, tenant, deltas, periods);
+    // Announcing is state-based (the next call catches up), so a failure here must not send
+    // counted usage back to the queue.
+    if (overQuota) await this.deps.entitlements.announce(tenantId).catch((error: unknown) => logger.error('entitlements announcement failed after a usage commit', { tenant_id: tenantId, error }));
+  }
+
   /**
-   * 80% and 100% of the plan's included quantity: a billing event once per threshold per period.
+   * Per period a commit touched, from its quantities read after the commit (consistent, so the
+   * last of racing commits sees them all): a billable period whose usage may now bill joins the
+   * overage run's index (once; the run visits no other period), and 80% and 100% of the plan's
+   * included quantity write a billing event once per threshold per period. A failure here sends
+   * the messages back; their redelivery finds them counted and comes here again.
    * Returns whether a touched resource is past its quota (so the overage moved).
    */
-  private async announceThresholds(tenantId: string, tenant: TenantBasis, deltas: readonly BucketDelta[]): Promise<boolean> {
+  private async announceThresholds(
+    tenantId: string,
+    tenant: TenantBasis,
+    deltas: readonly BucketDelta[],
+    periods: ReadonlyMap<string, StoredPeriod | null>,
+  ): Promise<boolean> {
     let overQuota = false;
     const touched = new Map<string, Set<Resource>>();
     for (const d of deltas) {
@@ -288,10 +311,15 @@ export class UsageAggregator {
       touched.set(d.periodStart, set);
     }
     for (const [periodStart, resources] of touched) {
-      const planId = usagePeriodAt(tenant.timeline, new Date(periodStart)).segment?.plan_id;
+      const found = usagePeriodAt(tenant.timeline, new Date(periodStart));
+      const planId = found.segment?.plan_id;
       const plan = planId ? findPlan(planId) : undefined;
       if (!plan) continue;
       const { total } = await this.deps.usage.periodTally(tenantId, periodStart);
+      const stored = periods.get(periodStart);
+      if (stored && stored.status === 'open' && !stored.may_bill && isBillable(found) && mayBill(total, plan)) {
+        await this.deps.usage.markMayBill(tenantId, periodStart);
+      }
       const markers = await this.deps.usage.alerts(tenantId, periodStart);
       for (const resource of resources) {
         const quantity = billableQuantity(resource, quantityOf(total, resource));

@@ -16,6 +16,8 @@ import { fakeBillingWorld } from './world';
 export interface PeriodRecords {
   getPeriod(tenantId: string, start: string): Promise<StoredPeriod | null>;
   putPeriod(period: StoredPeriod): void;
+  /** Every period stored: those marked `may_bill` (by the usage store's `markMayBill`) are on the planner's index. */
+  allPeriods(): StoredPeriod[];
 }
 
 /** A line as recorded, and when. */
@@ -34,7 +36,7 @@ const billable = (p: Pick<StoredPeriod, 'trial' | 'plan_id'>): boolean => !p.tri
 /**
  * `OverageStore` in memory, with the contract of `adapters/dynamodb/overages.ts`:
  * - `duePeriods` answers from the planner's index: billable periods put on it (`putPeriod`,
- *   `index`) whose end is strictly before `before`, until they are billed; closing ones too.
+ *   `index`, `closeEarly`, or the usage store's `markMayBill`) whose end is strictly before `before`, until they are billed; closing ones too.
  *   Oldest end first (one shard), at most `limit` (default 1,000).
  * - `claim` moves an `open` or `closing` period to `closing` and returns the status it had;
  *   null when it is billed or not stored (the conditional write fails either way).
@@ -94,7 +96,8 @@ export class InMemoryOverageStore implements OverageStore {
 
   async duePeriods(before: Date, limit = 1_000): Promise<DuePeriod[]> {
     const due: DuePeriod[] = [];
-    for (const k of this.indexed) {
+    const marked = this.periods.allPeriods().filter((p) => p.may_bill).map((p) => key(p.tenant_id, p.start));
+    for (const k of new Set([...this.indexed, ...marked])) {
       const [tenantId = '', start = ''] = k.split('\u0000');
       const period = await this.periods.getPeriod(tenantId, start);
       if (!period || period.status === 'billed' || !billable(period)) continue;
@@ -153,11 +156,13 @@ export const periodsSharingRecords = (periods: InMemoryPeriodStore, records: Per
     const stored = await records.getPeriod(tenantId, start);
     if (stored) periods.seed(stored);
   };
-  const save = (tenantId: string, start: string): StoredPeriod | null => {
+  /** `index`: a period closed early joins the planner's index (a shortened one keeps its place, on it or not). */
+  const save = (tenantId: string, start: string, index: boolean): StoredPeriod | null => {
     const stored = periods.get(tenantId, start);
     if (stored) {
-      records.putPeriod(stored);
-      if (billable(stored) && stored.status !== 'billed') overages.index(tenantId, start);
+      const before = records.allPeriods().find((p) => p.tenant_id === tenantId && p.start === start);
+      records.putPeriod({ ...stored, may_bill: index ? billable(stored) && stored.status !== 'billed' : (before?.may_bill ?? false) });
+      if (index && billable(stored) && stored.status !== 'billed') overages.index(tenantId, start);
     }
     return stored;
   };
@@ -165,13 +170,13 @@ export const periodsSharingRecords = (periods: InMemoryPeriodStore, records: Per
     async closeEarly(period, at) {
       await load(period.tenant_id, period.start);
       const closed = await periods.closeEarly(period, at);
-      save(period.tenant_id, period.start);
+      save(period.tenant_id, period.start, true);
       return closed;
     },
     async shorten(tenantId, start, at) {
       await load(tenantId, start);
       await periods.shorten(tenantId, start, at);
-      save(tenantId, start);
+      save(tenantId, start, false);
     },
   };
 };

@@ -44,7 +44,8 @@ const bucketKey = (periodStart: string, date: string): string => `${periodStart}
  *   `openPeriods` is missing or not `open`. A bucket with nothing to write is no write (and
  *   so not refused by a seal), as a peak not above the one read is no write.
  * - Peaks only rise; levels only move forward in time.
- * - `ensurePeriod` creates a period once, open; `alerts` fire once per (period, resource, threshold).
+ * - `ensurePeriod` creates a period once, open and off the overage run's index; `markMayBill`
+ *   puts an open one there (`may_bill`), once; `alerts` fire once per (period, resource, threshold).
  * A commit naming one marker, bucket or period twice throws, as the real transaction does.
  * Test hooks: `beforeCommit` runs before a commit is judged (to race it), `failCommit` makes
  * commits throw, and `commits` records every attempt with its result.
@@ -57,6 +58,8 @@ export class InMemoryUsageStore implements UsageStore {
   private readonly alertMarkers = new Map<string, { firedAt: string; notified: boolean }>();
   private readonly commitFailures: { tenantId: string | null; error: Error; times: number }[] = [];
 
+  /** Every `markMayBill` that put a period on the overage run's index, in order. */
+  readonly markedMayBill: { readonly tenantId: string; readonly start: string }[] = [];
   /** Every commit attempt, in order, with its result (`thrown` when it failed with an error). */
   readonly commits: { readonly input: CommitInput; readonly result: CommitResult | 'thrown' }[] = [];
   /** Runs before each commit is judged: a test's way to change the store under it (a racing consumer, a period closing). */
@@ -73,6 +76,14 @@ export class InMemoryUsageStore implements UsageStore {
     const stored: StoredPeriod = { ...period, status: 'open' };
     this.periods.set(key, stored);
     return stored;
+  }
+
+  async markMayBill(tenantId: string, start: string): Promise<void> {
+    const key = `${tenantId}|${start}`;
+    const stored = this.periods.get(key);
+    if (!stored || stored.status !== 'open' || stored.may_bill) return;
+    this.periods.set(key, { ...stored, may_bill: true });
+    this.markedMayBill.push({ tenantId, start });
   }
 
   async readBuckets(tenantId: string, keys: readonly { periodStart: string; date: string }[]): Promise<Map<string, StoredBucket>> {
@@ -217,6 +228,11 @@ export class InMemoryUsageStore implements UsageStore {
   /** Makes the next `times` commits (of one tenant, or any) throw `error`, as a DynamoDB outage would. */
   failCommit(error: Error = new Error('store unavailable'), options: { tenantId?: string; times?: number } = {}): void {
     this.commitFailures.push({ tenantId: options.tenantId ?? null, error, times: options.times ?? 1 });
+  }
+
+  /** Every period stored (the overage fake's index reads the ones marked `may_bill`). */
+  allPeriods(): StoredPeriod[] {
+    return [...this.periods.values()];
   }
 
   /** Stores a period as given (e.g. `closing` or `billed` by the overage run, or ended early by an upgrade). */

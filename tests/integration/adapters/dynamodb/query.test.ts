@@ -126,10 +126,13 @@ describe('OverageRepository.duePeriods over several pages and shards', () => {
     const tenants = Array.from({ length: 30 }, (_, n) => `org-due-${n}`);
     for (const tenant of tenants) {
       await usage.ensurePeriod({ tenant_id: tenant, start: '2027-01-01T00:00:00.000Z', end: '2027-02-01T00:00:00.000Z', trial: false, plan_id: 'starter', currency: 'usd' });
+      await usage.markMayBill(tenant, '2027-01-01T00:00:00.000Z');
     }
-    // Not ended before the cut-off, and not billable: not due.
+    // Not ended before the cut-off: not due.
     await usage.ensurePeriod({ tenant_id: 'org-due-late', start: '2027-02-01T00:00:00.000Z', end: '2027-03-01T00:00:00.000Z', trial: false, plan_id: 'starter', currency: 'usd' });
-    await usage.ensurePeriod({ tenant_id: 'org-due-trial', start: '2027-01-01T00:00:00.000Z', end: '2027-02-01T00:00:00.000Z', trial: true, plan_id: 'starter', currency: 'usd' });
+    await usage.markMayBill('org-due-late', '2027-02-01T00:00:00.000Z');
+    // Ended, but its usage never may bill (never marked): not on the index at all.
+    await usage.ensurePeriod({ tenant_id: 'org-due-quiet', start: '2027-01-01T00:00:00.000Z', end: '2027-02-01T00:00:00.000Z', trial: false, plan_id: 'starter', currency: 'usd' });
 
     const overages = new OverageRepository(table);
     const before = new Date('2027-02-15T00:00:00.000Z');

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyTally } from '../../../../src/domain/metering';
 import type { TableRef } from '../../../../src/adapters/dynamodb/client';
 import { PeriodRepository } from '../../../../src/adapters/dynamodb/periods';
+import { OverageRepository } from '../../../../src/adapters/dynamodb/overages';
 import { UsageRepository } from '../../../../src/adapters/dynamodb/usage';
 import { freshTable } from '../../../support/table';
 
@@ -54,5 +55,47 @@ describe('a period closed early by a change', () => {
     await periods.shorten('org-short', PERIOD, new Date('2027-03-25T00:00:00.000Z'));
     await periods.shorten('org-short', PERIOD, new Date('2027-03-30T00:00:00.000Z'));
     expect((await usage.getPeriod('org-short', PERIOD))?.end).toBe('2027-03-25T00:00:00.000Z');
+  });
+});
+
+describe("the overage run's index (issue 20: only periods that may bill)", () => {
+  const END = '2027-04-10T00:00:00.000Z';
+  const AFTER = new Date('2027-05-01T00:00:00.000Z');
+  const dueTenants = async (): Promise<string[]> => (await new OverageRepository(table).duePeriods(AFTER, Number.MAX_SAFE_INTEGER)).map((p) => p.tenant_id);
+  const ensure = (tenantId: string) => usage.ensurePeriod({ tenant_id: tenantId, start: PERIOD, end: END, trial: false, plan_id: 'starter', currency: 'usd' });
+
+  it('creates a period off the index; markMayBill puts it there once, at its end', async () => {
+    expect(await ensure('org-idx-a')).toMatchObject({ status: 'open', may_bill: false });
+    expect(await dueTenants()).not.toContain('org-idx-a');
+    await usage.markMayBill('org-idx-a', PERIOD);
+    await usage.markMayBill('org-idx-a', PERIOD);
+    expect(await usage.getPeriod('org-idx-a', PERIOD)).toMatchObject({ status: 'open', may_bill: true, end: END });
+    expect((await dueTenants()).filter((t) => t === 'org-idx-a')).toHaveLength(1);
+    const due = await new OverageRepository(table).duePeriods(new Date(END), Number.MAX_SAFE_INTEGER);
+    expect(due.map((p) => p.tenant_id)).not.toContain('org-idx-a');
+  });
+
+  it('follows a boundary Stripe moved before or after the mark', async () => {
+    await ensure('org-idx-b');
+    await periods.shorten('org-idx-b', PERIOD, new Date('2027-03-25T00:00:00.000Z'));
+    await usage.markMayBill('org-idx-b', PERIOD);
+    const early = await new OverageRepository(table).duePeriods(new Date('2027-03-26T00:00:00.000Z'), Number.MAX_SAFE_INTEGER);
+    expect(early.find((p) => p.tenant_id === 'org-idx-b')).toMatchObject({ end: '2027-03-25T00:00:00.000Z' });
+    await periods.shorten('org-idx-b', PERIOD, new Date('2027-03-20T00:00:00.000Z'));
+    const earlier = await new OverageRepository(table).duePeriods(new Date('2027-03-21T00:00:00.000Z'), Number.MAX_SAFE_INTEGER);
+    expect(earlier.find((p) => p.tenant_id === 'org-idx-b')).toMatchObject({ end: '2027-03-20T00:00:00.000Z' });
+  });
+
+  it('leaves a closing or billed period alone, and a change puts an unmarked period on the index when it closes it', async () => {
+    await ensure('org-idx-c');
+    await periods.closeEarly({ tenant_id: 'org-idx-c', start: PERIOD, trial: false, plan_id: 'starter', currency: 'usd' }, new Date('2027-03-20T00:00:00.000Z'));
+    expect(await usage.getPeriod('org-idx-c', PERIOD)).toMatchObject({ status: 'closing', may_bill: true });
+    expect(await dueTenants()).toContain('org-idx-c');
+    const overages = new OverageRepository(table);
+    await overages.claim('org-idx-c', PERIOD);
+    await overages.markBilled('org-idx-c', PERIOD, new Date('2027-03-21T00:00:00.000Z'));
+    await usage.markMayBill('org-idx-c', PERIOD);
+    expect(await usage.getPeriod('org-idx-c', PERIOD)).toMatchObject({ status: 'billed', may_bill: false });
+    expect(await dueTenants()).not.toContain('org-idx-c');
   });
 });

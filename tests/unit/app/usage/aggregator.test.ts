@@ -602,5 +602,90 @@ describe('UsageAggregator', () => {
         expect(alertsOf(events)).toEqual([]);
       });
     });
+
+    describe("the overage run's index (only periods that may bill)", () => {
+      const marked = (usage: InMemoryUsageStore) => usage.markedMayBill.map((m) => `${m.tenantId} ${m.start}`);
+
+      it('puts a period on it once its usage passes a quota, not at the quota, and only once', async () => {
+        // Prepare
+        const { aggregator, usage } = setup();
+        await aggregator.processBatch([message('m1', [rec('api_calls', STARTER_API_CALLS)])]);
+        expect(marked(usage)).toEqual([]);
+
+        // Act
+        await aggregator.processBatch([message('m2', [rec('api_calls', 1)])]);
+        await aggregator.processBatch([message('m3', [rec('api_calls', 500), rec('users', STARTER_USERS + 3)])]);
+
+        // Assess
+        expect(marked(usage)).toEqual([`${TENANT} ${JAN}`]);
+        expect(await usage.getPeriod(TENANT, JAN)).toMatchObject({ status: 'open', may_bill: true });
+      });
+
+      it('counts storage per started GB, as it is billed', async () => {
+        // Prepare
+        const { aggregator, usage } = setup();
+
+        // Act
+        await aggregator.processBatch([message('m1', [rec('storage_gb', 5)])]);
+        const atQuota = marked(usage);
+        await aggregator.processBatch([message('m2', [rec('storage_gb', 5.01)])]);
+
+        // Assess
+        expect(atQuota).toEqual([]);
+        expect(marked(usage)).toEqual([`${TENANT} ${JAN}`]);
+      });
+
+      it('judges the period by all of its usage read after the commit, also what other consumers committed', async () => {
+        // Prepare: another consumer's 6,000 calls committed; this batch's 5,000 alone are under the quota.
+        const { aggregator, usage } = setup();
+        await usage.ensurePeriod({ tenant_id: TENANT, start: JAN, end: FEB, trial: false, plan_id: 'starter', currency: 'usd' });
+        usage.seed(TENANT, JAN, '2027-01-10', { counters: { api_calls: 6_000n } });
+
+        // Act
+        await aggregator.processBatch([message('m1', [rec('api_calls', 5_000)])]);
+
+        // Assess
+        expect(marked(usage)).toEqual([`${TENANT} ${JAN}`]);
+      });
+
+      it('never puts a trial period or usage without a subscription on it', async () => {
+        // Prepare
+        const trial = setup({ timeline: [{ ...starter, trial_end: FEB }] });
+        const none = setup({ timeline: [] });
+
+        // Act
+        await trial.aggregator.processBatch([message('m1', [rec('api_calls', 50_000)])]);
+        await none.aggregator.processBatch([message('m1', [rec('api_calls', 50_000)])]);
+
+        // Assess
+        expect(marked(trial.usage)).toEqual([]);
+        expect(marked(none.usage)).toEqual([]);
+      });
+
+      it('puts it there when the messages come back after an invocation died between its commit and the mark', async () => {
+        // Prepare
+        const { aggregator, usage } = setup();
+        const mark = usage.markMayBill.bind(usage);
+        let dies = true;
+        usage.markMayBill = async (tenantId, start) => {
+          if (dies) {
+            dies = false;
+            throw new Error('the invocation timed out');
+          }
+          return mark(tenantId, start);
+        };
+        const batch = [message('m1', [rec('api_calls', STARTER_API_CALLS + 10)])];
+        expect(await aggregator.processBatch(batch)).toEqual(['m1']);
+        expect(marked(usage)).toEqual([]);
+
+        // Act: SQS delivers it again; it was counted.
+        const failed = await aggregator.processBatch(batch);
+
+        // Assess
+        expect(failed).toEqual([]);
+        expect((await totalOf(usage, JAN)).counters.api_calls).toBe(BigInt(STARTER_API_CALLS + 10));
+        expect(marked(usage)).toEqual([`${TENANT} ${JAN}`]);
+      });
+    });
   });
 });
