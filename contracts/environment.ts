@@ -14,6 +14,8 @@ export interface FunctionNeeds {
   readonly table: TableAccess;
   /** Needs the Stripe keys (Secrets Manager in AWS). */
   readonly stripe?: true;
+  /** Makes Stripe calls in bulk: paced to its share of the account's rate limit. */
+  readonly stripeBudget?: true;
   /** Publishes billing events (EventPublisher): sends to the tenant-webhook queue. */
   readonly publishes?: true;
   /** Other queues it sends to. */
@@ -32,6 +34,8 @@ export interface FunctionNeeds {
 export const ENV = {
   tableName: 'TABLE_NAME',
   stripeSecretArn: 'STRIPE_SECRET_ARN',
+  /** Requests per second this function's container may send to Stripe (with `stripeBudget`). */
+  stripeMaxRequestsPerSecond: 'STRIPE_MAX_REQUESTS_PER_SECOND',
   webhookSecretsKeyArn: 'WEBHOOK_SECRETS_KEY_ARN',
   /** Comma-separated origins of the billing page: the only places Stripe's pages may send people back to. */
   webOrigins: 'WEB_ORIGINS',
@@ -70,6 +74,7 @@ export const variablesFor = (needs: FunctionNeeds): string[] => [
   ENV.adminGroup,
   ...(needs.table === 'none' ? [] : [ENV.tableName]),
   ...(needs.stripe ? [ENV.stripeSecretArn] : []),
+  ...(needs.stripeBudget ? [ENV.stripeMaxRequestsPerSecond] : []),
   ...(needs.webhookSecrets ? [ENV.webhookSecretsKeyArn] : []),
   ...(needs.redirects ? [ENV.webOrigins] : []),
   ...(needs.apiClients ? [ENV.apiClientIssuer, ENV.apiClientUserPoolId] : []),

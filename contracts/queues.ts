@@ -54,10 +54,11 @@ export const queues = {
     consumer: {
       entry: 'functions/overage-worker/handler.ts',
       description: 'Bills closed usage periods into Stripe invoice items, each exactly once',
-      batchSize: 5,
+      /** The worker bills the tenants of a batch at once, under the container's Stripe budget. */
+      batchSize: 10,
       maximumBatchingWindowSeconds: 0,
       reportBatchItemFailures: true,
-      needs: { table: 'readwrite', stripe: true, publishes: true },
+      needs: { table: 'readwrite', stripe: true, stripeBudget: true, publishes: true },
     },
   },
   /**

@@ -20,7 +20,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type RouteTable, routeTable as defaultRouteTable, takesMachineTokens } from '../contracts/routes';
-import { readStackConfig, type StackConfig } from './stack-config';
+import { readStackConfig, stripeBudgetPerWorker, type StackConfig } from './stack-config';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -127,6 +127,7 @@ export class BillingStack extends Stack {
     const grant = (fn: BillingFunction, needs: FunctionNeeds): void => {
       if (needs.table !== 'none') fn.bindTable(this.table, { access: needs.table });
       if (needs.stripe) fn.bindSecretRead(this.stripeSecret, ENV.stripeSecretArn);
+      if (needs.stripeBudget) fn.bindStripeBudget(stripeBudgetPerWorker(config));
       if (needs.webhookSecrets) fn.bindSecretRead(this.webhookSecretsKey, ENV.webhookSecretsKeyArn);
       for (const queue of queuesSentTo(needs)) fn.bindQueueSend(sendable[queue], queueUrlVariable(queue));
       if (needs.apiClients) fn.bindApiClients(this.identity.userPool);

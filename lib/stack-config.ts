@@ -30,8 +30,13 @@ const contextSchema = z
       .string()
       .regex(/^(rate|cron)\(.+\)$/, 'an EventBridge schedule expression such as rate(1 hour)')
       .default(schedules.overagePlanner.expression),
-    /** Overage workers at once: each makes a handful of Stripe calls per tenant; keep under Stripe's rate limit. */
+    /** Overage workers at once; they share the Stripe budget below. */
     overageWorkerConcurrency: z.coerce.number().int().min(1).max(50).default(5),
+    /**
+     * The Stripe account's rate limit in requests per second (about 100 live, 25 in test mode):
+     * the overage workers' budget, split evenly between them (each container paces itself).
+     */
+    stripeRequestsPerSecond: z.coerce.number().positive().max(10_000).default(100),
     /** Where Cognito's hosted sign-in may send the authorization code (auth code + PKCE). */
     authCallbackUrls: list.pipe(z.array(z.url()).min(1)).default(['http://localhost:3000/auth/callback']),
     /** Prefix of the Cognito hosted sign-in domain; globally unique per region, so no default. */
@@ -85,3 +90,11 @@ export const readStackConfig = (scope: Construct): StackConfig => {
   }
   return parsed.data;
 };
+
+/**
+ * Requests per second one overage worker container may send to Stripe: the account's limit
+ * split evenly over the workers that may run at once (floored to a tenth), so together they stay under it.
+ * @example stripeBudgetPerWorker({ stripeRequestsPerSecond: 100, overageWorkerConcurrency: 5 }) // 20
+ */
+export const stripeBudgetPerWorker = (config: Pick<StackConfig, 'stripeRequestsPerSecond' | 'overageWorkerConcurrency'>): number =>
+  Math.floor((config.stripeRequestsPerSecond / config.overageWorkerConcurrency) * 10) / 10;

@@ -8,7 +8,7 @@ export interface LocalResources {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
   readonly queueUrls: Readonly<Record<QueueRef, string>>;
-  readonly stripe: { readonly secretKey: string; readonly webhookSecret: string; readonly apiBase: string };
+  readonly stripe: { readonly secretKey: string; readonly webhookSecret: string; readonly apiBase: string; readonly requestsPerSecond: number };
   readonly webhookSecretsKey: string;
   readonly allowLocalWebhookTargets: boolean;
   /** The billing page's origins (the local API serves it); filled in once the API listens. */
@@ -38,6 +38,7 @@ export const localEnvironment = (needs: FunctionNeeds, local: LocalResources, tu
     ...(needs.stripe
       ? { STRIPE_SECRET_KEY: local.stripe.secretKey, STRIPE_WEBHOOK_SECRET: local.stripe.webhookSecret, STRIPE_API_BASE: local.stripe.apiBase }
       : {}),
+    ...(needs.stripeBudget ? { [ENV.stripeMaxRequestsPerSecond]: String(local.stripe.requestsPerSecond) } : {}),
     ...(needs.webhookSecrets
       ? { WEBHOOK_SECRETS_KEY: local.webhookSecretsKey, WEBHOOK_ALLOW_LOCAL_TARGETS: local.allowLocalWebhookTargets ? 'true' : 'false' }
       : {}),

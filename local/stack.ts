@@ -35,6 +35,9 @@ import { DEFAULT_DATA_DIR, REPO_ROOT } from './paths';
 export { DEFAULT_DATA_DIR, REPO_ROOT };
 export const LOCAL_TABLE_NAME = 'securenet-billing';
 /** Any `sk_test_` key works against the local Stripe endpoint. */
+/** The local overage worker's Stripe budget: Stripe's live limit, all of it (one worker runs locally). */
+const LOCAL_STRIPE_BUDGET = 100;
+
 export const LOCAL_STRIPE_KEY = 'sk_test_securenet_local';
 
 export interface LocalStackOptions {
@@ -65,6 +68,11 @@ export interface LocalStackOptions {
   readonly stripePort?: number;
   /** Where the functions are told Stripe is (a counting proxy in front of it, in benchmarks); default the endpoint itself. */
   readonly stripeApiBase?: string;
+  /**
+   * The overage worker's Stripe budget in requests per second: the whole of the live account
+   * limit by default, as the local stack runs one worker (`STRIPE_MAX_REQUESTS_PER_SECOND`).
+   */
+  readonly stripeRequestsPerSecond?: number;
   /** What Stripe does after the last failed payment retry. */
   readonly finalFailure?: 'canceled' | 'unpaid';
   /** Local SQS endpoint port (default: a free one). */
@@ -247,7 +255,12 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       dynamoEndpoint: endpoint,
       sqsEndpoint: sqs.endpoint,
       queueUrls: { usage: created.usage.url, overage: created.overage.url, webhooks: created.webhooks.url },
-      stripe: { secretKey: LOCAL_STRIPE_KEY, webhookSecret, apiBase: options.stripeApiBase ?? stripe.url },
+      stripe: {
+        secretKey: LOCAL_STRIPE_KEY,
+        webhookSecret,
+        apiBase: options.stripeApiBase ?? stripe.url,
+        requestsPerSecond: options.stripeRequestsPerSecond ?? LOCAL_STRIPE_BUDGET,
+      },
       webhookSecretsKey: loadOrCreateWebhookKey(join(dataDir, 'keys', 'webhook-secrets.key')),
       allowLocalWebhookTargets: options.allowLocalWebhookTargets ?? false,
       webOrigins,

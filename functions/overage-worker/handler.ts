@@ -1,4 +1,6 @@
+import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { queues } from '../../contracts/queues';
 import { logger } from '../../src/platform/logger';
 import { addAmount, count, METRIC } from '../../src/platform/metrics';
 import { overageBiller } from '../../src/composition/overage';
@@ -6,9 +8,25 @@ import { createQueueHandler } from '../../src/queue/handler';
 
 const work = z.object({ tenant_id: z.string().min(1), period_start: z.iso.datetime() });
 
-/** Bills each queued tenant period; failures come back to the queue (then its DLQ). */
+/** The message's work, or null when it is not JSON of that shape (it fails when processed, and goes to the DLQ). */
+const workOf = (record: SQSRecord): z.infer<typeof work> | null => {
+  try {
+    const parsed = work.safeParse(JSON.parse(record.body));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Bills each queued tenant period: the tenants of a batch at once, a tenant's own periods one
+ * after the other; the container's Stripe budget paces their calls. Failures come back to the
+ * queue (then its DLQ).
+ */
 export const handler = createQueueHandler({
   prepare: () => overageBiller(),
+  concurrency: queues.overage.consumer.batchSize,
+  orderKey: (record) => workOf(record)?.tenant_id ?? record.messageId,
   processRecord: async (record, biller) => {
     const item = work.parse(JSON.parse(record.body));
     const result = await biller.billPeriod(item.tenant_id, item.period_start);

@@ -149,6 +149,11 @@ export class BillingFunction extends Construct {
     this.setEnvironment(ENV.oauthTokenUrl, tokenUrl ?? '');
   }
 
+  /** This function's share of the Stripe account's rate limit, in requests per second per container. */
+  bindStripeBudget(requestsPerSecond: number): void {
+    this.setEnvironment(ENV.stripeMaxRequestsPerSecond, String(requestsPerSecond));
+  }
+
   /** Adds a variable; setting a key twice is a wiring mistake, so it fails synthesis. */
   private setEnvironment(key: string, value: string): void {
     if (this.environment.has(key)) {

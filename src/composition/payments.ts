@@ -26,7 +26,11 @@ const stripeKeys = async (): Promise<{ secretKey: string; webhookSecret: string;
 };
 
 const stripeAdapter = (): Promise<StripeAdapter> =>
-  root().sharedRetried('payments', () => stripeKeys().then((keys) => new StripeAdapter(keys, createStripeClient(keys))));
+  root().sharedRetried('payments', async () => {
+    const keys = await stripeKeys();
+    const budget = stripeConfig().STRIPE_MAX_REQUESTS_PER_SECOND;
+    return new StripeAdapter(keys, createStripeClient({ ...keys, ...(budget === undefined ? {} : { maxRequestsPerSecond: budget }) }));
+  });
 
 /** This container's payment provider: Stripe, with this function's keys. */
 export const paymentProvider = (): Promise<PaymentProvider> => stripeAdapter();

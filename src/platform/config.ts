@@ -30,6 +30,11 @@ const stripeSchema = z
     STRIPE_SECRET_ARN: z.string().startsWith('arn:').optional(),
     /** The local Stripe endpoint, e.g. http://127.0.0.1:12111; unset means api.stripe.com. */
     STRIPE_API_BASE: z.url().optional(),
+    /**
+     * This container's share of the Stripe account's rate limit, in requests per second (set on
+     * the overage workers: the account's limit over their concurrency); unset: not paced.
+     */
+    STRIPE_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
   })
   .refine((c) => c.STRIPE_SECRET_ARN !== undefined || c.STRIPE_SECRET_KEY !== undefined, {
     message: 'set STRIPE_SECRET_KEY (local) or STRIPE_SECRET_ARN (AWS)',

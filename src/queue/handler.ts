@@ -17,11 +17,18 @@ export interface BatchConsumer {
 interface EachRecord {
   /** Logged (with `message_id` and `error`) for each record whose processing threw. */
   readonly failureMessage?: string;
+  /**
+   * Records processed at once (default 1: one at a time, in order). Records with the same
+   * `orderKey` are still processed one after the other, in batch order.
+   */
+  readonly concurrency?: number;
+  /** What must not run concurrently with itself (e.g. the tenant); each record its own by default. */
+  readonly orderKey?: (record: SQSRecord) => string;
 }
 
 /**
- * A consumer that handles its records one at a time, in order; a record whose processing throws
- * is logged and redelivered, the others are acknowledged.
+ * A consumer that handles its records one at a time, in order (or `concurrency` at a time); a
+ * record whose processing throws is logged and redelivered, the others are acknowledged.
  */
 export interface RecordConsumer extends EachRecord {
   readonly prepare?: never;
@@ -58,27 +65,40 @@ const DEFAULT_FAILURE_MESSAGE = 'queue message failed; it will be redelivered';
 const eachRecord = async (
   records: readonly SQSRecord[],
   run: (record: SQSRecord) => Promise<void>,
-  failureMessage: string,
+  options: EachRecord,
   logger: Logger,
 ): Promise<string[]> => {
-  const failed: string[] = [];
+  const failureMessage = options.failureMessage ?? DEFAULT_FAILURE_MESSAGE;
+  const failed = new Set<string>();
+  // Records that must keep their order form one chain; chains run `concurrency` at a time.
+  const chains = new Map<string, SQSRecord[]>();
   for (const record of records) {
-    try {
-      await run(record);
-    } catch (error) {
-      logger.error(failureMessage, { message_id: record.messageId, error });
-      failed.push(record.messageId);
-    }
+    const key = options.orderKey?.(record) ?? record.messageId;
+    chains.set(key, [...(chains.get(key) ?? []), record]);
   }
-  return failed;
+  const pending = [...chains.values()];
+  const worker = async (): Promise<void> => {
+    for (let chain = pending.shift(); chain !== undefined; chain = pending.shift()) {
+      for (const record of chain) {
+        try {
+          await run(record);
+        } catch (error) {
+          logger.error(failureMessage, { message_id: record.messageId, error });
+          failed.add(record.messageId);
+        }
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, pending.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return records.filter((r) => failed.has(r.messageId)).map((r) => r.messageId);
 };
 
 const settle = async <P>(consumer: QueueConsumer<P>, records: readonly SQSRecord[], logger: Logger): Promise<readonly string[]> => {
   if ('processBatch' in consumer) return consumer.processBatch(records);
-  const failureMessage = consumer.failureMessage ?? DEFAULT_FAILURE_MESSAGE;
-  if (consumer.prepare === undefined) return eachRecord(records, consumer.processRecord, failureMessage, logger);
+  if (consumer.prepare === undefined) return eachRecord(records, consumer.processRecord, consumer, logger);
   const prepared = await consumer.prepare();
-  return eachRecord(records, (record) => consumer.processRecord(record, prepared), failureMessage, logger);
+  return eachRecord(records, (record) => consumer.processRecord(record, prepared), consumer, logger);
 };
 
 /**

@@ -9,7 +9,7 @@ import type Stripe from 'stripe';
 import { catalog, findPlan, type Plan } from '../../src/domain/catalog';
 import { emptyTally, mergeTallies, type Tally } from '../../src/domain/metering';
 import type { Currency } from '../../src/domain/money';
-import { computeOverages } from '../../src/domain/overage';
+import { computeOverages, mayBill } from '../../src/domain/overage';
 import { utcDate } from '../../src/domain/periods';
 import { GAUGES, RESOURCES, type Resource } from '../../src/domain/resources';
 import { lookupKey } from '../../src/adapters/stripe/catalog-sync';
@@ -231,13 +231,15 @@ export interface DynamoSeedResult {
   readonly items: number;
   readonly batchRequests: number;
   readonly periodPuts: number;
+  /** Periods put on the overage run's index (their usage may bill). */
+  readonly marked: number;
 }
 
 /**
  * Writes what the subscription route and the usage aggregator would have left in the table:
  * each tenant's profile, its subscription mirror and usage buckets (batched, keys from the keys
- * module), and its usage period through `UsageRepository.ensurePeriod`, which puts billable
- * periods in the planner's sparse index.
+ * module), and its usage period through `UsageRepository.ensurePeriod`; a period whose usage
+ * may bill (`mayBill`, as the aggregator judges it) goes on the run's index (`markMayBill`).
  */
 export const seedDynamo = async (
   table: TableRef,
@@ -292,6 +294,7 @@ export const seedDynamo = async (
   }
   const batchRequests = await batchPut(table, items, concurrency);
   const usage = new UsageRepository(table);
+  let marked = 0;
   await inPool(tenants, concurrency, async (tenant) => {
     await usage.ensurePeriod({
       tenant_id: tenant.id,
@@ -301,6 +304,12 @@ export const seedDynamo = async (
       plan_id: tenant.plan.id,
       currency: tenant.currency,
     });
+    // What the aggregator does after a commit: a period whose usage may bill joins the run's index.
+    const total = tenant.buckets.reduce((sum, bucket) => mergeTallies(sum, bucket.tally), emptyTally());
+    if (mayBill(total, tenant.plan)) {
+      await usage.markMayBill(tenant.id, periodStart);
+      marked += 1;
+    }
   });
-  return { items: items.length + tenants.length, batchRequests, periodPuts: tenants.length };
+  return { items: items.length + tenants.length, batchRequests, periodPuts: tenants.length, marked };
 };

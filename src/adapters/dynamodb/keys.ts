@@ -211,8 +211,25 @@ export const overageLinePrefix = (periodStart: string): string => `${PREFIX.over
 /** The unbilled-periods index partitions, for the planner to query one by one. */
 export const unbilledShards = (): string[] => Array.from({ length: UNBILLED_SHARDS }, (_, i) => `${PREFIX.unbilled}${i}`);
 
-/** The admin overview's maintained counters: one item, changed in the same transactions as the data. */
-export const statsKey = (): ItemKey => ({ PK: 'STATS', SK: 'OVERVIEW' });
+/**
+ * The admin overview's maintained counters, changed in the same transactions as the data: one
+ * item, plus `STATS_SHARDS` shards for counters many writers raise at once (the overage run's
+ * revenue, from concurrent workers), so their transactions do not collide on one item. A
+ * counter's value is the sum over the item and its shards.
+ */
+export const statsKey = (shard?: number): ItemKey => ({ PK: 'STATS', SK: shard === undefined ? 'OVERVIEW' : `OVERVIEW#${shard}` });
+
+export const STATS_SHARDS = 16;
+
+/** The stats shard a write goes to, spread by what it is about (e.g. an overage line's key). */
+export const statsShardOf = (about: string): number => {
+  let hash = 0;
+  for (const ch of about) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return hash % STATS_SHARDS;
+};
+
+/** The stats item and every shard: what the overview reads. */
+export const statsKeys = (): ItemKey[] => [statsKey(), ...Array.from({ length: STATS_SHARDS }, (_, n) => statsKey(n))];
 
 const STATS_COUNTER_PREFIX = 'c#';
 

@@ -3,7 +3,7 @@ import type { OverageLine } from '../../domain/overage';
 import type { BilledLine, DuePeriod, OverageStore } from '../../app/ports/overages';
 import type { PeriodStatus } from '../../app/ports/periods';
 import type { TableRef } from './client';
-import { ATTR, INDEX, overageLineKey, overageLinePrefix, PERIOD_FIELD, periodKey, statsCounter, statsKey, tenantPk, unbilledShards } from './keys';
+import { ATTR, INDEX, overageLineKey, overageLinePrefix, PERIOD_FIELD, periodKey, statsCounter, statsKey, statsShardOf, tenantPk, unbilledShards } from './keys';
 import { CANCELLATION, cancellationCodes, ifAbsent, isConditionFailure } from './conditions';
 import { exactInteger, exactNumber } from './exact-numbers';
 import { queryAll, queryFirst, queryPages } from './query';
@@ -133,7 +133,8 @@ export class OverageRepository implements OverageStore {
             {
               Update: {
                 TableName: this.table.tableName,
-                Key: statsKey(),
+                // A shard per line: concurrent workers' transactions do not meet on one item.
+                Key: statsKey(statsShardOf(`${tenantId}#${periodStart}#${line.resource}`)),
                 UpdateExpression: 'ADD #c :amount',
                 ExpressionAttributeNames: { '#c': counter },
                 // A line Stripe refused is no revenue.

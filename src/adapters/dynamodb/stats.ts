@@ -1,26 +1,28 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { StatsStore } from '../../app/ports/stats';
 import type { TableRef } from './client';
-import { ATTR, INDEX, statsCounterName, statsKey, WATCH } from './keys';
-import { queryAll } from './query';
+import { exactInteger } from './exact-numbers';
+import { ATTR, INDEX, statsCounterName, statsKeys, WATCH } from './keys';
+import { getAllExact, queryAll } from './query';
 
 /**
- * Reads for the admin overview, all bounded: one item of maintained counters, and two sparse
+ * Reads for the admin overview, all bounded: the maintained counters (one item and its shards, one batch read), and two sparse
  * index partitions that hold only trialing and past-due subscriptions.
  */
 export class StatsRepository implements StatsStore {
   constructor(private readonly table: TableRef) {}
 
-  /** Counter name (`arr#usd`, `plan#starter`, `new#2027-01`, ...) -> value. */
+  /** Counter name (`arr#usd`, `plan#starter`, `new#2027-01`, ...) -> value, summed over the stats item and its shards. */
   async counters(): Promise<Map<string, number>> {
-    const { Item } = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: statsKey(), ConsistentRead: true }));
-    const counters = new Map<string, number>();
-    for (const [attribute, value] of Object.entries(Item ?? {})) {
-      const name = statsCounterName(attribute);
-      // A sum past 2^53 is read as a bigint: the overview shows it to the nearest representable number.
-      if (name !== null && (typeof value === 'number' || typeof value === 'bigint')) counters.set(name, Number(value));
+    const sums = new Map<string, bigint>();
+    for (const item of await getAllExact(this.table, statsKeys().map((k) => ({ ...k })))) {
+      for (const [attribute, value] of Object.entries(item)) {
+        const name = statsCounterName(attribute);
+        const exact = exactInteger(value);
+        if (name !== null && exact !== undefined) sums.set(name, (sums.get(name) ?? 0n) + exact);
+      }
     }
-    return counters;
+    // A sum past 2^53 is shown to the nearest representable number.
+    return new Map([...sums].map(([name, sum]) => [name, Number(sum)]));
   }
 
   /** Tenants whose trial ends between `from` and `to`. */

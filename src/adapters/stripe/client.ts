@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { Conflict, InvalidInput, NotFound, PaymentRequired, ProviderRefusal, ServiceUnavailable } from '../../app/errors';
 import { count, METRIC } from '../../platform/metrics';
+import { TokenBucket } from '../../platform/token-bucket';
 
 /**
  * How a failed call is tried again: exponential backoff with full jitter, at most `attempts`
@@ -143,6 +144,8 @@ export class StripeClient {
   constructor(
     private readonly sdk: Stripe,
     policy: Partial<RetryPolicy> = {},
+    /** Shared by every request of the container; none: not paced. */
+    private readonly budget?: TokenBucket,
   ) {
     this.policy = { ...DEFAULT_RETRY, ...policy };
   }
@@ -210,6 +213,7 @@ export class StripeClient {
     const { attempts, baseDelayMs, maxDelayMs, sleep, random } = this.policy;
     for (let attempt = 1; ; attempt += 1) {
       try {
+        await this.budget?.take();
         return await call();
       } catch (error) {
         // A missing object is an answer (the catalog sync looks products up that way), not a failure.
@@ -228,6 +232,8 @@ export interface StripeClientOptions {
   /** The local Stripe endpoint; unset for api.stripe.com. */
   readonly apiBase?: string;
   readonly retry?: Partial<RetryPolicy>;
+  /** Paces every request (retries included) to this container's share of the account's rate limit. */
+  readonly maxRequestsPerSecond?: number;
 }
 
 /**
@@ -251,5 +257,5 @@ export const createStripeClient = (options: StripeClientOptions): StripeClient =
         }
       : {}),
   });
-  return new StripeClient(sdk, options.retry);
+  return new StripeClient(sdk, options.retry, options.maxRequestsPerSecond ? new TokenBucket({ perSecond: options.maxRequestsPerSecond }) : undefined);
 };

@@ -126,7 +126,8 @@ export class OverageBiller implements ChangeBilling {
     if (previous === null) return result('already_billed', await overages.lines(tenantId, periodStart));
     const { total } = await usage.periodTally(tenantId, periodStart);
     const due = computeOverages(total, plan, currency).filter((l) => l.amount > 0n);
-    const recorded = new Map((await overages.lines(tenantId, periodStart)).map((l) => [l.resource, l]));
+    // Lines are recorded only after a claim: a period this run found open has none yet.
+    const recorded = new Map((previous === 'open' ? [] : await overages.lines(tenantId, periodStart)).map((l) => [l.resource, l]));
     const billed: BilledLine[] = [...recorded.values()];
     const pending = due.filter((l) => !recorded.has(l.resource));
 

@@ -346,7 +346,18 @@ describe('BillingStack', () => {
         ScalingConfig: { MaximumConcurrency: 5 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
-      expect(lambdaOf(template, queues.overage.consumer.description).props.Environment.Variables).toHaveProperty('STRIPE_SECRET_ARN');
+      const env = lambdaOf(template, queues.overage.consumer.description).props.Environment.Variables;
+      expect(env).toHaveProperty('STRIPE_SECRET_ARN');
+      // The account's 100 requests/s split over the 5 workers: together they stay under Stripe's limit.
+      expect(env.STRIPE_MAX_REQUESTS_PER_SECOND).toBe('20');
+    });
+
+    it('paces only the overage workers to a Stripe budget', () => {
+      const paced = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => {
+        const variables = (fn as { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }).Properties?.Environment?.Variables ?? {};
+        return 'STRIPE_MAX_REQUESTS_PER_SECOND' in variables;
+      });
+      expect(paced).toHaveLength(1);
     });
 
     it('builds one operations dashboard with API, function, DLQ and business widgets', () => {

@@ -39,6 +39,44 @@ const quietLogger = () => {
 };
 
 describe('createQueueHandler', () => {
+  describe('a consumer processing records concurrently', () => {
+    it('runs up to `concurrency` records at once, the records of one order key one after the other, and reports each failure', async () => {
+      // Prepare: each record waits until released; the test watches what runs at once.
+      const { logger } = quietLogger();
+      const running = new Set<string>();
+      let most = 0;
+      const log: string[] = [];
+      const handler = createQueueHandler(
+        {
+          concurrency: 3,
+          orderKey: (r) => r.body,
+          processRecord: async (r) => {
+            running.add(r.messageId);
+            most = Math.max(most, running.size);
+            log.push(`start ${r.messageId}`);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            running.delete(r.messageId);
+            log.push(`end ${r.messageId}`);
+            if (r.messageId === 'a2') throw new Error('refused');
+          },
+        },
+        { logger },
+      );
+      const records = [record('a1', 'tenant-a'), record('b1', 'tenant-b'), record('a2', 'tenant-a'), record('c1', 'tenant-c'), record('d1', 'tenant-d'), record('a3', 'tenant-a')];
+
+      // Act
+      const response = await handler({ Records: records }, context);
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'a2' }] });
+      expect(most).toBe(3);
+      // tenant-a's records ran in batch order, never two at once.
+      const a = log.filter((line) => line.endsWith('a1') || line.endsWith('a2') || line.endsWith('a3'));
+      expect(a).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3']);
+      expect(log.filter((line) => line.startsWith('end'))).toHaveLength(records.length);
+    });
+  });
+
   describe('a consumer processing record by record', () => {
     it('reports the records whose processing threw as batchItemFailures', async () => {
       // Prepare

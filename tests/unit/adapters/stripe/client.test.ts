@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { Conflict, InvalidInput, NotFound, PaymentRequired, ProviderRefusal, ServiceUnavailable } from '../../../../src/app/errors';
 import { isRetryable, StripeClient, translateStripeError, type RetryPolicy } from '../../../../src/adapters/stripe/client';
+import type { TokenBucket } from '../../../../src/platform/token-bucket';
 
 // Errors as the SDK builds them from Stripe's answers (see `generateV1Error` in the SDK).
 const { errors } = Stripe;
@@ -234,5 +235,24 @@ describe('StripeClient', () => {
       expect(found).toEqual(['ii_1', 'ii_2', 'ii_3']);
       expect(pages).toEqual([undefined, 'ii_2']);
     });
+  });
+});
+
+describe('StripeClient with a budget', () => {
+  it('takes a token from the budget before every request, retries of a 429 included', async () => {
+    // Prepare: a budget that counts what it hands out.
+    const taken: number[] = [];
+    let n = 0;
+    const budget = { take: async () => void taken.push((n += 1)) } as unknown as TokenBucket;
+    const client = new StripeClient(new Stripe('sk_test_unused'), { sleep: async () => undefined, random: () => 0 }, budget);
+    const call = failing('ok', rateLimited(), rateLimited());
+
+    // Act
+    const result = await client.read(() => call.run());
+
+    // Assess
+    expect(result).toBe('ok');
+    expect(call.count).toBe(3);
+    expect(taken).toEqual([1, 2, 3]);
   });
 });
