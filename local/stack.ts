@@ -22,6 +22,7 @@ import { queues, schedules, type QueueDefinition } from '../contracts/queues';
 import { hourlySchedule, loadHandler, localContext } from './lambda';
 import { CLOSE_GRACE_MS } from '../src/app/overage/biller';
 import { createTableRef } from '../src/adapters/dynamodb/client';
+import { EntitlementRepository } from '../src/adapters/dynamodb/entitlements';
 import { OverageRepository } from '../src/adapters/dynamodb/overages';
 import { ApiClientRepository } from '../src/adapters/dynamodb/api-clients';
 import { MAX_API_CLIENTS_PER_TENANT } from '../src/app/api-clients/clients';
@@ -318,9 +319,13 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     // The EventBridge schedule: the overage planner on every simulated hour.
     const overageStore = new OverageRepository(createTableRef({ TABLE_NAME: tableName, AWS_REGION: LOCAL_AWS_ENV.AWS_REGION, DYNAMODB_ENDPOINT: endpoint }));
+    const entitlementStore = new EntitlementRepository(createTableRef({ TABLE_NAME: tableName, AWS_REGION: LOCAL_AWS_ENV.AWS_REGION, DYNAMODB_ENDPOINT: endpoint }));
+    // The run has work when a period that may bill closes, or when an access answer changes with time alone (a grace period ends).
     const firstWork = async () => {
       const end = await overageStore.earliestUnbilledEnd();
-      return end === null ? null : new Date(end.getTime() + CLOSE_GRACE_MS);
+      const watch = await entitlementStore.earliestWatch();
+      const times = [...(end === null ? [] : [end.getTime() + CLOSE_GRACE_MS]), ...(watch === null ? [] : [watch.getTime()])];
+      return times.length === 0 ? null : new Date(Math.min(...times));
     };
     const schedule = hourlySchedule(clock.now(), firstWork, async () => {
       await asFunction(schedules.overagePlanner.needs, () => planner({}, localContext('local-overage-planner')));

@@ -8,6 +8,7 @@ import type { Invoice } from '../../app/ports/invoices';
 import type { Announcement, EntitlementStore, StoredEntitlements } from '../../app/ports/entitlements';
 import type { StoredSubscription } from '../../app/ports/subscriptions';
 import type { TableRef } from './client';
+import { queryFirst } from './query';
 import { isConditionFailure } from './conditions';
 import { ExactQueryCommand, exactInteger, exactNumber } from './exact-numbers';
 import { ATTR, bucketParts, ENTITLEMENT_FIELD as F, entitlementKey, entitlementReadPrefix, entitlementWatchIndex, FIELD, INDEX, unpaidInvoiceOf, usageAttr, WATCH } from './keys';
@@ -250,6 +251,18 @@ export class EntitlementRepository implements EntitlementStore {
         ExpressionAttributeValues: { ':tenant': tenantId, ...(index ? { ':pk': index.GSI2PK, ':sk': index.GSI2SK } : {}) },
       }),
     );
+  }
+
+  /** The earliest instant an entitlement answer changes with time alone, or null: when the hourly run has announcing to do. */
+  async earliestWatch(): Promise<Date | null> {
+    const first = await queryFirst(this.table, {
+      IndexName: INDEX.gsi2,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': ATTR.gsi2pk },
+      ExpressionAttributeValues: { ':pk': WATCH.entitlements },
+    });
+    const key = first?.[ATTR.gsi2sk];
+    return typeof key === 'string' ? new Date(key.slice(0, key.lastIndexOf('#'))) : null;
   }
 
   async due(now: Date, limit: number): Promise<string[]> {
