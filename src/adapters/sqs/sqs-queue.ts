@@ -8,6 +8,9 @@ export const SQS_LIMITS = { entriesPerBatch: 10, batchBytes: 1_048_576 } as cons
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** SendMessageBatch requests one `sendAll` has in flight at once. */
+const BATCHES_AT_ONCE = 4;
+
 /** Groups messages into as few SendMessageBatch requests as the limits allow, in order. */
 export const batchesOf = (messages: readonly OutgoingMessage[]): OutgoingMessage[][] => {
   const batches: OutgoingMessage[][] = [];
@@ -38,21 +41,36 @@ export class SqsQueue implements MessageQueue {
     private readonly attempts = 4,
   ) {}
 
+  /** Sends every message, a few batches at once (the overage planner sends thousands); fails if any is not accepted. */
   async sendAll(messages: readonly OutgoingMessage[]): Promise<void> {
-    for (const batch of batchesOf(messages)) {
-      let pending: SendMessageBatchRequestEntry[] = batch.map((m) => ({ Id: m.id, MessageBody: m.body }));
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
-        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-        if (failed.size === 0) break;
-        const senderFaults = (out.Failed ?? []).filter((f) => f.SenderFault);
-        if (senderFaults.length > 0 || attempt >= this.attempts) {
-          logger.error('usage messages not accepted by SQS', { failed: out.Failed });
-          throw new ServiceUnavailable('The usage queue did not accept every record; retry with the same Idempotency-Key');
+    const batches = batchesOf(messages);
+    let failure: { error: unknown } | null = null;
+    const sender = async (): Promise<void> => {
+      for (let batch = batches.shift(); batch !== undefined && failure === null; batch = batches.shift()) {
+        try {
+          await this.sendBatch(batch);
+        } catch (error) {
+          failure ??= { error };
         }
-        pending = pending.filter((e) => e.Id !== undefined && failed.has(e.Id));
-        await sleep(50 * 2 ** attempt + Math.random() * 50);
       }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCHES_AT_ONCE, batches.length) }, sender));
+    if (failure !== null) throw (failure as { error: unknown }).error;
+  }
+
+  private async sendBatch(batch: readonly OutgoingMessage[]): Promise<void> {
+    let pending: SendMessageBatchRequestEntry[] = batch.map((m) => ({ Id: m.id, MessageBody: m.body }));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      if (failed.size === 0) break;
+      const senderFaults = (out.Failed ?? []).filter((f) => f.SenderFault);
+      if (senderFaults.length > 0 || attempt >= this.attempts) {
+        logger.error('usage messages not accepted by SQS', { failed: out.Failed });
+        throw new ServiceUnavailable('The usage queue did not accept every record; retry with the same Idempotency-Key');
+      }
+      pending = pending.filter((e) => e.Id !== undefined && failed.has(e.Id));
+      await sleep(50 * 2 ** attempt + Math.random() * 50);
     }
   }
 }

@@ -36,6 +36,22 @@ describe('SqsQueue', () => {
       expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
     });
 
+    it('sends every message once, with a few batches in flight at once, never more', async () => {
+      let inFlight = 0;
+      let most = 0;
+      sqs.on(SendMessageBatchCommand).callsFake(async (input: { Entries?: { Id?: string }[] }) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        inFlight -= 1;
+        return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `m${e.Id}`, MD5OfMessageBody: '' })), Failed: [] };
+      });
+      await new SqsQueue(new SQSClient({}), 'https://queue').sendAll(messages(205));
+      const sent = sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries?.map((e) => e.Id) ?? []);
+      expect(sent.sort()).toEqual(messages(205).map((m) => m.id).sort());
+      expect(most).toBe(4);
+    });
+
     it('does not retry entries SQS refused as the sender\'s fault', async () => {
       sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
       await expect(new SqsQueue(new SQSClient({}), 'https://queue').sendAll(messages(1))).rejects.toMatchObject({ code: 'service_unavailable' });
