@@ -3,10 +3,12 @@ import { plansView } from '../../src/domain/catalog';
 import { apiHandler } from '../../src/composition/http';
 import { operation } from '../../src/http/api';
 import { authConfig, documentConfig } from '../../src/platform/config';
+import { perEnvironment } from '../../src/platform/environment';
 
-const view = plansView();
+/** Built at the first request, not at this function's cold start. */
+const view = perEnvironment(() => plansView());
 
-export const listPlans = operation(plansApi.listPlans, async () => ({ status: 200, body: view }));
+export const listPlans = operation(plansApi.listPlans, async () => ({ status: 200, body: view() }));
 
 /**
  * `GET /openapi.json`: the API's OpenAPI document. Its builder (every group's contract and the

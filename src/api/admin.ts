@@ -8,7 +8,7 @@ import { TAX_ID_TYPES } from '../domain/billing-details';
 import { EXPORT_KINDS } from '../domain/exports';
 import { RESOURCES } from '../domain/resources';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription';
-import { contract, type OperationContract } from './define';
+import { contract, lazy, type OperationContract } from './define';
 import { entitlementsSchema } from './entitlements';
 import { billingEventSchema } from './events';
 import { currency, exactInteger, instant, minorUnits, nextCursor } from './fields';
@@ -84,123 +84,135 @@ const revenueQuery = z
 
 // Responses.
 
-const overview = z.strictObject({
-  as_of: instant,
-  mrr: byCurrency.meta({ description: 'ARR / 12 per currency, rounded half up; paying subscriptions (active, past due) only' }),
-  arr: byCurrency.meta({ description: 'Annual prices, and 12 x monthly ones, of paying subscriptions per currency' }),
-  subscriptions: z.strictObject({ by_plan: z.record(z.string(), count), by_status: z.partialRecord(status, count) }),
-  trials_ending_7d: z.array(z.strictObject({ tenant_id: z.string(), trial_end: instant, plan_id: z.string() })),
-  past_due: z.array(z.strictObject({ tenant_id: z.string(), plan_id: z.string(), subscription_id: z.string() })),
-  overage_revenue_current_period: byCurrency,
-  new_this_month: count,
-  churned_this_month: count,
-});
+const overview = lazy(() =>
+  z.strictObject({
+    as_of: instant,
+    mrr: byCurrency.meta({ description: 'ARR / 12 per currency, rounded half up; paying subscriptions (active, past due) only' }),
+    arr: byCurrency.meta({ description: 'Annual prices, and 12 x monthly ones, of paying subscriptions per currency' }),
+    subscriptions: z.strictObject({ by_plan: z.record(z.string(), count), by_status: z.partialRecord(status, count) }),
+    trials_ending_7d: z.array(z.strictObject({ tenant_id: z.string(), trial_end: instant, plan_id: z.string() })),
+    past_due: z.array(z.strictObject({ tenant_id: z.string(), plan_id: z.string(), subscription_id: z.string() })),
+    overage_revenue_current_period: byCurrency,
+    new_this_month: count,
+    churned_this_month: count,
+  }),
+);
 
 const periodFields = { tenant_id: z.string(), period_start: instant, period_end: instant };
-const overageRun = z.strictObject({
-  dry_run: z.boolean(),
-  periods_billed: count.meta({ description: 'Periods billed (or that would be, on a dry run)' }),
-  invoice_items: z.array(
-    z.strictObject({ ...periodFields, resource_type: z.enum(RESOURCES), quantity: exactInteger, overage: exactInteger, amount: exactInteger, currency }),
-  ),
-  totals: exactByCurrency,
-  failed_items: z
-    .array(z.strictObject({ ...periodFields, resource_type: z.enum(RESOURCES), amount: exactInteger, currency, reason: z.string() }))
-    .meta({ description: 'Lines Stripe refused for good: recorded with the reason, not billed, not in the totals' }),
-  periods: z.array(
-    z.strictObject({
-      tenant_id: z.string(),
-      period_start: instant,
-      outcome: z.enum(['billed', 'already_billed', 'not_due', 'not_billable', 'dry_run']),
-    }),
-  ),
-});
+const overageRun = lazy(() =>
+  z.strictObject({
+    dry_run: z.boolean(),
+    periods_billed: count.meta({ description: 'Periods billed (or that would be, on a dry run)' }),
+    invoice_items: z.array(
+      z.strictObject({ ...periodFields, resource_type: z.enum(RESOURCES), quantity: exactInteger, overage: exactInteger, amount: exactInteger, currency }),
+    ),
+    totals: exactByCurrency,
+    failed_items: z
+      .array(z.strictObject({ ...periodFields, resource_type: z.enum(RESOURCES), amount: exactInteger, currency, reason: z.string() }))
+      .meta({ description: 'Lines Stripe refused for good: recorded with the reason, not billed, not in the totals' }),
+    periods: z.array(
+      z.strictObject({
+        tenant_id: z.string(),
+        period_start: instant,
+        outcome: z.enum(['billed', 'already_billed', 'not_due', 'not_billable', 'dry_run']),
+      }),
+    ),
+  }),
+);
 
 /** One row of the tenant search. */
-const tenantSummary = z
-  .strictObject({
-    tenant_id: z.string(),
+const tenantSummary = lazy(() =>
+  z
+    .strictObject({
+      tenant_id: z.string(),
+      name: z.string().nullable(),
+      email: z.string().nullable(),
+      country: z.string().nullable(),
+      status: status.nullable().meta({ description: "The subscription's status; null before the first subscription" }),
+      access: z.enum(ACCESS_LEVELS),
+      plan_id: z.string().nullable(),
+      billing_cycle: cycle.nullable(),
+      currency: currency.nullable(),
+      mrr: count.meta({ description: 'Monthly recurring revenue while paying (annual / 12), list price, minor units' }),
+      open_balance: count.meta({ description: 'What its unpaid invoices still ask, minor units' }),
+    })
+    .meta({ id: 'TenantSummary' }),
+);
+
+const billingDetails = lazy(() =>
+  z.strictObject({
     name: z.string().nullable(),
     email: z.string().nullable(),
-    country: z.string().nullable(),
-    status: status.nullable().meta({ description: "The subscription's status; null before the first subscription" }),
-    access: z.enum(ACCESS_LEVELS),
-    plan_id: z.string().nullable(),
-    billing_cycle: cycle.nullable(),
-    currency: currency.nullable(),
-    mrr: count.meta({ description: 'Monthly recurring revenue while paying (annual / 12), list price, minor units' }),
-    open_balance: count.meta({ description: 'What its unpaid invoices still ask, minor units' }),
-  })
-  .meta({ id: 'TenantSummary' });
-
-const billingDetails = z.strictObject({
-  name: z.string().nullable(),
-  email: z.string().nullable(),
-  address: z
-    .strictObject({
-      line1: z.string().nullable(),
-      line2: z.string().nullable(),
-      city: z.string().nullable(),
-      state: z.string().nullable(),
-      postal_code: z.string().nullable(),
-      country: z.string(),
-    })
-    .nullable(),
-  tax_ids: z.array(z.strictObject({ type: z.enum(TAX_ID_TYPES), value: z.string() })),
-});
+    address: z
+      .strictObject({
+        line1: z.string().nullable(),
+        line2: z.string().nullable(),
+        city: z.string().nullable(),
+        state: z.string().nullable(),
+        postal_code: z.string().nullable(),
+        country: z.string(),
+      })
+      .nullable(),
+    tax_ids: z.array(z.strictObject({ type: z.enum(TAX_ID_TYPES), value: z.string() })),
+  }),
+);
 
 /**
  * An invoice as the mirror keeps it, without its lines: the list's shape with its `tenant_id`, read as stored (mirrors written
  * before discounts lack `total_discount` and `discounts`).
  */
-const picture = z.strictObject({
-  tenant: tenantSummary,
-  billing_details: billingDetails,
-  stripe_customer_id: z.string().nullable(),
-  subscription: subscriptionSchema.nullable(),
-  entitlements: entitlementsSchema,
-  usage: usageApi.currentUsage.responses[200].schema,
-  invoices: z.array(invoiceSummarySchema).meta({ description: 'The 20 latest, as GET /invoices lists them' }),
-  payments: z.array(billingEventSchema).meta({ description: 'Payments and attempts at them, among the 100 latest events' }),
-  events: z.array(billingEventSchema).meta({ description: 'The 20 latest' }),
-  webhooks: z.array(webhookSchema),
-  deliveries: z.array(deliveryAttemptSchema).meta({ description: 'The 10 latest delivery attempts' }),
-});
+const picture = lazy(() =>
+  z.strictObject({
+    tenant: tenantSummary(),
+    billing_details: billingDetails(),
+    stripe_customer_id: z.string().nullable(),
+    subscription: subscriptionSchema().nullable(),
+    entitlements: entitlementsSchema(),
+    usage: usageApi.currentUsage.responses()[200].schema,
+    invoices: z.array(invoiceSummarySchema()).meta({ description: 'The 20 latest, as GET /invoices lists them' }),
+    payments: z.array(billingEventSchema()).meta({ description: 'Payments and attempts at them, among the 100 latest events' }),
+    events: z.array(billingEventSchema()).meta({ description: 'The 20 latest' }),
+    webhooks: z.array(webhookSchema()),
+    deliveries: z.array(deliveryAttemptSchema()).meta({ description: 'The 10 latest delivery attempts' }),
+  }),
+);
 
-const revenueReport = z.strictObject({
-  from: month,
-  to: month,
-  currency: currency.nullable(),
-  months: z.array(
-    z.strictObject({
-      month,
-      currency,
-      mrr: z.strictObject({
-        starting: minorUnits,
-        new: minorUnits,
-        expansion: minorUnits,
-        contraction: minorUnits,
-        churn: minorUnits,
-        reactivation: minorUnits,
-        ending: minorUnits,
+const revenueReport = lazy(() =>
+  z.strictObject({
+    from: month,
+    to: month,
+    currency: currency.nullable(),
+    months: z.array(
+      z.strictObject({
+        month,
+        currency,
+        mrr: z.strictObject({
+          starting: minorUnits,
+          new: minorUnits,
+          expansion: minorUnits,
+          contraction: minorUnits,
+          churn: minorUnits,
+          reactivation: minorUnits,
+          ending: minorUnits,
+        }),
+        invoiced: z
+          .strictObject({
+            invoices: z.int(),
+            subscription: minorUnits,
+            proration: minorUnits,
+            usage: minorUnits,
+            other: minorUnits,
+            discount: minorUnits,
+            tax: minorUnits,
+            total: minorUnits,
+          })
+          .meta({ description: 'Invoices finalized in the month (less those voided), by the kind of their lines; usage (overage) apart' }),
+        credits: minorUnits,
+        refunds: minorUnits,
       }),
-      invoiced: z
-        .strictObject({
-          invoices: z.int(),
-          subscription: minorUnits,
-          proration: minorUnits,
-          usage: minorUnits,
-          other: minorUnits,
-          discount: minorUnits,
-          tax: minorUnits,
-          total: minorUnits,
-        })
-        .meta({ description: 'Invoices finalized in the month (less those voided), by the kind of their lines; usage (overage) apart' }),
-      credits: minorUnits,
-      refunds: minorUnits,
-    }),
-  ),
-});
+    ),
+  }),
+);
 
 const actionHeader = 'Needs an `Idempotency-Key` header (400 without): the same key answers the same result and acts once.';
 const tenantParam = { id: 'The tenant id' } as const;
@@ -212,7 +224,7 @@ export const adminApi = {
     description:
       'MRR and ARR per currency (annual counted /12), subscriptions by plan and status, trials ending in 7 days, past-due tenants, ' +
       'overage revenue this period, new and churned this month; from maintained counters.',
-    responses: { 200: { description: 'The figures now.', schema: overview } },
+    responses: () => ({ 200: { description: 'The figures now.', schema: overview() } }),
   }),
   processOverages: contract({
     summary: 'Bill overages now',
@@ -220,7 +232,7 @@ export const adminApi = {
       "The scheduled overage run, inline: one tenant's due periods (`tenant_id`), one period (`tenant_id` and `period`), or all due " +
       'periods (at most 200). `dry_run` computes without billing.',
     body: processBody,
-    responses: { 200: { description: 'What was billed (or would be).', schema: overageRun } },
+    responses: () => ({ 200: { description: 'What was billed (or would be).', schema: overageRun() } }),
     errors: { 404: 'The tenant has no usage period starting at `period`.', 503: 'Stripe did not take the request; run again.' },
     example: { body: { dry_run: true } },
   }),
@@ -228,12 +240,12 @@ export const adminApi = {
     summary: 'Search tenants',
     description: 'By the start of the tenant id, email or name (any case), by subscription status and plan; through an index, paginated.',
     query: searchQuery,
-    responses: {
+    responses: () => ({
       200: {
         description: 'A page of tenants; `next_cursor` is null on the last page.',
-        schema: z.strictObject({ tenants: z.array(tenantSummary), next_cursor: nextCursor }),
+        schema: z.strictObject({ tenants: z.array(tenantSummary()), next_cursor: nextCursor }),
       },
-    },
+    }),
     example: { query: { query: 'org-', limit: '10' } },
   }),
   getTenant: contract({
@@ -242,7 +254,7 @@ export const adminApi = {
       'Billing details, subscription, entitlements, current usage, the latest invoices, payments, events, webhook endpoints and ' +
       'deliveries.',
     params: tenantParam,
-    responses: { 200: { description: 'The tenant.', schema: picture } },
+    responses: () => ({ 200: { description: 'The tenant.', schema: picture() } }),
     errors: { 404: 'A tenant billing never saw.' },
   }),
   exportCsv: contract({
@@ -252,7 +264,7 @@ export const adminApi = {
       '(absent on the last).',
     params: { file: `What to export: ${EXPORT_FILES.join(', ')}` },
     query: exportQuery,
-    responses: { 200: { description: 'A page of the export.', contentType: 'text/csv' } },
+    responses: () => ({ 200: { description: 'A page of the export.', contentType: 'text/csv' } }),
     example: { query: { from: '2027-01-01T00:00:00Z', to: '2027-02-01T00:00:00Z' } },
   }),
   revenueReport: contract({
@@ -261,7 +273,7 @@ export const adminApi = {
       'Per month (`YYYY-MM`, by default the 12 up to this one, at most 36) and currency: MRR movements (new, expansion, contraction, ' +
       'churn, reactivation) and ending MRR, invoiced revenue with usage apart, credits and refunds.',
     query: revenueQuery,
-    responses: { 200: { description: 'The report.', schema: revenueReport } },
+    responses: () => ({ 200: { description: 'The report.', schema: revenueReport() } }),
     example: { query: { from: '2027-01', to: '2027-03', currency: 'usd' } },
   }),
   creditTenant: contract({
@@ -269,14 +281,14 @@ export const adminApi = {
     description: `A Stripe customer balance credit in the tenant's currency, used by its next invoices; recorded naming the admin and the reason. ${actionHeader}`,
     params: tenantParam,
     body: creditBody,
-    responses: {
+    responses: () => ({
       200: {
         description: 'The credit; `ending_balance` is the customer balance after it (negative: credit).',
         schema: z.strictObject({
           credit: z.strictObject({ id: z.string(), amount: count, currency, reason: z.string(), ending_balance: minorUnits }),
         }),
       },
-    },
+    }),
     errors: { 404: 'A tenant without a Stripe customer.', 503: stripeDown },
     example: { body: { amount: 2_500, currency: 'usd', reason: 'outage on 3 Aug' } },
   }),
@@ -285,14 +297,14 @@ export const adminApi = {
     description: `A credit note with a refund, never more than was paid (all of it without \`amount\`). ${actionHeader}`,
     params: tenantParam,
     body: refundBody,
-    responses: {
+    responses: () => ({
       200: {
         description: 'The refund.',
         schema: z.strictObject({
           refund: z.strictObject({ credit_note_id: z.string(), invoice_id: z.string(), amount: count, currency, reason: z.string() }),
         }),
       },
-    },
+    }),
     errors: { 404: 'No such tenant, or no such invoice of this tenant.', 409: 'The invoice is not paid.', 503: stripeDown },
     example: { body: { invoice_id: 'in_123', amount: 4_000, reason: 'partial outage' } },
   }),
@@ -301,12 +313,12 @@ export const adminApi = {
     description: `A later trial end, at most 30 days from now. ${actionHeader}`,
     params: tenantParam,
     body: trialBody,
-    responses: {
+    responses: () => ({
       200: {
         description: 'The subscription and its new trial end.',
         schema: z.strictObject({ subscription_id: z.string(), trial_end: instant.nullable() }),
       },
-    },
+    }),
     errors: {
       404: 'A tenant without a Stripe customer.',
       409: 'The subscription is not trialing, or its trial was extended in the last 7 days (once a week at most).',
@@ -319,12 +331,12 @@ export const adminApi = {
     description: `Pays an open invoice with the payment method on file. ${actionHeader}`,
     params: tenantParam,
     body: retryBody,
-    responses: {
+    responses: () => ({
       200: {
         description: 'The invoice, paid.',
         schema: z.strictObject({ invoice: z.strictObject({ id: z.string(), status: invoiceStatus, amount_paid: minorUnits, amount_due: minorUnits }) }),
       },
-    },
+    }),
     errors: {
       402: 'The payment was declined (recorded in the audit trail).',
       404: 'No such tenant, or no such invoice of this tenant.',

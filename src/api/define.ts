@@ -1,7 +1,8 @@
 /**
  * The API contract's building block: one route's operation described by the zod schemas the
  * handler validates with (body, query), the schemas of what it answers, and a valid example
- * request. The OpenAPI document (`openapi.ts`), the typed client (`packages/client`) and the
+ * request. The answers' schemas are built on first use: handlers never read them, and building
+ * them when a function loads its contract cost every cold start (issue 20). The OpenAPI document (`openapi.ts`), the typed client (`packages/client`) and the
  * web page's types all come from these objects; the handlers validate with the same schemas.
  * Pure: imports zod, the domain and `contracts/` only.
  */
@@ -58,8 +59,11 @@ export interface OperationContract {
   readonly params?: Readonly<Record<string, string>>;
   /** Request headers the operation reads, by name as clients send it (`Stripe-Signature`). */
   readonly headers?: Readonly<Record<string, HeaderContract>>;
-  /** Success responses by status (200, 201, 202, 204, 302). Errors are documented from the route's auth. */
-  readonly responses: Readonly<Record<number, ResponseContract>>;
+  /**
+   * Success responses by status (200, 201, 202, 204, 302), built at the first call and kept.
+   * Errors are documented from the route's auth.
+   */
+  readonly responses: () => Readonly<Record<number, ResponseContract>>;
   /**
    * Failures beyond those every route of its kind documents (400 for input, 401/403 by auth, 404
    * on `{param}` paths, 413/415 for JSON bodies, 429, 500), each with when it happens: 402, 404,
@@ -69,17 +73,30 @@ export interface OperationContract {
   readonly example?: RequestExample;
 }
 
+/**
+ * `build()` once, at the first call, for schemas only the answers use: those named with
+ * `.meta({ id })` must be built once, and none is built when a handler loads its contract.
+ * @example
+ * const invoiceSchema = lazy(() => z.strictObject({ id: z.string() }).meta({ id: 'Invoice' }));
+ */
+export const lazy = <T>(build: () => T): (() => T) => {
+  let built: { readonly value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+};
+
 /** Declares one operation's contract, keeping its literal types (so `z.output` of each schema reaches the client). */
-export const contract = <const C extends OperationContract>(c: C): C => c;
+export const contract = <const C extends OperationContract>(c: C): C => ({ ...c, responses: lazy(c.responses) });
+
+type Responses<C extends OperationContract> = ReturnType<C['responses']>;
 
 /** The success body type of an operation (its lowest 2xx status with a JSON schema). */
 export type SuccessBody<C extends OperationContract> = {
-  [S in keyof C['responses']]: S extends 200 | 201 | 202
-    ? C['responses'][S] extends { schema: infer T extends z.ZodType }
+  [S in keyof Responses<C>]: S extends 200 | 201 | 202
+    ? Responses<C>[S] extends { schema: infer T extends z.ZodType }
       ? z.output<T>
       : never
     : never;
-}[keyof C['responses']];
+}[keyof Responses<C>];
 
 /** What a caller sends: the body's input type (as documented) and the query's input type. */
 export type BodyOf<C extends OperationContract> = C['documentedBody'] extends z.ZodType

@@ -1,6 +1,6 @@
 /** The contract of the `invoices` routes (see `define.ts`): the tenant's invoices, mirrored from Stripe. */
 import * as z from 'zod';
-import { contract, type OperationContract } from './define';
+import { contract, lazy, type OperationContract } from './define';
 import { currency, instant, minorUnits, nextCursor } from './fields';
 
 const listQuery = z.strictObject({
@@ -8,32 +8,36 @@ const listQuery = z.strictObject({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-const taxSchema = z
-  .strictObject({
-    amount: minorUnits,
-    taxable_amount: minorUnits,
-    percentage: z.number().nullable(),
-    country: z.string().nullable(),
-    jurisdiction: z.string().nullable(),
-    taxability_reason: z.string().nullable().meta({ description: "Stripe's `taxability_reason`: `standard_rated`, `reverse_charge`, `not_collecting`, ..." }),
-    reverse_charge: z.boolean(),
-  })
-  .meta({ id: 'InvoiceTax', description: 'One tax on an amount: the rate, where, on how much, and why' });
+const taxSchema = lazy(() =>
+  z
+    .strictObject({
+      amount: minorUnits,
+      taxable_amount: minorUnits,
+      percentage: z.number().nullable(),
+      country: z.string().nullable(),
+      jurisdiction: z.string().nullable(),
+      taxability_reason: z.string().nullable().meta({ description: "Stripe's `taxability_reason`: `standard_rated`, `reverse_charge`, `not_collecting`, ..." }),
+      reverse_charge: z.boolean(),
+    })
+    .meta({ id: 'InvoiceTax', description: 'One tax on an amount: the rate, where, on how much, and why' }),
+);
 
-const lineSchema = z
-  .strictObject({
-    description: z.string(),
-    amount: minorUnits.meta({ description: 'Before tax' }),
-    quantity: z.number(),
-    kind: z.enum(['subscription', 'proration', 'overage', 'other']),
-    period_start: instant,
-    period_end: instant,
-    taxes: z.array(taxSchema),
-    discount_amount: minorUnits.meta({ description: "What the invoice's discounts took off this line" }),
-  })
-  .meta({ id: 'InvoiceLine' });
+const lineSchema = lazy(() =>
+  z
+    .strictObject({
+      description: z.string(),
+      amount: minorUnits.meta({ description: 'Before tax' }),
+      quantity: z.number(),
+      kind: z.enum(['subscription', 'proration', 'overage', 'other']),
+      period_start: instant,
+      period_end: instant,
+      taxes: z.array(taxSchema()),
+      discount_amount: minorUnits.meta({ description: "What the invoice's discounts took off this line" }),
+    })
+    .meta({ id: 'InvoiceLine' }),
+);
 
-const invoiceFields = {
+const invoiceFields = lazy(() => ({
   id: z.string(),
   subscription_id: z.string().nullable(),
   number: z.string().nullable(),
@@ -46,7 +50,7 @@ const invoiceFields = {
   total_excluding_tax: minorUnits.meta({ description: 'After discounts, before tax' }),
   tax: minorUnits,
   total: minorUnits,
-  taxes: z.array(taxSchema),
+  taxes: z.array(taxSchema()),
   reverse_charge: z.boolean().meta({ description: 'The customer accounts for the VAT itself' }),
   amount_paid: minorUnits,
   amount_due: minorUnits,
@@ -57,30 +61,30 @@ const invoiceFields = {
   hosted_invoice_url: z.string().nullable(),
   invoice_pdf: z.string().nullable(),
   created_at: instant,
-};
+}));
 
 /** An invoice in a list: without its lines. */
-export const invoiceSummarySchema = z.strictObject(invoiceFields).meta({ id: 'InvoiceSummary' });
+export const invoiceSummarySchema = lazy(() => z.strictObject(invoiceFields()).meta({ id: 'InvoiceSummary' }));
 /** An invoice with its lines (SPEC section 8). */
-export const invoiceSchema = z.strictObject({ ...invoiceFields, lines: z.array(lineSchema) }).meta({ id: 'Invoice' });
+export const invoiceSchema = lazy(() => z.strictObject({ ...invoiceFields(), lines: z.array(lineSchema()) }).meta({ id: 'Invoice' }));
 
 export const invoicesApi = {
   listInvoices: contract({
     summary: "List the tenant's invoices",
     description: 'Newest first, paginated.',
     query: listQuery,
-    responses: {
+    responses: () => ({
       200: {
         description: 'A page of invoices.',
-        schema: z.strictObject({ invoices: z.array(invoiceSummarySchema), next_cursor: nextCursor }),
+        schema: z.strictObject({ invoices: z.array(invoiceSummarySchema()), next_cursor: nextCursor }),
       },
-    },
+    }),
     example: { query: { limit: '10' } },
   }),
   getInvoice: contract({
     summary: 'One invoice with its lines',
     params: { id: "The invoice's id (`in_...`)" },
-    responses: { 200: { description: 'The invoice.', schema: z.strictObject({ invoice: invoiceSchema }) } },
+    responses: () => ({ 200: { description: 'The invoice.', schema: z.strictObject({ invoice: invoiceSchema() }) } }),
     errors: { 404: "No such invoice (also for another tenant's)." },
   }),
 } as const satisfies Record<string, OperationContract>;

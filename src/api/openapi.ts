@@ -187,7 +187,7 @@ const requestBody = (schemas: SchemaSet, op: OperationContract, name: string): J
 };
 
 const responses = (schemas: SchemaSet, route: Route, op: OperationContract): Record<string, Json> => {
-  const success = Object.entries(op.responses).map(([status, r]): [string, Json] => {
+  const success = Object.entries(op.responses()).map(([status, r]): [string, Json] => {
     const mediaType = (r.contentType ?? 'application/json').split(';')[0]?.trim() ?? 'application/json';
     const schema = r.schema ? schemas.convert(r.schema, 'output', `${route.operation} ${status}`) : { type: 'string' };
     return [status, { description: r.description, content: { [mediaType]: { schema } } }];

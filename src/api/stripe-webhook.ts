@@ -25,12 +25,12 @@ export const stripeWebhookApi = {
       schema: stripeEventSchema,
     },
     headers: { 'Stripe-Signature': { description: "Stripe's signature over the timestamp and the raw body (`t=...,v1=...`)", required: true } },
-    responses: {
+    responses: () => ({
       200: {
         description: 'Received: acted on, a duplicate, or a type billing does not act on.',
         schema: z.strictObject({ received: z.literal(true), outcome: z.enum(['processed', 'duplicate', 'ignored']) }),
       },
-    },
+    }),
     errors: { 400: 'The signature is missing, does not verify, or is older than 5 minutes.', 503: 'Stripe could not be read; Stripe retries.' },
     example: {
       body: {

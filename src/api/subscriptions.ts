@@ -7,7 +7,7 @@ import { isCountry, normalizeTaxId, TAX_ID_TYPES, taxIdProblem } from '../domain
 import { BILLING_CYCLES, catalog } from '../domain/catalog';
 import { COUPON_DURATIONS } from '../domain/coupons';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription';
-import { contract, type OperationContract } from './define';
+import { contract, lazy, type OperationContract } from './define';
 import { currency, currencyCode, instant, minorUnits } from './fields';
 import { humanText } from './text';
 
@@ -84,71 +84,83 @@ const customerBody = z.strictObject({
 
 // Answers
 
-const pendingChangeSchema = z
-  .strictObject({ plan_id: z.string(), billing_cycle: cycle, effective_at: instant })
-  .meta({ id: 'PendingChange', description: 'A downgrade waiting for the end of the period' });
+const pendingChangeSchema = lazy(() =>
+  z
+    .strictObject({ plan_id: z.string(), billing_cycle: cycle, effective_at: instant })
+    .meta({ id: 'PendingChange', description: 'A downgrade waiting for the end of the period' }),
+);
 
-const discountSchema = z
-  .strictObject({
-    code: z.string().nullable(),
-    coupon_id: z.string(),
-    name: z.string().nullable(),
-    percent_off: z.number().optional(),
-    amount_off: minorUnits.optional(),
-    duration: z.enum(COUPON_DURATIONS),
-    ends_at: instant.nullable().meta({ description: 'When a `repeating` discount ends; null for `once` and `forever`' }),
-  })
-  .meta({ id: 'Discount', description: "A promotion code's discount running on the subscription" });
+const discountSchema = lazy(() =>
+  z
+    .strictObject({
+      code: z.string().nullable(),
+      coupon_id: z.string(),
+      name: z.string().nullable(),
+      percent_off: z.number().optional(),
+      amount_off: minorUnits.optional(),
+      duration: z.enum(COUPON_DURATIONS),
+      ends_at: instant.nullable().meta({ description: 'When a `repeating` discount ends; null for `once` and `forever`' }),
+    })
+    .meta({ id: 'Discount', description: "A promotion code's discount running on the subscription" }),
+);
 
 /** A subscription (SPEC section 8): no Stripe ids beyond its own `id`. */
-export const subscriptionSchema = z
-  .strictObject({
-    id: z.string(),
-    tenant_id: z.string(),
-    plan_id: z.string(),
-    billing_cycle: cycle,
-    currency,
-    status: z.enum(SUBSCRIPTION_STATUSES),
-    trial_end: instant.nullable(),
-    current_period_start: instant,
-    current_period_end: instant,
-    cancel_at_period_end: z.boolean(),
-    canceled_at: instant.nullable(),
-    pending_change: pendingChangeSchema.nullable(),
-    created_at: instant,
-    discount: discountSchema.nullable(),
-  })
-  .meta({ id: 'Subscription' });
+export const subscriptionSchema = lazy(() =>
+  z
+    .strictObject({
+      id: z.string(),
+      tenant_id: z.string(),
+      plan_id: z.string(),
+      billing_cycle: cycle,
+      currency,
+      status: z.enum(SUBSCRIPTION_STATUSES),
+      trial_end: instant.nullable(),
+      current_period_start: instant,
+      current_period_end: instant,
+      cancel_at_period_end: z.boolean(),
+      canceled_at: instant.nullable(),
+      pending_change: pendingChangeSchema().nullable(),
+      created_at: instant,
+      discount: discountSchema().nullable(),
+    })
+    .meta({ id: 'Subscription' }),
+);
 
-const changeSchema = z
-  .strictObject({
-    kind: z.enum(['upgrade', 'downgrade', 'none']),
-    effective_at: instant.nullable(),
-    proration_amount: minorUnits.meta({ description: 'What the change invoices now (prorations; for a new cycle, the new period too)' }),
-    overage_amount: minorUnits.optional().meta({ description: 'Overage of the usage period an upgrade closed, on the same invoice' }),
-    tax_amount: minorUnits.optional().meta({ description: 'The tax on what is invoiced now' }),
-  })
-  .meta({ id: 'SubscriptionChange' });
+const changeSchema = lazy(() =>
+  z
+    .strictObject({
+      kind: z.enum(['upgrade', 'downgrade', 'none']),
+      effective_at: instant.nullable(),
+      proration_amount: minorUnits.meta({ description: 'What the change invoices now (prorations; for a new cycle, the new period too)' }),
+      overage_amount: minorUnits.optional().meta({ description: 'Overage of the usage period an upgrade closed, on the same invoice' }),
+      tax_amount: minorUnits.optional().meta({ description: 'The tax on what is invoiced now' }),
+    })
+    .meta({ id: 'SubscriptionChange' }),
+);
 
-const paymentMethodSchema = z
-  .strictObject({ id: z.string(), brand: z.string(), last4: z.string(), exp_month: z.int(), exp_year: z.int(), default: z.boolean() })
-  .meta({ id: 'PaymentMethod' });
+const paymentMethodSchema = lazy(() =>
+  z
+    .strictObject({ id: z.string(), brand: z.string(), last4: z.string(), exp_month: z.int(), exp_year: z.int(), default: z.boolean() })
+    .meta({ id: 'PaymentMethod' }),
+);
 
 const nullableText = z.string().nullable();
-const billingDetailsSchema = z
-  .strictObject({
-    name: nullableText,
-    email: nullableText,
-    address: z
-      .strictObject({ line1: nullableText, line2: nullableText, city: nullableText, state: nullableText, postal_code: nullableText, country: z.string() })
-      .nullable(),
-    tax_ids: z.array(z.strictObject({ type: z.enum(TAX_ID_TYPES), value: z.string() })),
-    tax_location: z.enum(['ok', 'missing']).meta({ description: '`missing` while Stripe Tax cannot place the address (tax needs it)' }),
-  })
-  .meta({ id: 'BillingDetails' });
+const billingDetailsSchema = lazy(() =>
+  z
+    .strictObject({
+      name: nullableText,
+      email: nullableText,
+      address: z
+        .strictObject({ line1: nullableText, line2: nullableText, city: nullableText, state: nullableText, postal_code: nullableText, country: z.string() })
+        .nullable(),
+      tax_ids: z.array(z.strictObject({ type: z.enum(TAX_ID_TYPES), value: z.string() })),
+      tax_location: z.enum(['ok', 'missing']).meta({ description: '`missing` while Stripe Tax cannot place the address (tax needs it)' }),
+    })
+    .meta({ id: 'BillingDetails' }),
+);
 
-const withSubscription = z.strictObject({ subscription: subscriptionSchema });
-const customerAnswer = z.strictObject({ customer: billingDetailsSchema });
+const withSubscription = lazy(() => z.strictObject({ subscription: subscriptionSchema() }));
+const customerAnswer = lazy(() => z.strictObject({ customer: billingDetailsSchema() }));
 
 /** What every write through Stripe may answer besides its success. */
 const STRIPE_ERRORS = {
@@ -166,7 +178,7 @@ export const subscriptionsApi = {
       'needed. `trial_days` defaults to 14 for a first subscription; a tenant gets one trial. `currency` defaults to usd and cannot ' +
       'change once the tenant was billed.',
     body: createBody,
-    responses: { 201: { description: 'The new subscription.', schema: withSubscription } },
+    responses: () => ({ 201: { description: 'The new subscription.', schema: withSubscription() } }),
     errors: { ...STRIPE_ERRORS, 409: 'The tenant already has a live subscription, another currency, or had its trial; or ' + KEY_REUSED },
     example: {
       body: {
@@ -187,7 +199,7 @@ export const subscriptionsApi = {
       'An upgrade takes effect now and invoices the proration (and the usage period it closes); a downgrade waits for the end of ' +
       'the period; the current plan drops a pending downgrade. `cancel_at_period_end` cannot be combined with a plan change.',
     body: updateBody,
-    responses: { 200: { description: 'The subscription and what the change did.', schema: z.strictObject({ subscription: subscriptionSchema, change: changeSchema }) } },
+    responses: () => ({ 200: { description: 'The subscription and what the change did.', schema: z.strictObject({ subscription: subscriptionSchema(), change: changeSchema() }) } }),
     errors: { ...STRIPE_ERRORS, 404: NO_LIVE, 409: 'A past-due or unpaid subscription cannot be upgraded; or ' + KEY_REUSED },
     example: { body: { plan_id: 'professional' } },
   }),
@@ -195,20 +207,20 @@ export const subscriptionsApi = {
     summary: 'Cancel the subscription',
     description: 'At the end of the period, or with `immediately` now (the usage so far is billed).',
     body: cancelBody,
-    responses: { 200: { description: 'The subscription, canceled or ending.', schema: withSubscription } },
+    responses: () => ({ 200: { description: 'The subscription, canceled or ending.', schema: withSubscription() } }),
     errors: { ...STRIPE_ERRORS, 404: NO_LIVE, 409: KEY_REUSED },
     example: { body: { immediately: false } },
   }),
   currentSubscription: contract({
     summary: "The tenant's current subscription",
-    responses: { 200: { description: 'The current subscription, whatever its status.', schema: withSubscription } },
+    responses: () => ({ 200: { description: 'The current subscription, whatever its status.', schema: withSubscription() } }),
     errors: { 404: 'The tenant has no subscription.' },
   }),
   previewSubscriptionChange: contract({
     summary: 'Preview a plan or cycle change',
     description: 'What `POST /subscriptions/update` with this plan or cycle would do and invoice now; changes nothing.',
     body: previewBody,
-    responses: { 200: { description: 'The change it would make.', schema: z.strictObject({ change: changeSchema }) } },
+    responses: () => ({ 200: { description: 'The change it would make.', schema: z.strictObject({ change: changeSchema() }) } }),
     errors: { 404: NO_LIVE, 503: STRIPE_ERRORS[503] },
     example: { body: { plan_id: 'business', billing_cycle: 'annual' } },
   }),
@@ -216,37 +228,37 @@ export const subscriptionsApi = {
     summary: 'Add or replace the card (Stripe Checkout)',
     description: "A Checkout Session in setup mode; send the person to `url`. Redirects must be on the billing page's origins.",
     body: setupBody,
-    responses: { 200: { description: 'The session to redirect to.', schema: z.strictObject({ id: z.string(), url: z.url() }) } },
+    responses: () => ({ 200: { description: 'The session to redirect to.', schema: z.strictObject({ id: z.string(), url: z.url() }) } }),
     errors: { 503: STRIPE_ERRORS[503] },
     example: { body: { success_url: 'https://billing.example.com/?card=added', cancel_url: 'https://billing.example.com/' } },
   }),
   listPaymentMethods: contract({
     summary: "List the tenant's cards",
-    responses: {
+    responses: () => ({
       200: {
         description: 'The cards on the Stripe customer (none before it has one).',
-        schema: z.strictObject({ payment_methods: z.array(paymentMethodSchema), default_payment_method: z.string().nullable() }),
+        schema: z.strictObject({ payment_methods: z.array(paymentMethodSchema()), default_payment_method: z.string().nullable() }),
       },
-    },
+    }),
     errors: { 503: STRIPE_ERRORS[503] },
   }),
   openBillingPortal: contract({
     summary: "Open Stripe's customer portal",
     description: "Cards, invoices and billing details on Stripe's page; send the person to `url`.",
     body: portalBody,
-    responses: { 200: { description: 'The portal session to redirect to.', schema: z.strictObject({ url: z.url() }) } },
+    responses: () => ({ 200: { description: 'The portal session to redirect to.', schema: z.strictObject({ url: z.url() }) } }),
     errors: { 503: STRIPE_ERRORS[503] },
     example: { body: { return_url: 'https://billing.example.com/' } },
   }),
   getBillingDetails: contract({
     summary: "The tenant's billing details",
-    responses: { 200: { description: 'Name, email, address and tax IDs as invoices show them.', schema: customerAnswer } },
+    responses: () => ({ 200: { description: 'Name, email, address and tax IDs as invoices show them.', schema: customerAnswer() } }),
   }),
   saveBillingDetails: contract({
     summary: "Change the tenant's billing details",
     description: 'Each field given replaces the stored one (`tax_ids` is the whole list). A new address must be one Stripe Tax can place.',
     body: customerBody,
-    responses: { 200: { description: 'The details as saved.', schema: customerAnswer } },
+    responses: () => ({ 200: { description: 'The details as saved.', schema: customerAnswer() } }),
     errors: { 409: KEY_REUSED, 503: STRIPE_ERRORS[503] },
     example: {
       body: {

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { METERING_LIMITS } from '../domain/metering';
 import { RESOURCES } from '../domain/resources';
-import { contract, type OperationContract } from './define';
+import { contract, lazy, type OperationContract } from './define';
 import { currency, exactInteger, instant, nextCursor, perResource } from './fields';
 
 /**
@@ -95,28 +95,34 @@ const historyQuery = z.strictObject({
   cursor: z.string().min(1).max(256).optional(),
 });
 
-const resourceUsage = z
-  .strictObject({
-    quantity: z.number().meta({ description: 'Counters: the sum so far; gauges: the peak' }),
-    included: z.int().nullable().meta({ description: "The plan's included quantity; null without a plan" }),
-    overage: exactInteger,
-    overage_amount: exactInteger.meta({ description: 'Minor units, as it would be billed' }),
-    percent_used: z.number().nullable(),
-    late_quantity: exactInteger.meta({ description: 'Of `quantity`, what arrived after its own period was billed (counters)' }),
-  })
-  .meta({ id: 'ResourceUsage' });
+const resourceUsage = lazy(() =>
+  z
+    .strictObject({
+      quantity: z.number().meta({ description: 'Counters: the sum so far; gauges: the peak' }),
+      included: z.int().nullable().meta({ description: "The plan's included quantity; null without a plan" }),
+      overage: exactInteger,
+      overage_amount: exactInteger.meta({ description: 'Minor units, as it would be billed' }),
+      percent_used: z.number().nullable(),
+      late_quantity: exactInteger.meta({ description: 'Of `quantity`, what arrived after its own period was billed (counters)' }),
+    })
+    .meta({ id: 'ResourceUsage' }),
+);
 
-const currentUsage = z.strictObject({
-  period: z.strictObject({ start: instant, end: instant }),
-  trial: z.boolean(),
-  plan_id: z.string().nullable(),
-  currency,
-  usage: perResource(resourceUsage),
-});
+const currentUsage = lazy(() =>
+  z.strictObject({
+    period: z.strictObject({ start: instant, end: instant }),
+    trial: z.boolean(),
+    plan_id: z.string().nullable(),
+    currency,
+    usage: perResource(resourceUsage()),
+  }),
+);
 
-const historyItem = z
-  .strictObject({ resource_type: z.enum(RESOURCES), start: instant, end: instant, quantity: z.number() })
-  .meta({ id: 'UsageHistoryItem' });
+const historyItem = lazy(() =>
+  z
+    .strictObject({ resource_type: z.enum(RESOURCES), start: instant, end: instant, quantity: z.number() })
+    .meta({ id: 'UsageHistoryItem' }),
+);
 
 export const usageApi = {
   trackUsage: contract({
@@ -126,7 +132,7 @@ export const usageApi = {
       'aggregated within seconds; limited per tenant in records per second (429 with `Retry-After`).',
     body: trackUsageBody(),
     documentedBody: documentedTrackBody,
-    responses: { 202: { description: 'Accepted for aggregation.', schema: z.strictObject({ accepted: z.int().nonnegative() }) } },
+    responses: () => ({ 202: { description: 'Accepted for aggregation.', schema: z.strictObject({ accepted: z.int().nonnegative() }) } }),
     errors: {
       409: 'The Idempotency-Key was used with another body, or its first request is still running.',
       503: 'The usage queue did not take every record; retry with the same Idempotency-Key.',
@@ -136,15 +142,15 @@ export const usageApi = {
   currentUsage: contract({
     summary: 'Usage in the current period',
     description: 'Per resource: the quantity aggregated so far, what the plan includes, the overage and what it would cost.',
-    responses: { 200: { description: 'The current period and its usage.', schema: currentUsage } },
+    responses: () => ({ 200: { description: 'The current period and its usage.', schema: currentUsage() } }),
   }),
   usageHistory: contract({
     summary: 'Usage history',
     description: 'Quantities per day or per usage period, per resource, oldest first, paginated.',
     query: historyQuery,
-    responses: {
-      200: { description: 'A page of history items.', schema: z.strictObject({ items: z.array(historyItem), next_cursor: nextCursor }) },
-    },
+    responses: () => ({
+      200: { description: 'A page of history items.', schema: z.strictObject({ items: z.array(historyItem()), next_cursor: nextCursor }) },
+    }),
     example: { query: { resource_type: 'api_calls', granularity: 'day', limit: '31' } },
   }),
 } as const satisfies Record<string, OperationContract>;

@@ -54,8 +54,10 @@ export type CouponCatalog = z.infer<typeof couponCatalogSchema>;
 /** Parses discount catalog data; throws a ZodError naming the bad field. */
 export const parseCouponCatalog = (data: unknown): CouponCatalog => couponCatalogSchema.parse(data);
 
-/** The default discount catalog, validated once at module load. */
-export const couponCatalog: CouponCatalog = parseCouponCatalog(couponData);
+let defaultCatalog: CouponCatalog | undefined;
+
+/** The default discount catalog, validated once, at its first use rather than at every cold start. */
+export const couponCatalog = (): CouponCatalog => (defaultCatalog ??= parseCouponCatalog(couponData));
 
 /**
  * A code as customers type it, made comparable: trimmed and upper-case.
@@ -71,10 +73,10 @@ export const normalizeCode = (code: string): string => code.trim().toUpperCase()
  * @example
  * findCouponByCode('welcome20')?.id // 'welcome20'
  */
-export const findCouponByCode = (code: string, source: CouponCatalog = couponCatalog): Coupon | undefined =>
+export const findCouponByCode = (code: string, source: CouponCatalog = couponCatalog()): Coupon | undefined =>
   source.coupons.find((c) => c.promotion_codes.some((p) => p.code === normalizeCode(code)));
 
-export const findCoupon = (id: string, source: CouponCatalog = couponCatalog): Coupon | undefined => source.coupons.find((c) => c.id === id);
+export const findCoupon = (id: string, source: CouponCatalog = couponCatalog()): Coupon | undefined => source.coupons.find((c) => c.id === id);
 
 /**
  * What a coupon takes off in a currency: a percentage, an amount (minor units), or null when an

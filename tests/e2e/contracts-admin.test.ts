@@ -15,14 +15,14 @@ import { startTestApi, type TestApi } from '../support/local-api';
  * stack answers: every success body is parsed with its contract's schema, strictly (a field the
  * schema does not name, a null it does not allow, a wrong type: the test fails naming it).
  */
-type Responses<C extends OperationContract> = C['responses'];
+type Responses<C extends OperationContract> = ReturnType<C['responses']>;
 type BodyAt<C extends OperationContract, S extends keyof Responses<C>> = Responses<C>[S] extends { schema: infer T extends z.ZodType } ? z.output<T> : never;
 
 /** The body of `res` parsed with the schema `contract` declares for `status` (the body is in the failure message). */
 const answer = async <C extends OperationContract, S extends keyof Responses<C> & number>(contract: C, status: S, res: Response): Promise<BodyAt<C, S>> => {
   const text = await res.text();
   expect(res.status, text).toBe(status);
-  const schema = contract.responses[status]?.schema;
+  const schema = contract.responses()[status]?.schema;
   if (!schema) throw new Error(`the contract has no JSON schema for ${status}`);
   const parsed = schema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${contract.summary}: ${JSON.stringify(parsed.error.issues)}\n${text}`);
@@ -167,7 +167,7 @@ describe('admin contract, before any period closes', () => {
       const res = await get(`/admin/exports/${file}?from=2027-03-01T00:00:00Z&to=2027-04-01T00:00:00Z&limit=2`);
       const text = await res.text();
       expect(res.status, text).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(new RegExp(`^${adminApi.exportCsv.responses[200].contentType}`));
+      expect(res.headers.get('content-type')).toMatch(new RegExp(`^${adminApi.exportCsv.responses()[200].contentType}`));
       expect(text.split('\r\n')[0]).toContain('tenant_id');
     }
   });

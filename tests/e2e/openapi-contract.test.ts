@@ -215,7 +215,7 @@ const sendRefused = async (route: Route): Promise<{ answer: Answer; sent: string
   return { sent: 'a body where none is taken', answer: await send(route.method, path, { token, headers, body: '{}' }) };
 };
 
-const successStatuses = (route: Route): number[] => Object.keys((contracts[route.operation] as OperationContract).responses).map(Number);
+const successStatuses = (route: Route): number[] => Object.keys((contracts[route.operation] as OperationContract).responses()).map(Number);
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {

@@ -70,7 +70,7 @@ export class StripeCoupons {
 
   constructor(
     private readonly client: StripeClient,
-    private readonly source: CouponCatalog = couponCatalog,
+    private readonly source: CouponCatalog = couponCatalog(),
     private readonly now: () => Date = () => new Date(),
   ) {}
 
