@@ -390,6 +390,21 @@ describe('OverageBiller', () => {
       expect(world.usage.bucketAt(TENANT, CUT, '2027-01-16')).toMatchObject({ counters: {}, peaks: { users: 7 } });
     });
 
+    it("puts the new period on the overage run's index when the carried gauges alone are over its plan's quota", async () => {
+      // Prepare: starter, 7 users (5 included).
+      const monthlyToAnnual = await setup({ now: CUT });
+      const upgrade = await setup({ now: CUT });
+
+      // Act: the same plan billed annually (a change that takes effect now), and an upgrade to professional (50 users).
+      await monthlyToAnnual.biller.closeForChange(monthlyToAnnual.subscription, new Date(CUT), { plan_id: 'starter', billing_cycle: 'annual', anchor: CUT });
+      await upgrade.biller.closeForChange(upgrade.subscription, new Date(CUT), PROFESSIONAL);
+
+      // Assess
+      expect(await monthlyToAnnual.world.usage.getPeriod(TENANT, CUT)).toMatchObject({ status: 'open', plan_id: 'starter', may_bill: true });
+      expect(monthlyToAnnual.world.usage.markedMayBill).toEqual([{ tenantId: TENANT, start: CUT }]);
+      expect(upgrade.world.usage.markedMayBill).toEqual([]);
+    });
+
     // Seed 3001: the mirror's scheduled downgrade (effective at the old period end) was projected
     // onto the new plan, so the annual plan's first usage period, created here to carry the
     // gauges, ended at the old monthly boundary instead of a month after the upgrade.
