@@ -36,10 +36,9 @@ import { DEFAULT_DATA_DIR, REPO_ROOT } from './paths';
 export { DEFAULT_DATA_DIR, REPO_ROOT };
 export const LOCAL_TABLE_NAME = 'securenet-billing';
 /** Any `sk_test_` key works against the local Stripe endpoint. */
+export const LOCAL_STRIPE_KEY = 'sk_test_securenet_local';
 /** The local overage worker's Stripe budget: Stripe's live limit, all of it (one worker runs locally). */
 const LOCAL_STRIPE_BUDGET = 100;
-
-export const LOCAL_STRIPE_KEY = 'sk_test_securenet_local';
 
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
