@@ -48,6 +48,8 @@ interface Unit {
 /** Keyed records per unit, so that a unit's transaction stays within DynamoDB's 100 items. */
 const KEYED_RECORDS_PER_UNIT = 80;
 const MAX_ATTEMPTS = 6;
+/** Announced alerts one container remembers before it starts over (about 100 bytes each). */
+const ANNOUNCED_REMEMBERED = 100_000;
 
 /**
  * Counts every usage record exactly once, cheaply (SPEC section 3), in the usage period its
@@ -80,6 +82,9 @@ const MAX_ATTEMPTS = 6;
  * by time, received after its end and the grace, and goes to the next period, marked late).
  */
 export class UsageAggregator {
+  /** Alerts (`<tenant>#<period>#<resource>#<threshold>`) this container saw announced. */
+  private readonly announced = new Set<string>();
+
   constructor(private readonly deps: AggregatorDeps) {}
 
   /** Processes a batch; returns the message ids that failed (to be redelivered). */
@@ -320,14 +325,21 @@ export class UsageAggregator {
       if (stored && stored.status === 'open' && !stored.may_bill && isBillable(found) && mayBill(total, plan)) {
         await this.deps.usage.markMayBill(tenantId, periodStart);
       }
-      const markers = await this.deps.usage.alerts(tenantId, periodStart);
+      // The markers are read only when a threshold is reached that this container has not seen announced.
+      let markers: Map<string, { firedAt: string; notified: boolean }> | undefined;
       for (const resource of resources) {
         const quantity = billableQuantity(resource, quantityOf(total, resource));
         const included = plan.limits[resource];
         if (quantity > BigInt(included)) overQuota = true;
         for (const threshold of thresholdsReached(quantity, included)) {
+          const alert = `${tenantId}#${periodStart}#${resource}#${threshold}`;
+          if (this.announced.has(alert)) continue;
+          markers ??= await this.deps.usage.alerts(tenantId, periodStart);
           const existing = markers.get(`${resource}#${threshold}`);
-          if (existing?.notified) continue;
+          if (existing?.notified) {
+            this.remember(alert);
+            continue;
+          }
           const firedAt = existing?.firedAt ?? (await this.deps.usage.markAlert(tenantId, periodStart, resource, threshold, this.deps.clock.now()));
           // Deterministic id and time: a retry after a crash writes the same entry, not a second one.
           await this.deps.publisher.publish(tenantId, {
@@ -338,10 +350,17 @@ export class UsageAggregator {
             data: { resource_type: resource, threshold_percent: threshold, quantity, included, period_start: periodStart },
           });
           await this.deps.usage.alertNotified(tenantId, periodStart, resource, threshold);
+          this.remember(alert);
         }
       }
     }
     return overQuota;
+  }
+
+  /** An alert announced stays announced: remembered for this container (bounded), so its markers are not read again. */
+  private remember(alert: string): void {
+    if (this.announced.size >= ANNOUNCED_REMEMBERED) this.announced.clear();
+    this.announced.add(alert);
   }
 }
 

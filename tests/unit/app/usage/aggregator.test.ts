@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventPublisher } from '../../../../src/app/events/publisher';
 import { UsageAggregator, type IncomingMessage } from '../../../../src/app/usage/aggregator';
 import type { PackedRecord, UsageMessage } from '../../../../src/app/usage/message';
@@ -600,6 +600,26 @@ describe('UsageAggregator', () => {
 
         // Assess
         expect(alertsOf(events)).toEqual([]);
+      });
+    });
+
+    describe('reading alert markers', () => {
+      it('reads them only when a threshold is reached that was not seen announced, and still announces each once', async () => {
+        // Prepare
+        const { aggregator, usage, events } = setup();
+        const reads = vi.spyOn(usage, 'alerts');
+
+        // Act
+        await aggregator.processBatch([message('m1', [rec('api_calls', 1_000)])]);
+        const belowThresholds = reads.mock.calls.length;
+        await aggregator.processBatch([message('m2', [rec('api_calls', 7_500)])]);
+        const crossing80 = reads.mock.calls.length;
+        await aggregator.processBatch([message('m3', [rec('api_calls', 500)])]);
+        const between = reads.mock.calls.length;
+
+        // Assess
+        expect([belowThresholds, crossing80, between]).toEqual([0, 1, 1]);
+        expect(events.events(TENANT, 'usage.threshold_reached').map((e) => e.data.threshold_percent)).toEqual([80]);
       });
     });
 
