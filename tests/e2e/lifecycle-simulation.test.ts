@@ -6,7 +6,7 @@
  *
  * Default: a fixed seed set, a few timelines each (about two minutes here). `npm run simulate --
  * --runs 500 [--seed N]` runs more through this same file (SIM_RUNS, SIM_SEED, SIM_SHRINK_MS,
- * SIM_REPORT) and prints a failing timeline, shrunk, as a regression test.
+ * SIM_REPORT, SIM_PATH to replay one run of a seed) and prints a failing timeline, shrunk, as a regression test.
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,7 @@ describe('randomized lifecycle simulation against the reference billing model', 
         seed,
         runs: RUNS,
         shrinkMs: SHRINK_MS,
+        ...(process.env.SIM_PATH ? { path: process.env.SIM_PATH } : {}),
         log: (line) => console.log(line),
       });
       results.push(result);

@@ -17,6 +17,8 @@ export interface SimulationOptions {
   readonly shrinkMs: number;
   readonly maxTenants?: number;
   readonly maxSteps?: number;
+  /** fast-check's replay path (`"175"`, or a shrunk one `"175:3:0"`): run that timeline first, as the seed generated it. */
+  readonly path?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -77,6 +79,7 @@ export const runSimulation = async (api: TestApi, options: SimulationOptions): P
     seed: options.seed,
     numRuns: options.runs,
     endOnFailure: options.shrinkMs <= 0,
+    ...(options.path ? { path: options.path } : {}),
   });
   const found = last as { timeline: Timeline; problems: Problem[] } | null;
   const timeline = found ? dropIdleTenants(found.timeline) : null;
