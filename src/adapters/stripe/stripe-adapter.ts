@@ -539,6 +539,16 @@ export class StripeAdapter implements PaymentProvider, CardCollection {
     return null;
   }
 
+  async hasPendingItems(customerId: string, subscriptionId: string): Promise<boolean> {
+    const items = this.client.list(
+      (stripe, after) => stripe.invoiceItems.list({ customer: customerId, pending: true, limit: 100, ...(after ? { starting_after: after } : {}) }),
+      OVERAGE,
+    );
+    // In this API version an item names its subscription under `parent.subscription_details`.
+    for await (const item of items) if (item.parent?.subscription_details?.subscription === subscriptionId) return true;
+    return false;
+  }
+
   async invoicePendingItems(customerId: string, subscriptionId: string | null, idempotencyKey: string): Promise<ProviderInvoice> {
     const draft = await this.client.write(
       idempotencyKey,

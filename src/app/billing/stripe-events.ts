@@ -146,12 +146,26 @@ export class StripeEventProcessor {
       const sub = await this.deps.provider.getSubscription(event.object.id);
       if (sub.customerId !== owned) return { refusal: notOwned('subscription', sub.id, sub.customerId, owned) };
       await this.deps.mirror.save(tenantId, sub, readAt);
+      if (sub.status === 'canceled') await this.invoiceLeftovers(tenantId, owned, sub.id);
       return { refusal: null };
     }
     const invoice = await this.deps.provider.getInvoice(event.object.id);
     if (invoice.customerId !== owned) return { refusal: notOwned('invoice', invoice.id, invoice.customerId, owned) };
     await this.deps.invoices.save(storedInvoice(invoice, tenantId), readAt);
     return { refusal: null, data: { hosted_invoice_url: invoice.hostedInvoiceUrl } };
+  }
+
+  /**
+   * A subscription that ended with items still waiting for its next invoice (overage left
+   * pending after its renewal draft was finalized, then a cancel at period end): no invoice of
+   * its will come, so they are invoiced now, once (keyed by the subscription), never left
+   * uncharged. Stripe's own final invoice (an immediate cancel) leaves none.
+   */
+  private async invoiceLeftovers(tenantId: string, customerId: string, subscriptionId: string): Promise<void> {
+    if (!(await this.deps.provider.hasPendingItems(customerId, subscriptionId))) return;
+    const readAt = new Date();
+    const invoice = await this.deps.provider.invoicePendingItems(customerId, subscriptionId, `leftover-items:${subscriptionId}`);
+    await this.deps.invoices.save(storedInvoice(invoice, tenantId), readAt);
   }
 }
 

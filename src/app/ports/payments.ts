@@ -280,4 +280,6 @@ export interface OverageBilling {
    * of an ended subscription).
    */
   invoicePendingItems(customerId: string, subscriptionId: string | null, idempotencyKey: string): Promise<ProviderInvoice>;
+  /** Whether items wait, uninvoiced, for the next invoice of this subscription. */
+  hasPendingItems(customerId: string, subscriptionId: string): Promise<boolean>;
 }

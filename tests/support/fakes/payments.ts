@@ -504,6 +504,10 @@ export class ScriptedPaymentProvider implements PaymentProvider {
     });
   }
 
+  async hasPendingItems(customerId: string, subscriptionId: string): Promise<boolean> {
+    return this.run('hasPendingItems', [customerId, subscriptionId], async () => this.takePending(customerId, subscriptionId).length > 0);
+  }
+
   async invoicePendingItems(customerId: string, subscriptionId: string | null, idempotencyKey: string): Promise<ProviderInvoice> {
     return this.run('invoicePendingItems', [customerId, subscriptionId, idempotencyKey], async () =>
       this.remember(idempotencyKey, () => {

@@ -81,6 +81,47 @@ describe('StripeEventProcessor', () => {
   });
 
   describe('process', () => {
+    it('invoices, once, the items an ended subscription left waiting for its next invoice; none when there are none', async () => {
+      // Prepare: overage left pending on sub_1 for its next renewal, then the subscription ended (a cancel at period end).
+      const world = setup();
+      await withSubscription(world);
+      const item = {
+        customerId: 'cus_1',
+        currency: 'usd' as const,
+        amount: 1_500,
+        description: 'Users overage',
+        periodStart: PERIOD_START,
+        periodEnd: PERIOD_END,
+        metadata: { kind: 'overage' },
+        invoiceId: null,
+      };
+      await world.provider.createInvoiceItem({ ...item, subscriptionId: 'sub_1', idempotencyKey: 'overage:users' });
+      await world.provider.createInvoiceItem({ ...item, subscriptionId: null, idempotencyKey: 'overage:other' });
+      world.provider.addSubscription({ id: 'sub_1', customerId: 'cus_1', tenantId: TENANT, status: 'canceled', periodStart: PERIOD_START, periodEnd: PERIOD_END });
+
+      // Act: the deletion event, and a redelivery of it under another id.
+      await world.processor.process(subscriptionEvent({ id: 'evt_deleted', type: 'customer.subscription.deleted' }), NOW);
+      await world.processor.process(subscriptionEvent({ id: 'evt_deleted_again', type: 'customer.subscription.deleted' }), NOW);
+
+      // Assess: one invoice of the subscription's item; the customer-level item is not its to take.
+      expect(world.provider.callsTo('invoicePendingItems')).toEqual([['cus_1', 'sub_1', 'leftover-items:sub_1']]);
+      expect(world.invoices.all(TENANT).filter((i) => i.lines.some((l) => l.kind === 'overage')).map((i) => i.lines.map((l) => l.amount))).toEqual([[1_500]]);
+    });
+
+    it('invoices nothing for a live subscription or an ended one with nothing pending', async () => {
+      // Prepare
+      const world = setup();
+      await withSubscription(world);
+
+      // Act
+      await world.processor.process(subscriptionEvent(), NOW);
+      world.provider.addSubscription({ id: 'sub_1', customerId: 'cus_1', tenantId: TENANT, status: 'canceled', periodStart: PERIOD_START, periodEnd: PERIOD_END });
+      await world.processor.process(subscriptionEvent({ id: 'evt_deleted', type: 'customer.subscription.deleted' }), NOW);
+
+      // Assess
+      expect(world.provider.callsTo('invoicePendingItems')).toEqual([]);
+    });
+
     it('mirrors the subscription as Stripe has it now, not as the event describes it', async () => {
       // Prepare
       const world = setup();
