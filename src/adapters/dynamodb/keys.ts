@@ -168,6 +168,13 @@ export const usageAttr = {
   sealed: 'sealed',
 } as const;
 
+/** A stable shard of `text` among `shards` (a 31-multiplier string hash): the same text, the same shard. */
+const shardOf = (text: string, shards: number): number => {
+  let hash = 0;
+  for (const ch of text) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return hash % shards;
+};
+
 /** Shards of the unbilled-periods index, so the planner's queries spread over partitions. */
 export const UNBILLED_SHARDS = 8;
 
@@ -178,9 +185,7 @@ export const periodKey = (tenantId: string, periodStart: string): ItemKey => ({
 
 /** GSI2 attributes of an unbilled period: the planner queries ended ones by end time. */
 export const unbilledPeriodIndex = (tenantId: string, periodEnd: string) => {
-  let hash = 0;
-  for (const ch of tenantId) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return { GSI2PK: `${PREFIX.unbilled}${hash % UNBILLED_SHARDS}`, GSI2SK: `${periodEnd}#${tenantId}` };
+  return { GSI2PK: `${PREFIX.unbilled}${shardOf(tenantId, UNBILLED_SHARDS)}`, GSI2SK: `${periodEnd}#${tenantId}` };
 };
 
 /** One marker per usage message (its dedup id): counted once. */
@@ -222,11 +227,7 @@ export const statsKey = (shard?: number): ItemKey => ({ PK: 'STATS', SK: shard =
 export const STATS_SHARDS = 16;
 
 /** The stats shard a write goes to, spread by what it is about (e.g. an overage line's key). */
-export const statsShardOf = (about: string): number => {
-  let hash = 0;
-  for (const ch of about) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return hash % STATS_SHARDS;
-};
+export const statsShardOf = (about: string): number => shardOf(about, STATS_SHARDS);
 
 /** The stats item and every shard: what the overview reads. */
 export const statsKeys = (): ItemKey[] => [statsKey(), ...Array.from({ length: STATS_SHARDS }, (_, n) => statsKey(n))];
